@@ -1,0 +1,38 @@
+# Two commands for a new user: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8765
+
+.PHONY: demo test lab emulator bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Stamps record which extras are installed; they are redone when pyproject.toml changes.
+$(VENV)/.dev: $(PY) pyproject.toml
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+$(VENV)/.emulator: $(PY) pyproject.toml
+	$(PY) -m pip install -q -e '.[emulator]'
+	touch $@
+
+test: $(VENV)/.dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: $(VENV)/.dev
+	$(PY) -m alfa_notebook.demo
+
+emulator: $(VENV)/.emulator
+	$(VENV)/bin/alfa-notebook emulator --port $(PORT)
+
+lab: $(VENV)/.dev
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(VENV)/.dev
+	$(PY) -m bench
+
+clean:
+	rm -rf build .pytest_cache .hypothesis
