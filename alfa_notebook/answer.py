@@ -1,0 +1,112 @@
+"""The result of a turn: text, sources, tables, logs; complete or partial."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from . import markers
+from .errors import TurnFailedError
+from .models import Artifact, Citation
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .steps import AskResult
+    from .turn import Turn
+
+
+@dataclass(eq=False)
+class Answer:
+    """What Alfa answered. ``status`` is ``"complete"``, ``"cancelled"`` or ``"error"``; an answer
+    cut short by an interrupt or an error holds everything that arrived before it."""
+
+    question: str
+    raw_text: str  # as the service wrote it, inline markers included
+    status: str
+    thread_id: str | None
+    message_id: str | None
+    citations: list[Citation] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    tools_called: Mapping[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_turn(cls, turn: Turn, artifacts: list[Artifact] | None = None, warnings: list[str] | None = None) -> Answer:
+        messages = turn.messages
+        tools: dict[str, Any] = {}
+        for m in messages:
+            tools.update(m.tools_called)
+        notes = list(warnings or ())
+        if turn.malformed:
+            notes.append(f"{len(turn.malformed)} malformed event(s) from the service were skipped.")
+        status = turn.status if turn.done else "error"  # a turn that never ended was broken off
+        return cls(
+            question=turn.question,
+            raw_text=turn.raw_text,
+            status=status,
+            thread_id=turn.thread_id,
+            message_id=turn.message_id,
+            citations=turn.citations,
+            artifacts=list(artifacts or ()),
+            logs=list(turn.logs),
+            elapsed=turn.elapsed,
+            tools_called=tools,
+            warnings=notes,
+        )
+
+    @classmethod
+    def from_result(cls, result: AskResult) -> Answer:
+        warnings = [f"Artifact {i} could not be fetched: {e}" for i, e in result.artifact_errors.items()]
+        return cls.from_turn(result.turn, result.artifacts, warnings)
+
+    @cached_property
+    def text(self) -> str:
+        """The answer as Markdown, artifact markers removed."""
+        return markers.plain_text(self.raw_text).strip()
+
+    @cached_property
+    def tables(self) -> list[pd.DataFrame]:
+        """One typed DataFrame per table artifact, in the order the answer announced them."""
+        return [a.to_dataframe() for a in self.artifacts if a.kind == "table"]
+
+    @property
+    def df(self) -> pd.DataFrame | None:
+        """The first table, or None."""
+        return self.tables[0] if self.tables else None
+
+    def artifact(self, artifact_id: str) -> Artifact | None:
+        return next((a for a in self.artifacts if a.id == artifact_id), None)
+
+    def citations_frame(self) -> pd.DataFrame:
+        """The sources as a DataFrame, one row per citation, type-specific fields as columns."""
+        from .tables import citations_to_dataframe
+
+        return citations_to_dataframe(self.citations)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "complete"
+
+    def raise_for_status(self) -> Answer:
+        """Raise :class:`TurnFailedError` if the service ended the turn with an error."""
+        if self.status == "error":
+            error = TurnFailedError(
+                "Alfa ended the answer with an error. The partial answer is kept in `.answer`; "
+                "ask again, or rephrase the question."
+            )
+            error.answer = self
+            raise error
+        return self
+
+    def __repr__(self) -> str:
+        preview = " ".join(self.text.split())
+        preview = preview if len(preview) <= 60 else preview[:59] + "…"
+        return (
+            f"<Answer {self.status} thread={self.thread_id!r} {len(self.text)} chars, "
+            f"{len(self.citations)} sources, {len(self.artifacts)} artifacts: {preview!r}>"
+        )

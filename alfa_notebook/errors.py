@@ -1,0 +1,127 @@
+"""One hierarchy under :class:`AlfaError`, named like the well-known API SDKs' exceptions.
+
+Every message says what to do next. No message, ``repr`` or attribute ever holds the credential:
+errors carry the method and the path of the request, never its headers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .answer import Answer
+
+
+class AlfaError(Exception):
+    """Base of every error alfa_notebook raises.
+
+    ``answer`` holds the partial :class:`~alfa_notebook.Answer` when the error ended a turn, so
+    nothing that was already received is lost.
+    """
+
+    answer: Answer | None = None
+
+
+class ConfigurationError(AlfaError, ValueError):
+    """A setting is missing or invalid (no key, unknown api_version, insecure base URL)."""
+
+
+class APIError(AlfaError):
+    """Something went wrong talking to the service."""
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+
+
+class APIConnectionError(APIError):
+    """The service could not be reached, or the connection broke."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The service did not answer within the timeout."""
+
+
+class StreamInterruptedError(APIConnectionError):
+    """The event stream broke and neither reconnecting nor polling could finish the turn."""
+
+
+class APIStatusError(APIError):
+    """The service answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        method: str | None = None,
+        path: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+
+class BadRequestError(APIStatusError):
+    """400."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the key or token is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403."""
+
+
+class NotFoundError(APIStatusError):
+    """404: unknown thread or artifact."""
+
+
+class ConflictError(APIStatusError):
+    """409: the thread is busy with another task."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was malformed."""
+
+
+class RateLimitError(APIStatusError):
+    """429. ``retry_after`` says how many seconds to wait."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx."""
+
+
+class ServiceUnavailableError(InternalServerError):
+    """503. ``retry_after`` says how many seconds to wait, when the service said."""
+
+
+class TurnFailedError(AlfaError):
+    """The service ended the turn with an error status; ``answer`` holds what arrived."""
+
+
+STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    if status_code in STATUS_ERRORS:
+        return STATUS_ERRORS[status_code]
+    return InternalServerError if status_code >= 500 else APIStatusError

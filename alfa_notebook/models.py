@@ -1,0 +1,232 @@
+"""Typed views of what the service returns. Each keeps the original JSON in ``raw``.
+
+Parsing is liberal (PRODUCT.md §2): unknown fields are kept in ``raw``, missing optional fields
+become ``None``, and an unknown ``citation_type`` is still a :class:`Citation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TERMINAL_STATUSES = frozenset({"complete", "cancelled", "canceled", "error", "failed", "no_results_found"})
+
+
+def normalise_status(status: Any) -> str:
+    """Status strings compare case-insensitively; the API writes ``Complete``, the backend ``COMPLETE``."""
+    return str(status or "").strip().lower().replace(" ", "_")
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Thread:
+    id: str
+    name: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> Thread:
+        return cls(
+            id=str(raw.get("thread_id") or raw.get("id") or ""),
+            name=_str(raw.get("thread_name") or raw.get("name")),
+            created_at=parse_time(raw.get("created_at")),
+            updated_at=parse_time(raw.get("last_updated") or raw.get("updated_at")),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One source. ``type`` is the service's ``citation_type``; ``raw`` keeps every field."""
+
+    id: str | None
+    type: str
+    title: str | None
+    url: str | None = None
+    snippet: str | None = None
+    published: datetime | None = None
+    inline_offset: int | None = None
+    highlight: tuple[int, int] | None = None  # [start, end) within ``snippet``
+    source: str | None = None  # publisher, or the link's domain
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> Citation:
+        url = _str(raw.get("link") or raw.get("url"))
+        offset = raw.get("inline_offset")
+        return cls(
+            id=_str(raw.get("citation_id") or raw.get("id")),
+            type=str(raw.get("citation_type") or raw.get("type") or "unknown"),
+            title=_str(raw.get("name") or raw.get("title") or raw.get("headline")),
+            url=url,
+            snippet=_str(raw.get("summary") or raw.get("snippet")),
+            published=parse_time(
+                raw.get("published_at") or raw.get("last_updated_at") or raw.get("development_start")
+            ),
+            inline_offset=offset if isinstance(offset, int) and not isinstance(offset, bool) else None,
+            highlight=_highlight(raw),
+            source=_str(raw.get("source") or raw.get("publisher") or raw.get("source_category"))
+            or _domain(url),
+            raw=raw,
+        )
+
+
+def _highlight(raw: Mapping[str, Any]) -> tuple[int, int] | None:
+    start, end = raw.get("snippet_highlight_start"), raw.get("snippet_highlight_end")
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end:
+        return start, end + 1  # the service's end is inclusive
+    return None
+
+
+def _domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    return host.removeprefix("www.") if host else None
+
+
+def parse_citations(items: Any) -> list[Citation]:
+    if not isinstance(items, Sequence) or isinstance(items, (str, bytes)):
+        return []
+    return [Citation.from_raw(c) for c in items if isinstance(c, Mapping)]
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    text: str
+    is_user: bool
+    time: datetime | None = None
+    citations: list[Citation] = field(default_factory=list)
+    metadata: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> Message:
+        metadata = raw.get("message_metadata")
+        metadata = metadata if isinstance(metadata, Mapping) else {}
+        # The history puts citations beside the message, the stream inside its metadata.
+        citations = raw.get("citations") or metadata.get("citations")
+        return cls(
+            id=str(raw.get("message_id") or raw.get("id") or ""),
+            text=str(raw.get("message") or raw.get("text") or ""),
+            is_user=bool(raw.get("is_user_message", False)),
+            time=parse_time(raw.get("message_time")),
+            citations=parse_citations(citations),
+            metadata=metadata,
+            raw=raw,
+        )
+
+    @property
+    def tools_called(self) -> Mapping[str, Any]:
+        tools = self.metadata.get("tools_called")
+        return tools if isinstance(tools, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class History:
+    messages: list[Message]
+    total: int | None
+    start_index: int
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> History:
+        items = raw.get("messages") or []
+        total = raw.get("total_message_count")
+        return cls(
+            messages=[Message.from_raw(m) for m in items if isinstance(m, Mapping)],
+            total=total if isinstance(total, int) else None,
+            start_index=int(raw.get("start_index") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str | None  # normalised: "running", "complete", ...; None when nothing has run
+    log: str | None = None
+    task_id: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> Progress:
+        data = raw.get("progress_data")
+        if not isinstance(data, Mapping):
+            return cls(status=None, raw=raw)
+        return cls(
+            status=normalise_status(data.get("status")) or None,
+            log=_str(data.get("log")),
+            task_id=_str(data.get("task_id")),
+            raw=raw,
+        )
+
+    @property
+    def is_running(self) -> bool:
+        return self.status is not None and self.status not in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A table, chart, text or other JSON object produced during a turn."""
+
+    id: str
+    raw: Mapping[str, Any] = field(repr=False)
+    thread_id: str | None = None
+    message_id: str | None = None
+    citations: list[Citation] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def from_raw(
+        cls, artifact_id: str, raw: Any, *, thread_id: str | None = None, message_id: str | None = None
+    ) -> Artifact:
+        body = raw if isinstance(raw, Mapping) else {"value": raw}
+        return cls(
+            id=artifact_id,
+            raw=body,
+            thread_id=thread_id,
+            message_id=message_id,
+            citations=parse_citations(body.get("citations")),
+        )
+
+    @property
+    def kind(self) -> str:
+        """``"table"``, ``"chart"``, ``"text"`` or ``"json"`` (anything else)."""
+        output_type = self.raw.get("output_type")
+        if "columns" in self.raw and "rows" in self.raw or output_type == "table":
+            return "table"
+        if output_type == "graph" or "graph" in self.raw:
+            return "chart"
+        if output_type == "text":
+            return "text"
+        return "json"
+
+    @property
+    def title(self) -> str | None:
+        return _str(self.raw.get("title"))
+
+    def to_dataframe(self, *, expand_stocks: bool = False, include_hidden: bool = False) -> pd.DataFrame:
+        """The artifact as a typed DataFrame (tables and charts); see :mod:`alfa_notebook.tables`."""
+        from . import tables
+
+        return tables.artifact_to_dataframe(self, expand_stocks=expand_stocks, include_hidden=include_hidden)

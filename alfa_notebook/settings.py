@@ -1,0 +1,163 @@
+"""Settings resolve in one place: explicit argument, then notebook configuration, then
+environment, then default (PRODUCT.md §3)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+ApiVersion = Literal["v1", "v2"]
+
+DEFAULT_BASE_URLS: dict[str, str] = {
+    "v1": "https://alfa.boosted.ai",
+    "v2": "https://sandbox.api.boosted.ai",
+}
+PATH_PREFIXES: dict[str, str] = {"v1": "/client/v1", "v2": "/v2"}
+
+# The first name is ours; the others are the names the official guides use.
+ENV_KEYS: dict[str, tuple[str, ...]] = {
+    "v1": ("ALFA_API_KEY", "INVESTING_ASSISTANT_API_KEY"),
+    "v2": ("ALFA_ACCESS_TOKEN",),
+}
+ENV_BASE_URL = ("ALFA_BASE_URL", "INVESTING_ASSISTANT_BASE_URL", "ALFA_API_BASE_URL")
+ENV_API_VERSION = ("ALFA_API_VERSION",)
+
+DEFAULT_TIMEOUT = 60.0  # seconds for a REST call
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_STREAM_READ_TIMEOUT = 45.0  # three of the service's 15 s keep-alive pings
+DEFAULT_MAX_RETRIES = 2
+
+
+class Secret:
+    """A credential that never shows itself in a repr, a str or a log record."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_version: ApiVersion
+    base_url: str
+    api_key: Secret | None = field(repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+
+    @property
+    def api_root(self) -> str:
+        return self.base_url + PATH_PREFIXES[self.api_version]
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key)
+
+    def key_env_names(self) -> tuple[str, ...]:
+        return ENV_KEYS[self.api_version]
+
+
+def _first_env(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def _pick(*candidates: Any) -> Any:
+    return next((c for c in candidates if c is not None), None)
+
+
+def resolve_settings(
+    *,
+    api_key: str | Secret | None = None,
+    base_url: str | None = None,
+    api_version: str | None = None,
+    timeout: float | None = None,
+    stream_read_timeout: float | None = None,
+    max_retries: int | None = None,
+    configured: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    allow_insecure: bool = False,
+) -> Settings:
+    """Resolve every setting, in the documented order, into one immutable ``Settings``.
+
+    ``configured`` holds the notebook's ``%config AlfaMagics.*`` values (None where unset).
+    """
+    configured = configured or {}
+    env = os.environ if env is None else env
+
+    version = _pick(api_version, configured.get("api_version"), _first_env(env, ENV_API_VERSION), "v1")
+    version = str(version).strip().lower()
+    if version not in PATH_PREFIXES:
+        raise ConfigurationError(f"api_version must be 'v1' or 'v2', not {version!r}.")
+
+    url = _pick(base_url, configured.get("base_url"), _first_env(env, ENV_BASE_URL), DEFAULT_BASE_URLS[version])
+    url = _normalise_base_url(str(url), version, allow_insecure=allow_insecure)
+
+    key = _pick(api_key, configured.get("api_key"), _first_env(env, ENV_KEYS[version]))
+    if isinstance(key, str):
+        key = Secret(key.strip()) if key.strip() else None
+
+    return Settings(
+        api_version=version,  # type: ignore[arg-type]
+        base_url=url,
+        api_key=key,
+        timeout=float(_pick(timeout, configured.get("timeout"), DEFAULT_TIMEOUT)),
+        stream_read_timeout=float(_pick(stream_read_timeout, DEFAULT_STREAM_READ_TIMEOUT)),
+        max_retries=int(_pick(max_retries, DEFAULT_MAX_RETRIES)),
+    )
+
+
+def _normalise_base_url(url: str, version: str, *, allow_insecure: bool) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base_url must be an http(s) URL such as {DEFAULT_BASE_URLS[version]!r}, not {url!r}.")
+    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"base_url {url!r} is plain http on a non-local host, which would send the key in clear text. "
+            "Use https, or pass allow_insecure=True if you really mean it."
+        )
+    path = parts.path.rstrip("/")
+    prefix = PATH_PREFIXES[version]
+    if path.endswith(prefix):  # people paste the prefixed URL from the docs
+        path = path[: -len(prefix)]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,213 @@
+"""What ``ask()`` does, written once as a generator of effects; the clients only perform them.
+
+The procedure yields an effect (open the stream, post the message, read an event, sleep, ...) and
+receives its result. :class:`~alfa_notebook.AlfaClient` performs effects with blocking I/O and
+:class:`~alfa_notebook.AsyncAlfaClient` with ``await``, so the two share every decision: when the
+turn is over, when to reconnect, when to fall back to polling, what to reconcile.
+
+Recoverable failures (a stream that drops or stalls, a progress call that fails) come back as
+:class:`Lost` values; anything else raises out of the procedure.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import APIConnectionError, APITimeoutError, InternalServerError, RateLimitError, StreamInterruptedError
+from .events import Event, MessageChunk, StreamClosed
+from .models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
+from .retry import backoff
+from .turn import Turn
+
+MAX_RECONNECTS = 3
+POLL_INTERVAL = (1.0, 5.0)  # first and longest wait between progress polls
+MAX_POLL_FAILURES = 5
+
+
+@dataclass(frozen=True)
+class CreateThread:
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenStream:
+    thread_id: str
+    recovering: bool = False  # a failure to reconnect is returned as Lost, not raised
+
+
+@dataclass(frozen=True)
+class PostMessage:
+    thread_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NextEvent:
+    """Read the next event of the open stream. The result is an Event or :class:`Lost`."""
+
+
+@dataclass(frozen=True)
+class CloseStream:
+    pass
+
+
+@dataclass(frozen=True)
+class GetProgress:
+    thread_id: str
+
+
+@dataclass(frozen=True)
+class GetHistory:
+    thread_id: str
+    limit: int
+
+
+@dataclass(frozen=True)
+class GetArtifacts:
+    thread_id: str
+    artifact_ids: tuple[str, ...]
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Publish:
+    """The turn changed because of ``event``: tell whoever follows along."""
+
+    event: Event | None
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A recoverable failure: the stream broke or a call failed; ``error`` says why."""
+
+    error: BaseException | None
+
+
+Effect = CreateThread | OpenStream | PostMessage | NextEvent | CloseStream | GetProgress | GetHistory | GetArtifacts | Sleep | Publish
+Steps = Generator[Effect, Any, "AskResult"]
+
+
+@dataclass
+class AskResult:
+    turn: Turn
+    artifacts: list[Artifact]
+    artifact_errors: dict[str, BaseException]
+
+
+def thread_name(question: str, limit: int = 60) -> str:
+    """A new thread is named after its first question, on one line and cut at a word."""
+    line = " ".join(question.split())
+    if len(line) <= limit:
+        return line or "Untitled"
+    return line[:limit].rsplit(" ", 1)[0] + "…"
+
+
+class AskProcedure:
+    """One ``ask()``: create the thread if needed, listen, post, follow the stream to its end."""
+
+    def __init__(
+        self,
+        question: str,
+        thread_id: str | None,
+        *,
+        clock: Callable[[], float],
+        timeout: float | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.turn = Turn(question, thread_id, clock=clock)
+        self._clock = clock
+        self._timeout = timeout
+        self._deadline = None if timeout is None else clock() + timeout
+        self._rng = rng or random.Random()
+
+    def _check_deadline(self) -> None:
+        if self._deadline is not None and self._clock() > self._deadline:
+            raise APITimeoutError(
+                f"The answer did not finish within {self._timeout:g} s; the task was cancelled and the "
+                "partial answer kept. Raise the timeout (ask(..., timeout=...) or --timeout) for long questions."
+            )
+
+    def run(self) -> Steps:
+        turn = self.turn
+        if turn.thread_id is None:
+            thread: Thread = yield CreateThread(thread_name(turn.question))
+            turn.thread_id = thread.id
+        thread_id = turn.thread_id
+        # Events are not replayed, so the stream is connected before the message is sent.
+        yield OpenStream(thread_id)
+        yield PostMessage(thread_id, turn.question)
+        yield Publish(None)
+        while not turn.done:
+            self._check_deadline()
+            event = yield NextEvent()
+            if isinstance(event, (Lost, StreamClosed)):
+                yield CloseStream()
+                yield from self._recover(thread_id, event)
+            elif turn.feed(event) or isinstance(event, MessageChunk) and event.final:
+                yield Publish(event)
+        yield CloseStream()
+        return (yield from self._collect_artifacts(thread_id))
+
+    def _recover(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
+        """Reconnect with backoff; once attached, check whether the turn ended meanwhile.
+
+        If reconnecting fails, poll progress until the task is over. Either way a finished task is
+        reconciled from the history, which is the service's own record of the answer.
+        """
+        for attempt in range(MAX_RECONNECTS):
+            yield Sleep(backoff(attempt, self._rng))
+            opened = yield OpenStream(thread_id, recovering=True)
+            if isinstance(opened, Lost):
+                continue
+            progress = yield GetProgress(thread_id)
+            if isinstance(progress, Progress) and progress.status in TERMINAL_STATUSES:
+                yield from self._reconcile(thread_id, progress.status)
+            return
+        yield from self._poll_until_done(thread_id, cause)
+
+    def _poll_until_done(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
+        failures = 0
+        wait = POLL_INTERVAL[0]
+        while True:
+            self._check_deadline()
+            progress = yield GetProgress(thread_id)
+            if isinstance(progress, Lost):
+                failures += 1
+                if failures >= MAX_POLL_FAILURES:
+                    error = StreamInterruptedError(
+                        "The event stream broke and the service could not be reached to finish the turn. "
+                        "The partial answer is kept; `client.threads.messages(thread_id)` fetches the rest later."
+                    )
+                    raise error from (progress.error or getattr(cause, "error", None))
+            elif progress.status is None or progress.status in TERMINAL_STATUSES:
+                yield from self._reconcile(thread_id, progress.status or "complete")
+                return
+            yield Sleep(wait)
+            wait = min(wait * 1.5, POLL_INTERVAL[1])
+
+    def _reconcile(self, thread_id: str, status: str) -> Generator[Effect, Any, None]:
+        history: History = yield GetHistory(thread_id, limit=10)
+        self.turn.reconcile(history, status)
+        yield Publish(None)
+
+    def _collect_artifacts(self, thread_id: str) -> Generator[Effect, Any, AskResult]:
+        ids = tuple(self.turn.artifact_ids)
+        fetched: dict[str, Artifact | BaseException] = {}
+        if ids:
+            fetched = yield GetArtifacts(thread_id, ids, self.turn.message_id)
+        artifacts = [a for a in fetched.values() if isinstance(a, Artifact)]
+        errors = {i: e for i, e in fetched.items() if isinstance(e, BaseException)}
+        return AskResult(self.turn, artifacts, errors)
+
+
+def is_recoverable(error: BaseException) -> bool:
+    """Errors a broken stream or a failed poll may raise that reconnecting can mend."""
+    return isinstance(error, (APIConnectionError, InternalServerError, RateLimitError))

@@ -1,0 +1,370 @@
+"""HTTP for both clients: credentials, retries, error mapping, event streams.
+
+The credential is added by a request hook, which httpx runs for every request it sends, redirects
+included, and only when the request goes to the configured origin: a redirect elsewhere never
+carries it, and it never sits in a client's default headers. Logs carry method, route template, status and timing: no ids,
+queries, headers or bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Generator, Iterator
+from typing import Any, TypeVar
+
+import httpx
+from httpx_sse import EventSource, SSEError
+
+from . import errors
+from .events import Event, decode
+from .operations import Operation, stream_path
+from .retry import MAX_RETRY_AFTER, backoff, retry_after, should_retry_error, should_retry_status
+from .settings import Settings
+
+logger = logging.getLogger("alfa_notebook")
+
+T = TypeVar("T")
+
+_SENSITIVE = ("authorization", "x-api-key")
+# One "send" step of an attempt plan; its outcome is a response or the transport error it raised.
+_SEND = object()
+
+
+def _auth_header(settings: Settings) -> tuple[str, str] | None:
+    if settings.api_key is None:
+        return None
+    if settings.api_version == "v1":
+        return "x-api-key", settings.api_key.reveal()
+    return "authorization", f"Bearer {settings.api_key.reveal()}"
+
+
+class _Credentials:
+    """Adds the credential to requests for one origin, and strips it from any other."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._origin = httpx.URL(settings.base_url)
+        self._header = _auth_header(settings)
+
+    def apply(self, request: httpx.Request) -> None:
+        for name in _SENSITIVE:
+            request.headers.pop(name, None)
+        url = request.url
+        if self._header and (url.scheme, url.host, url.port) == (self._origin.scheme, self._origin.host, self._origin.port):
+            request.headers[self._header[0]] = self._header[1]
+
+
+class _TransportBase:
+    """What the sync and async transports share: requests, retry decisions, error mapping."""
+
+    def __init__(self, settings: Settings, *, rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self._rng = rng or random.Random()
+        self._credentials = _Credentials(settings)
+
+    def _client_options(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "base_url": s.api_root,
+            "timeout": httpx.Timeout(s.timeout, connect=s.connect_timeout),
+            "follow_redirects": True,
+            "headers": {"user-agent": _user_agent()},
+            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        }
+
+    def _stream_timeout(self) -> httpx.Timeout:
+        s = self.settings
+        return httpx.Timeout(s.timeout, connect=s.connect_timeout, read=s.stream_read_timeout)
+
+    def _require_key(self) -> None:
+        if self.settings.api_key is None:
+            names = " or ".join(self.settings.key_env_names())
+            raise errors.ConfigurationError(
+                f"No Alfa credential for api_version={self.settings.api_version!r}: set {names}, "
+                "pass api_key=..., or in a notebook `%config AlfaMagics.api_key = ...`."
+            )
+
+    def _attempts(self, op: Operation[Any]) -> Generator[object | float, Any, httpx.Response]:
+        """The retry plan of one request: yields ``_SEND`` or a delay, receives each outcome."""
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            outcome = yield _SEND
+            retries_left = attempt < self.settings.max_retries
+            if isinstance(outcome, httpx.TransportError):
+                logger.debug("%s %s failed: %s (attempt %d)", op.method, op.route, type(outcome).__name__, attempt + 1)
+                if retries_left and should_retry_error(outcome, idempotent=op.idempotent):
+                    yield backoff(attempt, self._rng)
+                    attempt += 1
+                    continue
+                raise _connection_error(outcome, op) from outcome
+            response: httpx.Response = outcome
+            logger.debug(
+                "%s %s -> %d in %.0f ms (attempt %d)",
+                op.method, op.route, response.status_code, (time.monotonic() - started) * 1000, attempt + 1,
+            )
+            if response.status_code < 400:
+                return response
+            wait = retry_after(response.headers)
+            if retries_left and should_retry_status(response.status_code, idempotent=op.idempotent) and (wait or 0) <= MAX_RETRY_AFTER:
+                yield backoff(attempt, self._rng) if wait is None else wait
+                attempt += 1
+                continue
+            raise status_error(response, op)
+
+    def _build(self, client: httpx.Client | httpx.AsyncClient, op: Operation[Any], **extra: Any) -> httpx.Request:
+        return client.build_request(
+            op.method,
+            op.path,
+            params=op.params,
+            json=op.json,
+            data=op.data,
+            files=op.files() if op.files else None,
+            **extra,
+        )
+
+    def _stream_operation(self, thread_id: str) -> Operation[None]:
+        return Operation("GET", stream_path(thread_id), "/threads/stream/{id}", lambda b: None)
+
+
+def _user_agent() -> str:
+    from ._version import __version__
+
+    return f"alfa-notebook/{__version__} httpx/{httpx.__version__}"
+
+
+def _parse_body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500] or None
+
+
+def _detail(body: Any) -> str:
+    """The service's own explanation, shortened: FastAPI writes ``{"detail": ...}``."""
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, list):  # validation errors: [{"loc": [...], "msg": ...}]
+        detail = "; ".join(
+            f"{'.'.join(str(x) for x in d.get('loc', []) if x != 'body')}: {d.get('msg')}" if isinstance(d, dict) else str(d)
+            for d in detail
+        )
+    text = "" if detail is None else str(detail)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+_ADVICE = {
+    401: "Check the key: ALFA_API_KEY for v1, ALFA_ACCESS_TOKEN for v2 (and that api_version matches it).",
+    403: "The credential is valid but not allowed to do this; check its scopes or the thread's owner.",
+    404: "The thread or artifact does not exist (it may have been deleted); `%alfa threads` lists yours.",
+    409: "The thread is busy with another answer: wait for it, or cancel it with `%alfa cancel`.",
+    422: "The request was malformed; this is probably a bug in alfa-notebook, please report it.",
+}
+
+
+def status_error(response: httpx.Response, op: Operation[Any]) -> errors.APIStatusError:
+    code = response.status_code
+    body = _parse_body(response)
+    wait = retry_after(response.headers)
+    detail = _detail(body)
+    if code == 429:
+        advice = f"Rate limited: retry in {wait:g} s." if wait is not None else "Rate limited: wait a little and retry."
+    elif code >= 500:
+        advice = "The service failed; retry shortly." + (f" It asked to wait {wait:g} s." if wait is not None else "")
+    else:
+        advice = _ADVICE.get(code, "")
+    message = f"{op.method} {op.route} -> {code}" + (f": {detail}" if detail else "") + (f". {advice}" if advice else "")
+    return errors.status_error_class(code)(
+        message,
+        status_code=code,
+        body=body,
+        method=op.method,
+        path=op.route,
+        request_id=response.headers.get("x-request-id"),
+        retry_after=wait,
+    )
+
+
+def _connection_error(error: httpx.TransportError, op: Operation[Any]) -> errors.APIConnectionError:
+    if isinstance(error, httpx.TimeoutException):
+        return errors.APITimeoutError(
+            f"{op.method} {op.route} timed out ({type(error).__name__}). The service is slow or unreachable; "
+            "retry, or raise the timeout.",
+            method=op.method,
+            path=op.route,
+        )
+    return errors.APIConnectionError(
+        f"{op.method} {op.route} could not reach the service ({type(error).__name__}). "
+        "Check the network and base_url (`%alfa status`).",
+        method=op.method,
+        path=op.route,
+    )
+
+
+def stream_error(error: Exception, route: str = "/threads/stream/{id}") -> errors.APIConnectionError:
+    """A stream that broke after it was open: timed out, cut off, or not an event stream at all."""
+    if isinstance(error, httpx.TimeoutException):
+        return errors.APITimeoutError(
+            f"The event stream sent nothing for longer than the read timeout ({type(error).__name__}).",
+            method="GET",
+            path=route,
+        )
+    return errors.APIConnectionError(f"The event stream broke ({type(error).__name__}).", method="GET", path=route)
+
+
+class SyncTransport(_TransportBase):
+    def __init__(
+        self, settings: Settings, *, transport: httpx.BaseTransport | None = None, rng: random.Random | None = None
+    ) -> None:
+        super().__init__(settings, rng=rng)
+        self.http = httpx.Client(
+            transport=transport, event_hooks={"request": [self._credentials.apply]}, **self._client_options()
+        )
+
+    def request(self, op: Operation[T]) -> T:
+        self._require_key()
+        response = self._send(op, lambda: self.http.send(self._build(self.http, op)))
+        return op.parse(_parse_body(response))
+
+    def _send(self, op: Operation[Any], send: Any) -> httpx.Response:
+        plan = self._attempts(op)
+        outcome: Any = None
+        while True:
+            try:
+                step = plan.send(outcome)
+            except StopIteration as done:
+                return done.value
+            if step is _SEND:
+                try:
+                    outcome = send()
+                except httpx.TransportError as exc:
+                    outcome = exc
+                else:
+                    if outcome.status_code >= 400:
+                        outcome.read()
+                        outcome.close()
+            else:
+                time.sleep(step)
+                outcome = None
+
+    def open_stream(self, thread_id: str) -> SyncEventStream:
+        self._require_key()
+        op = self._stream_operation(thread_id)
+        headers = {"accept": "text/event-stream", "cache-control": "no-store"}
+        response = self._send(
+            op, lambda: self.http.send(self._build(self.http, op, headers=headers, timeout=self._stream_timeout()), stream=True)
+        )
+        return SyncEventStream(response)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class SyncEventStream:
+    """An open event stream: iterate for typed events (pings and empty frames skipped)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._sse = EventSource(response).iter_sse()
+
+    def __iter__(self) -> Iterator[Event]:
+        return self
+
+    def __next__(self) -> Event:
+        while True:
+            try:
+                sse = next(self._sse)
+            except (httpx.TransportError, SSEError) as exc:
+                raise stream_error(exc) from exc
+            event = decode(sse.event, sse.data)
+            if event is not None:
+                return event
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> SyncEventStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncTransport(_TransportBase):
+    def __init__(
+        self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, rng: random.Random | None = None
+    ) -> None:
+        super().__init__(settings, rng=rng)
+        self.http = httpx.AsyncClient(
+            transport=transport, event_hooks={"request": [self._apply_credentials]}, **self._client_options()
+        )
+
+    async def _apply_credentials(self, request: httpx.Request) -> None:
+        self._credentials.apply(request)
+
+    async def request(self, op: Operation[T]) -> T:
+        self._require_key()
+        response = await self._send(op, lambda: self.http.send(self._build(self.http, op)))
+        return op.parse(_parse_body(response))
+
+    async def _send(self, op: Operation[Any], send: Any) -> httpx.Response:
+        plan = self._attempts(op)
+        outcome: Any = None
+        while True:
+            try:
+                step = plan.send(outcome)
+            except StopIteration as done:
+                return done.value
+            if step is _SEND:
+                try:
+                    outcome = await send()
+                except httpx.TransportError as exc:
+                    outcome = exc
+                else:
+                    if outcome.status_code >= 400:
+                        await outcome.aread()
+                        await outcome.aclose()
+            else:
+                await asyncio.sleep(step)
+                outcome = None
+
+    async def open_stream(self, thread_id: str) -> AsyncEventStream:
+        self._require_key()
+        op = self._stream_operation(thread_id)
+        headers = {"accept": "text/event-stream", "cache-control": "no-store"}
+        response = await self._send(
+            op, lambda: self.http.send(self._build(self.http, op, headers=headers, timeout=self._stream_timeout()), stream=True)
+        )
+        return AsyncEventStream(response)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+class AsyncEventStream:
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._sse = EventSource(response).aiter_sse()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self
+
+    async def __anext__(self) -> Event:
+        while True:
+            try:
+                sse = await self._sse.__anext__()
+            except (httpx.TransportError, SSEError) as exc:
+                raise stream_error(exc) from exc
+            event = decode(sse.event, sse.data)
+            if event is not None:
+                return event
+
+    async def aclose(self) -> None:
+        await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncEventStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,196 @@
+"""The state of one question-and-answer turn, fed events; no I/O (in the manner of h11).
+
+Everything the stream means is decided here: how chunks assemble into text, that the service's
+``message`` event overrides the chunks, which statuses end the turn, and how a history fetched
+after a broken stream is reconciled with what arrived, so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import markers
+from .events import (
+    Event,
+    MalformedEvent,
+    MessageChunk,
+    MessageComplete,
+    StatusChanged,
+    UnknownEvent,
+    WorkInProgress,
+)
+from .models import Citation, History, Message, normalise_status
+
+# How the service's terminal statuses read on an Answer.
+_ANSWER_STATUS = {
+    "complete": "complete",
+    "no_results_found": "complete",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "error": "error",
+    "failed": "error",
+}
+
+
+@dataclass
+class _Draft:
+    """One assistant message of the turn, as chunks until the service sends it whole."""
+
+    chunks: list[str]
+    final: Message | None = None
+
+    @property
+    def text(self) -> str:
+        return self.final.text if self.final is not None else "".join(self.chunks)
+
+
+class Turn:
+    """Feed it events with :meth:`feed`; read the answer so far from its properties."""
+
+    def __init__(self, question: str, thread_id: str | None = None, *, clock: Callable[[], float] = time.monotonic):
+        self.question = question
+        self.thread_id = thread_id
+        self.status = "waiting"  # waiting | running | complete | cancelled | error
+        self.logs: list[str] = []
+        self.malformed: list[MalformedEvent] = []
+        self.unknown: list[UnknownEvent] = []
+        self.events_received = 0
+        self._drafts: dict[str | None, _Draft] = {}
+        self._clock = clock
+        self._started = clock()
+        self._ended: float | None = None
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self._ended is not None
+
+    @property
+    def raw_text(self) -> str:
+        """The answer's text as the service wrote it, artifact markers included."""
+        return "\n\n".join(t for t in (d.text for d in self._drafts.values()) if t)
+
+    @property
+    def message_id(self) -> str | None:
+        ids = [i for i in self._drafts if i is not None]
+        return ids[-1] if ids else None
+
+    @property
+    def messages(self) -> list[Message]:
+        """The assistant messages that arrived whole, in order."""
+        return [d.final for d in self._drafts.values() if d.final is not None]
+
+    @property
+    def citations(self) -> list[Citation]:
+        return [c for m in self.messages for c in m.citations]
+
+    @property
+    def artifact_ids(self) -> list[str]:
+        return markers.artifact_ids(self.raw_text)
+
+    @property
+    def latest_log(self) -> str | None:
+        return self.logs[-1] if self.logs else None
+
+    @property
+    def elapsed(self) -> float:
+        return (self._ended if self._ended is not None else self._clock()) - self._started
+
+    # -- feeding ----------------------------------------------------------------------------
+
+    def feed(self, event: Event) -> bool:
+        """Take one event; return whether what a reader sees has changed."""
+        self.events_received += 1
+        if isinstance(event, MessageChunk):
+            return self._chunk(event)
+        if isinstance(event, WorkInProgress):
+            return self._log(event.log)
+        if isinstance(event, MessageComplete):
+            return self._message(event.message)
+        if isinstance(event, StatusChanged):
+            return self._status(event)
+        if isinstance(event, MalformedEvent):
+            self.malformed.append(event)
+        elif isinstance(event, UnknownEvent):
+            self.unknown.append(event)
+        return False
+
+    def _started_running(self) -> None:
+        if self.status == "waiting":
+            self.status = "running"
+
+    def _chunk(self, event: MessageChunk) -> bool:
+        self._started_running()
+        draft = self._drafts.get(event.message_id)
+        if draft is None:
+            draft = self._drafts[event.message_id] = _Draft([])
+        if draft.final is not None or not event.text:
+            return False
+        draft.chunks.append(event.text)
+        return True
+
+    def _log(self, log: str) -> bool:
+        self._started_running()
+        if not log or (self.logs and self.logs[-1] == log):  # a repeated frame says nothing new
+            return False
+        self.logs.append(log)
+        return True
+
+    def _message(self, message: Message) -> bool:
+        if message.is_user:
+            return False
+        self._started_running()
+        # Chunks that came without an id belong to the first message that names one.
+        anonymous = self._drafts.pop(None, None)
+        draft = self._drafts.get(message.id) or anonymous or _Draft([])
+        self._drafts[message.id] = draft
+        changed = draft.final is None or draft.final.text != message.text
+        draft.final = message
+        return changed
+
+    def _status(self, event: StatusChanged) -> bool:
+        if event.log:
+            self._log(event.log)
+        if event.terminal:
+            self.end(event.status)
+            return True
+        if event.status:
+            self._started_running()
+        return False
+
+    def end(self, status: str) -> None:
+        """Mark the turn over with the service's terminal ``status`` (any case)."""
+        if self._ended is None:
+            self.status = _ANSWER_STATUS.get(normalise_status(status), "error")
+            self._ended = self._clock()
+
+    def interrupt(self) -> None:
+        """The user stopped the turn: what arrived stays, as a cancelled answer."""
+        self.end("cancelled")
+
+    def reconcile(self, history: History, status: str) -> bool:
+        """Take the assistant messages of this turn from ``history`` and end the turn.
+
+        The history is the service's record, so it replaces any text assembled from chunks; messages
+        of this turn are those after the last user message that asked this question.
+        """
+        replies = _replies_to(history.messages, self.question, self.message_id)
+        before = self.raw_text
+        for message in replies:
+            self._message(message)
+        self.end(status)
+        return self.raw_text != before
+
+
+def _replies_to(messages: list[Message], question: str, known_id: str | None) -> list[Message]:
+    if known_id is not None:
+        for i, m in enumerate(messages):
+            if m.id == known_id:
+                return [m, *(n for n in messages[i + 1 :] if not n.is_user)]
+    asked = [i for i, m in enumerate(messages) if m.is_user and m.text.strip() == question.strip()]
+    start = asked[-1] + 1 if asked else 0
+    replies = [m for m in messages[start:] if not m.is_user]
+    return replies if asked else replies[-1:]

@@ -1,0 +1,117 @@
+"""Retry arithmetic and rules, with respx (no streaming here: that runs against the emulator)."""
+
+import random
+
+import httpx
+import pytest
+import respx
+
+import alfa_notebook as alfa
+from alfa_notebook.retry import backoff, retry_after
+
+BASE = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def slept(monkeypatch):
+    delays = []
+    monkeypatch.setattr("alfa_notebook.transport.time.sleep", delays.append)
+    return delays
+
+
+def client(**kw):
+    return alfa.AlfaClient(api_key="k", base_url=BASE, rng=random.Random(0), **kw)
+
+
+def test_retry_after_forms():
+    assert retry_after({"retry-after": "2"}) == 2
+    assert retry_after({"retry-after": "1.5"}) == 1.5
+    assert retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470) == 10
+    assert retry_after({"retry-after": "soon"}) is None
+    assert retry_after({}) is None
+
+
+def test_backoff_bounds():
+    rng = random.Random(1)
+    for attempt in range(8):
+        d = backoff(attempt, rng)
+        cap = min(0.5 * 2**attempt, 8.0)
+        assert 0.75 * cap <= d <= cap
+
+
+@respx.mock
+def test_429_then_success_honours_retry_after(slept):
+    route = respx.get(f"{BASE}/client/v1/threads").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(503, headers={"retry-after-ms": "100"}), httpx.Response(200, json={"threads": []})]
+    )
+    assert client().threads.list() == []
+    assert route.call_count == 3 and slept == [3.0, 0.1]
+
+
+@respx.mock
+def test_retry_after_beyond_a_minute_raises_with_the_wait(slept):
+    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "120"}))
+    with pytest.raises(alfa.RateLimitError) as info:
+        client().threads.list()
+    assert info.value.retry_after == 120 and "120" in str(info.value) and slept == []
+
+
+@respx.mock
+def test_retries_are_bounded(slept):
+    route = respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(503))
+    with pytest.raises(alfa.ServiceUnavailableError):
+        client(max_retries=2).threads.list()
+    assert route.call_count == 3 and len(slept) == 2
+
+
+@respx.mock
+def test_message_post_is_never_sent_twice(slept):
+    route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(return_value=httpx.Response(503))
+    transport = client()._transport
+    from alfa_notebook import operations as ops
+
+    with pytest.raises(alfa.InternalServerError):
+        transport.request(ops.send_message("t", "hi"))
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_connect_error_is_retried_even_for_a_post(slept):
+    route = respx.post(f"{BASE}/client/v1/threads").mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json={"thread_id": "t1"})])
+    assert client().threads.create("x").id == "t1"
+    assert route.call_count == 2
+
+
+@respx.mock
+def test_read_timeout_on_a_post_is_not_retried(slept):
+    route = respx.post(f"{BASE}/client/v1/threads").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(alfa.APITimeoutError):
+        client().threads.create("x")
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_status_errors_are_typed_and_actionable(slept):
+    respx.get(f"{BASE}/client/v1/threads/nope/progress").mock(return_value=httpx.Response(404, json={"detail": "Thread not found"}))
+    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(401, json={"detail": "Invalid or missing API key"}))
+    c = client()
+    with pytest.raises(alfa.NotFoundError, match="Thread not found.*threads"):
+        c.threads.progress("nope")
+    with pytest.raises(alfa.AuthenticationError, match="ALFA_API_KEY"):
+        c.threads.list()
+
+
+@respx.mock
+def test_credential_only_sent_to_the_configured_origin():
+    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(302, headers={"location": "http://127.0.0.2:9/elsewhere"}))
+    elsewhere = respx.get("http://127.0.0.2:9/elsewhere").mock(return_value=httpx.Response(200, json={"threads": []}))
+    client().threads.list()
+    assert "x-api-key" not in elsewhere.calls.last.request.headers
+
+
+@respx.mock
+def test_ids_cannot_walk_to_another_endpoint():
+    route = respx.get(f"{BASE}/client/v1/threads/..%2Fthreads/progress").mock(return_value=httpx.Response(200, json={"progress_data": None}))
+    client().threads.progress("../threads")
+    assert route.called

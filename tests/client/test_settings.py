@@ -1,0 +1,56 @@
+import pytest
+
+import alfa_notebook as alfa
+from alfa_notebook.settings import Secret, resolve_settings
+
+
+def test_order_argument_then_config_then_env_then_default():
+    env = {"ALFA_BASE_URL": "https://env.example", "ALFA_API_KEY": "env-key"}
+    assert resolve_settings(env={}).base_url == "https://alfa.boosted.ai"
+    assert resolve_settings(env=env).base_url == "https://env.example"
+    assert resolve_settings(env=env, configured={"base_url": "https://cfg.example"}).base_url == "https://cfg.example"
+    assert resolve_settings(env=env, configured={"base_url": "https://cfg.example"}, base_url="https://arg.example").base_url == "https://arg.example"
+
+
+@pytest.mark.parametrize("name", ["ALFA_API_KEY", "INVESTING_ASSISTANT_API_KEY"])
+def test_v1_key_aliases(name):
+    assert resolve_settings(env={name: "k"}).api_key == Secret("k")
+
+
+@pytest.mark.parametrize("name", ["ALFA_BASE_URL", "INVESTING_ASSISTANT_BASE_URL", "ALFA_API_BASE_URL"])
+def test_base_url_aliases(name):
+    assert resolve_settings(env={name: "https://x.example/"}).base_url == "https://x.example"
+
+
+def test_v2_uses_access_token_and_its_own_default():
+    s = resolve_settings(env={"ALFA_API_VERSION": "V2", "ALFA_ACCESS_TOKEN": "tok", "ALFA_API_KEY": "k"})
+    assert (s.api_version, s.api_key, s.base_url) == ("v2", Secret("tok"), "https://sandbox.api.boosted.ai")
+
+
+def test_pasted_prefix_is_dropped():
+    assert resolve_settings(env={}, base_url="http://127.0.0.1:8765/client/v1").base_url == "http://127.0.0.1:8765"
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "not a url", "http://alfa.example.com"])
+def test_bad_or_insecure_base_url_is_a_typed_error(url):
+    with pytest.raises(alfa.ConfigurationError):
+        resolve_settings(env={}, base_url=url)
+
+
+def test_unknown_api_version():
+    with pytest.raises(alfa.ConfigurationError, match="v1"):
+        resolve_settings(env={}, api_version="v3")
+
+
+def test_key_never_in_repr_or_str():
+    client = alfa.AlfaClient(api_key="sk-very-secret-123", base_url="http://127.0.0.1:9")
+    for text in (repr(client), str(client), repr(client.settings), str(client.settings), repr(client.settings.api_key)):
+        assert "sk-very-secret-123" not in text
+
+
+def test_missing_key_says_which_variable(monkeypatch):
+    for name in ("ALFA_API_KEY", "INVESTING_ASSISTANT_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    client = alfa.AlfaClient(base_url="http://127.0.0.1:9")
+    with pytest.raises(alfa.ConfigurationError, match="ALFA_API_KEY"):
+        client.threads.list()

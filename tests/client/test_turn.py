@@ -1,0 +1,166 @@
+"""The turn and the ask procedure, driven without I/O: every decision is visible here."""
+
+import random
+
+import pytest
+
+from alfa_notebook import steps
+from alfa_notebook.errors import APIConnectionError, StreamInterruptedError
+from alfa_notebook.events import MalformedEvent, MessageChunk, MessageComplete, StatusChanged, StreamClosed, WorkInProgress
+from alfa_notebook.models import History, Message, Progress, Thread
+from alfa_notebook.turn import Turn
+
+
+def chunk(text, mid="m1", final=False):
+    return MessageChunk(text, mid, final, {})
+
+
+def message(text, mid="m1", citations=()):
+    return MessageComplete(Message.from_raw({"message_id": mid, "message": text, "citations": list(citations)}), {})
+
+
+def status(value, kind="task_status"):
+    return StatusChanged(kind, value.lower(), None, {})
+
+
+def test_chunks_assemble_then_message_is_authoritative():
+    turn = Turn("q")
+    for e in (WorkInProgress("Reading", {}), chunk("Hello "), chunk("wor"), chunk("ld", final=True)):
+        turn.feed(e)
+    assert turn.raw_text == "Hello world" and turn.logs == ["Reading"] and turn.status == "running"
+    turn.feed(chunk("Hello "))  # a duplicated frame doubles the live text ...
+    turn.feed(message("Hello world."))  # ... until the service's whole message replaces it
+    assert turn.raw_text == "Hello world."
+    turn.feed(status("Complete"))
+    assert turn.done and turn.status == "complete"
+
+
+def test_chunks_after_the_message_are_ignored():
+    turn = Turn("q")
+    turn.feed(message("Final."))
+    assert not turn.feed(chunk("late "))
+    assert turn.raw_text == "Final."
+
+
+@pytest.mark.parametrize("value,expected", [("Complete", "complete"), ("No_Results_Found", "complete"), ("Cancelled", "cancelled"), ("Error", "error")])
+def test_terminal_statuses(value, expected):
+    turn = Turn("q")
+    turn.feed(status(value))
+    assert turn.done and turn.status == expected
+
+
+def test_malformed_counted_not_fatal():
+    turn = Turn("q")
+    turn.feed(MalformedEvent("{", "not JSON"))
+    assert len(turn.malformed) == 1 and not turn.done
+
+
+def test_repeated_log_line_shown_once():
+    turn = Turn("q")
+    turn.feed(WorkInProgress("a", {}))
+    turn.feed(WorkInProgress("a", {}))
+    assert turn.logs == ["a"]
+
+
+def test_reconcile_takes_the_reply_to_this_question():
+    history = History(
+        [
+            Message("u0", "old question", True),
+            Message("a0", "old answer", False),
+            Message("u1", "q", True),
+            Message("a1", "The full answer.", False),
+        ],
+        4,
+        0,
+    )
+    turn = Turn("q")
+    turn.feed(chunk("The fu", mid="a1"))
+    turn.reconcile(history, "complete")
+    assert turn.raw_text == "The full answer." and turn.done
+
+
+class Script:
+    """Performs effects from canned results, recording what the procedure asked for."""
+
+    def __init__(self, events, progress=(), history=None):
+        self.events = list(events)
+        self.progress = list(progress)
+        self.history = history
+        self.log = []
+
+    def run(self, procedure):
+        gen = procedure.run()
+        outcome = None
+        while True:
+            try:
+                effect = gen.send(outcome)
+            except StopIteration as done:
+                return done.value
+            self.log.append(type(effect).__name__)
+            outcome = self.perform(effect)
+
+    def perform(self, effect):
+        if isinstance(effect, steps.CreateThread):
+            return Thread("t1", effect.name)
+        if isinstance(effect, steps.NextEvent):
+            item = self.events.pop(0)
+            return item
+        if isinstance(effect, steps.OpenStream):
+            return None
+        if isinstance(effect, steps.GetProgress):
+            return self.progress.pop(0)
+        if isinstance(effect, steps.GetHistory):
+            return self.history
+        if isinstance(effect, steps.GetArtifacts):
+            return {}
+        return None
+
+
+def procedure(question="q"):
+    return steps.AskProcedure(question, None, clock=lambda: 0.0, rng=random.Random(0))
+
+
+def test_stream_is_opened_before_the_message_is_posted():
+    script = Script([chunk("Hi", final=True), message("Hi"), status("Complete")])
+    result = script.run(procedure())
+    assert script.log.index("OpenStream") < script.log.index("PostMessage")
+    assert result.turn.raw_text == "Hi" and result.turn.thread_id == "t1"
+
+
+def test_drop_then_reconnect_then_finished_meanwhile_reconciles_from_history():
+    history = History([Message("u", "q", True), Message("m1", "Hello world.", False)], 2, 0)
+    script = Script(
+        [chunk("Hello "), steps.Lost(APIConnectionError("cut"))],
+        progress=[Progress("complete")],
+        history=history,
+    )
+    result = script.run(procedure())
+    assert result.turn.raw_text == "Hello world." and result.turn.status == "complete"
+    assert "Sleep" in script.log and script.log.count("OpenStream") == 2
+
+
+def test_server_close_is_treated_like_a_drop():
+    script = Script([chunk("a "), StreamClosed(), message("a b"), status("Complete")], progress=[Progress("running")])
+    result = script.run(procedure())
+    assert result.turn.raw_text == "a b"
+
+
+def test_polling_gives_up_with_a_typed_error_keeping_the_partial_turn():
+    class Unreachable(Script):
+        def perform(self, effect):
+            if isinstance(effect, steps.OpenStream) and effect.recovering:
+                return steps.Lost(APIConnectionError("down"))
+            if isinstance(effect, steps.GetProgress):
+                return steps.Lost(APIConnectionError("down"))
+            return super().perform(effect)
+
+    proc = procedure()
+    with pytest.raises(StreamInterruptedError):
+        Unreachable([chunk("partial "), steps.Lost(None)]).run(proc)
+    assert proc.turn.raw_text == "partial "
+
+
+def test_thread_name_is_the_question_on_one_line():
+    assert steps.thread_name("  Compare\nNVDA and AMD ") == "Compare NVDA and AMD"
+    long = steps.thread_name("word " * 40)
+    assert len(long) <= 61 and long.endswith("…")
