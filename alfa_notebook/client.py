@@ -39,7 +39,7 @@ from .steps import (
     Sleep,
     is_recoverable,
 )
-from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport, stream_error
+from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport, connection_error, status_error
 from .turn import Turn
 
 logger = logging.getLogger("alfa_notebook")
@@ -201,6 +201,7 @@ class AlfaClient(_ClientBase):
         stream_read_timeout: float | None = None,
         max_retries: int | None = None,
         transport: httpx.BaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
         configured: Mapping[str, Any] | None = None,
         allow_insecure: bool = False,
         rng: random.Random | None = None,
@@ -208,7 +209,7 @@ class AlfaClient(_ClientBase):
         self.settings = _settings(
             api_key, base_url, api_version, timeout, stream_read_timeout, max_retries, configured, allow_insecure
         )
-        self._transport = SyncTransport(self.settings, transport=transport, rng=rng)
+        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
         self.threads = Threads(self._transport)
 
     def stream(self, thread_id: str) -> SyncEventStream:
@@ -359,6 +360,7 @@ class AsyncAlfaClient(_ClientBase):
         stream_read_timeout: float | None = None,
         max_retries: int | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
         configured: Mapping[str, Any] | None = None,
         allow_insecure: bool = False,
         rng: random.Random | None = None,
@@ -366,7 +368,7 @@ class AsyncAlfaClient(_ClientBase):
         self.settings = _settings(
             api_key, base_url, api_version, timeout, stream_read_timeout, max_retries, configured, allow_insecure
         )
-        self._transport = AsyncTransport(self.settings, transport=transport, rng=rng)
+        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
         self.threads = AsyncThreads(self._transport)
 
     async def stream(self, thread_id: str) -> AsyncEventStream:
@@ -548,15 +550,13 @@ def exchange_token(
     }
     if scope:
         data["scope"] = scope
-    settings = resolve_settings(base_url=base_url, api_version="v2", api_key="unused")
+    settings = resolve_settings(base_url=base_url, api_version="v2", env={})
     op = ops.Operation("POST", "/oauth2/token", "/oauth2/token", lambda b: b, data=data, idempotent=False)
     with httpx.Client(base_url=settings.base_url, timeout=timeout) as http:
         try:
             response = http.post(op.path, data=data)
         except httpx.TransportError as exc:
-            raise stream_error(exc, op.route) from exc
+            raise connection_error(exc, op) from exc
     if response.status_code >= 400:
-        from .transport import status_error
-
         raise status_error(response, op)
     return Secret(str(response.json()["access_token"]))

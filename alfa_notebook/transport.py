@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -59,8 +59,9 @@ class _Credentials:
 class _TransportBase:
     """What the sync and async transports share: requests, retry decisions, error mapping."""
 
-    def __init__(self, settings: Settings, *, rng: random.Random | None = None) -> None:
+    def __init__(self, settings: Settings, *, headers: Mapping[str, str] | None = None, rng: random.Random | None = None) -> None:
         self.settings = settings
+        self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)
 
@@ -70,7 +71,7 @@ class _TransportBase:
             "base_url": s.api_root,
             "timeout": httpx.Timeout(s.timeout, connect=s.connect_timeout),
             "follow_redirects": True,
-            "headers": {"user-agent": _user_agent()},
+            "headers": {"user-agent": _user_agent(), **self._headers},
             "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
         }
 
@@ -99,7 +100,7 @@ class _TransportBase:
                     yield backoff(attempt, self._rng)
                     attempt += 1
                     continue
-                raise _connection_error(outcome, op) from outcome
+                raise connection_error(outcome, op) from outcome
             response: httpx.Response = outcome
             logger.debug(
                 "%s %s -> %d in %.0f ms (attempt %d)",
@@ -186,7 +187,7 @@ def status_error(response: httpx.Response, op: Operation[Any]) -> errors.APIStat
     )
 
 
-def _connection_error(error: httpx.TransportError, op: Operation[Any]) -> errors.APIConnectionError:
+def connection_error(error: httpx.TransportError, op: Operation[Any]) -> errors.APIConnectionError:
     if isinstance(error, httpx.TimeoutException):
         return errors.APITimeoutError(
             f"{op.method} {op.route} timed out ({type(error).__name__}). The service is slow or unreachable; "
@@ -215,9 +216,14 @@ def stream_error(error: Exception, route: str = "/threads/stream/{id}") -> error
 
 class SyncTransport(_TransportBase):
     def __init__(
-        self, settings: Settings, *, transport: httpx.BaseTransport | None = None, rng: random.Random | None = None
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
-        super().__init__(settings, rng=rng)
+        super().__init__(settings, headers=headers, rng=rng)
         self.http = httpx.Client(
             transport=transport, event_hooks={"request": [self._credentials.apply]}, **self._client_options()
         )
@@ -293,9 +299,14 @@ class SyncEventStream:
 
 class AsyncTransport(_TransportBase):
     def __init__(
-        self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, rng: random.Random | None = None
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
-        super().__init__(settings, rng=rng)
+        super().__init__(settings, headers=headers, rng=rng)
         self.http = httpx.AsyncClient(
             transport=transport, event_hooks={"request": [self._apply_credentials]}, **self._client_options()
         )

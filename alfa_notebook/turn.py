@@ -53,7 +53,8 @@ class Turn:
         self.question = question
         self.thread_id = thread_id
         self.status = "waiting"  # waiting | running | complete | cancelled | error
-        self.logs: list[str] = []
+        self.logs: list[str] = []  # the work-in-progress lines
+        self.status_log: str | None = None  # what the last status event said
         self.malformed: list[MalformedEvent] = []
         self.unknown: list[UnknownEvent] = []
         self.events_received = 0
@@ -153,7 +154,7 @@ class Turn:
 
     def _status(self, event: StatusChanged) -> bool:
         if event.log:
-            self._log(event.log)
+            self.status_log = event.log
         if event.terminal:
             self.end(event.status)
             return True

@@ -1,0 +1,68 @@
+"""Clients of both flavours and both kinds (sync and async) against the emulator on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import pytest
+
+import alfa_notebook as alfa
+from alfa_notebook.emulator.defaults import CONTROL_HEADER, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+
+class Driven:
+    """One test body for both clients: awaitables are run on a loop the test owns."""
+
+    def __init__(self, client, loop):
+        self.client = client
+        self._loop = loop
+
+    def run(self, value):
+        return self._loop.run_until_complete(value) if inspect.isawaitable(value) else value
+
+    def ask(self, question, **kw):
+        return self.run(self.client.ask(question, **kw))
+
+    def threads(self, method, *args, **kw):
+        return self.run(getattr(self.client.threads, method)(*args, **kw))
+
+    @property
+    def is_async(self):
+        return isinstance(self.client, alfa.AsyncAlfaClient)
+
+
+@pytest.fixture(scope="session")
+def v2_token(alfa_emulator):
+    return alfa.exchange_token(
+        "partner.signed.jwt", client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET, base_url=alfa_emulator.base_url
+    )
+
+
+@pytest.fixture(params=["v1", "v2"])
+def flavour(request):
+    return request.param
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_client(request, alfa_emulator, flavour, v2_token):
+    loop = asyncio.new_event_loop()
+    made = []
+
+    def make(controls: str | None = None, **kw) -> Driven:
+        key = alfa_emulator.api_key if flavour == "v1" else v2_token
+        cls = alfa.AlfaClient if request.param == "sync" else alfa.AsyncAlfaClient
+        headers = {CONTROL_HEADER: controls} if controls else None
+        driven = Driven(cls(api_key=key, base_url=alfa_emulator.base_url, api_version=flavour, headers=headers, **kw), loop)
+        made.append(driven)
+        return driven
+
+    yield make
+    for driven in made:
+        driven.run(driven.client.close())
+    loop.close()
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()

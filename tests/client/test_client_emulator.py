@@ -1,0 +1,192 @@
+"""The client against the emulator over real HTTP and SSE, in both flavours, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import alfa_notebook as alfa
+from alfa_notebook import operations as ops
+from alfa_notebook.events import MessageChunk, MessageComplete, StatusChanged, WorkInProgress
+
+QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
+
+
+@pytest.fixture(scope="module")
+def clean_answers():
+    return {}
+
+
+def reference(client, question, cache):
+    """The clean run's answer to ``question``: what every faulty run must end with."""
+    if question not in cache:
+        cache[question] = client.ask(question)
+    return cache[question]
+
+
+def test_thread_lifecycle(client):
+    thread = client.threads("create", "Semis research")
+    assert thread.id and thread.name == "Semis research"
+    assert thread.id in [t.id for t in client.threads("list")]
+    assert client.threads("rename", thread.id, "Renamed") is True
+    assert next(t for t in client.threads("list") if t.id == thread.id).name == "Renamed"
+    assert client.threads("delete", thread.id) is True
+    assert thread.id not in [t.id for t in client.threads("list")]
+    with pytest.raises(alfa.NotFoundError):
+        client.threads("progress", thread.id)
+
+
+def test_ask_returns_the_whole_answer(client):
+    seen = []
+    answer = client.ask(QUESTION, on_event=lambda event, turn: seen.append((event, turn.raw_text)))
+    assert answer.status == "complete" and answer.ok
+    history = client.threads("messages", answer.thread_id)
+    assert [m.is_user for m in history.messages] == [True, False]
+    assert history.messages[0].text == QUESTION
+    assert answer.raw_text == history.messages[1].text and answer.message_id == history.messages[1].id
+    assert "```" not in answer.text and "NVDA" in answer.text
+    assert 3 <= len(answer.logs) <= 6
+    assert {c.type for c in answer.citations} >= {"web", "news_development", "news_article"}
+    assert all(c.inline_offset is None or 0 <= c.inline_offset <= len(answer.raw_text) for c in answer.citations)
+    assert answer.artifacts and {a.kind for a in answer.artifacts} >= {"table"}
+    assert all(a.thread_id == answer.thread_id and a.raw for a in answer.artifacts)
+    assert answer.tools_called
+    # The thread is named after the question.
+    assert next(t for t in client.threads("list") if t.id == answer.thread_id).name == QUESTION
+    # It streamed: the text grew chunk by chunk, and logs came before the first chunk.
+    texts = [text for event, text in seen if isinstance(event, MessageChunk)]
+    assert len(texts) > 10 and texts == sorted(texts, key=len)
+    first_chunk = next(i for i, (e, _) in enumerate(seen) if isinstance(e, MessageChunk))
+    assert any(isinstance(e, WorkInProgress) for e, _ in seen[:first_chunk])
+
+
+def test_follow_up_continues_the_thread(client):
+    first = client.ask("Top 5 semiconductor performers last quarter")
+    second = client.ask("And AVGO?", thread=first.thread_id)
+    assert second.thread_id == first.thread_id and second.message_id != first.message_id
+    history = client.threads("messages", first.thread_id)
+    assert [m.text for m in history.messages if m.is_user] == ["Top 5 semiconductor performers last quarter", "And AVGO?"]
+
+
+def test_artifact_fetch_and_unknown_artifact(client):
+    answer = client.ask(QUESTION)
+    artifact = client.threads("artifact", answer.thread_id, answer.artifacts[0].id)
+    assert artifact.raw == answer.artifacts[0].raw
+    with pytest.raises(alfa.NotFoundError):
+        client.threads("artifact", answer.thread_id, "no-such-artifact")
+
+
+def test_upload_is_mentioned_in_the_next_answer(client, tmp_path):
+    path = tmp_path / "q2_holdings.csv"
+    path.write_text("ticker,weight\nNVDA,0.5\nAMD,0.5\n")
+    thread = client.threads("create", "with a file")
+    file_id = client.threads("upload", thread.id, path)
+    assert file_id
+    answer = client.ask("Summarise my holdings", thread=thread.id)
+    assert "q2_holdings.csv" in answer.text
+
+
+def test_history_paging(client):
+    thread = client.threads("create", "paging")
+    for q in ("one", "two"):
+        client.ask(f"Question {q} about AAPL", thread=thread.id)
+    everything = client.threads("messages", thread.id)
+    assert everything.total == 4 and len(everything.messages) == 4
+    newest_two = client.threads("messages", thread.id, 0, 2)
+    assert [m.id for m in newest_two.messages] == [m.id for m in everything.messages[2:]]
+
+
+def terminal(event):
+    return isinstance(event, StatusChanged) and event.terminal
+
+
+@pytest.mark.parametrize("flavour", ["v1", "v2"])
+def test_raw_event_feed_sync(alfa_emulator, flavour, v2_token):
+    key = alfa_emulator.api_key if flavour == "v1" else v2_token
+    with alfa.AlfaClient(api_key=key, base_url=alfa_emulator.base_url, api_version=flavour) as client:
+        thread = client.threads.create("raw feed")
+        with client.stream(thread.id) as events:
+            client._transport.request(ops.send_message(thread.id, "NVDA"))
+            kinds = []
+            for event in events:
+                kinds.append(type(event))
+                if terminal(event):
+                    break
+    assert kinds[0] is StatusChanged and MessageChunk in kinds and kinds[-3:].count(StatusChanged) >= 1
+    assert kinds.index(MessageComplete) > max(i for i, k in enumerate(kinds) if k is MessageChunk)
+
+
+def test_raw_event_feed_async(alfa_emulator):
+    async def main():
+        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+            thread = await client.threads.create("raw feed")
+            async with await client.stream(thread.id) as events:
+                await client._transport.request(ops.send_message(thread.id, "NVDA"))
+                kinds = []
+                async for event in events:
+                    kinds.append(type(event))
+                    if terminal(event):
+                        break
+        return kinds
+
+    kinds = asyncio.run(main())
+    assert MessageChunk in kinds and MessageComplete in kinds
+
+
+@pytest.mark.parametrize("flavour", ["v1"])
+def test_wrong_key_is_an_authentication_error_without_the_key(alfa_emulator, flavour):
+    with alfa.AlfaClient(api_key="wrong-key-0123456789", base_url=alfa_emulator.base_url) as client:
+        with pytest.raises(alfa.AuthenticationError) as info:
+            client.ask(QUESTION)
+    assert "wrong-key-0123456789" not in str(info.value) and "ALFA_API_KEY" in str(info.value)
+
+
+def test_unknown_thread_is_not_found(client):
+    with pytest.raises(alfa.NotFoundError, match="threads"):
+        client.ask(QUESTION, thread="00000000-0000-0000-0000-000000000000")
+
+
+# -- faults: every run ends with the clean run's text, nothing lost, nothing doubled ----------------
+
+
+@pytest.mark.parametrize("drop_after", [1, 3, 8, 25, 60])
+def test_dropped_stream_recovers_the_same_answer(make_client, clean_answers, drop_after):
+    clean = reference(make_client(), QUESTION, clean_answers)
+    answer = make_client(f"drop_after={drop_after}").ask(QUESTION)
+    assert answer.status == "complete"
+    assert answer.raw_text == clean.raw_text
+    assert [c.raw for c in answer.citations] == [c.raw for c in clean.citations]
+    assert [a.raw for a in answer.artifacts] == [a.raw for a in clean.artifacts]
+
+
+def test_stall_past_the_read_timeout_recovers(make_client, clean_answers):
+    clean = reference(make_client(), QUESTION, clean_answers)
+    answer = make_client("stall=3;stall_after=5", stream_read_timeout=0.5).ask(QUESTION)
+    assert answer.raw_text == clean.raw_text
+
+
+@pytest.mark.parametrize("controls", ["status=429;retry_after=0.2;times=2", "status=503;retry_after=0.1;times=1", "slow_first_byte=0.3"])
+def test_rate_limits_and_slow_starts_are_waited_out(make_client, clean_answers, controls):
+    clean = reference(make_client(), QUESTION, clean_answers)
+    thread = make_client().threads("create", "faults")
+    answer = make_client(controls).ask(QUESTION, thread=thread.id)
+    assert answer.raw_text == clean.raw_text
+
+
+@pytest.mark.parametrize("controls", ["malformed=3", "duplicate=10", "malformed=2;duplicate=5;drop_after=20"])
+def test_malformed_and_duplicated_events_change_nothing(make_client, clean_answers, controls):
+    clean = reference(make_client(), QUESTION, clean_answers)
+    answer = make_client(controls).ask(QUESTION)
+    assert answer.raw_text == clean.raw_text
+    assert answer.logs == clean.logs or set(answer.logs) <= set(clean.logs)
+    if "malformed" in controls and "drop_after" not in controls:  # a drop may swallow them
+        assert any("malformed" in w for w in answer.warnings)
+
+
+def test_error_status_ends_the_turn_with_the_partial_text(make_client):
+    answer = make_client("error=1").ask(QUESTION)
+    assert answer.status == "error" and answer.text
+    with pytest.raises(alfa.TurnFailedError) as info:
+        answer.raise_for_status()
+    assert info.value.answer is answer

@@ -1,0 +1,98 @@
+"""Ctrl-C and task cancellation cancel on the server and keep the partial answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import alfa_notebook as alfa
+from alfa_notebook.events import MessageChunk
+
+QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
+SLOW = "chunk_delay=0.01"
+
+
+def wait_until_idle(client, thread_id):
+    """The cancel is processed by the server; poll its observable state with a deadline."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while client.threads.progress(thread_id).is_running:
+        assert time.monotonic() < deadline, "the task kept running after the cancel"
+        time.sleep(0.02)
+
+
+def interrupt_after(n):
+    count = 0
+
+    def on_event(event, turn):
+        nonlocal count
+        if isinstance(event, MessageChunk):
+            count += 1
+            if count == n:
+                raise KeyboardInterrupt
+
+    return on_event
+
+
+@pytest.mark.parametrize("flavour", ["v1"])
+def test_keyboard_interrupt_cancels_on_the_server_and_keeps_the_partial_answer(alfa_emulator, flavour):
+    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={"X-Alfa-Emulator": SLOW}) as client:
+        with pytest.raises(KeyboardInterrupt) as info:
+            client.ask(QUESTION, on_event=interrupt_after(5))
+        partial = info.value.answer
+        assert partial is client.last_answer
+        assert partial.status == "cancelled" and partial.text and partial.thread_id
+        wait_until_idle(client, partial.thread_id)
+        history = client.threads.messages(partial.thread_id)
+        assert history.messages[-1].text.endswith("User cancelled message")
+        assert client.threads.progress(partial.thread_id).status == "cancelled"
+        # The thread is usable again.
+        assert client.ask("And AVGO?", thread=partial.thread_id).status == "complete"
+
+
+def test_async_cancellation_cancels_on_the_server(alfa_emulator):
+    async def main():
+        async with alfa.AsyncAlfaClient(
+            api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={"X-Alfa-Emulator": SLOW}
+        ) as client:
+            got_chunks = asyncio.Event()
+
+            def on_event(event, turn):
+                if isinstance(event, MessageChunk) and len(turn.raw_text) > 30:
+                    got_chunks.set()
+
+            task = asyncio.create_task(client.ask(QUESTION, on_event=on_event))
+            await got_chunks.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            partial = client.last_answer
+            assert partial.status == "cancelled" and len(partial.raw_text) > 30
+            for _ in range(500):
+                if not (await client.threads.progress(partial.thread_id)).is_running:
+                    break
+                await asyncio.sleep(0.02)
+            assert (await client.threads.progress(partial.thread_id)).status == "cancelled"
+
+    asyncio.run(main())
+
+
+def test_async_event_iterator(alfa_emulator):
+    async def main():
+        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+            follow = client.ask_events(QUESTION)
+            chunks = [e async for e in follow if isinstance(e, MessageChunk)]
+            assert chunks and follow.answer.status == "complete"
+            assert "".join(c.text for c in chunks) in follow.answer.raw_text + "".join(c.text for c in chunks)
+
+    asyncio.run(main())
+
+
+def test_overall_timeout_cancels_and_keeps_partial(alfa_emulator):
+    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={"X-Alfa-Emulator": "chunk_delay=0.05"}) as client:
+        with pytest.raises(alfa.APITimeoutError, match="timeout") as info:
+            client.ask(QUESTION, timeout=0.5)
+        assert info.value.answer is client.last_answer and info.value.answer.thread_id
+        wait_until_idle(client, info.value.answer.thread_id)
