@@ -186,6 +186,21 @@ class Progress:
         return self.status is not None and self.status not in TERMINAL_STATUSES
 
 
+def artifact_kind(artifact: Any) -> str:
+    """``"table"``, ``"chart"``, ``"text"`` or ``"json"``: liberal, a table is anything with
+    ``columns`` and ``rows``."""
+    if not isinstance(artifact, Mapping):
+        return "json"
+    output_type = artifact.get("output_type")
+    if output_type == "table" or ("columns" in artifact and "rows" in artifact):
+        return "table"
+    if output_type == "graph" or isinstance(artifact.get("graph"), Mapping):
+        return "chart"
+    if output_type == "text":
+        return "text"
+    return "json"
+
+
 @dataclass(frozen=True)
 class Artifact:
     """A table, chart, text or other JSON object produced during a turn."""
@@ -212,14 +227,7 @@ class Artifact:
     @property
     def kind(self) -> str:
         """``"table"``, ``"chart"``, ``"text"`` or ``"json"`` (anything else)."""
-        output_type = self.raw.get("output_type")
-        if "columns" in self.raw and "rows" in self.raw or output_type == "table":
-            return "table"
-        if output_type == "graph" or "graph" in self.raw:
-            return "chart"
-        if output_type == "text":
-            return "text"
-        return "json"
+        return artifact_kind(self.raw)
 
     @property
     def title(self) -> str | None:

@@ -1,0 +1,17 @@
+"""``make bench``: every benchmark in turn; the exit status says whether all met their bars."""
+
+from __future__ import annotations
+
+import sys
+
+from . import bench_tables
+
+BENCHMARKS = [bench_tables.main]
+
+
+def main() -> int:
+    return max(run([]) for run in BENCHMARKS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Table conversion against ``pandas.DataFrame(rows, columns=names)`` (PRODUCT.md §7: at most 3x).
+
+Run from the repository root: ``python -m bench.bench_tables [--rows N] [--repeat K]``.
+The artifact is deterministic: 100,000 rows of ten mixed col_types, about 5 % nulls per column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+from typing import Any
+
+import pandas as pd
+
+from alfa_notebook.tables import table_to_dataframe
+
+from ._util import median_ms, peak_mib
+
+BAR = 3.0
+NULL_SHARE = 0.05
+SCHEMA: list[dict[str, Any]] = [
+    {"name": "Security", "col_type": "stock", "is_highlighted": True},
+    {"name": "CUSIP", "col_type": "string"},
+    {"name": "Price", "col_type": "currency", "unit": "USD"},
+    {"name": "Weight", "col_type": "percent"},
+    {"name": "Return 1D", "col_type": "pct_delta"},
+    {"name": "As of", "col_type": "date"},
+    {"name": "Updated", "col_type": "datetime"},
+    {"name": "Fiscal quarter", "col_type": "quarter"},
+    {"name": "Shares", "col_type": "integer"},
+    {"name": "Score", "col_type": "score"},
+]
+
+
+def _stocks(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "gbi_id": i,
+            "symbol": f"T{i:04d}",
+            "company_name": f"Company {i}",
+            "isin": f"US{i:09d}0",
+            "sector": "Information Technology",
+            "subindustry": "Semiconductors",
+            "exchange": "NASDAQ",
+            "security_type": "Common Stock",
+        }
+        for i in range(count)
+    ]
+
+
+def make_artifact(n_rows: int = 100_000, *, seed: int = 7) -> dict[str, Any]:
+    """A table artifact shaped like reference §5.3, the same for the same arguments."""
+    rng = random.Random(seed)
+    stocks = _stocks(2_000)
+    epoch = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    day_one = dt.date(2020, 1, 1)
+    makers = [
+        lambda: rng.choice(stocks),
+        lambda: f"{rng.randrange(10**9):09d}",
+        lambda: round(rng.uniform(1, 1_000), 2),
+        lambda: rng.random(),
+        lambda: rng.uniform(-0.1, 0.1),
+        lambda: (day_one + dt.timedelta(days=rng.randrange(1_500))).isoformat(),
+        lambda: (epoch + dt.timedelta(seconds=rng.randrange(10**8))).isoformat(),
+        lambda: f"{rng.randrange(2015, 2026)}Q{rng.randrange(1, 5)}",
+        lambda: rng.randrange(10**7),
+        lambda: {"val": rng.random(), "source": None, "sub_scores": []},
+    ]
+    rows = [
+        [None if rng.random() < NULL_SHARE else make() for make in makers] for _ in range(n_rows)
+    ]
+    return {"output_type": "table", "title": "Benchmark", "columns": SCHEMA, "rows": rows,
+            "citations": []}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    artifact = make_artifact(args.rows)
+    rows, names = artifact["rows"], [column["name"] for column in artifact["columns"]]
+
+    def baseline() -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=names)
+
+    def ours() -> pd.DataFrame:
+        return table_to_dataframe(artifact)
+
+    baseline_ms = median_ms(baseline, repeat=args.repeat)
+    ours_ms = median_ms(ours, repeat=args.repeat)
+    ratio = ours_ms / baseline_ms
+    verdict = "PASS" if ratio <= BAR else "MISS"
+    print(
+        f"tables: {args.rows // 1000}k x {len(names)}  baseline {baseline_ms:.1f} ms  "
+        f"ours {ours_ms:.1f} ms  ratio {ratio:.2f} (bar {BAR:.1f}x) {verdict}"
+    )
+    print(f"peak memory: baseline {peak_mib(baseline):.1f} MiB  ours {peak_mib(ours):.1f} MiB")
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
