@@ -42,6 +42,8 @@ class Answer:
         for m in messages:
             tools.update(m.tools_called)
         notes = list(warnings or ())
+        if turn.recoveries:
+            notes.append(f"The event stream broke {turn.recoveries} time(s); the answer was recovered from the service.")
         if turn.malformed:
             notes.append(f"{len(turn.malformed)} malformed event(s) from the service were skipped.")
         status = turn.status if turn.done else "error"  # a turn that never ended was broken off

@@ -21,7 +21,7 @@ from .answer import Answer
 from .errors import AlfaError, APITimeoutError
 from .events import Event
 from .models import Artifact, History, Progress, Thread
-from .settings import Secret, Settings, resolve_settings
+from .settings import Secret, resolve_settings
 from .steps import (
     AskProcedure,
     AskResult,
@@ -48,28 +48,6 @@ OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
 
 _CANCEL_TIMEOUT = 5.0
-
-
-def _settings(
-    api_key: str | Secret | None,
-    base_url: str | None,
-    api_version: str | None,
-    timeout: float | None,
-    stream_read_timeout: float | None,
-    max_retries: int | None,
-    configured: Mapping[str, Any] | None,
-    allow_insecure: bool,
-) -> Settings:
-    return resolve_settings(
-        api_key=api_key,
-        base_url=base_url,
-        api_version=api_version,
-        timeout=timeout,
-        stream_read_timeout=stream_read_timeout,
-        max_retries=max_retries,
-        configured=configured,
-        allow_insecure=allow_insecure,
-    )
 
 
 def _remember_partial(turn: Turn, error: BaseException) -> Answer:
@@ -166,8 +144,38 @@ class AsyncThreads:
 
 
 class _ClientBase:
-    settings: Settings
+    """Settings come from the arguments, then the environment (``ALFA_API_KEY``, ``ALFA_BASE_URL``,
+    ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2), then defaults."""
+
     _last_answer: Answer | None = None
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        api_version: str | None = None,
+        timeout: float | None = None,
+        stream_read_timeout: float | None = None,
+        max_retries: int | None = None,
+        transport: Any = None,
+        headers: Mapping[str, str] | None = None,
+        configured: Mapping[str, Any] | None = None,
+        allow_insecure: bool = False,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = resolve_settings(
+            api_key=api_key,
+            base_url=base_url,
+            api_version=api_version,
+            timeout=timeout,
+            stream_read_timeout=stream_read_timeout,
+            max_retries=max_retries,
+            configured=configured,
+            allow_insecure=allow_insecure,
+        )
+        self._transport = self._transport_class(self.settings, transport=transport, headers=headers, rng=rng)
+        self.threads = self._threads_class(self._transport)
 
     @property
     def last_answer(self) -> Answer | None:
@@ -185,32 +193,12 @@ class _ClientBase:
 
 
 class AlfaClient(_ClientBase):
-    """Talks to Alfa with blocking calls. ``ask()`` streams one answer; ``threads`` manages threads.
+    """Talks to Alfa with blocking calls. ``ask()`` streams one answer; ``threads`` manages threads."""
 
-    Settings come from the arguments, then the environment (``ALFA_API_KEY``, ``ALFA_BASE_URL``,
-    ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2), then defaults.
-    """
-
-    def __init__(
-        self,
-        api_key: str | Secret | None = None,
-        *,
-        base_url: str | None = None,
-        api_version: str | None = None,
-        timeout: float | None = None,
-        stream_read_timeout: float | None = None,
-        max_retries: int | None = None,
-        transport: httpx.BaseTransport | None = None,
-        headers: Mapping[str, str] | None = None,
-        configured: Mapping[str, Any] | None = None,
-        allow_insecure: bool = False,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.settings = _settings(
-            api_key, base_url, api_version, timeout, stream_read_timeout, max_retries, configured, allow_insecure
-        )
-        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
-        self.threads = Threads(self._transport)
+    _transport_class = SyncTransport
+    _threads_class = Threads
+    _transport: SyncTransport
+    threads: Threads
 
     def stream(self, thread_id: str) -> SyncEventStream:
         """The thread's raw event feed: ``with client.stream(id) as events: for e in events: ...``."""
@@ -350,26 +338,10 @@ class _SyncRunner:
 class AsyncAlfaClient(_ClientBase):
     """The same surface as :class:`AlfaClient`, awaitable. Artifacts are fetched concurrently."""
 
-    def __init__(
-        self,
-        api_key: str | Secret | None = None,
-        *,
-        base_url: str | None = None,
-        api_version: str | None = None,
-        timeout: float | None = None,
-        stream_read_timeout: float | None = None,
-        max_retries: int | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        headers: Mapping[str, str] | None = None,
-        configured: Mapping[str, Any] | None = None,
-        allow_insecure: bool = False,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.settings = _settings(
-            api_key, base_url, api_version, timeout, stream_read_timeout, max_retries, configured, allow_insecure
-        )
-        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
-        self.threads = AsyncThreads(self._transport)
+    _transport_class = AsyncTransport
+    _threads_class = AsyncThreads
+    _transport: AsyncTransport
+    threads: AsyncThreads
 
     async def stream(self, thread_id: str) -> AsyncEventStream:
         """``async with await client.stream(id) as events: async for e in events: ...``."""

@@ -162,6 +162,7 @@ class AskProcedure:
         If reconnecting fails, poll progress until the task is over. Either way a finished task is
         reconciled from the history, which is the service's own record of the answer.
         """
+        self.turn.recoveries += 1
         for attempt in range(MAX_RECONNECTS):
             yield Sleep(backoff(attempt, self._rng))
             opened = yield OpenStream(thread_id, recovering=True)

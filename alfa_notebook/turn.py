@@ -58,6 +58,7 @@ class Turn:
         self.malformed: list[MalformedEvent] = []
         self.unknown: list[UnknownEvent] = []
         self.events_received = 0
+        self.recoveries = 0  # times the stream broke and the turn was picked up again
         self._drafts: dict[str | None, _Draft] = {}
         self._clock = clock
         self._started = clock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 
 import pytest
 
@@ -44,15 +45,20 @@ def flavour(request):
     return request.param
 
 
+_tags = itertools.count()
+
+
 @pytest.fixture(params=["sync", "async"])
 def make_client(request, alfa_emulator, flavour, v2_token):
+    """Clients whose emulator controls are their own: the emulator fires a one-shot fault once
+    per distinct option string, so each client's string carries a unique tag."""
     loop = asyncio.new_event_loop()
     made = []
 
     def make(controls: str | None = None, **kw) -> Driven:
         key = alfa_emulator.api_key if flavour == "v1" else v2_token
         cls = alfa.AlfaClient if request.param == "sync" else alfa.AsyncAlfaClient
-        headers = {CONTROL_HEADER: controls} if controls else None
+        headers = {CONTROL_HEADER: f"{controls};tag={next(_tags)}"} if controls else None
         driven = Driven(cls(api_key=key, base_url=alfa_emulator.base_url, api_version=flavour, headers=headers, **kw), loop)
         made.append(driven)
         return driven

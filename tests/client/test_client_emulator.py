@@ -155,6 +155,7 @@ def test_dropped_stream_recovers_the_same_answer(make_client, clean_answers, dro
     clean = reference(make_client(), QUESTION, clean_answers)
     answer = make_client(f"drop_after={drop_after}").ask(QUESTION)
     assert answer.status == "complete"
+    assert any("broke 1 time" in w for w in answer.warnings)  # the fault did fire
     assert answer.raw_text == clean.raw_text
     assert [c.raw for c in answer.citations] == [c.raw for c in clean.citations]
     assert [a.raw for a in answer.artifacts] == [a.raw for a in clean.artifacts]
@@ -164,14 +165,20 @@ def test_stall_past_the_read_timeout_recovers(make_client, clean_answers):
     clean = reference(make_client(), QUESTION, clean_answers)
     answer = make_client("stall=3;stall_after=5", stream_read_timeout=0.5).ask(QUESTION)
     assert answer.raw_text == clean.raw_text
+    assert any("broke 1 time" in w for w in answer.warnings)
 
 
-@pytest.mark.parametrize("controls", ["status=429;retry_after=0.2;times=2", "status=503;retry_after=0.1;times=1", "slow_first_byte=0.3"])
-def test_rate_limits_and_slow_starts_are_waited_out(make_client, clean_answers, controls):
+@pytest.mark.parametrize(
+    "controls,least_wait",
+    [("status=429;retry_after=0.2;times=2", 0.4), ("status=503;retry_after=0.3;times=1", 0.3), ("slow_first_byte=0.3", 0.3)],
+)
+def test_rate_limits_and_slow_starts_are_waited_out(make_client, clean_answers, controls, least_wait):
     clean = reference(make_client(), QUESTION, clean_answers)
     thread = make_client().threads("create", "faults")
     answer = make_client(controls).ask(QUESTION, thread=thread.id)
     assert answer.raw_text == clean.raw_text
+    # The fault fired on the stream request and was waited out: a lower bound, not a timing bar.
+    assert answer.elapsed >= least_wait
 
 
 @pytest.mark.parametrize("controls", ["malformed=3", "duplicate=10", "malformed=2;duplicate=5;drop_after=20"])
@@ -182,6 +189,8 @@ def test_malformed_and_duplicated_events_change_nothing(make_client, clean_answe
     assert answer.logs == clean.logs or set(answer.logs) <= set(clean.logs)
     if "malformed" in controls and "drop_after" not in controls:  # a drop may swallow them
         assert any("malformed" in w for w in answer.warnings)
+    if "drop_after" in controls:
+        assert any("broke 1 time" in w for w in answer.warnings)
 
 
 def test_error_status_ends_the_turn_with_the_partial_text(make_client):

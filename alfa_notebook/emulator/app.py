@@ -1,0 +1,47 @@
+"""The emulator's ASGI app: both flavours of the threads API and the token endpoint on one port.
+
+=====================================  ==========================================
+``/client/v1/...``                     v1, ``x-api-key``
+``/v2/...``                            v2, ``Authorization: Bearer`` from below
+``POST /oauth2/token``                 the token exchange (reference §6.2)
+``/client/assistant/threads/stream/``  the stream's alias (reference §2.2), v1 auth
+=====================================  ==========================================
+
+Both flavours share one store of threads.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+
+from .api import ThreadsApi
+from .auth import V1_DETAIL, V2_DETAIL, RequireCredential
+from .controls import ControlsMiddleware
+from .service import Service, Settings
+from .validation import HANDLERS
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """A fresh emulator (its own threads and tokens); ``app.state.service`` drives it."""
+    service = Service(settings or Settings())
+    api = ThreadsApi(service)
+    credentials = service.credentials
+    api_key = [Middleware(RequireCredential, accepts=credentials.accepts_api_key, detail=V1_DETAIL)]
+    bearer = [
+        Middleware(RequireCredential, accepts=credentials.accepts_bearer, detail=V2_DETAIL, challenge="Bearer")
+    ]
+    stream_alias = Route("/threads/stream/{thread_id}", api.stream, methods=["GET"])
+    app = Starlette(
+        routes=[
+            Route("/oauth2/token", credentials.exchange_token, methods=["POST"]),
+            Mount("/client/v1", routes=api.routes(), middleware=api_key),
+            Mount("/v2", routes=api.routes(), middleware=bearer),
+            Mount("/client/assistant", routes=[stream_alias], middleware=api_key),
+        ],
+        middleware=[Middleware(ControlsMiddleware, defaults=service.settings.faults, book=service.faults)],
+        exception_handlers=HANDLERS,
+    )
+    app.state.service = service
+    return app

@@ -1,0 +1,148 @@
+"""``alfa-notebook emulator``: run the emulator in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import logging
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from .defaults import CONTROL_HEADER, DEFAULT_API_KEY, DEFAULT_CHUNK_DELAY, DEFAULT_CLI_PORT, DEFAULT_HOST
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alfa-notebook emulator",
+        description=(
+            "Run a local Alfa server (both API flavours, real HTTP and SSE) answering from "
+            "SYNTHETIC sample data. Loopback only unless --host says otherwise."
+        ),
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help="interface to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=DEFAULT_CLI_PORT, help="0 picks a free port (default: %(default)s)")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the v1 x-api-key (default: %(default)s)")
+    parser.add_argument(
+        "--chunk-delay",
+        type=float,
+        default=DEFAULT_CHUNK_DELAY,
+        metavar="S",
+        help="seconds between word chunks (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"server-wide fault option, repeatable; the keys of the {CONTROL_HEADER} header "
+        "(drop_after, stall, stall_after, slow_first_byte, status, retry_after, times, "
+        "malformed, duplicate, ping, chunk_delay, words, error)",
+    )
+    return parser
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` resolves to is a loopback address."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def banner(emulator: Emulator) -> str:
+    """What a user needs to start talking to ``emulator``: URLs, credentials, a curl line."""
+    url = emulator.base_url
+    token_request = (
+        f"curl -s -X POST {url}/oauth2/token"
+        " -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange"
+        " -d subject_token=me -d subject_token_type=urn:ietf:params:oauth:token-type:jwt"
+        f" -d client_id={emulator.client_id} -d client_secret={emulator.client_secret}"
+    )
+    return "\n".join(
+        [
+            f"Alfa emulator listening on {url}  (synthetic sample data, not market data)",
+            "",
+            f"  v1  {url}/client/v1   header  x-api-key: {emulator.api_key}",
+            f"  v2  {url}/v2          header  Authorization: Bearer <access_token>, from:",
+            f"      {token_request}",
+            "",
+            "Try it:",
+            f"  curl -s -H 'x-api-key: {emulator.api_key}' -H 'Content-Type: application/json'"
+            f" -d '{{\"thread_name\": \"demo\"}}' {url}/client/v1/threads",
+            "",
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals_stop() -> Iterator[None]:
+    """Let SIGINT and SIGTERM stop the emulator cleanly, even when the shell that started it in
+    the background set SIGINT to be ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        from .controls import Controls, parse_options
+        from .server import Emulator
+    except ImportError as exc:
+        from .defaults import EXTRA_HINT
+
+        print(f"{EXTRA_HINT}\n({exc})", file=sys.stderr)
+        return 1
+    faults: dict[str, str] = {}
+    try:
+        for option in args.fault:
+            faults.update(parse_options(option))
+        Controls.from_options(faults)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if not is_loopback(args.host):
+        print(
+            f"WARNING: listening on {args.host}, beyond loopback: anyone who can reach this "
+            "machine can use the emulator with its well-known key.",
+            file=sys.stderr,
+        )
+    logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(message)s")
+    emulator = Emulator(args.host, args.port, args.api_key, chunk_delay=args.chunk_delay, faults=faults)
+    try:
+        emulator.start()
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(banner(emulator), flush=True)
+    if faults:
+        print(f"Server-wide faults: {';'.join(f'{k}={v}' for k, v in faults.items())}", flush=True)
+    with _signals_stop():
+        try:
+            emulator.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            emulator.stop()
+    return 0

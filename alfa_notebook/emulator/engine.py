@@ -1,0 +1,470 @@
+"""A deterministic research engine: the emulator's stand-in for Alfa's reasoning.
+
+Given a question, the files attached to its thread and the thread's earlier questions, it writes
+a Markdown answer from the synthetic sample data, with citations, work-in-progress logs and
+artifacts. The same inputs give the same text and artifacts, ids included: every id is derived
+from a SHA-256 of the inputs (never ``hash()``, which is salted per process).
+
+Question triggers (case-insensitive; they combine):
+
+=========================================  ===================================================
+the question contains                      the answer gets
+=========================================  ===================================================
+tickers or names ("NVDA and AMD",          those stocks as the universe (a bare ticker must be
+"Apple", "NA")                             upper case)
+a sector word ("semiconductors", "banks",  that group's stocks (``groups`` in the data file)
+"energy", "software", "payments", ...)
+none of the above                          the previous question's universe in the same
+                                           thread, else: all stocks for a screen or a ranking,
+                                           the six largest by market cap otherwise
+"screen" or "all columns"                  the screen table, which has EVERY col_type of
+                                           reference §5.3; "Screen all columns" in a fresh
+                                           thread screens all 41 stocks, ``NA`` and CUSIPs with
+                                           leading zeros ("00724F101") included
+"top N", "best", "performers"              a ranking table of the top N (default 5) by
+                                           twelve-month return
+otherwise                                  the performance table
+"trend", "chart", "plot", "over time",     a line chart (graph artifact) of monthly closes
+"history"                                  and a monthly-closes table
+"revenue", "earnings", "quarter", "eps",   a quarterly fundamentals table, and
+"fundamental", "sales"                     earnings_summary and earnings_transcript citations
+"summary", "summarize", "memo"             a text artifact (a short memo)
+=========================================  ===================================================
+
+Every answer has 3-6 work-in-progress logs (some before the first word, some between
+sections), cites web, news_development, news_article, custom_doc (an attached file, else the
+emulator's research note), company_filing, kpi and theme sources, names each attached file
+("Based on the attached file q2.csv ..."), embeds an inline stock object, and ends with the
+footer ``_Emulator: synthetic sample data, not market data._``. A follow-up that names no
+stocks says which earlier question it continues. ``pad_to_words`` stretches an answer to about
+N word chunks for benchmarks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from . import citations as cite
+from . import tables
+from .artifacts import text_output
+from .market import SampleData, Stock
+from .store import Attachment
+
+JSON = dict[str, Any]
+
+SYNTHETIC_FOOTER = "_Emulator: synthetic sample data, not market data._"
+
+_SCREEN = re.compile(r"(?i)\bscreen|\ball columns\b")
+_TOP_N = re.compile(r"(?i)\btop\s+(\d+)\b")
+_RANKING = re.compile(r"(?i)\b(top|best|performers?)\b")
+_CHART = re.compile(r"(?i)\b(trend|chart|plot|over time|history|historical)")
+_FUNDAMENTALS = re.compile(r"(?i)\b(revenue|earnings|quarter|fundamental|eps|sales)")
+_MEMO = re.compile(r"(?i)\b(summary|summari[sz]e|memo)")
+_DEFAULT_SIZE = 6
+_DEFAULT_TOP = 5
+_KEY_FIGURES = 5
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    logs: tuple[tuple[int, str], ...]
+    """``(offset, log)``: emitted when streaming reaches that character offset of ``text``."""
+    citations: tuple[JSON, ...]
+    artifacts: Mapping[str, JSON]
+    tools_called: Mapping[str, list[JSON]]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks for, once its universe is resolved."""
+
+    stocks: tuple[Stock, ...]
+    scope: str
+    screen: bool
+    top_n: int | None
+    chart: bool
+    fundamentals: bool
+    memo: bool
+    continues: str | None
+    """The earlier question this one borrows its universe from, if any."""
+
+
+def _listing(names: Sequence[str], limit: int = 6) -> str:
+    if len(names) > limit:
+        return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def read_intent(question: str, earlier: Sequence[str], data: SampleData) -> Intent:
+    named = data.mentioned_stocks(question)
+    groups = data.mentioned_groups(question)
+    screen = bool(_SCREEN.search(question))
+    top_match = _TOP_N.search(question)
+    ranking = bool(top_match or _RANKING.search(question))
+    continues = None
+    if named or groups:
+        members = [s for s in data.members(groups) if s not in named]
+        universe = [*named, *members]
+        scope = _listing([s.symbol for s in named] + [g.name for g in groups])
+    elif earlier:
+        previous = read_intent(earlier[-1], earlier[:-1], data)
+        universe, scope, continues = list(previous.stocks), previous.scope, earlier[-1]
+    elif screen or ranking:
+        universe, scope = list(data.stocks), "the sample universe"
+    else:
+        universe = sorted(data.stocks, key=lambda s: s.market_cap_busd, reverse=True)[:_DEFAULT_SIZE]
+        scope = "the six largest stocks in the sample"
+    top_n = None
+    if ranking and not screen:
+        wanted = int(top_match.group(1)) if top_match else _DEFAULT_TOP
+        top_n = max(1, min(wanted, len(universe)))
+        universe = sorted(universe, key=lambda s: s.return_1y, reverse=True)[:top_n]
+    return Intent(
+        stocks=tuple(universe),
+        scope=scope,
+        screen=screen,
+        top_n=top_n,
+        chart=bool(_CHART.search(question)),
+        fundamentals=bool(_FUNDAMENTALS.search(question)),
+        memo=bool(_MEMO.search(question)),
+        continues=continues,
+    )
+
+
+class _Ids:
+    """Stable UUID-shaped ids: the same seed and label always give the same id."""
+
+    def __init__(self, seed: bytes) -> None:
+        self._seed = seed
+
+    def __call__(self, label: str) -> str:
+        digest = hashlib.sha256(self._seed + label.encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def _seed(question: str, earlier: Sequence[str], files: Sequence[Attachment]) -> bytes:
+    inputs = {
+        "question": question,
+        "earlier": list(earlier),
+        "files": [[f.name, hashlib.sha256(f.content).hexdigest()] for f in files],
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).digest()
+
+
+@dataclass
+class _Draft:
+    """Markdown being written, with citations pinned where their claims end."""
+
+    parts: list[str] = field(default_factory=list)
+    length: int = 0
+    citations: list[JSON] = field(default_factory=list)
+    logs: list[tuple[int, str]] = field(default_factory=list)
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    def cite(self, citation: JSON) -> None:
+        self.citations.append({**citation, "inline_offset": self.length})
+
+    def log(self, text: str) -> None:
+        self.logs.append((self.length, text))
+
+    def inline(self, obj: JSON) -> None:
+        self.write(f"```{json.dumps(obj)}```")
+
+    def artifact(self, artifact_id: str) -> None:
+        self.inline({"type": "output_artifact", "artifact_id": artifact_id})
+        self.write("\n\n")
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _pct(value: float) -> str:
+    return f"{value:+.1%}"
+
+
+def _inline_stock(stock: Stock) -> JSON:
+    return {"type": "stock", "gbi_id": stock.gbi_id, "symbol": stock.symbol, "company_name": stock.company_name}
+
+
+def _describe(attachment: Attachment) -> str:
+    text = attachment.text()
+    if text:
+        return f"{len(text.splitlines()):,} lines of text"
+    return f"{len(attachment.content):,} bytes"
+
+
+def _title(intent: Intent) -> str:
+    scope = intent.scope[:1].upper() + intent.scope[1:]
+    if intent.screen:
+        return f"Screen: {intent.scope}"
+    if intent.top_n is not None:
+        return f"Top {intent.top_n} performers: {intent.scope}"
+    if intent.chart:
+        return f"{scope}: price trend"
+    return f"{scope}: performance snapshot"
+
+
+class _Writer:
+    """Writes one answer; each method is one section of it."""
+
+    def __init__(
+        self,
+        intent: Intent,
+        files: Sequence[Attachment],
+        data: SampleData,
+        ids: _Ids,
+    ) -> None:
+        self.intent = intent
+        self.stocks = list(intent.stocks)
+        self.files = files
+        self.data = data
+        self.ids = ids
+        self.as_of = data.as_of
+        self.quarter = data.quarters[-1]
+        self.draft = _Draft()
+        self.artifacts: dict[str, JSON] = {}
+        self.tools: dict[str, list[JSON]] = {}
+
+    def _add_artifact(self, label: str, artifact: JSON) -> None:
+        artifact_id = self.ids(f"artifact:{label}")
+        self.artifacts[artifact_id] = artifact
+        self.draft.artifact(artifact_id)
+
+    def _tool(self, tool: str, **arguments: Any) -> None:
+        self.tools.setdefault(tool, []).append(arguments)
+
+    def _citation_id(self, label: str) -> str:
+        return self.ids(f"citation:{label}")
+
+    def opening(self) -> None:
+        d, symbols = self.draft, [s.symbol for s in self.stocks]
+        if self.files:
+            d.log(f"Reading {_listing([f.name for f in self.files])}...")
+        elif self.intent.screen:
+            d.log(f"Screening {len(self.stocks)} stocks...")
+        else:
+            d.log(f"Identifying securities: {_listing(symbols)}")
+        d.log(f"Fetching prices and returns for {len(self.stocks)} stocks...")
+        self._tool("get_prices", symbols=symbols)
+        d.write(f"## {_title(self.intent)}\n\n")
+        if self.intent.continues is not None:
+            d.write(
+                f"Following up on your earlier question (“{self.intent.continues}”), "
+                f"this covers the same {len(self.stocks)} stocks.\n\n"
+            )
+        for attachment in self.files:
+            d.write(
+                f"Based on the attached file **{attachment.name}** ({_describe(attachment)}), "
+                "I checked the figures below against your data."
+            )
+            d.cite(cite.attached_file(self._citation_id(f"file:{attachment.name}"), attachment, self.as_of))
+            d.write("\n\n")
+            self._tool("read_user_file", file_name=attachment.name)
+        d.write(
+            f"Scope: {self.intent.scope}, {len(self.stocks)} stocks, priced as of "
+            f"{self.as_of:%Y-%m-%d} from the emulator's synthetic research set."
+        )
+        if not self.files:
+            d.cite(cite.research_note(self._citation_id("note"), self.ids("document:note"), self.as_of))
+        d.write("\n\n")
+
+    def key_figures(self) -> None:
+        d = self.draft
+        d.log("Building the table...")
+        d.write("### Key figures\n\n")
+        kpi = cite.kpi(self._citation_id("kpi"), self.stocks[0], self.as_of)
+        for index, s in enumerate(self.stocks[:_KEY_FIGURES]):
+            d.write(
+                f"- **{s.symbol}** ({s.company_name}) closed at **{_money(s.price)}**: "
+                f"{_pct(s.return_1m)} on the month, {_pct(s.return_1y)} over twelve months."
+            )
+            if index == 0:
+                d.cite(kpi)
+            d.write("\n")
+        if len(self.stocks) > _KEY_FIGURES:
+            d.write(f"- …and {len(self.stocks) - _KEY_FIGURES} more in the table below.\n")
+        d.write("\n")
+        price_source = cite.kpi(self._citation_id("table:kpi"), self.stocks[0], self.as_of)
+        if self.intent.screen:
+            filing = cite.company_filing(
+                self._citation_id("table:filing"),
+                max(self.stocks, key=lambda s: s.score),
+                self.quarter,
+                self.as_of,
+            )
+            table = tables.screen(
+                self.stocks,
+                as_of=self.as_of,
+                quarter=self.quarter,
+                month=self.data.months[-1],
+                price_source=price_source,
+                filing_source=filing,
+            )
+            self._tool("screen_stocks", universe_size=len(self.stocks))
+            self._add_artifact("screen", table)
+        elif self.intent.top_n is not None:
+            self._tool("rank_stocks", by="return_1y", top=self.intent.top_n)
+            self._add_artifact("top", tables.top_performers(self.stocks))
+        else:
+            self._add_artifact("performance", tables.performance(self.stocks, price_source=price_source))
+
+    def trend(self) -> None:
+        d, months = self.draft, self.data.months
+        d.log("Plotting twelve months of closes...")
+        d.write("### Trend\n\n")
+        best = max(self.stocks, key=lambda s: s.return_1y)
+        d.write(
+            f"From {months[0]} to {months[-1]}, **{best.symbol}** fared best, "
+            f"from {_money(best.monthly_close[0])} to {_money(best.price)} ({_pct(best.return_1y)}).\n\n"
+        )
+        self._tool("make_line_chart", series=[s.symbol for s in self.stocks])
+        self._add_artifact("chart", tables.price_chart(self.stocks, months))
+        self._add_artifact("monthly", tables.monthly_closes(self.stocks, months))
+
+    def fundamentals(self) -> None:
+        d, lead = self.draft, self.stocks[0]
+        d.log("Reading filings and earnings calls...")
+        d.write("### Revenue and earnings\n\n")
+        d.write(
+            f"- {lead.symbol} reported revenue of ${lead.revenue_musd[-1]:,.1f} million for "
+            f"{self.quarter}, {_pct(lead.revenue_growth_yoy)} year over year."
+        )
+        d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
+        d.write(f"\n- Diluted EPS was ${lead.eps[-1]:.2f}, {lead.eps_change:+.2f} versus the previous quarter.")
+        d.cite(cite.earnings_summary(self._citation_id("earnings"), lead, self.quarter, self.as_of))
+        d.write("\n- On the call, management said it continues to see healthy demand across its core markets.")
+        d.cite(cite.earnings_transcript(self._citation_id("transcript"), lead, self.quarter, self.as_of))
+        d.write("\n\n")
+        self._tool("read_filings", symbols=[s.symbol for s in self.stocks], quarter=self.quarter)
+        self._add_artifact("fundamentals", tables.fundamentals(self.stocks, self.data.quarters))
+
+    def highlights(self) -> None:
+        d = self.draft
+        d.log("Reviewing news and web sources...")
+        self._tool("search_news", symbols=[s.symbol for s in self.stocks])
+        d.write("### What stands out\n\n")
+        best = max(self.stocks, key=lambda s: s.return_1y)
+        worst = min(self.stocks, key=lambda s: s.return_1y)
+        d.write("- Best twelve-month return: ")
+        d.inline(_inline_stock(best))
+        d.write(f" ({_pct(best.return_1y)}).")
+        d.cite(cite.news_development(self._citation_id("development"), best, self.as_of))
+        if len(self.stocks) > 1:
+            d.write(
+                f"\n- Worst twelve-month return: **{worst.symbol}** ({_pct(worst.return_1y)}), "
+                f"{_pct(worst.return_1m)} in the latest month."
+            )
+        else:
+            d.write(f"\n- In the latest month **{worst.symbol}** moved {_pct(worst.return_1m)}.")
+        d.cite(cite.news_article(self._citation_id("article"), worst, self.as_of))
+        self._valuation()
+        if not self.intent.fundamentals:
+            lead = self.stocks[0]
+            d.write(
+                f"\n- {lead.symbol}'s latest quarterly revenue was ${lead.revenue_musd[-1]:,.1f} million, "
+                f"{_pct(lead.revenue_growth_yoy)} year over year."
+            )
+            d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
+        theme = _listing(sorted({s.subindustry for s in self.stocks}), limit=3)
+        d.write(f"\n- Theme: these names share exposure to {theme.lower()}.")
+        d.cite(cite.theme(self._citation_id("theme"), theme, self.as_of))
+        d.write("\n\n")
+
+    def _valuation(self) -> None:
+        d = self.draft
+        self._tool("web_search", query=f"valuation {self.intent.scope}")
+        profitable = [s for s in self.stocks if s.pe is not None]
+        if not profitable:
+            subject = self.stocks[0]
+            d.write("\n- None of these names has positive trailing earnings, so P/E is not meaningful.")
+        else:
+            subject = max(profitable, key=lambda s: s.pe or 0.0)
+            d.write(
+                f"\n- Median P/E across the {len(profitable)} profitable names is "
+                f"{median(s.pe or 0.0 for s in profitable):.1f}x; "
+                f"**{subject.symbol}** is the richest at {subject.pe:.1f}x."
+            )
+        d.cite(cite.web(self._citation_id("web"), subject, self.as_of))
+
+    def memo(self) -> None:
+        best = max(self.stocks, key=lambda s: s.return_1y)
+        body = (
+            f"**{_title(self.intent)}**\n\n"
+            f"{len(self.stocks)} stocks reviewed as of {self.as_of:%Y-%m-%d}. Leader: "
+            f"```{json.dumps(_inline_stock(best))}``` at {_pct(best.return_1y)} over twelve months.\n\n"
+            f"{SYNTHETIC_FOOTER}"
+        )
+        self.draft.write("### Memo\n\nA short memo for your notes:\n\n")
+        self._add_artifact("memo", text_output("Research memo", body))
+
+    def closing(self) -> None:
+        self.draft.write(SYNTHETIC_FOOTER + "\n")
+
+
+def compose_answer(
+    question: str,
+    *,
+    earlier: Sequence[str],
+    files: Sequence[Attachment],
+    data: SampleData,
+) -> Answer:
+    """The answer to ``question`` asked after ``earlier`` in a thread holding ``files``."""
+    intent = read_intent(question, earlier, data)
+    writer = _Writer(intent, files, data, _Ids(_seed(question, earlier, files)))
+    writer.opening()
+    writer.key_figures()
+    if intent.chart:
+        writer.trend()
+    if intent.fundamentals:
+        writer.fundamentals()
+    writer.highlights()
+    if intent.memo:
+        writer.memo()
+    writer.closing()
+    draft = writer.draft
+    return Answer(
+        text=draft.text,
+        logs=tuple(draft.logs),
+        citations=tuple(draft.citations),
+        artifacts=writer.artifacts,
+        tools_called=writer.tools,
+    )
+
+
+_FILLER = (
+    "revenue margin guidance demand pricing backlog capacity inventory supply "
+    "valuation momentum dividend buyback leverage liquidity outlook"
+).split()
+_FILLER_LINE = 16
+_PADDING_HEADING = "### Appendix: benchmark padding\n\n"
+
+
+def pad_to_words(answer: Answer, words: int) -> Answer:
+    """The answer stretched to about ``words`` word chunks (``words=N``), footer kept last."""
+    footer = SYNTHETIC_FOOTER + "\n"
+    missing = words - len(answer.text.split()) - len(_PADDING_HEADING.split())
+    if missing <= 0:
+        return answer
+    filler = [_FILLER[i % len(_FILLER)] for i in range(missing)]
+    lines = (" ".join(filler[i : i + _FILLER_LINE]) for i in range(0, missing, _FILLER_LINE))
+    padding = _PADDING_HEADING + "\n".join(lines) + "\n\n"
+    return dataclasses.replace(answer, text=answer.text.removesuffix(footer) + padding + footer)

@@ -1,0 +1,177 @@
+"""``Emulator``: the emulator app served by uvicorn on a loopback port, in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+
+import httpx
+import uvicorn
+
+from .app import create_app
+from .auth import GRANT_TYPE, SUBJECT_TOKEN_TYPE
+from .controls import Controls
+from .defaults import (
+    DEFAULT_API_KEY,
+    DEFAULT_CHUNK_DELAY,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_HOST,
+)
+from .service import Settings
+
+_START_TIMEOUT = 10.0
+_GRACEFUL_SHUTDOWN = 2.0
+"""Seconds uvicorn waits for requests still running at shutdown (a slow_first_byte sleep, a stall)."""
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+class _Server(uvicorn.Server):
+    """uvicorn with two hooks: ``ready`` is set once it listens (or failed to), and open streams
+    and turns are ended before it drains connections, which SSE streams would otherwise hold."""
+
+    def __init__(self, config: uvicorn.Config, before_shutdown: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+        self._before_shutdown = before_shutdown
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.ready.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self._before_shutdown()
+        await super().shutdown(sockets=sockets)
+
+
+class Emulator:
+    """A local Alfa server on loopback, for demos, tests and offline notebooks.
+
+    ``with Emulator() as emu:`` starts it on a free port; ``emu.base_url`` and ``emu.api_key``
+    serve the v1 flavour, ``emu.issue_token()`` returns a bearer token for v2. ``faults`` sets
+    server-wide fault options (the keys of docs/protocol.md's "Emulator controls", for example
+    ``{"drop_after": 5, "times": 2}``).
+    """
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        api_key: str | None = None,
+        *,
+        chunk_delay: float = DEFAULT_CHUNK_DELAY,
+        faults: Mapping[str, object] | None = None,
+    ) -> None:
+        self.host = host
+        self._port = port
+        self._settings = Settings(
+            api_key=api_key or DEFAULT_API_KEY,
+            client_id=DEFAULT_CLIENT_ID,
+            client_secret=DEFAULT_CLIENT_SECRET,
+            chunk_delay=chunk_delay,
+            faults=Controls.from_options({key: str(value) for key, value in (faults or {}).items()}),
+        )
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def api_key(self) -> str:
+        return self._settings.api_key
+
+    @property
+    def client_id(self) -> str:
+        return self._settings.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self._settings.client_secret
+
+    @property
+    def port(self) -> int:
+        """The port listened on (chosen by the OS when 0 was asked for)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        host = _WILDCARDS.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def start(self) -> Emulator:
+        """Listen and serve; returns once the server accepts connections."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        listener = socket.create_server((self.host, self._port), family=family)
+        self._port = listener.getsockname()[1]
+        app = create_app(self._settings)
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            ws="none",
+            log_config=None,
+            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,
+        )
+        server = _Server(config, before_shutdown=app.state.service.shutdown)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [listener]}, name="alfa-emulator", daemon=True
+        )
+        thread.start()
+        if not server.ready.wait(_START_TIMEOUT) or not server.started:
+            server.should_exit = True
+            thread.join(_START_TIMEOUT)
+            listener.close()
+            raise RuntimeError(f"the Alfa emulator failed to start on {self.host}:{self._port}")
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """End open streams and running turns, then stop the server and its thread."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join()
+        self._server = self._thread = None
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C raises ``KeyboardInterrupt`` here)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def issue_token(self, scope: str = "thread") -> str:
+        """A v2 bearer token, obtained through the emulator's own ``POST /oauth2/token``."""
+        response = httpx.post(
+            f"{self.base_url}/oauth2/token",
+            data={
+                "grant_type": GRANT_TYPE,
+                "subject_token": "emulator-user",
+                "subject_token_type": SUBJECT_TOKEN_TYPE,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "scope": scope,
+            },
+        )
+        response.raise_for_status()
+        token: str = response.json()["access_token"]
+        return token
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._server is not None else "stopped"
+        return f"<Emulator {where}>"

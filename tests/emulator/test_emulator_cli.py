@@ -1,0 +1,45 @@
+"""``alfa-notebook emulator`` as a user runs it: a subprocess that prints how to connect."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from alfa_notebook.emulator.cli import is_loopback
+
+
+def test_the_command_prints_the_url_serves_and_stops_on_ctrl_c() -> None:
+    command = [sys.executable, "-m", "alfa_notebook", "emulator", "--port", "0", "--api-key", "cli-key"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        banner = "".join(iter(process.stdout.readline, "Press Ctrl-C to stop.\n"))
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
+        assert match, banner
+        base_url = match.group(1)
+        assert "x-api-key: cli-key" in banner and "/oauth2/token" in banner and "curl " in banner
+        assert "synthetic" in banner
+
+        created = httpx.post(f"{base_url}/client/v1/threads", json={"thread_name": "cli"}, headers={"x-api-key": "cli-key"})
+        assert created.status_code == 200
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_a_bad_fault_option_is_a_usage_error() -> None:
+    command = [sys.executable, "-m", "alfa_notebook", "emulator", "--port", "0", "--fault", "bogus=1"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "unknown emulator option 'bogus'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("192.0.2.1", False)],
+)
+def test_non_loopback_hosts_are_recognised_for_the_warning(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
