@@ -164,7 +164,8 @@ class AskProcedure:
         """
         self.turn.recoveries += 1
         for attempt in range(MAX_RECONNECTS):
-            yield Sleep(backoff(attempt, self._rng))
+            if attempt:  # a single drop is mended at once; repeated failures back off
+                yield Sleep(backoff(attempt - 1, self._rng))
             opened = yield OpenStream(thread_id, recovering=True)
             if isinstance(opened, Lost):
                 continue

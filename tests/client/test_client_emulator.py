@@ -11,6 +11,7 @@ from alfa_notebook import operations as ops
 from alfa_notebook.events import MessageChunk, MessageComplete, StatusChanged, WorkInProgress
 
 QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
+SHORT_QUESTION = "INTC"
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +151,19 @@ def test_unknown_thread_is_not_found(client):
 # -- faults: every run ends with the clean run's text, nothing lost, nothing doubled ----------------
 
 
-@pytest.mark.parametrize("drop_after", [1, 3, 8, 25, 60])
+def test_stream_dropped_at_every_point_of_a_turn_recovers_the_same_answer(make_client):
+    seen = []
+    clean = make_client().ask(SHORT_QUESTION, on_event=lambda event, turn: seen.append(turn))
+    events = seen[-1].events_received
+    assert events > 20
+    for k in range(events):
+        answer = make_client(f"drop_after={k}").ask(SHORT_QUESTION)
+        assert (answer.status, answer.text) == ("complete", clean.text), f"dropped after {k} events"
+        assert any("broke 1 time" in w for w in answer.warnings), f"no drop after {k} events"
+        assert [c.raw for c in answer.citations] == [c.raw for c in clean.citations]
+
+
+@pytest.mark.parametrize("drop_after", [1, 8, 60])
 def test_dropped_stream_recovers_the_same_answer(make_client, clean_answers, drop_after):
     clean = reference(make_client(), QUESTION, clean_answers)
     answer = make_client(f"drop_after={drop_after}").ask(QUESTION)

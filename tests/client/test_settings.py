@@ -54,3 +54,25 @@ def test_missing_key_says_which_variable(monkeypatch):
     client = alfa.AlfaClient(base_url="http://127.0.0.1:9")
     with pytest.raises(alfa.ConfigurationError, match="ALFA_API_KEY"):
         client.threads.list()
+
+
+def test_key_in_no_log_record_and_no_exception(alfa_emulator, caplog):
+    """Everything at debug level, through a whole answer and the error paths."""
+    import logging
+
+    secret = alfa_emulator.api_key
+    caplog.set_level(logging.DEBUG)
+    with alfa.AlfaClient(api_key=secret, base_url=alfa_emulator.base_url) as client:
+        answer = client.ask("NVDA")
+        texts = [repr(client), repr(answer), str(answer.raw_text)]
+        for call in (lambda: client.threads.progress("no-such-thread"), lambda: client.ask("x", thread="no-such-thread")):
+            with pytest.raises(alfa.AlfaError) as info:
+                call()
+            texts += [str(info.value), repr(info.value), repr(vars(info.value))]
+    with alfa.AlfaClient(api_key=secret + "-wrong", base_url=alfa_emulator.base_url) as client:
+        with pytest.raises(alfa.AuthenticationError) as info:
+            client.threads.list()
+        texts += [str(info.value), repr(vars(info.value))]
+    assert caplog.records, "debug logging captured nothing"
+    texts += [r.getMessage() for r in caplog.records] + [repr(r.args) for r in caplog.records]
+    assert not [t for t in texts if secret in t]
