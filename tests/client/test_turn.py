@@ -136,7 +136,24 @@ def test_drop_then_reconnect_then_finished_meanwhile_reconciles_from_history():
     )
     result = script.run(procedure())
     assert result.turn.raw_text == "Hello world." and result.turn.status == "complete"
-    assert "Sleep" in script.log and script.log.count("OpenStream") == 2
+    # The first reconnect is immediate: no Sleep between the drop and the second OpenStream.
+    assert script.log.count("OpenStream") == 2 and "Sleep" not in script.log
+
+
+def test_repeated_reconnect_failures_back_off():
+    class FlakyOpen(Script):
+        opens = 0
+
+        def perform(self, effect):
+            if isinstance(effect, steps.OpenStream) and effect.recovering:
+                self.opens += 1
+                if self.opens < 3:
+                    return steps.Lost(APIConnectionError("refused"))
+            return super().perform(effect)
+
+    script = FlakyOpen([chunk("a "), steps.Lost(None), message("a b"), status("Complete")], progress=[Progress("running")])
+    result = script.run(procedure())
+    assert result.turn.raw_text == "a b" and script.log.count("Sleep") == 2
 
 
 def test_server_close_is_treated_like_a_drop():
