@@ -230,8 +230,9 @@ class AlfaClient(_ClientBase):
             self._last_answer = _remember_partial(procedure.turn, exc)
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):
+            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for Ctrl-C
                 runner.cancel_task()
+                procedure.turn.interrupt()
             self._last_answer = _remember_partial(procedure.turn, exc)
             raise
         finally:
@@ -369,8 +370,9 @@ class AsyncAlfaClient(_ClientBase):
             await asyncio.shield(runner.cancel_task())
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):
+            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for cancellation
                 await runner.cancel_task()
+                procedure.turn.interrupt()
             self._last_answer = _remember_partial(procedure.turn, exc)
             raise
         finally:

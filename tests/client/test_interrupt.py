@@ -36,9 +36,14 @@ def interrupt_after(n):
     return on_event
 
 
-@pytest.mark.parametrize("flavour", ["v1"])
-def test_keyboard_interrupt_cancels_on_the_server_and_keeps_the_partial_answer(alfa_emulator, flavour):
-    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={"X-Alfa-Emulator": SLOW}) as client:
+@pytest.fixture
+def credentials(alfa_emulator, flavour, v2_token):
+    key = alfa_emulator.api_key if flavour == "v1" else v2_token
+    return {"api_key": key, "base_url": alfa_emulator.base_url, "api_version": flavour}
+
+
+def test_keyboard_interrupt_cancels_on_the_server_and_keeps_the_partial_answer(credentials):
+    with alfa.AlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
         with pytest.raises(KeyboardInterrupt) as info:
             client.ask(QUESTION, on_event=interrupt_after(5))
         partial = info.value.answer
@@ -52,11 +57,9 @@ def test_keyboard_interrupt_cancels_on_the_server_and_keeps_the_partial_answer(a
         assert client.ask("And AVGO?", thread=partial.thread_id).status == "complete"
 
 
-def test_async_cancellation_cancels_on_the_server(alfa_emulator):
+def test_async_cancellation_cancels_on_the_server(credentials):
     async def main():
-        async with alfa.AsyncAlfaClient(
-            api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={"X-Alfa-Emulator": SLOW}
-        ) as client:
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
             got_chunks = asyncio.Event()
 
             def on_event(event, turn):
@@ -75,13 +78,15 @@ def test_async_cancellation_cancels_on_the_server(alfa_emulator):
                     break
                 await asyncio.sleep(0.02)
             assert (await client.threads.progress(partial.thread_id)).status == "cancelled"
+            history = await client.threads.messages(partial.thread_id)
+            assert history.messages[-1].text.endswith("User cancelled message")
 
     asyncio.run(main())
 
 
-def test_async_event_iterator(alfa_emulator):
+def test_async_event_iterator(credentials):
     async def main():
-        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+        async with alfa.AsyncAlfaClient(**credentials) as client:
             follow = client.ask_events(QUESTION)
             chunks = [e async for e in follow if isinstance(e, MessageChunk)]
             assert chunks and follow.answer.status == "complete"
@@ -90,9 +95,27 @@ def test_async_event_iterator(alfa_emulator):
     asyncio.run(main())
 
 
-def test_overall_timeout_cancels_and_keeps_partial(alfa_emulator):
-    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={"X-Alfa-Emulator": "chunk_delay=0.05"}) as client:
+def test_overall_timeout_cancels_and_keeps_partial(credentials):
+    with alfa.AlfaClient(**credentials, headers={"X-Alfa-Emulator": "chunk_delay=0.05"}) as client:
         with pytest.raises(alfa.APITimeoutError, match="timeout") as info:
             client.ask(QUESTION, timeout=0.5)
-        assert info.value.answer is client.last_answer and info.value.answer.thread_id
+        partial = info.value.answer
+        assert partial is client.last_answer and partial.thread_id and partial.status == "cancelled"
+        assert partial.logs  # what arrived in the half second is kept
         wait_until_idle(client, info.value.answer.thread_id)
+        assert client.threads.progress(info.value.answer.thread_id).status == "cancelled"
+
+
+def test_async_overall_timeout_cancels_and_keeps_partial(credentials):
+    async def main():
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": "chunk_delay=0.05"}) as client:
+            with pytest.raises(alfa.APITimeoutError) as info:
+                await client.ask(QUESTION, timeout=0.5)
+            partial = info.value.answer
+            assert partial is client.last_answer and partial.status == "cancelled" and partial.logs
+            return info.value.answer.thread_id
+
+    thread_id = asyncio.run(main())
+    with alfa.AlfaClient(**credentials) as client:
+        wait_until_idle(client, thread_id)
+        assert client.threads.progress(thread_id).status == "cancelled"
