@@ -25,16 +25,13 @@ from .settings import Secret, resolve_settings
 from .steps import (
     AskProcedure,
     AskResult,
+    Call,
     CloseStream,
-    CreateThread,
     Effect,
     GetArtifacts,
-    GetHistory,
-    GetProgress,
     Lost,
     NextEvent,
     OpenStream,
-    PostMessage,
     Publish,
     Sleep,
     is_recoverable,
@@ -292,23 +289,17 @@ class _SyncRunner:
                     return Lost(exc)
                 raise
             return None
-        if isinstance(effect, CloseStream):
-            return self.close_stream()
-        if isinstance(effect, PostMessage):
-            return t.request(ops.send_message(effect.thread_id, effect.text))
-        if isinstance(effect, GetProgress):
+        if isinstance(effect, Call):
             try:
-                return t.request(ops.progress(effect.thread_id))
+                return t.request(effect.operation)
             except AlfaError as exc:
-                if is_recoverable(exc):
+                if effect.recoverable and is_recoverable(exc):
                     return Lost(exc)
                 raise
-        if isinstance(effect, GetHistory):
-            return t.request(ops.list_messages(effect.thread_id, limit_num=effect.limit))
+        if isinstance(effect, CloseStream):
+            return self.close_stream()
         if isinstance(effect, GetArtifacts):
             return {i: self._artifact(effect, i) for i in effect.artifact_ids}
-        if isinstance(effect, CreateThread):
-            return t.request(ops.create_thread(effect.name))
         if isinstance(effect, Sleep):
             return time.sleep(effect.seconds)
         raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover
@@ -461,24 +452,18 @@ class _AsyncRunner:
                     return Lost(exc)
                 raise
             return None
-        if isinstance(effect, CloseStream):
-            return await self.close_stream()
-        if isinstance(effect, PostMessage):
-            return await t.request(ops.send_message(effect.thread_id, effect.text))
-        if isinstance(effect, GetProgress):
+        if isinstance(effect, Call):
             try:
-                return await t.request(ops.progress(effect.thread_id))
+                return await t.request(effect.operation)
             except AlfaError as exc:
-                if is_recoverable(exc):
+                if effect.recoverable and is_recoverable(exc):
                     return Lost(exc)
                 raise
-        if isinstance(effect, GetHistory):
-            return await t.request(ops.list_messages(effect.thread_id, limit_num=effect.limit))
+        if isinstance(effect, CloseStream):
+            return await self.close_stream()
         if isinstance(effect, GetArtifacts):
             fetched = await asyncio.gather(*(self._artifact(effect, i) for i in effect.artifact_ids))
             return dict(zip(effect.artifact_ids, fetched))
-        if isinstance(effect, CreateThread):
-            return await t.request(ops.create_thread(effect.name))
         if isinstance(effect, Sleep):
             return await asyncio.sleep(effect.seconds)
         raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover

@@ -16,6 +16,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+from . import operations as ops
 from .errors import APIConnectionError, APITimeoutError, InternalServerError, RateLimitError, StreamInterruptedError
 from .events import Event, MessageChunk, StreamClosed
 from .models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
@@ -28,20 +29,18 @@ MAX_POLL_FAILURES = 5
 
 
 @dataclass(frozen=True)
-class CreateThread:
-    name: str
+class Call:
+    """A REST request. With ``recoverable``, a failure that retrying later may mend comes back as
+    :class:`Lost` instead of raising."""
+
+    operation: ops.Operation[Any]
+    recoverable: bool = False
 
 
 @dataclass(frozen=True)
 class OpenStream:
     thread_id: str
     recovering: bool = False  # a failure to reconnect is returned as Lost, not raised
-
-
-@dataclass(frozen=True)
-class PostMessage:
-    thread_id: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -52,17 +51,6 @@ class NextEvent:
 @dataclass(frozen=True)
 class CloseStream:
     pass
-
-
-@dataclass(frozen=True)
-class GetProgress:
-    thread_id: str
-
-
-@dataclass(frozen=True)
-class GetHistory:
-    thread_id: str
-    limit: int
 
 
 @dataclass(frozen=True)
@@ -91,7 +79,7 @@ class Lost:
     error: BaseException | None
 
 
-Effect = CreateThread | OpenStream | PostMessage | NextEvent | CloseStream | GetProgress | GetHistory | GetArtifacts | Sleep | Publish
+Effect = Call | OpenStream | NextEvent | CloseStream | GetArtifacts | Sleep | Publish
 Steps = Generator[Effect, Any, "AskResult"]
 
 
@@ -138,12 +126,12 @@ class AskProcedure:
     def run(self) -> Steps:
         turn = self.turn
         if turn.thread_id is None:
-            thread: Thread = yield CreateThread(thread_name(turn.question))
+            thread: Thread = yield Call(ops.create_thread(thread_name(turn.question)))
             turn.thread_id = thread.id
         thread_id = turn.thread_id
         # Events are not replayed, so the stream is connected before the message is sent.
         yield OpenStream(thread_id)
-        yield PostMessage(thread_id, turn.question)
+        yield Call(ops.send_message(thread_id, turn.question))
         yield Publish(None)
         while not turn.done:
             self._check_deadline()
@@ -169,7 +157,7 @@ class AskProcedure:
             opened = yield OpenStream(thread_id, recovering=True)
             if isinstance(opened, Lost):
                 continue
-            progress = yield GetProgress(thread_id)
+            progress = yield Call(ops.progress(thread_id), recoverable=True)
             if isinstance(progress, Progress) and progress.status in TERMINAL_STATUSES:
                 yield from self._reconcile(thread_id, progress.status)
             return
@@ -180,7 +168,7 @@ class AskProcedure:
         wait = POLL_INTERVAL[0]
         while True:
             self._check_deadline()
-            progress = yield GetProgress(thread_id)
+            progress = yield Call(ops.progress(thread_id), recoverable=True)
             if isinstance(progress, Lost):
                 failures += 1
                 if failures >= MAX_POLL_FAILURES:
@@ -196,7 +184,7 @@ class AskProcedure:
             wait = min(wait * 1.5, POLL_INTERVAL[1])
 
     def _reconcile(self, thread_id: str, status: str) -> Generator[Effect, Any, None]:
-        history: History = yield GetHistory(thread_id, limit=10)
+        history: History = yield Call(ops.list_messages(thread_id, limit_num=10))
         self.turn.reconcile(history, status)
         yield Publish(None)
 

@@ -100,17 +100,18 @@ class Script:
             outcome = self.perform(effect)
 
     def perform(self, effect):
-        if isinstance(effect, steps.CreateThread):
-            return Thread("t1", effect.name)
-        if isinstance(effect, steps.NextEvent):
-            item = self.events.pop(0)
-            return item
-        if isinstance(effect, steps.OpenStream):
+        if isinstance(effect, steps.Call):
+            route = (effect.operation.method, effect.operation.route)
+            self.log.append(route)
+            if route == ("POST", "/threads"):
+                return Thread("t1", effect.operation.json["thread_name"])
+            if route == ("GET", "/threads/{id}/progress"):
+                return self.progress.pop(0)
+            if route == ("GET", "/threads/{id}/messages"):
+                return self.history
             return None
-        if isinstance(effect, steps.GetProgress):
-            return self.progress.pop(0)
-        if isinstance(effect, steps.GetHistory):
-            return self.history
+        if isinstance(effect, steps.NextEvent):
+            return self.events.pop(0)
         if isinstance(effect, steps.GetArtifacts):
             return {}
         return None
@@ -123,7 +124,7 @@ def procedure(question="q"):
 def test_stream_is_opened_before_the_message_is_posted():
     script = Script([chunk("Hi", final=True), message("Hi"), status("Complete")])
     result = script.run(procedure())
-    assert script.log.index("OpenStream") < script.log.index("PostMessage")
+    assert script.log.index("OpenStream") < script.log.index(("POST", "/threads/{id}/messages"))
     assert result.turn.raw_text == "Hi" and result.turn.thread_id == "t1"
 
 
@@ -167,7 +168,8 @@ def test_polling_gives_up_with_a_typed_error_keeping_the_partial_turn():
         def perform(self, effect):
             if isinstance(effect, steps.OpenStream) and effect.recovering:
                 return steps.Lost(APIConnectionError("down"))
-            if isinstance(effect, steps.GetProgress):
+            if isinstance(effect, steps.Call) and effect.operation.route.endswith("/progress"):
+                assert effect.recoverable
                 return steps.Lost(APIConnectionError("down"))
             return super().perform(effect)
 
