@@ -265,22 +265,27 @@ class _SyncRunner:
             except StopIteration as done:
                 self.result = done.value
                 return
-            if isinstance(effect, Publish):
+            if isinstance(effect, NextEvent):  # the hot path: one per event
+                if effect.after is not None:
+                    yield effect.after.event
+                outcome = self._next_event()
+            elif isinstance(effect, Publish):
                 outcome = None
                 yield effect.event
             else:
                 outcome = self._perform(effect)
 
+    def _next_event(self) -> Event | Lost:
+        assert self._stream is not None
+        try:
+            return next(self._stream)
+        except StopIteration:
+            return Lost(None)
+        except AlfaError as exc:
+            return Lost(exc)
+
     def _perform(self, effect: Effect) -> Any:
         t = self._t
-        if isinstance(effect, NextEvent):
-            assert self._stream is not None
-            try:
-                return next(self._stream)
-            except StopIteration:
-                return Lost(None)
-            except AlfaError as exc:
-                return Lost(exc)
         if isinstance(effect, OpenStream):
             try:
                 self._stream = t.open_stream(effect.thread_id)
@@ -428,22 +433,27 @@ class _AsyncRunner:
             except StopIteration as done:
                 self.result = done.value
                 return
-            if isinstance(effect, Publish):
+            if isinstance(effect, NextEvent):  # the hot path: one per event
+                if effect.after is not None:
+                    yield effect.after.event
+                outcome = await self._next_event()
+            elif isinstance(effect, Publish):
                 outcome = None
                 yield effect.event
             else:
                 outcome = await self._perform(effect)
 
+    async def _next_event(self) -> Event | Lost:
+        assert self._stream is not None
+        try:
+            return await self._stream.__anext__()
+        except StopAsyncIteration:
+            return Lost(None)
+        except AlfaError as exc:
+            return Lost(exc)
+
     async def _perform(self, effect: Effect) -> Any:
         t = self._t
-        if isinstance(effect, NextEvent):
-            assert self._stream is not None
-            try:
-                return await self._stream.__anext__()
-            except StopAsyncIteration:
-                return Lost(None)
-            except AlfaError as exc:
-                return Lost(exc)
         if isinstance(effect, OpenStream):
             try:
                 self._stream = await t.open_stream(effect.thread_id)

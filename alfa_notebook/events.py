@@ -134,7 +134,12 @@ def _chunk(payload: Mapping[str, Any]) -> MessageChunk:
     if final is None:
         final = chunk.get("final_chunk", False)
     message_id = chunk.get("message_id") or payload.get("message_id")
-    return MessageChunk(str(text), None if message_id is None else str(message_id), bool(final), payload)
+    return MessageChunk(
+        text if type(text) is str else str(text),
+        message_id if message_id is None or type(message_id) is str else str(message_id),
+        final is True or bool(final),
+        payload,
+    )
 
 
 def _work(payload: Mapping[str, Any]) -> WorkInProgress:
