@@ -121,6 +121,7 @@ class AskProcedure:
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
         self._rng = rng or random.Random()
+        self._failures = 0  # consecutive stream failures; an event received resets it
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and self._clock() > self._deadline:
@@ -146,8 +147,10 @@ class AskProcedure:
             if isinstance(event, (Lost, StreamClosed)):
                 yield CloseStream()
                 yield from self._recover(thread_id, event)
-            elif turn.feed(event) or isinstance(event, MessageChunk) and event.final:
-                change = Publish(event)
+            else:
+                self._failures = 0
+                if turn.feed(event) or isinstance(event, MessageChunk) and event.final:
+                    change = Publish(event)
         if change is not None:
             yield change
         yield CloseStream()
@@ -160,9 +163,11 @@ class AskProcedure:
         reconciled from the history, which is the service's own record of the answer.
         """
         self.turn.recoveries += 1
-        for attempt in range(MAX_RECONNECTS):
-            if attempt:  # a single drop is mended at once; repeated failures back off
-                yield Sleep(backoff(attempt - 1, self._rng))
+        while self._failures < MAX_RECONNECTS:
+            # A single drop is mended at once; failures in a row, with no event between, back off.
+            if self._failures:
+                yield Sleep(backoff(self._failures - 1, self._rng))
+            self._failures += 1
             opened = yield OpenStream(thread_id, recovering=True)
             if isinstance(opened, Lost):
                 continue

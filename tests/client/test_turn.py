@@ -183,3 +183,18 @@ def test_thread_name_is_the_question_on_one_line():
     assert steps.thread_name("  Compare\nNVDA and AMD ") == "Compare NVDA and AMD"
     long = steps.thread_name("word " * 40)
     assert len(long) <= 61 and long.endswith("…")
+
+
+def test_a_stream_cut_again_and_again_backs_off_then_polls():
+    """A stream that opens and closes at once, forever, must not spin against the server."""
+    history = History([Message("u", "q", True), Message("m1", "Done.", False)], 2, 0)
+    script = Script(
+        [chunk("a ")] + [steps.Lost(None)] * 10,
+        progress=[Progress("running")] * 3 + [Progress("complete")] * 2,
+        history=history,
+    )
+    result = script.run(procedure())
+    assert result.turn.raw_text == "Done."
+    reconnects = script.log.count("OpenStream") - 1
+    assert reconnects == steps.MAX_RECONNECTS
+    assert script.log.count("Sleep") >= steps.MAX_RECONNECTS - 1
