@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from . import bench_tables
+from . import bench_stream, bench_tables
 
-BENCHMARKS = [bench_tables.main]
+BENCHMARKS = [bench_stream.main, bench_tables.main]
 
 
 def main() -> int:
