@@ -105,6 +105,12 @@ class Answer:
             raise error
         return self
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The whole answer as static output (HTML, Markdown, text, JSON): what a notebook keeps."""
+        from .render import answer_bundle
+
+        return answer_bundle(self)
+
     def __repr__(self) -> str:
         preview = " ".join(self.text.split())
         preview = preview if len(preview) <= 60 else preview[:59] + "…"

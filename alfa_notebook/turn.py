@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import markers
 from .events import (
@@ -22,6 +22,8 @@ from .events import (
     WorkInProgress,
 )
 from .models import Citation, History, Message, normalise_status
+
+_SEPARATOR = "\n\n"  # between the assistant messages of one turn
 
 # How the service's terminal statuses read on an Answer.
 _ANSWER_STATUS = {
@@ -73,7 +75,7 @@ class Turn:
     @property
     def raw_text(self) -> str:
         """The answer's text as the service wrote it, artifact markers included."""
-        return "\n\n".join(t for t in (d.text for d in self._drafts.values()) if t)
+        return _SEPARATOR.join(t for t in (d.text for d in self._drafts.values()) if t)
 
     @property
     def message_id(self) -> str | None:
@@ -87,7 +89,17 @@ class Turn:
 
     @property
     def citations(self) -> list[Citation]:
-        return [c for m in self.messages for c in m.citations]
+        """Every message's citations, their offsets moved to count in :attr:`raw_text`."""
+        cited: list[Citation] = []
+        shift = 0
+        for draft in self._drafts.values():
+            text = draft.text
+            if not text:
+                continue
+            if draft.final is not None:
+                cited += [_shifted(c, shift) for c in draft.final.citations]
+            shift += len(text) + len(_SEPARATOR)
+        return cited
 
     @property
     def artifact_ids(self) -> list[str]:
@@ -185,6 +197,12 @@ class Turn:
             self._message(message)
         self.end(status)
         return self.raw_text != before
+
+
+def _shifted(citation: Citation, shift: int) -> Citation:
+    if not shift or citation.inline_offset is None:
+        return citation
+    return replace(citation, inline_offset=citation.inline_offset + shift)
 
 
 def _replies_to(messages: list[Message], question: str, known_id: str | None) -> list[Message]:

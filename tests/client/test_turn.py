@@ -198,3 +198,11 @@ def test_a_stream_cut_again_and_again_backs_off_then_polls():
     reconnects = script.log.count("OpenStream") - 1
     assert reconnects == steps.MAX_RECONNECTS
     assert script.log.count("Sleep") >= steps.MAX_RECONNECTS - 1
+
+
+def test_citation_offsets_count_in_the_joined_text_of_several_messages():
+    turn = Turn("q")
+    turn.feed(message("First.", mid="m1", citations=[{"citation_type": "web", "name": "a", "inline_offset": 5}]))
+    turn.feed(message("Second.", mid="m2", citations=[{"citation_type": "web", "name": "b", "inline_offset": 6}]))
+    assert turn.raw_text == "First.\n\nSecond."
+    assert [turn.raw_text[: c.inline_offset] for c in turn.citations] == ["First", "First.\n\nSecond"]

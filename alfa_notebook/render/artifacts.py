@@ -1,0 +1,129 @@
+"""Each artifact prepared once for display, whatever the output format.
+
+Tables and charts become a capped, formatted :class:`.tables.TableView` (a chart's is its data);
+text artifacts their Markdown; anything else pretty-printed JSON. An artifact the answer
+announced but could not fetch, or one that does not convert, still gets a view that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .. import markers
+from .tables import TableView, table_view
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..answer import Answer
+    from ..models import Artifact
+
+JSON_PREVIEW_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class ArtifactView:
+    artifact_id: str | None
+    kind: str  # "table" | "chart" | "text" | "json" | "missing" (not fetched) | "pending" (live)
+    title: str | None = None
+    table: TableView | None = None
+    frame: pd.DataFrame | None = None  # a chart's long frame (series, x, y), for drawing
+    text: str | None = None  # Markdown of a text artifact
+    json: str | None = None  # pretty JSON: the json kind, or the body of one that did not convert
+    note: str | None = None  # why it is shown as it is (fetch or conversion error)
+
+
+def prepare(answer: Answer, limit: int) -> dict[str, ArtifactView]:
+    """A view of every artifact of ``answer`` and of every one its text announces, by id."""
+    frames = _frames(answer)
+    views: dict[str, ArtifactView] = {}
+    table_number = 0
+    for artifact in answer.artifacts:
+        hint = None
+        if artifact.kind == "table":
+            hint = f".tables[{table_number}]"
+            table_number += 1
+        views.setdefault(artifact.id, view(artifact, limit, frames.get(artifact.id), hint))
+    for artifact_id in markers.artifact_ids(answer.raw_text):
+        if artifact_id not in views:
+            views[artifact_id] = missing(artifact_id, answer.warnings)
+    return views
+
+
+def _frames(answer: Answer) -> dict[str, Any]:
+    """``answer.tables`` by artifact id when they all convert (cached on the answer for later)."""
+    try:
+        tables = answer.tables
+    except Exception:  # noqa: BLE001 - one bad table; each is then converted on its own
+        return {}
+    ids = [a.id for a in answer.artifacts if a.kind == "table"]
+    return dict(zip(ids, tables))
+
+
+def view(artifact: Artifact, limit: int, frame: pd.DataFrame | None = None, hint: str | None = None) -> ArtifactView:
+    kind, title = artifact.kind, artifact.title
+    if kind in ("table", "chart"):
+        try:
+            frame = frame if frame is not None else artifact.to_dataframe()
+        except Exception as exc:  # noqa: BLE001 - shown, with the raw body, instead of failing
+            reason = f"Could not be read as a {kind}: {exc}"
+            return ArtifactView(artifact.id, "json", title, json=pretty_json(artifact.raw), note=reason)
+        table = table_view(frame, limit, title=title, hint=hint)
+        if kind == "chart":
+            names = chart_labels(frame.attrs.get("alfa_graph") or {})
+            table = replace(table, labels=[names.get(label, label) for label in table.labels])
+        return ArtifactView(artifact.id, kind, title, table=table, frame=frame if kind == "chart" else None)
+    if kind == "text":
+        value = artifact.raw.get("val")
+        if isinstance(value, str):
+            return ArtifactView(artifact.id, "text", title, text=markers.plain_text(value))
+    return ArtifactView(artifact.id, "json", title, json=pretty_json(artifact.raw))
+
+
+_AXIS_NAMES = {"date": "Date", "datetime": "Time", "quarter": "Quarter", "month": "Month", "year": "Year", "stock": "Security"}
+
+
+def chart_labels(graph: Mapping[str, Any]) -> dict[str, str]:
+    """Readable headers for a chart's data table than its frame's ``series``, ``x``, ``y``."""
+    graph_type = graph.get("graph_type")
+    x_type = str(graph.get("x_type") or "").lower()
+    x_name = _AXIS_NAMES.get(x_type) or {"bar": "Group", "pie": "Slice"}.get(str(graph_type), "X")
+    unit = graph.get("y_unit")
+    y_name = "Value" if not unit or str(graph.get("y_type")) == "currency" else f"Value ({unit})"
+    return {"series": _AXIS_NAMES.get(str(graph.get("series_type") or "").lower(), "Series"), "x": x_name, "y": y_name}
+
+
+def missing(artifact_id: str, warnings: list[str]) -> ArtifactView:
+    reason = next((w for w in warnings if artifact_id in w), None)
+    return ArtifactView(artifact_id, "missing", note=reason or f"Artifact {artifact_id} was not fetched.")
+
+
+def pending(artifact_id: str | None) -> ArtifactView:
+    return ArtifactView(artifact_id, "pending")
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data: no NaN or infinity (null), dates as ISO text, else ``str``."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return isoformat()
+    return str(value)
+
+
+def pretty_json(value: Any) -> str:
+    text = json.dumps(jsonable(value), indent=2, ensure_ascii=False)
+    if len(text) > JSON_PREVIEW_CHARS:
+        text = text[:JSON_PREVIEW_CHARS] + f"\n… ({len(text) - JSON_PREVIEW_CHARS:,} more characters; see .artifacts)"
+    return text

@@ -1,0 +1,129 @@
+"""The final output of a turn: one MIME bundle and its metadata, from one walk over the answer."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from . import html, markdown, text
+from .artifacts import ArtifactView, jsonable, missing, prepare
+from .safe import md_text, plain
+from .sources import SourceFacts, facts
+from .walk import Document, walk
+
+if TYPE_CHECKING:
+    from ..answer import Answer
+
+MIME_JSON = "application/vnd.alfa.answer+json"
+_outputs = itertools.count(1)
+
+
+def output_uid(answer: Answer) -> str:
+    """Unique per output in a kernel (two answers, or one shown twice, never share card ids) and
+    the same on a re-run of the notebook (clean diffs): the message id's start and a counter."""
+    base = re.sub(r"[^A-Za-z0-9]", "", answer.message_id or answer.thread_id or "")[:8] or "answer"
+    return f"{base}-{next(_outputs)}"
+
+
+@dataclass
+class Prepared:
+    """Everything the three renderers share: the walk, the artifact views, the source facts."""
+
+    answer: Answer
+    doc: Document
+    views: dict[str, ArtifactView]
+    sources: list[SourceFacts]
+
+    def view_of(self, artifact_id: str | None) -> ArtifactView:
+        return self.views.get(artifact_id or "") or missing(artifact_id or "?", self.answer.warnings)
+
+    @property
+    def unplaced(self) -> dict[str, ArtifactView]:
+        """Artifacts the answer carries that its text never places."""
+        placed = set(self.doc.embedded_ids)
+        return {key: v for key, v in self.views.items() if key not in placed}
+
+    def footer(self, code: str = "{}", escape: Callable[[Any], str] = plain) -> str:
+        """"Alfa · thread … · message … · 1.2 s", ids escaped with ``escape`` and set in ``code``."""
+        a = self.answer
+        items = [f"thread {code.format(escape(a.thread_id))}" if a.thread_id else "",
+                 f"message {code.format(escape(a.message_id))}" if a.message_id else "",
+                 f"{a.elapsed:.1f} s"]  # fmt: skip
+        return "Alfa · " + " · ".join(i for i in items if i)
+
+
+def prepare_answer(answer: Answer, table_rows: int = 20) -> Prepared:
+    doc = walk(answer.raw_text, answer.citations)
+    return Prepared(answer, doc, prepare(answer, table_rows), [facts(s) for s in doc.sources])
+
+
+def answer_text(answer: Answer, *, table_rows: int = 20) -> str:
+    """The plain-text rendering (``text/plain``, terminal): text with ``[n]``, tables, sources."""
+    return _text(prepare_answer(answer, table_rows))
+
+
+def _text(p: Prepared) -> str:
+    return text.render_text(
+        p.doc, p.view_of, p.unplaced, p.sources, status=p.answer.status, warnings=p.answer.warnings, footer=p.footer()
+    )
+
+
+def _markdown(p: Prepared) -> str:
+    return markdown.render_markdown(
+        p.doc, p.view_of, p.unplaced, p.sources, status=p.answer.status, warnings=p.answer.warnings,
+        footer=p.footer(escape=md_text),
+    )  # fmt: skip
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The structured answer: plain JSON data (no NaN), for ``application/vnd.alfa.answer+json``."""
+    return jsonable({
+        "question": answer.question,
+        "text": answer.text,
+        "raw_text": answer.raw_text,
+        "status": answer.status,
+        "thread_id": answer.thread_id,
+        "message_id": answer.message_id,
+        "elapsed": answer.elapsed,
+        "logs": list(answer.logs),
+        "citations": [dict(c.raw) if c.raw else _citation_fields(c) for c in answer.citations],
+        "artifacts": [{"id": a.id, "kind": a.kind, "title": a.title, "raw": a.raw} for a in answer.artifacts],
+        "warnings": list(answer.warnings),
+    })  # fmt: skip
+
+
+def _citation_fields(c: Any) -> dict[str, Any]:
+    """A citation built by hand has no raw dict: its fields, under the service's names."""
+    return {
+        "citation_id": c.id, "citation_type": c.type, "name": c.title, "link": c.url, "summary": c.snippet,
+        "published_at": c.published, "inline_offset": c.inline_offset, "source": c.source,
+    }  # fmt: skip
+
+
+def answer_metadata(answer: Answer) -> dict[str, Any]:
+    return {
+        "alfa": jsonable({
+            "thread_id": answer.thread_id,
+            "message_id": answer.message_id,
+            "artifact_ids": [a.id for a in answer.artifacts],
+            "status": answer.status,
+            "elapsed": round(answer.elapsed, 3),
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        })
+    }  # fmt: skip
+
+
+def answer_bundle(answer: Answer, *, table_rows: int = 20) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(data, metadata)`` for ``display(data, metadata=metadata, raw=True)``: the final output."""
+    p = prepare_answer(answer, table_rows)
+    data = {
+        "text/html": html.answer_html(p, output_uid(answer)),
+        "text/markdown": _markdown(p),
+        "text/plain": _text(p),
+        MIME_JSON: answer_json(answer),
+    }
+    return data, answer_metadata(answer)

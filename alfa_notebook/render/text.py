@@ -1,0 +1,80 @@
+"""The ``text/plain`` rendering, also what the terminal sink prints.
+
+The answer's Markdown as written (it reads well as text), ``[n]`` markers, tables as aligned text
+capped with "n of m rows", a numbered Sources list (title, publisher or domain, date, URL) and a
+footer line. Control characters from the service are shown escaped, never sent to the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from .artifacts import ArtifactView
+from .safe import plain
+from .sources import SourceFacts
+from .status import note
+from .tables import to_text
+from .walk import Cite, Document, Embed, Prose, join_blocks
+
+
+def artifact(view: ArtifactView) -> str:
+    title = plain(view.title) + "\n" if view.title else ""
+    if view.kind == "table" and view.table is not None:
+        return to_text(view.table)
+    if view.kind == "chart" and view.table is not None:
+        return f"{title}(chart; its data:)\n{to_text(replace(view.table, title=None))}"
+    if view.kind == "text" and view.text is not None:
+        return title + plain(view.text)
+    if view.kind == "json" and view.json is not None:
+        notice = plain(view.note) + "\n" if view.note else ""
+        return title + notice + plain(view.json)
+    if view.kind == "pending":
+        return "[table or chart loading…]" if view.artifact_id else ""
+    return f"[{plain(view.note or 'This artifact is not available.')}]"
+
+
+def source_line(f: SourceFacts) -> str:
+    meta = ", ".join(plain(x) for x in (f.publisher, f.date) if x)
+    line = f"[{f.number}] {plain(f.title)}" + (f" — {meta}" if meta else "") + f" ({plain(f.badge)})"
+    return line + (f"\n    {plain(f.url)}" if f.url else "")
+
+
+def render_text(
+    doc: Document,
+    view_of: Callable[[str | None], ArtifactView],
+    extra: Mapping[str, ArtifactView],
+    sources: list[SourceFacts],
+    *,
+    status: str,
+    warnings: list[str],
+    footer: str,
+) -> str:
+    """The whole plain-text output; ``extra`` are artifacts not placed in the text."""
+    parts: list[str] = []
+    said = note(status)
+    if said is not None:
+        parts.append(f"[{plain(said[0])}] {said[1]}\n")
+        parts += [f"  ! {plain(w)}\n" for w in warnings]
+        parts.append("\n")
+    parts.append(body(doc, view_of))
+    parts += [f"\n\n{artifact(v)}\n" for v in extra.values()]
+    if sources:
+        parts.append("\n\nSources\n" + "\n".join(source_line(f) for f in sources) + "\n")
+    parts.append(f"\n\n{footer}\n")
+    if status == "complete":
+        parts += [f"  ! {plain(w)}\n" for w in warnings]
+    return "".join(parts).strip() + "\n"
+
+
+def body(doc: Document, view_of: Callable[[str | None], ArtifactView]) -> str:
+    """The answer's text with markers and artifacts in place."""
+    parts: list[tuple[str, bool]] = []
+    for segment in doc.segments:
+        if isinstance(segment, Prose):
+            parts.append((plain(segment.text), False))
+        elif isinstance(segment, Cite):
+            parts.append(("".join(f"[{n}]" for n in segment.numbers), False))
+        elif isinstance(segment, Embed):
+            parts.append((artifact(view_of(segment.artifact_id)), True))
+    return join_blocks(parts)
