@@ -28,8 +28,11 @@ demo: $(VENV)/.dev
 emulator: $(VENV)/.emulator
 	$(VENV)/bin/alfa-notebook emulator --port $(PORT)
 
+# The notebooks read the emulator's address and key from the environment; run `make emulator`
+# in another terminal first, or point ALFA_BASE_URL and ALFA_API_KEY at the real service.
 lab: $(VENV)/.dev
-	$(VENV)/bin/jupyter lab notebooks/
+	ALFA_BASE_URL=$${ALFA_BASE_URL:-http://127.0.0.1:$(PORT)} ALFA_API_KEY=$${ALFA_API_KEY:-alfa-emulator-key} \
+	  $(VENV)/bin/jupyter lab notebooks/
 
 bench: $(VENV)/.dev
 	$(PY) -m bench

@@ -63,6 +63,20 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext alfa_notebook``: the ``%%alfa`` and ``%alfa`` magics (IPython is imported only now)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext alfa_notebook`` (and ``%reload_ext``)."""
+    from .notebook import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
 if TYPE_CHECKING:
     from .answer import Answer
     from .client import AlfaClient, AsyncAlfaClient, exchange_token

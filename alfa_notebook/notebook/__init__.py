@@ -1,0 +1,46 @@
+"""The notebook surface: ``%load_ext alfa_notebook`` registers ``%%alfa`` and ``%alfa``.
+
+================  ==============================================================
+``magics``        :class:`AlfaMagics`: options, traitlets, the IPython glue
+``options``       a ``%alfa`` line: leading options, a question, or a subcommand
+``inputs``        ``%alfa Why?`` stays a question, not IPython's ``name?`` help
+``interpolation`` ``{{name}}`` in a question; DataFrames as bounded summaries
+``session``       the kernel's current thread and its client
+``asking``        one question, blocking or on the event loop; results delivered
+``background``    ``--background``: the answer as a task, awaitable, stoppable
+``live``          the one coalescing driver of every live view (~10 updates/s)
+``sinks``         widget view, display handle, terminal text
+``commands``      the subcommands: status, threads, history, cancel, ...
+``errors``        one-line errors that fail the cell
+================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register :class:`AlfaMagics` with ``ipython``."""
+    from .inputs import keep_question_marks
+    from .magics import AlfaMagics
+
+    ipython.register_magics(AlfaMagics)
+    if keep_question_marks not in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.append(keep_question_marks)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove ``%alfa``/``%%alfa``, stop a background answer and close the client."""
+    from .inputs import keep_question_marks
+
+    if keep_question_marks in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.remove(keep_question_marks)
+    manager = ipython.magics_manager
+    magics = manager.registry.pop("AlfaMagics", None)
+    for kind in ("line", "cell"):
+        manager.magics[kind].pop("alfa", None)
+    if magics is not None:
+        if magics in ipython.configurables:
+            ipython.configurables.remove(magics)
+        magics.close()

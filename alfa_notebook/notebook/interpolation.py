@@ -1,0 +1,97 @@
+"""``{{name}}`` in a question becomes the value of a notebook variable (PRODUCT.md §4).
+
+Only ``{{name}}`` and ``{{ name.attr }}`` are replaced; nothing is evaluated, and the question is
+never passed to ``str.format``, so single braces, code, JSON and other template syntaxes
+(``{{ 1 + 1 }}``, ``{{.Name}}``) are left exactly as written. A DataFrame becomes a bounded
+Markdown summary (shape, dtypes, the first rows), so a large frame cannot flood the prompt.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import MagicError
+
+_FIELD = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
+_SENTINEL = object()
+
+HEAD_ROWS = 5
+MAX_COLUMNS = 20
+MAX_CELL = 40
+
+
+def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
+    """``text`` with every ``{{name}}`` replaced; an unknown name is an error that names it."""
+    return _FIELD.sub(lambda match: describe(_lookup(match.group(1), namespace)), text)
+
+
+def _lookup(path: str, namespace: Mapping[str, Any]) -> Any:
+    name, *attributes = path.split(".")
+    value = namespace.get(name, _SENTINEL)
+    if value is _SENTINEL:
+        raise MagicError(
+            f"{{{{{name}}}}} names no variable of the notebook: define {name} in a cell above, "
+            "or write the braces some other way.",
+            title="NameError",
+        )
+    for i, attribute in enumerate(attributes):
+        if attribute.startswith("__"):
+            raise MagicError(f"{{{{{path}}}}}: special attributes are not interpolated.", title="NameError")
+        value = getattr(value, attribute, _SENTINEL)
+        if value is _SENTINEL:
+            owner = ".".join([name, *attributes[:i]])
+            raise MagicError(f"{{{{{path}}}}}: {owner} has no attribute {attribute!r}.", title="AttributeError")
+    return value
+
+
+def describe(value: Any) -> str:
+    """How a value reads inside a question."""
+    if isinstance(value, str):
+        return value
+    pandas = sys.modules.get("pandas")  # a DataFrame can only exist if pandas was imported
+    if pandas is not None:
+        if isinstance(value, pandas.Series):
+            return summarize_frame(value.to_frame())
+        if isinstance(value, pandas.DataFrame):
+            return summarize_frame(value)
+    from ..answer import Answer
+
+    if isinstance(value, Answer):
+        return value.text
+    return str(value)
+
+
+def summarize_frame(frame: Any, *, rows: int = HEAD_ROWS) -> str:
+    """A DataFrame as Markdown: its shape, each column's dtype, and its first ``rows`` rows.
+
+    At most :data:`MAX_COLUMNS` columns and :data:`MAX_CELL` characters a cell, whatever its size.
+    """
+    n_rows, n_cols = frame.shape
+    shown = frame.iloc[:rows, :MAX_COLUMNS]
+    hidden = n_cols - shown.shape[1]
+    lines = [f"DataFrame with {n_rows} rows and {n_cols} columns."]
+    dtypes = ", ".join(f"{_cell(c)} ({d})" for c, d in shown.dtypes.items())
+    lines.append(f"Columns (dtype): {dtypes}" + (f", and {hidden} more" if hidden else "") + ".")
+    if n_rows and shown.shape[1]:
+        lines.append("")
+        lines.append(f"First {len(shown)} rows:" if n_rows > len(shown) else "Rows:")
+        lines.append("")
+        header = ["", *(_cell(c) for c in shown.columns)]
+        lines.append(_row(header))
+        lines.append(_row(["---"] * len(header)))
+        for index, values in zip(shown.index, shown.itertuples(index=False, name=None)):
+            lines.append(_row([_cell(index), *(_cell(v) for v in values)]))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    text = " ".join(str(value).split())
+    text = text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return text.replace("|", "\\|")
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"

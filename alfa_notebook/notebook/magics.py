@@ -1,0 +1,264 @@
+"""``%%alfa`` and ``%alfa``: ask Alfa from a notebook (PRODUCT.md §4).
+
+Built like jupysql's magics: one configurable :class:`AlfaMagics` (``%config AlfaMagics.*`` or
+``c.AlfaMagics.*`` in ``ipython_config.py``), argparse options from ``magic_arguments`` so that
+``%%alfa?`` help is generated, and short errors that fail the cell. This module is the IPython
+glue only: parsing lives in :mod:`.options`, interpolation in :mod:`.interpolation`, the
+conversation in :mod:`.session`, asking in :mod:`.asking`, display in :mod:`.sinks` and the
+subcommands in :mod:`.commands`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import warnings
+from collections import ChainMap
+from collections.abc import Mapping
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
+
+from ..answer import Answer
+from ..errors import AlfaError
+from ..settings import Secret
+from ..steps import thread_name
+from . import commands, options, sinks
+from .asking import Question, ask, ask_async
+from .background import BackgroundAnswer, running_loop
+from .errors import Interrupted, MagicError, shorten
+from .interpolation import interpolate
+from .session import Session
+
+
+class SecretTrait(TraitType[Secret | None, str | Secret | None]):
+    """A credential: stored as a :class:`Secret`, so ``%config AlfaMagics`` never prints it."""
+
+    default_value = None
+    allow_none = True
+    info_text = "a credential (shown masked)"
+
+    def validate(self, obj: Any, value: Any) -> Secret | None:
+        if value is None or isinstance(value, Secret):
+            return value
+        if isinstance(value, str):
+            return Secret(value.strip()) if value.strip() else None
+        self.error(obj, value)
+
+    def from_string(self, s: str) -> Secret | None:
+        return self.validate(None, s)
+
+
+def _clean_doc(func: Any) -> Any:
+    """Dedent the docstring, which ``magic_arguments`` turns into the ``%%alfa?`` help."""
+    func.__doc__ = inspect.cleandoc(func.__doc__ or "")
+    return func
+
+
+@magics_class
+class AlfaMagics(Magics):
+    """Alfa in IPython: the ``%%alfa`` cell magic, the ``%alfa`` line magic and its subcommands."""
+
+    api_version = Enum(
+        ["v1", "v2"], default_value=None, allow_none=True, config=True,
+        help="API flavour: 'v1' (Investing Assistant, x-api-key) or 'v2' (Alfa Preview, bearer token). "
+        "Unset: ALFA_API_VERSION, else v1.",
+    )
+    base_url = Unicode(
+        None, allow_none=True, config=True,
+        help="The service's address. Unset: ALFA_BASE_URL, else the flavour's default.",
+    )
+    api_key = SecretTrait(
+        config=True,
+        help="The API key (v1) or access token (v2). Prefer the environment (ALFA_API_KEY, "
+        "ALFA_ACCESS_TOKEN): a key typed in a cell is saved with the notebook.",
+    )
+    display = Enum(
+        ["auto", "widget", "static"], default_value="auto", config=True,
+        help="Live view: 'widget' (ipywidgets, with a Stop button), 'static' (a display updated in "
+        "place), or 'auto' (in a kernel: widgets for --background, where Stop works, else 'static'; "
+        "in a terminal: plain text).",
+    )
+    table_rows = Int(20, min=0, config=True, help="Rows of each table shown; the DataFrames keep every row.")
+    timeout = Float(
+        None, allow_none=True, min=0.0, config=True,
+        help="Seconds an answer may take before it is stopped (None: no limit). --timeout overrides it.",
+    )
+    short_errors = Bool(True, config=True, help="Show errors as one line; False shows the full traceback.")
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        self.session = Session(self.configured)
+        self.background: BackgroundAnswer | None = None
+        super().__init__(shell=shell, **kwargs)
+        self._ready = True
+
+    def configured(self) -> Mapping[str, Any]:
+        """The ``%config`` values the clients resolve settings from (None where unset)."""
+        return {"api_version": self.api_version, "base_url": self.base_url, "api_key": self.api_key}
+
+    @observe("api_version", "base_url", "api_key")
+    def _connection_changed(self, change: Any) -> None:
+        self.session.reset()
+        if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):
+            warnings.warn(
+                "A key typed in a cell is saved with the notebook: prefer the ALFA_API_KEY (v1) or "
+                "ALFA_ACCESS_TOKEN (v2) environment variable.",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    @no_var_expand
+    @needs_local_scope
+    @magic_arguments()
+    @argument("-o", "--out", metavar="NAME", help="store the Answer in NAME (with --background: the "
+              "BackgroundAnswer; `await NAME` gives the Answer)")
+    @argument("--df", metavar="NAME", help="store the answer's first table, a pandas DataFrame, in NAME")
+    @argument("-t", "--thread", metavar="ID_OR_NAME", help="ask in this thread, which becomes the current one "
+              "(an id, or a name from `%%alfa threads`)")
+    @argument("--new", action="store_true", help="start a new thread, which becomes the current one")
+    @argument("--background", action="store_true", help="return at once and stream on the kernel's event loop; "
+              "the Stop button works, `await` the BackgroundAnswer in a later cell")
+    @argument("--static", action="store_true", help="no widgets: a display updated in place")
+    @argument("--timeout", type=float, metavar="SECONDS", help="stop the answer after this long")
+    @argument("--attach", action="append", default=[], metavar="PATH", help="upload a file to the thread "
+              "before asking (repeatable)")
+    @argument("question", nargs="*", help="the question, for the line magic (a cell's question is its body)")
+    @_clean_doc
+    @line_cell_magic
+    def alfa(self, line: str, cell: str | None = None, local_ns: Mapping[str, Any] | None = None) -> Any:
+        """Ask Alfa, Boosted.ai's research assistant, and watch the answer stream in.
+
+        %%alfa [options]         the cell's body is the question
+        %alfa [options] QUESTION a one-line question (`%alfa -- QUESTION` if it starts like a subcommand)
+        %alfa SUBCOMMAND         help | status | threads | new [NAME] | use ID_OR_NAME | history [N] |
+                                 cancel | last | version
+
+        `{{name}}` in the question puts in the value of a notebook variable (a DataFrame as a short
+        summary: shape, dtypes, first rows); other braces are left alone. `_alfa` holds the last
+        Answer, also a partial one. Consecutive cells continue one thread per kernel until --new,
+        --thread or `%alfa new`. Errors are one line and fail the cell; a kernel interrupt stops the
+        answer on the server and keeps the partial answer.
+
+        Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
+        timeout / short_errors (see `%config AlfaMagics`); the environment (ALFA_API_KEY,
+        ALFA_BASE_URL, ...) is read when they are unset.
+        """
+        try:
+            return self._alfa(line, cell, local_ns)
+        except (MagicError, Interrupted, UsageError):
+            raise
+        except (AlfaError, KeyboardInterrupt, OSError) as error:
+            if not self.short_errors:
+                raise
+            raise shorten(error, getattr(error, "answer", None)) from error
+
+    def _alfa(self, line: str, cell: str | None, local_ns: Mapping[str, Any] | None) -> Any:
+        if cell is None:
+            parsed = options.split(line, self.alfa.parser)
+            sub = options.subcommand(parsed)
+            if sub is not None:
+                return commands.run(self, *sub)
+            if not parsed.options and not parsed.question:
+                return commands.run(self, "help", "")
+            args = options.parse(self.alfa.parser, parsed.options)
+            question = parsed.question
+        else:
+            args = options.parse(self.alfa.parser, line)
+            if args.question:
+                raise UsageError(
+                    "%%alfa takes options on its first line and the question in the cell's body; "
+                    "subcommands are line magics, as in `%alfa threads`."
+                )
+            question = cell
+        namespace = ChainMap(dict(local_ns or {}), self.shell.user_ns)
+        question = interpolate(question, namespace).strip()
+        if not question:
+            raise MagicError(
+                "Nothing to ask: write a question after %alfa, or in the cell under %%alfa.", title="UsageError"
+            )
+        return self._ask(args, question)
+
+    def _ask(self, args: Any, question: str) -> BackgroundAnswer | None:
+        if args.new and args.thread:
+            raise UsageError("--new and --thread exclude each other: a new thread, or that one.")
+        for name in (args.out, args.df):
+            if name is not None and not name.isidentifier():
+                raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
+        if args.timeout is not None and args.timeout <= 0:
+            raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
+        if args.background:
+            running_loop()  # before anything is sent: no loop, no background
+        session = self.session
+        if args.thread:
+            thread = session.resolve(args.thread)
+            session.use(thread.id, thread.name)
+        elif args.new:
+            session.start_thread(thread_name(question))
+        thread_id = session.thread_for(question)
+        if self.busy(thread_id):
+            raise MagicError(
+                "An answer is still streaming in this thread: `await` it, stop it with `%alfa cancel`, "
+                "or ask in a new thread with --new.",
+                title="ConflictError",
+            )
+        for path in args.attach:
+            session.client().threads.upload(thread_id, os.path.expanduser(path))
+        timeout = args.timeout if args.timeout is not None else self.timeout
+        mode = "static" if args.static else self.display
+        if args.background:
+            return self._ask_background(question, thread_id, timeout, mode, args)
+        sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=None)
+        deliver = lambda answer: self._deliver(answer, out=args.out, df=args.df)  # noqa: E731
+        ask(session.client(), Question(question, thread_id, timeout, sink, deliver))
+        return None
+
+    def _ask_background(
+        self, question: str, thread_id: str, timeout: float | None, mode: str, args: Any
+    ) -> BackgroundAnswer:
+        """Schedule the answer on the kernel's loop. ``-o NAME`` holds the BackgroundAnswer, so
+        ``await NAME`` works in any later cell, before or after the answer is over."""
+        pending = BackgroundAnswer(question, thread_id)
+        sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=pending.cancel)
+
+        def deliver(answer: Answer) -> None:
+            pending.answer = answer
+            self._deliver(answer, df=args.df)
+
+        async def follow() -> Answer:
+            async with self.session.async_client() as client:
+                try:
+                    return await ask_async(client, Question(question, thread_id, timeout, sink, deliver))
+                except AlfaError as error:
+                    if not self.short_errors:
+                        raise
+                    raise shorten(error, error.answer) from error
+
+        self.background = pending.start(follow())
+        if args.out:
+            self.shell.user_ns[args.out] = pending
+        return pending
+
+    def busy(self, thread_id: str | None) -> bool:
+        """Whether a background answer is still streaming in ``thread_id``."""
+        pending = self.background
+        return pending is not None and not pending.done() and pending.thread_id == thread_id
+
+    def _deliver(self, answer: Answer, *, out: str | None = None, df: str | None = None) -> None:
+        """Put the answer where the notebook reads it: ``_alfa``, ``-o NAME``, ``--df NAME``."""
+        namespace = self.shell.user_ns
+        namespace["_alfa"] = answer
+        if out:
+            namespace[out] = answer
+        if df:
+            namespace[df] = answer.df
+            if answer.df is None and answer.ok:
+                print(f"alfa: the answer has no table, so `{df}` is None.")
+
+    def close(self) -> None:
+        """Stop a background answer and close the client (``%unload_ext``)."""
+        if self.background is not None:
+            self.background.cancel()
+        self.session.close()

@@ -1,0 +1,196 @@
+"""Where a live answer is shown: an ipywidgets view, a display handle, or a terminal.
+
+Every sink has the same two steps: :meth:`show` the turn so far (the first call creates the view;
+:class:`~.live.Coalescer` decides when), and :meth:`finish` with the final answer, which replaces
+the live view by the static output of PRODUCT.md §5. That output is a plain mimebundle (HTML,
+Markdown, text, the answer's JSON, ``alfa`` metadata), so the saved notebook holds the whole
+answer and no widget state. The renderer (:mod:`alfa_notebook.render`) does all rendering.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from IPython.display import display
+
+from .. import markers
+from ..render import answer_bundle, answer_text, live_html, live_text
+
+if TYPE_CHECKING:
+    from ..answer import Answer
+    from ..turn import Turn
+
+STOP_TIP_BLOCKING = (
+    "The kernel is busy with this answer: interrupt the kernel (■) to stop it; with --background this button works."
+)
+
+
+class Sink(Protocol):
+    def show(self, turn: Turn) -> None:
+        """Show the turn so far; the first call creates the view."""
+
+    def finish(self, answer: Answer | None) -> None:
+        """Replace the live view with the final, static output of ``answer``."""
+
+
+def arrived(answer: Answer) -> bool:
+    """Whether an answer has anything to show (one stopped before its first event has not)."""
+    return answer.status == "complete" or bool(answer.text or answer.logs)
+
+
+def show_final(handle: Any, answer: Answer | None, table_rows: int) -> None:
+    """Put the answer's final output in place of the live view (``handle``), or display it when
+    there was no live view and something arrived."""
+    if answer is None or (handle is None and not arrived(answer)):
+        return
+    data, metadata = answer_bundle(answer, table_rows=table_rows)
+    if handle is None:
+        display(data, metadata=metadata, raw=True)
+    else:
+        handle.update(data, metadata=metadata, raw=True)
+
+
+class WidgetSink:
+    """An ipywidgets view: the live HTML and a Stop button, live when the kernel is free."""
+
+    def __init__(self, question: str, *, table_rows: int, on_stop: Callable[[], object] | None = None) -> None:
+        self._question = question
+        self._table_rows = table_rows
+        self._on_stop = on_stop
+        self._view: Any = None
+        self._html: Any = None
+        self._button: Any = None
+        self._handle: Any = None
+
+    def show(self, turn: Turn) -> None:
+        html = live_html(turn, question=self._question)
+        if self._view is not None:
+            self._html.value = html
+            return
+        import ipywidgets as widgets
+
+        self._html = widgets.HTML(html)
+        self._button = widgets.Button(
+            description="Stop",
+            icon="stop",
+            button_style="warning",
+            disabled=self._on_stop is None,
+            tooltip="Stop this answer and cancel it on the server" if self._on_stop else STOP_TIP_BLOCKING,
+        )
+        self._button.on_click(self._stop)
+        self._view = widgets.VBox([self._html, self._button])
+        self._handle = display(self._view, display_id=True)
+
+    def _stop(self, button: Any) -> None:
+        if self._on_stop is None:
+            return
+        button.disabled = True
+        button.description = "Stopping…"
+        self._on_stop()
+
+    @property
+    def stop_button(self) -> Any:
+        """The Stop button (None before the view is shown)."""
+        return self._button
+
+    def finish(self, answer: Answer | None) -> None:
+        show_final(self._handle, answer, self._table_rows)
+        if self._view is None:
+            return
+        # The static output took the view's place. Emptying the HTML first keeps a copy of the
+        # answer out of any widget state a headless runner (nbclient, papermill) may save.
+        self._html.value = ""
+        self._view.close()
+        self._html.close()
+        self._button.close()
+
+
+class HandleSink:
+    """A display updated in place (``update_display_data``), for frontends without widgets."""
+
+    def __init__(self, question: str, *, table_rows: int) -> None:
+        self._question = question
+        self._table_rows = table_rows
+        self._handle: Any = None
+
+    def show(self, turn: Turn) -> None:
+        bundle = {"text/html": live_html(turn, question=self._question), "text/plain": live_text(turn)}
+        if self._handle is None:
+            self._handle = display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)
+
+    def finish(self, answer: Answer | None) -> None:
+        show_final(self._handle, answer, self._table_rows)
+
+
+class TerminalSink:
+    """Plain text on stdout, as a terminal IPython shows it: written once, never redrawn.
+
+    While Alfa works, its log lines; then the answer's prose as it grows (an inline object still
+    being written is held back until it is whole). At the end, after a rule, the final answer as
+    :func:`answer_text` renders it, with sources, tables and citation markers in place.
+    """
+
+    RULE = "─" * 40
+
+    def __init__(self, *, table_rows: int, out: TextIO | None = None) -> None:
+        self._table_rows = table_rows
+        self._out = out
+        self._logs = 0
+        self._prose = ""  # what of the answer's prose is on screen
+
+    @property
+    def out(self) -> TextIO:
+        return self._out or sys.stdout  # looked up late: IPython may swap stdout per cell
+
+    def show(self, turn: Turn) -> None:
+        if not self._prose:
+            for line in turn.logs[self._logs :]:
+                self.out.write(f"… {line}\n")
+            self._logs = len(turn.logs)
+        prose = stable_prose(turn.raw_text)
+        if prose.startswith(self._prose) and len(prose) > len(self._prose):
+            self.out.write(prose[len(self._prose) :])
+            self._prose = prose
+        self.out.flush()
+
+    def finish(self, answer: Answer | None) -> None:
+        if answer is None or not (self._prose or arrived(answer)):
+            return
+        if self._prose:
+            self.out.write(f"\n{self.RULE}\n")
+        self.out.write(answer_text(answer, table_rows=self._table_rows))
+        self.out.flush()
+
+
+def stable_prose(raw_text: str) -> str:
+    """The answer so far as prose, up to an inline ```{...}``` object still being written."""
+    if raw_text.count("```") % 2:
+        raw_text = raw_text[: raw_text.rfind("```")]
+    return markers.plain_text(raw_text)
+
+
+def in_kernel(shell: object) -> bool:
+    """Whether IPython runs as a Jupyter kernel (which renders rich output), not in a terminal."""
+    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
+
+
+def choose(mode: str, shell: object, *, question: str, table_rows: int, on_stop: Callable[[], object] | None) -> Sink:
+    """The sink for ``display`` mode ``auto``, ``widget`` or ``static`` in this ``shell``.
+
+    ``auto`` in a Jupyter kernel is the widget view for a background answer, whose Stop button
+    works (``on_stop``), and a display handle for a blocking one: a busy kernel cannot act on a
+    click, and a handle needs no widget manager, so every frontend and headless runner shows it and
+    no widget state is left behind. ``static`` (``--static``) is the display handle, ``widget`` the
+    widget view wherever it is asked for. Outside a kernel: plain text on stdout.
+    """
+    live_button = on_stop is not None and in_kernel(shell) and importlib.util.find_spec("ipywidgets") is not None
+    if mode == "widget" or (mode == "auto" and live_button):
+        return WidgetSink(question, table_rows=table_rows, on_stop=on_stop)
+    if in_kernel(shell):
+        return HandleSink(question, table_rows=table_rows)
+    return TerminalSink(table_rows=table_rows)

@@ -1,0 +1,109 @@
+"""``--background`` in a real ipykernel: the answer streams on the kernel's own event loop after the
+cell returned, and a click on the Stop button, sent as the frontend sends it (a comm message),
+cancels the answer on the server; the widget view is then replaced by the static output."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.manager import KernelManager, start_new_kernel
+
+from alfa_notebook import AlfaClient
+from alfa_notebook.emulator import Emulator
+from alfa_notebook.render import MIME_JSON
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@contextmanager
+def started(emulator: Emulator, key: str) -> Iterator[BlockingKernelClient]:
+    env = {**os.environ, "ALFA_BASE_URL": emulator.base_url, "ALFA_API_KEY": key, "JUPYTER_PLATFORM_DIRS": "1"}
+    manager: KernelManager
+    manager, client = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def kernel(slow_emulator: Emulator) -> Iterator[BlockingKernelClient]:
+    with started(slow_emulator, slow_emulator.api_key) as client:
+        yield client
+
+
+def run(client: BlockingKernelClient, code: str) -> list[dict[str, Any]]:
+    """Execute ``code``; its iopub messages (up to its idle status)."""
+    messages: list[dict[str, Any]] = []
+    reply = client.execute_interactive(code, output_hook=messages.append, timeout=60)
+    assert reply["content"]["status"] == "ok", messages
+    return messages
+
+
+def until(client: BlockingKernelClient, seen: list[dict[str, Any]], condition: Any, timeout: float = 20) -> None:
+    """Read iopub messages (sent after the cell returned) until one meets ``condition``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = client.get_iopub_msg(timeout=max(0.01, deadline - time.monotonic()))
+        seen.append(message)
+        if condition(message):
+            return
+
+
+def widget_state(message: dict[str, Any]) -> dict[str, Any]:
+    if message["msg_type"] in ("comm_open", "comm_msg"):
+        return message["content"].get("data", {}).get("state", {}) or {}
+    return {}
+
+
+def test_stop_button_in_a_real_kernel(kernel: BlockingKernelClient, slow_emulator: Emulator) -> None:
+    run(kernel, "%load_ext alfa_notebook")
+    cell = run(kernel, "%%alfa --background -o pending\nScreen all columns of the market")
+    # The cell returned at once: its result is the BackgroundAnswer, the answer is still to come.
+    results = [m for m in cell if m["msg_type"] == "execute_result"]
+    assert "BackgroundAnswer" in results[0]["content"]["data"]["text/plain"]
+
+    seen: list[dict[str, Any]] = list(cell)
+    until(kernel, seen, lambda m: "Scope" in str(widget_state(m).get("value", "")))  # streaming in the widget
+    button = next(m for m in seen if widget_state(m).get("_model_name") == "ButtonModel")
+    view = next(m for m in seen if m["msg_type"] == "display_data" and WIDGET_VIEW in m["content"]["data"])
+    display_id = view["content"]["transient"]["display_id"]
+
+    click = kernel.session.msg(
+        "comm_msg", {"comm_id": button["content"]["comm_id"], "data": {"method": "custom", "content": {"event": "click"}}}
+    )
+    kernel.shell_channel.send(click)
+    until(kernel, seen, lambda m: m["msg_type"] == "update_display_data")
+    final = seen[-1]["content"]
+    assert final["transient"]["display_id"] == display_id and WIDGET_VIEW not in final["data"]
+    assert final["data"][MIME_JSON]["status"] == "cancelled" and final["metadata"]["alfa"]["status"] == "cancelled"
+
+    after = run(kernel, "try:\n    await pending\nexcept Exception as error:\n    print(type(error).__name__, error)\n"
+                        "print(_alfa.status, pending.status, _alfa.thread_id)")  # fmt: skip
+    printed = "".join(m["content"]["text"] for m in after if m["msg_type"] == "stream")
+    assert printed.startswith("MagicError The answer was stopped and its task cancelled on the server")
+    status, state, thread_id = printed.splitlines()[-1].split()
+    assert (status, state) == ("cancelled", "stopped")
+    with AlfaClient(api_key=slow_emulator.api_key, base_url=slow_emulator.base_url) as service:
+        assert service.threads.progress(thread_id).status == "cancelled"
+        assert service.threads.messages(thread_id).messages[-1].text.endswith("User cancelled message")
+
+
+def test_a_wrong_key_is_a_one_line_error_output(alfa_emulator: Emulator) -> None:
+    """What nbconvert and papermill see: the cell fails, with one line and no library frames."""
+    with started(alfa_emulator, "not-the-key") as client:
+        run(client, "%load_ext alfa_notebook")
+        messages: list[dict[str, Any]] = []
+        reply = client.execute_interactive("%%alfa\nCompare NVDA and AMD", output_hook=messages.append, timeout=60)
+    assert reply["content"]["status"] == "error"
+    (error,) = [m["content"] for m in messages if m["msg_type"] == "error"]
+    assert error["ename"] == "MagicError" and len(error["traceback"]) == 1
+    assert error["traceback"][0].startswith("AuthenticationError: POST /threads -> 401")
+    assert "not-the-key" not in str(messages)

@@ -1,0 +1,113 @@
+"""The notebooks in notebooks/ run top to bottom against the emulator, headless, with no edits, and
+the saved files show every answer in full without a kernel, widgets or secrets (PRODUCT.md §5)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbclient
+import nbformat
+import pytest
+
+from alfa_notebook import AlfaClient, markers
+from alfa_notebook.emulator import Emulator
+from alfa_notebook.render import MIME_JSON
+
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
+NAMES = ["quickstart", "dataframes", "threads-and-files"]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def execute(name: str, emulator: Emulator, workdir: Path) -> Path:
+    """Run a notebook as nbconvert or papermill would, and save it."""
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    with pytest.MonkeyPatch.context() as env:  # the kernel inherits the environment
+        env.setenv("ALFA_BASE_URL", emulator.base_url)
+        env.setenv("ALFA_API_KEY", emulator.api_key)
+        env.setenv("JUPYTER_PLATFORM_DIRS", "1")
+        for other in ("ALFA_API_VERSION", "ALFA_ACCESS_TOKEN"):
+            env.delenv(other, raising=False)
+        client = nbclient.NotebookClient(
+            notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(workdir)}}
+        )
+        client.execute()
+    saved = workdir / f"{name}.ipynb"
+    nbformat.write(notebook, saved)
+    return saved
+
+
+@pytest.fixture(scope="module")
+def executed(alfa_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {name: execute(name, alfa_emulator, tmp_path_factory.mktemp(name)) for name in NAMES}
+
+
+@pytest.fixture(scope="module")
+def service(alfa_emulator: Emulator) -> Iterator[AlfaClient]:
+    with AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+        yield client
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def in_order(needle: list[str], haystack: list[str]) -> bool:
+    """Whether ``needle`` is a subsequence of ``haystack``: every word, in order, none lost."""
+    rest = iter(haystack)
+    return all(word in rest for word in needle)
+
+
+def answer_outputs(cell: Any) -> list[Any]:
+    return [o for o in cell.outputs if o.output_type in ("display_data", "execute_result") and "alfa" in o.metadata]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_committed_notebook_has_no_outputs(name: str) -> None:
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code[0].source == "%load_ext alfa_notebook" and notebook.cells[0].cell_type == "markdown"
+    assert all(not c.outputs and c.execution_count is None for c in code)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_answer_is_in_the_saved_notebook_in_full(
+    name: str, executed: dict[str, Path], service: AlfaClient, alfa_emulator: Emulator
+) -> None:
+    text = executed[name].read_text()
+    assert WIDGET_VIEW not in text and "widget-state" not in text
+    assert alfa_emulator.api_key not in text
+    notebook = nbformat.read(executed[name], as_version=4)
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    assert not [o for c in cells for o in c.outputs if o.output_type == "error"]
+    asked = [c for c in cells if c.source.startswith("%%alfa")]
+    assert asked
+    for cell in asked:
+        (output,) = answer_outputs(cell)  # one output: the live view was replaced, not appended to
+        data, meta = output.data, output.metadata["alfa"]
+        assert {"text/html", "text/markdown", "text/plain", MIME_JSON} <= set(data)
+        assert meta["status"] == "complete" and meta["thread_id"] and meta["message_id"]
+        history = service.threads.messages(meta["thread_id"]).messages
+        message = next(m for m in history if m.id == meta["message_id"])
+        expected = words(markers.plain_text(message.text))
+        assert in_order(expected, words(html.unescape(_TAG.sub(" ", data["text/html"])))), cell.source
+        assert in_order(expected, words(data["text/markdown"])), cell.source
+        assert in_order(expected, words(data["text/plain"])), cell.source
+        assert data[MIME_JSON]["text"] == markers.plain_text(message.text).strip()
+        # The tables, and the sources as cards (HTML) and footnotes (Markdown).
+        tables = [service.threads.artifact(meta["thread_id"], i) for i in meta["artifact_ids"]]
+        assert meta["artifact_ids"] == markers.artifact_ids(message.text)
+        if any(t.kind == "table" for t in tables):
+            assert "<table" in data["text/html"] and re.search(r"\|\s*:?-{3,}", data["text/markdown"])
+        assert message.citations
+        assert data["text/html"].count("<details") >= len(message.citations)
+        assert "**Sources**" in data["text/markdown"]
+        for citation in message.citations:
+            assert citation.title and html.escape(citation.title, quote=False) in data["text/html"]

@@ -1,0 +1,136 @@
+"""A ``%alfa`` line, ``{{name}}`` interpolation and the ``?`` transformer, without a service."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from IPython.core.error import UsageError
+
+from alfa_notebook.notebook import options
+from alfa_notebook.notebook.errors import MagicError
+from alfa_notebook.notebook.inputs import keep_question_marks
+from alfa_notebook.notebook.interpolation import _FIELD, interpolate, summarize_frame
+from alfa_notebook.notebook.magics import AlfaMagics
+
+PARSER = AlfaMagics.alfa.parser
+
+
+@pytest.mark.parametrize(
+    ("line", "opts", "question"),
+    [
+        ("What's NVDA's P/E?", "", "What's NVDA's P/E?"),
+        ("-o ans --df t Which fell -5% today?", "-o ans --df t", "Which fell -5% today?"),
+        ("--new --timeout 30 How \"big\" is it?", "--new --timeout 30", 'How "big" is it?'),
+        ("-t 'My research' --attach C:\\data\\q2.csv Summarize", "-t 'My research' --attach C:\\data\\q2.csv", "Summarize"),
+        ("--out=ans -oother  spaced   question ", "--out=ans -oother", "spaced   question"),
+        ("--static -- -5% movers", "--static", "-5% movers"),
+        ("--background", "--background", ""),
+        ("", "", ""),
+    ],
+)
+def test_split_takes_leading_options_and_leaves_the_question_untouched(line: str, opts: str, question: str) -> None:
+    parsed = options.split(line, PARSER)
+    assert (parsed.options, parsed.question) == (opts, question)
+
+
+def test_unknown_leading_option_says_how_to_ask_anyway() -> None:
+    with pytest.raises(UsageError, match=r"unknown option '-5%'.*`%alfa -- -5% movers`"):
+        options.split("-5% movers", PARSER)
+
+
+def test_parse_unquotes_and_keeps_backslashes() -> None:
+    args = options.parse(PARSER, "-t 'My research' --attach C:\\data\\q2.csv --attach b.csv --timeout 2.5 -o x")
+    assert args.thread == "My research" and args.attach == ["C:\\data\\q2.csv", "b.csv"]
+    assert args.timeout == 2.5 and args.out == "x" and not args.new
+    with pytest.raises(UsageError, match="No closing quotation"):
+        options.parse(PARSER, "-t 'unbalanced")
+    with pytest.raises(UsageError):
+        options.parse(PARSER, "--timeout soon")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("help", ("help", "")),
+        ("threads", ("threads", "")),
+        ("history", ("history", "")),
+        ("history 5", ("history", "5")),
+        ("history of NVDA", None),
+        ("status of AMD earnings", None),
+        ("use 'My research'", ("use", "My research")),
+        ("use", None),
+        ("new", ("new", "")),
+        ("new Semis deep dive", ("new", "Semis deep dive")),
+        ("-- history 5", None),
+        ("-o x history", None),
+        ("Help me compare NVDA and AMD", None),
+    ],
+)
+def test_subcommands_are_recognised_only_in_their_own_shape(line: str, expected: tuple[str, str] | None) -> None:
+    assert options.subcommand(options.split(line, PARSER)) == expected
+
+
+class Holder:
+    class inner:  # noqa: N801
+        value = 42
+
+
+def test_interpolation_of_names_and_attributes() -> None:
+    ns = {"sector": "banks", "holder": Holder(), "n": 3}
+    text = "Top {{n}} {{ sector }} by {{holder.inner.value}}; {sector} {{ n + 1 }} {{.Name}} {{{n}}}"
+    assert interpolate(text, ns) == "Top 3 banks by 42; {sector} {{ n + 1 }} {{.Name}} {3}"
+
+
+def test_interpolation_errors_name_the_culprit() -> None:
+    with pytest.raises(MagicError, match=r"\{\{nope\}\} names no variable") as info:
+        interpolate("a {{nope}}", {})
+    assert info.value._render_traceback_()[0].startswith("NameError:")
+    with pytest.raises(MagicError, match="holder.inner has no attribute 'missing'"):
+        interpolate("{{holder.inner.missing}}", {"holder": Holder()})
+    with pytest.raises(MagicError, match="special attributes"):
+        interpolate("{{holder.__class__}}", {"holder": Holder()})
+
+
+@given(st.text(alphabet="{}ab _.$%\"'\n1", max_size=60))
+def test_text_without_a_field_is_never_changed(text: str) -> None:
+    assume(_FIELD.search(text) is None)
+    assert interpolate(text, {"a": "X", "b": "Y"}) == text
+
+
+def test_a_dataframe_becomes_a_bounded_summary() -> None:
+    wide = pd.DataFrame({f"column_{i}": ["x" * 500] * 2000 for i in range(300)})
+    summary = interpolate("Look at {{wide}}", {"wide": wide})
+    assert summary.startswith("Look at DataFrame with 2000 rows and 300 columns.")
+    assert "and 280 more" in summary and len(summary) < 12_000
+    small = pd.DataFrame({"ticker": ["NA", "A|B"], "weight": [0.5, None]}).astype({"ticker": "string"})
+    assert summarize_frame(small).splitlines() == [
+        "DataFrame with 2 rows and 2 columns.",
+        "Columns (dtype): ticker (string), weight (float64).",
+        "",
+        "Rows:",
+        "",
+        "|  | ticker | weight |",
+        "| --- | --- | --- |",
+        "| 0 | NA | 0.5 |",
+        "| 1 | A\\|B | nan |",
+    ]
+    assert interpolate("{{s}}", {"s": small["ticker"]}).startswith("DataFrame with 2 rows and 1 columns.")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("%alfa Why did NVDA rally?\n", "get_ipython().run_line_magic('alfa', 'Why did NVDA rally?')\n"),
+        ("x = %alfa -o a What's up?", "x = get_ipython().run_line_magic('alfa', \"-o a What's up?\")"),
+        ("if True:\n    %alfa Why?\n", "if True:\n    get_ipython().run_line_magic('alfa', 'Why?')\n"),
+        ("%alfa?\n", "%alfa?\n"),
+        ("%alfa status\n", "%alfa status\n"),
+        ("%%alfa -o a\n%alfa Why?\n", "%%alfa -o a\n%alfa Why?\n"),
+        ("%alfaother Why?\n", "%alfaother Why?\n"),
+    ],
+)
+def test_question_marks_stay_questions(cell: str, expected: str) -> None:
+    lines = cell.splitlines(keepends=True)
+    assert "".join(keep_question_marks(lines)) == expected

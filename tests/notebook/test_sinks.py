@@ -1,0 +1,162 @@
+"""The live views: one coalescing driver, and sinks that end in a static, widget-free output."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from alfa_notebook.events import MessageChunk, WorkInProgress
+from alfa_notebook.notebook import sinks
+from alfa_notebook.notebook.live import Coalescer
+from alfa_notebook.render import MIME_JSON
+from alfa_notebook.turn import Turn
+
+from .conftest import Shell
+
+QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+FINAL_MIMES = {"text/html", "text/markdown", "text/plain", MIME_JSON}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def chunk(text: str) -> MessageChunk:
+    return MessageChunk(text, "m1", False, {})
+
+
+def test_first_change_at_once_then_bounded_by_time_not_chunks() -> None:
+    clock, published = Clock(), []
+    live = Coalescer(lambda turn: published.append(clock.now), clock=clock)
+    turn = Turn("q")
+    live(None, turn)
+    assert published == [0.0]
+    for _ in range(20_000):  # 20,000 chunks in two seconds
+        clock.now += 0.0001
+        turn.feed(chunk("w "))
+        live(None, turn)
+    assert 20 <= len(published) <= 21
+    assert all(b - a >= 0.1 - 1e-9 for a, b in zip(published, published[1:]))
+
+
+def test_a_late_change_is_published_when_the_interval_ends_on_a_loop() -> None:
+    clock, published, timers = Clock(), [], []
+
+    class Timer:
+        def __init__(self, delay: float, callback: Any) -> None:
+            self.delay, self.callback, self.cancelled = delay, callback, False
+            timers.append(self)
+
+        def cancel(self) -> None:
+            self.cancelled = True
+
+    live = Coalescer(lambda turn: published.append(list(turn.logs)), clock=clock, call_later=Timer)
+    turn = Turn("q")
+    turn.feed(WorkInProgress("Screening", {}))
+    live(None, turn)
+    clock.now = 0.03
+    turn.feed(WorkInProgress("Fetching prices", {}))
+    live(None, turn)  # then silence: without the timer this line would wait for the next event
+    assert published == [["Screening"]] and len(timers) == 1 and timers[0].delay == pytest.approx(0.07)
+    clock.now = 0.1
+    timers[0].callback()
+    assert published[-1] == ["Screening", "Fetching prices"]
+    clock.now = 0.15
+    live(None, turn)
+    live.close()
+    assert timers[-1].cancelled and len(published) == 2
+
+
+def test_terminal_sink_streams_logs_then_prose_then_the_final_text(slow_shell: Shell) -> None:
+    shell = slow_shell
+    run = shell.run(f"%%alfa -o ans\n{QUESTION}")
+    out = run.stdout
+    assert out.startswith("… ")  # the work-in-progress lines come first
+    streamed, rule, final = out.partition(sinks.TerminalSink.RULE)
+    assert rule and "Sources" in final and "\x1b" not in out
+    assert final.strip().endswith(f"message {shell.ns['ans'].message_id} · {shell.ns['ans'].elapsed:.1f} s")
+
+
+def test_stable_prose_holds_back_an_unfinished_inline_object() -> None:
+    text = 'Revenue grew.\n\n```{"type": "output_artifact", "artifact_id": "a1"}```\n\nMore ```{"type": "out'
+    assert sinks.stable_prose(text) == "Revenue grew.\n\n\n\nMore "
+
+
+@pytest.fixture
+def chosen(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The sinks the magic chooses, for a look at them afterwards."""
+    made: list[Any] = []
+    choose = sinks.choose
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        made.append(choose(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(sinks, "choose", recording)
+    return made
+
+
+def assert_final_output(publication: dict[str, Any], answer: Any) -> None:
+    data, metadata = publication["data"], publication["metadata"]
+    assert FINAL_MIMES <= set(data) and WIDGET_VIEW not in data
+    assert metadata["alfa"]["message_id"] == answer.message_id and metadata["alfa"]["thread_id"] == answer.thread_id
+    assert data[MIME_JSON]["text"] == answer.text
+
+
+def test_display_handle_is_updated_in_place_and_ends_static(slow_shell: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sinks, "in_kernel", lambda shell: True)
+    run = slow_shell.run(f"%%alfa --static -o ans\n{QUESTION}")
+    assert run.error is None
+    answer = slow_shell.ns["ans"]
+    first, *updates = run.outputs
+    display_id = first["transient"]["display_id"]
+    assert not first["update"] and set(first["data"]) == {"text/html", "text/plain"}
+    assert updates and all(u["update"] and u["transient"]["display_id"] == display_id for u in updates)
+    assert len(run.outputs) <= answer.elapsed / 0.1 + 2  # bounded by time, not by the answer's words
+    assert_final_output(updates[-1], answer)
+    assert all(WIDGET_VIEW not in o["data"] for o in run.outputs)
+
+
+def test_widget_view_is_replaced_by_the_static_output(shell: Shell, chosen: list[Any]) -> None:
+    shell.run("%config AlfaMagics.display = 'widget'")
+    run = shell.run(f"%%alfa -o ans\n{QUESTION}")
+    assert run.error is None
+    first, *_, last = run.outputs
+    assert WIDGET_VIEW in first["data"] and last["update"]
+    assert last["transient"]["display_id"] == first["transient"]["display_id"]
+    assert_final_output(last, shell.ns["ans"])
+    sink = chosen[-1]
+    assert isinstance(sink, sinks.WidgetSink)
+    assert sink.stop_button.disabled and "interrupt the kernel" in sink.stop_button.tooltip  # dead while blocking
+    assert sink.stop_button.comm is None  # the widgets were closed
+
+
+def test_auto_display_picks_by_shell_and_mode(ipython: Any) -> None:
+    class ZMQInteractiveShell:  # stands for ipykernel's shell, by name as the check is
+        pass
+
+    def chosen(mode: str, shell: Any, background: bool = False) -> type:
+        stop = (lambda: None) if background else None
+        return type(sinks.choose(mode, shell, question="q", table_rows=5, on_stop=stop))
+
+    kernel = ZMQInteractiveShell()
+    assert chosen("auto", kernel) is sinks.HandleSink  # blocking: a Stop button could not work
+    assert chosen("auto", kernel, background=True) is sinks.WidgetSink
+    assert chosen("static", kernel, background=True) is sinks.HandleSink
+    assert chosen("widget", kernel) is sinks.WidgetSink
+    assert chosen("auto", ipython) is chosen("auto", ipython, background=True) is sinks.TerminalSink
+    assert chosen("static", ipython) is sinks.TerminalSink
+    assert chosen("widget", ipython) is sinks.WidgetSink
+
+
+def test_terminal_sink_writes_nothing_for_an_empty_partial_answer() -> None:
+    out = io.StringIO()
+    sinks.TerminalSink(table_rows=5, out=out).finish(None)
+    assert out.getvalue() == ""
