@@ -60,7 +60,7 @@ def web(citation_id: str, stock: Stock, as_of: datetime) -> JSON:
         else f"{stock.symbol} is loss-making on a trailing twelve-month basis"
     )
     summary = (
-        f"An independent overview of {stock.company_name}. {valuation}, "
+        f"An independent overview of {stock.company_name.rstrip('.')}. {valuation}, "
         f"with a market value near ${stock.market_cap_busd:,.1f} billion in the sample data."
     )
     return _citation(
