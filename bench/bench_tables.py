@@ -2,6 +2,8 @@
 
 Run from the repository root: ``python -m bench.bench_tables [--rows N] [--repeat K]``.
 The artifact is deterministic: 100,000 rows of ten mixed col_types, about 5 % nulls per column.
+Repetitions alternate baseline and ours, after one warm-up each; the figure is the ratio of the
+medians. Peak memory is measured apart, under ``tracemalloc`` (which slows what it traces).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 
 from alfa_notebook.tables import table_to_dataframe
 
-from ._util import median_ms, peak_mib
+from ._util import Figure, interleaved, peak_mib, report
 
 BAR = 3.0
 NULL_SHARE = 0.05
@@ -75,13 +77,8 @@ def make_artifact(n_rows: int = 100_000, *, seed: int = 7) -> dict[str, Any]:
             "citations": []}  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args(argv)
-
-    artifact = make_artifact(args.rows)
+def measure(n_rows: int, repeat: int) -> list[Figure]:
+    artifact = make_artifact(n_rows)
     rows, names = artifact["rows"], [column["name"] for column in artifact["columns"]]
 
     def baseline() -> pd.DataFrame:
@@ -90,16 +87,29 @@ def main(argv: list[str] | None = None) -> int:
     def ours() -> pd.DataFrame:
         return table_to_dataframe(artifact)
 
-    baseline_ms = median_ms(baseline, repeat=args.repeat)
-    ours_ms = median_ms(ours, repeat=args.repeat)
-    ratio = ours_ms / baseline_ms
-    verdict = "PASS" if ratio <= BAR else "MISS"
-    print(
-        f"tables: {args.rows // 1000}k x {len(names)}  baseline {baseline_ms:.1f} ms  "
-        f"ours {ours_ms:.1f} ms  ratio {ratio:.2f} (bar {BAR:.1f}x) {verdict}"
-    )
-    print(f"peak memory: baseline {peak_mib(baseline):.1f} MiB  ours {peak_mib(ours):.1f} MiB")
-    return 0 if verdict == "PASS" else 1
+    timings = interleaved({"baseline": baseline, "ours": ours}, repeat=repeat)
+    base_ms, ours_ms = timings["baseline"].wall_ms, timings["ours"].wall_ms
+    ratio = ours_ms / base_ms
+    base_mib, ours_mib = peak_mib(baseline), peak_mib(ours)
+    shape = f"{n_rows // 1000}k x {len(names)}"
+    return [
+        Figure(f"tables, {shape} to typed DataFrame vs pandas.DataFrame(rows)",
+               f"{ours_ms:.1f} / {base_ms:.1f} ms = {ratio:.2f}x", f"bar {BAR:g}x", ratio <= BAR),
+        Figure(f"tables, {shape} peak memory (tracemalloc)",
+               f"{ours_mib:.1f} / {base_mib:.1f} MiB = {ours_mib / base_mib:.2f}x", "reported"),
+    ]  # fmt: skip
+
+
+def run(argv: list[str] | None = None) -> list[Figure]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args(argv)
+    return measure(args.rows, args.repeat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return report(run(argv))
 
 
 if __name__ == "__main__":

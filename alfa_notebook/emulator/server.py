@@ -108,6 +108,10 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         listener = socket.create_server((self.host, self._port), family=family)
+        # create_server leaves proto 0, and asyncio sets TCP_NODELAY only on sockets whose proto
+        # is IPPROTO_TCP: without it, Nagle holds each response's body until the client's delayed
+        # ACK (~40 ms) on every request of a kept-alive connection after the first.
+        listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, fileno=listener.detach())
         self._port = listener.getsockname()[1]
         app = create_app(self._settings)
         config = uvicorn.Config(

@@ -7,7 +7,6 @@ at the cell while the user reads one actionable sentence, not a page of library 
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from ..errors import AlfaError
@@ -60,6 +59,8 @@ def shorten(error: BaseException, answer: Answer | None = None) -> BaseException
 
 def note(error: BaseException) -> str:
     """How ``error`` reads as a line of the answer's output (the persistent record)."""
+    import asyncio  # here, not above: %load_ext stays cheap (and the client has loaded it by now)
+
     if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
         return "Stopped: the task was cancelled on the server."
     return f"{type(error).__name__}: {error}"

@@ -5,7 +5,8 @@ Built like jupysql's magics: one configurable :class:`AlfaMagics` (``%config Alf
 ``%%alfa?`` help is generated, and short errors that fail the cell. This module is the IPython
 glue only: parsing lives in :mod:`.options`, interpolation in :mod:`.interpolation`, the
 conversation in :mod:`.session`, asking in :mod:`.asking`, display in :mod:`.sinks` and the
-subcommands in :mod:`.commands`.
+subcommands in :mod:`.commands`. Those, and the client and the renderer they use, are imported when
+first needed, so that ``%load_ext alfa_notebook`` stays cheap (bench/bench_startup.py).
 """
 
 from __future__ import annotations
@@ -15,23 +16,23 @@ import os
 import warnings
 from collections import ChainMap
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
-from ..answer import Answer
 from ..errors import AlfaError
 from ..settings import Secret
-from ..steps import thread_name
-from . import commands, options, sinks
-from .asking import Question, ask, ask_async
-from .background import BackgroundAnswer, running_loop
+from . import options
 from .errors import Interrupted, MagicError, shorten
 from .interpolation import interpolate
 from .session import Session
+
+if TYPE_CHECKING:
+    from ..answer import Answer
+    from .background import BackgroundAnswer
 
 
 class SecretTrait(TraitType[Secret | None, str | Secret | None]):
@@ -156,6 +157,8 @@ class AlfaMagics(Magics):
             raise shorten(error, getattr(error, "answer", None)) from error
 
     def _alfa(self, line: str, cell: str | None, local_ns: Mapping[str, Any] | None) -> Any:
+        from . import commands
+
         if cell is None:
             parsed = options.split(line, self.alfa.parser)
             sub = options.subcommand(parsed)
@@ -182,6 +185,11 @@ class AlfaMagics(Magics):
         return self._ask(args, question)
 
     def _ask(self, args: Any, question: str) -> BackgroundAnswer | None:
+        from ..steps import thread_name
+        from . import sinks
+        from .asking import Question, ask
+        from .background import running_loop
+
         if args.new and args.thread:
             raise UsageError("--new and --thread exclude each other: a new thread, or that one.")
         for name in (args.out, args.df):
@@ -220,6 +228,10 @@ class AlfaMagics(Magics):
     ) -> BackgroundAnswer:
         """Schedule the answer on the kernel's loop. ``-o NAME`` holds the BackgroundAnswer, so
         ``await NAME`` works in any later cell, before or after the answer is over."""
+        from . import sinks
+        from .asking import Question, ask_async
+        from .background import BackgroundAnswer
+
         pending = BackgroundAnswer(question, thread_id)
         sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=pending.cancel)
 

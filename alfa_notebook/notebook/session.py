@@ -8,12 +8,13 @@ service, so it drops the client and forgets the thread.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client import AlfaClient, AsyncAlfaClient
-from ..models import Thread
-from ..steps import thread_name
 from .errors import MagicError
+
+if TYPE_CHECKING:  # the client (and httpx) is imported when first needed: %load_ext stays cheap
+    from ..client import AlfaClient, AsyncAlfaClient
+    from ..models import Thread
 
 Configured = Callable[[], Mapping[str, Any]]
 
@@ -30,6 +31,8 @@ class Session:
     def client(self) -> AlfaClient:
         """The blocking client, built on first use from the settings of the moment."""
         if self._client is None:
+            from ..client import AlfaClient
+
             self._client = AlfaClient(configured=self._configured())
         return self._client
 
@@ -38,6 +41,8 @@ class Session:
 
         Not cached: an async HTTP pool belongs to the event loop it was opened on.
         """
+        from ..client import AsyncAlfaClient
+
         return AsyncAlfaClient(configured=self._configured())
 
     def reset(self) -> None:
@@ -58,6 +63,8 @@ class Session:
 
     def thread_for(self, question: str) -> str:
         """The current thread, started (named after ``question``) if there is none yet."""
+        from ..steps import thread_name
+
         return self.thread_id or self.start_thread(thread_name(question))
 
     def resolve(self, id_or_name: str) -> Thread:
