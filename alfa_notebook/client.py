@@ -36,7 +36,15 @@ from .steps import (
     Sleep,
     is_recoverable,
 )
-from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport, connection_error, status_error
+from .transport import (
+    AsyncEventStream,
+    AsyncTransport,
+    SyncEventStream,
+    SyncTransport,
+    _parsed,
+    connection_error,
+    status_error,
+)
 from .turn import Turn
 
 logger = logging.getLogger("alfa_notebook")
@@ -265,30 +273,27 @@ class _SyncRunner:
             except StopIteration as done:
                 self.result = done.value
                 return
-            if isinstance(effect, NextEvent):  # the hot path: one per event
+            if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
                 if effect.after is not None:
                     yield effect.after.event
-                outcome = self._next_event()
+                assert self._stream is not None
+                try:
+                    outcome = next(self._stream)
+                except StopIteration:
+                    outcome = Lost(None)
+                except AlfaError as exc:
+                    outcome = Lost(exc)
             elif isinstance(effect, Publish):
                 outcome = None
                 yield effect.event
             else:
                 outcome = self._perform(effect)
 
-    def _next_event(self) -> Event | Lost:
-        assert self._stream is not None
-        try:
-            return next(self._stream)
-        except StopIteration:
-            return Lost(None)
-        except AlfaError as exc:
-            return Lost(exc)
-
     def _perform(self, effect: Effect) -> Any:
         t = self._t
         if isinstance(effect, OpenStream):
             try:
-                self._stream = t.open_stream(effect.thread_id)
+                self._stream = t.open_stream(effect.thread_id, deadline=self._procedure.deadline)
             except AlfaError as exc:
                 if effect.recovering and is_recoverable(exc):
                     return Lost(exc)
@@ -296,7 +301,7 @@ class _SyncRunner:
             return None
         if isinstance(effect, Call):
             try:
-                return t.request(effect.operation)
+                return t.request(effect.operation, deadline=self._procedure.deadline)
             except AlfaError as exc:
                 if effect.recoverable and is_recoverable(exc):
                     return Lost(exc)
@@ -433,30 +438,27 @@ class _AsyncRunner:
             except StopIteration as done:
                 self.result = done.value
                 return
-            if isinstance(effect, NextEvent):  # the hot path: one per event
+            if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
                 if effect.after is not None:
                     yield effect.after.event
-                outcome = await self._next_event()
+                assert self._stream is not None
+                try:
+                    outcome = await self._stream.__anext__()
+                except StopAsyncIteration:
+                    outcome = Lost(None)
+                except AlfaError as exc:
+                    outcome = Lost(exc)
             elif isinstance(effect, Publish):
                 outcome = None
                 yield effect.event
             else:
                 outcome = await self._perform(effect)
 
-    async def _next_event(self) -> Event | Lost:
-        assert self._stream is not None
-        try:
-            return await self._stream.__anext__()
-        except StopAsyncIteration:
-            return Lost(None)
-        except AlfaError as exc:
-            return Lost(exc)
-
     async def _perform(self, effect: Effect) -> Any:
         t = self._t
         if isinstance(effect, OpenStream):
             try:
-                self._stream = await t.open_stream(effect.thread_id)
+                self._stream = await t.open_stream(effect.thread_id, deadline=self._procedure.deadline)
             except AlfaError as exc:
                 if effect.recovering and is_recoverable(exc):
                     return Lost(exc)
@@ -464,7 +466,7 @@ class _AsyncRunner:
             return None
         if isinstance(effect, Call):
             try:
-                return await t.request(effect.operation)
+                return await t.request(effect.operation, deadline=self._procedure.deadline)
             except AlfaError as exc:
                 if effect.recoverable and is_recoverable(exc):
                     return Lost(exc)
@@ -520,12 +522,19 @@ def exchange_token(
     if scope:
         data["scope"] = scope
     settings = resolve_settings(base_url=base_url, api_version="v2", env={})
-    op = ops.Operation("POST", "/oauth2/token", "/oauth2/token", lambda b: b, data=data, idempotent=False)
+    op = ops.Operation("POST", "/oauth2/token", "/oauth2/token", _access_token, data=data, idempotent=False)
     with httpx.Client(base_url=settings.base_url, timeout=timeout) as http:
         try:
             response = http.post(op.path, data=data)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise connection_error(exc, op) from exc
     if response.status_code >= 400:
         raise status_error(response, op)
-    return Secret(str(response.json()["access_token"]))
+    return _parsed(op, response)
+
+
+def _access_token(body: Any) -> Secret:
+    token = body["access_token"]
+    if not isinstance(token, str) or not token.strip():
+        raise ValueError("no access_token in the response")
+    return Secret(token)

@@ -66,7 +66,7 @@ def split(text: str) -> list[Piece]:
 def _parse(body: str) -> dict[str, Any] | None:
     try:
         obj = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return None
     if isinstance(obj, dict) and isinstance(obj.get("type"), str):
         return obj

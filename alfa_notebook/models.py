@@ -153,13 +153,20 @@ class History:
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> History:
-        items = raw.get("messages") or []
+        items = raw.get("messages")
         total = raw.get("total_message_count")
         return cls(
-            messages=[Message.from_raw(m) for m in items if isinstance(m, Mapping)],
+            messages=[Message.from_raw(m) for m in items if isinstance(m, Mapping)] if isinstance(items, list) else [],
             total=total if isinstance(total, int) else None,
-            start_index=int(raw.get("start_index") or 0),
+            start_index=_index(raw.get("start_index")),
         )
+
+
+def _index(value: Any) -> int:
+    """A count the service sends as a number or a numeric string; anything else reads as 0."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.strip().isdecimal() else 0
 
 
 @dataclass(frozen=True)

@@ -51,13 +51,15 @@ def list_threads() -> Operation[list[Thread]]:
 
 def create_thread(name: str) -> Operation[Thread]:
     return Operation(
-        "POST",
-        "/threads",
-        "/threads",
-        lambda b: Thread.from_raw({"thread_name": name, **b}),
-        json={"thread_name": name},
-        idempotent=False,
+        "POST", "/threads", "/threads", lambda b: _created(name, b), json={"thread_name": name}, idempotent=False
     )
+
+
+def _created(name: str, body: Any) -> Thread:
+    thread = Thread.from_raw({"thread_name": name, **body})
+    if not thread.id:  # every later call needs it: refuse here, where the service is to blame
+        raise ValueError("the new thread has no thread_id")
+    return thread
 
 
 def rename_thread(thread_id: str, name: str) -> Operation[bool]:

@@ -9,6 +9,7 @@ in a notebook but raised, with ``retry_after`` saying how long.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -26,20 +27,29 @@ def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> floa
     millis = headers.get("retry-after-ms")
     if millis:
         try:
-            return max(float(millis) / 1000, 0.0)
+            return _seconds(float(millis) / 1000)
         except ValueError:
             pass
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        return _seconds(float(value))
     except ValueError:
         pass
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_tz(value)
+        when = None if parsed is None else email.utils.mktime_tz(parsed)
+    except (ValueError, OverflowError, IndexError):  # a date out of range ("0 JAN 10000 0:0") is no date
         return None
-    return max(email.utils.mktime_tz(parsed) - (time.time() if now is None else now), 0.0)
+    return None if when is None else max(when - (time.time() if now is None else now), 0.0)
+
+
+def _seconds(value: float) -> float:
+    """A wait the server asked for: never negative; "nan" or "inf" is no wait the client can keep."""
+    if not math.isfinite(value):
+        raise ValueError(value)
+    return max(value, 0.0)
 
 
 def backoff(attempt: int, rng: random.Random, *, base: float = 0.5, cap: float = 8.0) -> float:
@@ -47,7 +57,7 @@ def backoff(attempt: int, rng: random.Random, *, base: float = 0.5, cap: float =
     return min(base * 2**attempt, cap) * rng.uniform(0.75, 1.0)
 
 
-def should_retry_error(error: httpx.TransportError, *, idempotent: bool) -> bool:
+def should_retry_error(error: httpx.RequestError, *, idempotent: bool) -> bool:
     return isinstance(error, _NOT_SENT) or (idempotent and isinstance(error, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)))
 
 

@@ -43,14 +43,14 @@ class OpenStream:
     recovering: bool = False  # a failure to reconnect is returned as Lost, not raised
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as the other effects: built once per event, it must be cheap
 class Publish:
     """The turn changed because of ``event``: tell whoever follows along."""
 
     event: Event | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see Publish
 class NextEvent:
     """Read the next event of the open stream; the result is an Event or :class:`Lost`.
 
@@ -124,11 +124,23 @@ class AskProcedure:
         self._failures = 0  # consecutive stream failures; an event received resets it
 
     def _check_deadline(self) -> None:
-        if self._deadline is not None and self._clock() > self._deadline:
+        if self._deadline is not None and self._clock() >= self._deadline:
             raise APITimeoutError(
                 f"The answer did not finish within {self._timeout:g} s; the task was cancelled and the "
                 "partial answer kept. Raise the timeout (ask(..., timeout=...) or --timeout) for long questions."
             )
+
+    @property
+    def deadline(self) -> float | None:
+        """When the answer must be over, on ``clock``'s scale (None: no limit). The runners hand
+        it to the transport, so its retries and waits stop there too."""
+        return self._deadline
+
+    def _until_deadline(self, seconds: float) -> float:
+        """``seconds`` of waiting, cut short where the deadline falls: no wait outlasts it."""
+        if self._deadline is None:
+            return seconds
+        return max(0.0, min(seconds, self._deadline - self._clock()))
 
     def run(self) -> Steps:
         turn = self.turn
@@ -165,8 +177,10 @@ class AskProcedure:
         self.turn.recoveries += 1
         while self._failures < MAX_RECONNECTS:
             # A single drop is mended at once; failures in a row, with no event between, back off.
+            self._check_deadline()  # the read that failed may have run out the time
             if self._failures:
-                yield Sleep(backoff(self._failures - 1, self._rng))
+                yield Sleep(self._until_deadline(backoff(self._failures - 1, self._rng)))
+                self._check_deadline()
             self._failures += 1
             opened = yield OpenStream(thread_id, recovering=True)
             if isinstance(opened, Lost):
@@ -194,7 +208,7 @@ class AskProcedure:
             elif progress.status is None or progress.status in TERMINAL_STATUSES:
                 yield from self._reconcile(thread_id, progress.status or "complete")
                 return
-            yield Sleep(wait)
+            yield Sleep(self._until_deadline(wait))
             wait = min(wait * 1.5, POLL_INTERVAL[1])
 
     def _reconcile(self, thread_id: str, status: str) -> Generator[Effect, Any, None]:

@@ -521,7 +521,7 @@ def _citation_ids(column: Mapping[str, Any]) -> tuple[list[str], dict[int, list[
     """Column-level ids, and cell-level ids per row, from ``citation_refs``."""
     column_ids: list[str] = []
     row_ids: dict[int, list[str]] = {}
-    for ref in column.get("citation_refs") or ():
+    for ref in _sequence(column.get("citation_refs")):
         if isinstance(ref, str):
             column_ids.append(ref)
             continue
@@ -531,11 +531,16 @@ def _citation_ids(column: Mapping[str, Any]) -> tuple[list[str], dict[int, list[
         if cit_id is None:
             continue
         row = ref.get("row_index")
-        if row is None:
+        if isinstance(row, int) and not isinstance(row, bool):
+            row_ids.setdefault(row, []).append(str(cit_id))
+        else:  # no row, or not a row number: the citation is the column's
             column_ids.append(str(cit_id))
-        else:
-            row_ids.setdefault(int(row), []).append(str(cit_id))
     return column_ids, row_ids
+
+
+def _sequence(value: Any) -> Sequence[Any]:
+    """``value`` if it is a JSON array, else nothing: liberal reading of optional lists."""
+    return value if isinstance(value, (list, tuple)) else ()
 
 
 def _column_meta(
@@ -732,7 +737,7 @@ def _referenced_citations(
     to the caller's Citation objects where it has them, else to (copies of) the raw dicts."""
     listed = {
         cit_id: c
-        for c in artifact.get("citations") or ()
+        for c in _sequence(artifact.get("citations"))
         if isinstance(c, Mapping) and (cit_id := _citation_id(c)) is not None
     }
     pool = {**listed, **(citations or {})}
@@ -795,6 +800,9 @@ def table_to_dataframe(
     """
     columns = _list_field(artifact, "columns")
     rows = _list_field(artifact, "rows")
+    for position, column in enumerate(columns):
+        if not isinstance(column, Mapping):
+            raise TableConversionError(f"column {position} is {_describe(column)}, not an object")
     _check_rows(rows, len(columns))
     shown = [(j, c) for j, c in enumerate(columns) if include_hidden or _is_visible(c)]
     grid = _cell_grid(rows, len(columns))
@@ -829,7 +837,7 @@ class _LongChart:
 
 
 def _records(value: Any) -> list[Mapping[str, Any]]:
-    return [item for item in value or () if isinstance(item, Mapping)]
+    return [item for item in _sequence(value) if isinstance(item, Mapping)]
 
 
 def _line_chart(graph: Mapping[str, Any], title: str | None) -> _LongChart:
@@ -839,10 +847,10 @@ def _line_chart(graph: Mapping[str, Any], title: str | None) -> _LongChart:
             series.append(dataset.get("dataset_id"))
             x.append(point.get("x_val"))
             y.append(point.get("y_val"))
-    id_types = {d.get("dataset_id_type") or "string" for d in _records(graph.get("data"))}
+    id_types = [d.get("dataset_id_type") or "string" for d in _records(graph.get("data"))]
     return _LongChart(
         series, x, y,
-        series_type=id_types.pop() if len(id_types) == 1 else "string",
+        series_type=id_types[0] if id_types and all(t == id_types[0] for t in id_types) else "string",
         x_type=graph.get("x_axis_type"),
         y_type=graph.get("y_axis_type"),
         x_unit=graph.get("x_unit"),
@@ -871,7 +879,7 @@ def _pie_chart(graph: Mapping[str, Any], title: str | None) -> _LongChart:
     refs = [
         {**ref, "row_index": row} if isinstance(ref, Mapping) else {"cit_id": ref, "row_index": row}
         for row, piece in enumerate(slices)
-        for ref in piece.get("citation_refs") or ()
+        for ref in _sequence(piece.get("citation_refs"))
     ]
     return _LongChart(
         [title or "pie"] * len(slices),

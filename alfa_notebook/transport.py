@@ -79,6 +79,9 @@ class _TransportBase:
         s = self.settings
         return httpx.Timeout(s.timeout, connect=s.connect_timeout, read=s.stream_read_timeout)
 
+    def _rest_timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
+
     def _require_key(self) -> None:
         if self.settings.api_key is None:
             names = " or ".join(self.settings.key_env_names())
@@ -87,19 +90,24 @@ class _TransportBase:
                 "pass api_key=..., or in a notebook `%config AlfaMagics.api_key = ...`."
             )
 
-    def _attempts(self, op: Operation[Any]) -> Generator[object | float, Any, httpx.Response]:
-        """The retry plan of one request: yields ``_SEND`` or a delay, receives each outcome."""
+    def _attempts(self, op: Operation[Any], deadline: float | None = None) -> Generator[object | float, Any, httpx.Response]:
+        """The retry plan of one request: yields ``_SEND`` or a delay, receives each outcome.
+
+        With a ``deadline`` (``time.monotonic()``), no wait that would end past it is begun: the
+        error at hand is raised instead."""
         attempt = 0
         while True:
             started = time.monotonic()
             outcome = yield _SEND
             retries_left = attempt < self.settings.max_retries
-            if isinstance(outcome, httpx.TransportError):
+            if isinstance(outcome, httpx.RequestError):  # TransportError, DecodingError, TooManyRedirects
                 logger.debug("%s %s failed: %s (attempt %d)", op.method, op.route, type(outcome).__name__, attempt + 1)
                 if retries_left and should_retry_error(outcome, idempotent=op.idempotent):
-                    yield backoff(attempt, self._rng)
-                    attempt += 1
-                    continue
+                    delay = backoff(attempt, self._rng)
+                    if _in_time(delay, deadline):
+                        yield delay
+                        attempt += 1
+                        continue
                 raise connection_error(outcome, op) from outcome
             response: httpx.Response = outcome
             logger.debug(
@@ -110,9 +118,11 @@ class _TransportBase:
                 return response
             wait = retry_after(response.headers)
             if retries_left and should_retry_status(response.status_code, idempotent=op.idempotent) and (wait or 0) <= MAX_RETRY_AFTER:
-                yield backoff(attempt, self._rng) if wait is None else wait
-                attempt += 1
-                continue
+                delay = backoff(attempt, self._rng) if wait is None else wait
+                if _in_time(delay, deadline):
+                    yield delay
+                    attempt += 1
+                    continue
             raise status_error(response, op)
 
     def _build(self, client: httpx.Client | httpx.AsyncClient, op: Operation[Any], **extra: Any) -> httpx.Request:
@@ -126,8 +136,27 @@ class _TransportBase:
             **extra,
         )
 
+    def _attempt(self, op: Operation[Any], deadline: float | None, *, stream: bool = False) -> httpx.Request:
+        """One attempt's request; its timeouts end at the ``deadline`` at the latest."""
+        timeout = _cut(self._stream_timeout() if stream else self._rest_timeout(), deadline)
+        extra = {"headers": {"accept": "text/event-stream", "cache-control": "no-store"}} if stream else {}
+        return self._build(self.http, op, timeout=timeout, **extra)  # type: ignore[attr-defined]
+
     def _stream_operation(self, thread_id: str) -> Operation[None]:
         return Operation("GET", stream_path(thread_id), "/threads/stream/{id}", lambda b: None)
+
+
+def _in_time(delay: float, deadline: float | None) -> bool:
+    return deadline is None or time.monotonic() + delay < deadline
+
+
+def _cut(timeout: httpx.Timeout, deadline: float | None) -> httpx.Timeout:
+    """``timeout`` with each phase cut to the time left before ``deadline``: an attempt never
+    outlasts the answer it serves."""
+    if deadline is None:
+        return timeout
+    left = max(deadline - time.monotonic(), 0.001)
+    return httpx.Timeout(**{phase: left if t is None else min(t, left) for phase, t in timeout.as_dict().items()})
 
 
 def _user_agent() -> str:
@@ -139,8 +168,22 @@ def _user_agent() -> str:
 def _parse_body(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return response.text[:500] or None
+
+
+def _parsed(op: Operation[T], response: httpx.Response) -> T:
+    """The operation's reading of a successful response; a body of another shape than the API
+    documents (HTML from a proxy, a list for an object, a missing id) is a typed error."""
+    try:
+        return op.parse(_parse_body(response))
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise errors.APIError(
+            f"{op.method} {op.route} -> {response.status_code}, but the response is not what the API "
+            f"documents ({type(exc).__name__}). Check base_url (`%alfa status`): is it the Alfa API?",
+            method=op.method,
+            path=op.route,
+        ) from exc
 
 
 def _detail(body: Any) -> str:
@@ -187,7 +230,7 @@ def status_error(response: httpx.Response, op: Operation[Any]) -> errors.APIStat
     )
 
 
-def connection_error(error: httpx.TransportError, op: Operation[Any]) -> errors.APIConnectionError:
+def connection_error(error: httpx.RequestError, op: Operation[Any]) -> errors.APIConnectionError:
     if isinstance(error, httpx.TimeoutException):
         return errors.APITimeoutError(
             f"{op.method} {op.route} timed out ({type(error).__name__}). The service is slow or unreachable; "
@@ -228,13 +271,13 @@ class SyncTransport(_TransportBase):
             transport=transport, event_hooks={"request": [self._credentials.apply]}, **self._client_options()
         )
 
-    def request(self, op: Operation[T]) -> T:
+    def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
         self._require_key()
-        response = self._send(op, lambda: self.http.send(self._build(self.http, op)))
-        return op.parse(_parse_body(response))
+        response = self._send(op, lambda: self.http.send(self._attempt(op, deadline)), deadline)
+        return _parsed(op, response)
 
-    def _send(self, op: Operation[Any], send: Any) -> httpx.Response:
-        plan = self._attempts(op)
+    def _send(self, op: Operation[Any], send: Any, deadline: float | None = None) -> httpx.Response:
+        plan = self._attempts(op, deadline)
         outcome: Any = None
         while True:
             try:
@@ -244,7 +287,7 @@ class SyncTransport(_TransportBase):
             if step is _SEND:
                 try:
                     outcome = send()
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     outcome = exc
                 else:
                     if outcome.status_code >= 400:
@@ -254,13 +297,10 @@ class SyncTransport(_TransportBase):
                 time.sleep(step)
                 outcome = None
 
-    def open_stream(self, thread_id: str) -> SyncEventStream:
+    def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncEventStream:
         self._require_key()
         op = self._stream_operation(thread_id)
-        headers = {"accept": "text/event-stream", "cache-control": "no-store"}
-        response = self._send(
-            op, lambda: self.http.send(self._build(self.http, op, headers=headers, timeout=self._stream_timeout()), stream=True)
-        )
+        response = self._send(op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline)
         return SyncEventStream(response)
 
     def close(self) -> None:
@@ -281,7 +321,7 @@ class SyncEventStream:
         while True:
             try:
                 sse = next(self._sse)
-            except (httpx.TransportError, SSEError) as exc:
+            except (httpx.RequestError, SSEError) as exc:  # a body that breaks, or is not what it says
                 raise stream_error(exc) from exc
             event = decode(sse.event, sse.data)
             if event is not None:
@@ -314,13 +354,13 @@ class AsyncTransport(_TransportBase):
     async def _apply_credentials(self, request: httpx.Request) -> None:
         self._credentials.apply(request)
 
-    async def request(self, op: Operation[T]) -> T:
+    async def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
         self._require_key()
-        response = await self._send(op, lambda: self.http.send(self._build(self.http, op)))
-        return op.parse(_parse_body(response))
+        response = await self._send(op, lambda: self.http.send(self._attempt(op, deadline)), deadline)
+        return _parsed(op, response)
 
-    async def _send(self, op: Operation[Any], send: Any) -> httpx.Response:
-        plan = self._attempts(op)
+    async def _send(self, op: Operation[Any], send: Any, deadline: float | None = None) -> httpx.Response:
+        plan = self._attempts(op, deadline)
         outcome: Any = None
         while True:
             try:
@@ -330,7 +370,7 @@ class AsyncTransport(_TransportBase):
             if step is _SEND:
                 try:
                     outcome = await send()
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     outcome = exc
                 else:
                     if outcome.status_code >= 400:
@@ -340,12 +380,11 @@ class AsyncTransport(_TransportBase):
                 await asyncio.sleep(step)
                 outcome = None
 
-    async def open_stream(self, thread_id: str) -> AsyncEventStream:
+    async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> AsyncEventStream:
         self._require_key()
         op = self._stream_operation(thread_id)
-        headers = {"accept": "text/event-stream", "cache-control": "no-store"}
         response = await self._send(
-            op, lambda: self.http.send(self._build(self.http, op, headers=headers, timeout=self._stream_timeout()), stream=True)
+            op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline
         )
         return AsyncEventStream(response)
 
@@ -365,7 +404,7 @@ class AsyncEventStream:
         while True:
             try:
                 sse = await self._sse.__anext__()
-            except (httpx.TransportError, SSEError) as exc:
+            except (httpx.RequestError, SSEError) as exc:  # a body that breaks, or is not what it says
                 raise stream_error(exc) from exc
             event = decode(sse.event, sse.data)
             if event is not None:

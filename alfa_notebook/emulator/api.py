@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import hostile
 from .controls import Controls, stream_faults
 from .service import Service
 from .store import Attachment, Thread, new_id, utc_now
@@ -54,7 +55,10 @@ class ThreadsApi:
         return thread
 
     async def list_threads(self, request: Request) -> JSONResponse:
-        return JSONResponse({"threads": [t.summary() for t in self.service.threads.newest_first()]})
+        summaries = [t.summary() for t in self.service.threads.newest_first()]
+        if _controls(request).hostile:
+            summaries = hostile.thread_summaries(summaries)
+        return JSONResponse({"threads": summaries})
 
     async def create_thread(self, request: Request) -> JSONResponse:
         name = required_string(await json_object(request), "thread_name")

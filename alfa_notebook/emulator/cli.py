@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help=f"server-wide fault option, repeatable; the keys of the {CONTROL_HEADER} header "
         "(drop_after, stall, stall_after, slow_first_byte, status, retry_after, times, "
-        "malformed, duplicate, ping, chunk_delay, words, error)",
+        "malformed, duplicate, ping, chunk_delay, words, error, hostile)",
     )
     return parser
 

@@ -62,6 +62,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "chunk_delay": _seconds,
     "words": _count,
     "error": _flag,
+    "hostile": _flag,
     "tag": str,  # no effect: it makes an option string, and so its one-shot faults, distinct
 }
 
@@ -82,6 +83,8 @@ class Controls:
     chunk_delay: float | None = None
     words: int | None = None
     error: bool = False
+    hostile: bool = False
+    """Hostile strings in every field emitted (:mod:`.hostile`): answers, logs, sources, names."""
     tag: str = ""
     signature: str = ""
     """The canonical ``key=value;...`` string: the identity one-shot faults are counted by."""

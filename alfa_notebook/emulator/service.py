@@ -6,6 +6,7 @@ import asyncio
 import functools
 from dataclasses import dataclass, field
 
+from . import hostile
 from .auth import Credentials
 from .controls import Controls, FaultBook
 from .defaults import DEFAULT_API_KEY, DEFAULT_CHUNK_DELAY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
@@ -44,9 +45,12 @@ class Service:
         earlier = thread.user_questions()
         asked = StoredMessage(message_id=new_id(), text=question, is_user=True, time=utc_now())
         thread.append(asked)
-        answer = compose_answer(question, earlier=earlier, files=thread.files, data=sample_data())
+        files = hostile.files(thread.files) if controls.hostile else thread.files
+        answer = compose_answer(question, earlier=earlier, files=files, data=sample_data())
         if controls.words:
             answer = pad_to_words(answer, controls.words)
+        if controls.hostile:
+            answer = hostile.answer(answer)
         thread.artifacts.update(answer.artifacts)
         chunk_delay = self.settings.chunk_delay if controls.chunk_delay is None else controls.chunk_delay
         thread.turn = Turn(

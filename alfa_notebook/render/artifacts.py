@@ -106,16 +106,24 @@ def pending(artifact_id: str | None) -> ArtifactView:
     return ArtifactView(artifact_id, "pending")
 
 
-def jsonable(value: Any) -> Any:
+JSON_MAX_DEPTH = 64
+"""Containers nested deeper than this read as :data:`TOO_DEEP`: walking as deep as the service's
+JSON may go (valid JSON nests past Python's recursion limit) would fail the whole output."""
+TOO_DEEP = "… (nested too deeply to show; the raw artifact keeps it)"
+
+
+def jsonable(value: Any, _depth: int = 0) -> Any:
     """``value`` as plain JSON data: no NaN or infinity (null), dates as ISO text, else ``str``."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)) and _depth >= JSON_MAX_DEPTH:
+        return TOO_DEEP
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, _depth + 1) for v in value]
     isoformat = getattr(value, "isoformat", None)
     if callable(isoformat):
         return isoformat()

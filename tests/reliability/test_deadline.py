@@ -1,0 +1,140 @@
+"""``ask(timeout=...)`` is a deadline for the whole answer, recovery and retries included.
+
+Found by the fault campaign: seed 16 (a second stall, then a reconnect backoff slept 0.4 s past
+the deadline) and seed 83 (the stream's first request timed out, was retried after a backoff, and
+the message was posted after the deadline); the same path slept a whole ``Retry-After`` or
+waited out a REST call's 60 s timeout, whatever the deadline.
+
+The procedure is driven without I/O first: a fake clock advances by one read timeout on each
+stalled read and by the length of each Sleep, so those tests are exact and instant. Then over the
+wire, against the emulator: the transport's own retries and timeouts stop at the deadline too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+
+import pytest
+
+import alfa_notebook as alfa
+from alfa_notebook import steps
+from alfa_notebook.emulator import CONTROL_HEADER
+from alfa_notebook.errors import APIConnectionError, APITimeoutError
+from alfa_notebook.events import MessageChunk
+from alfa_notebook.models import Progress, Thread
+
+READ_TIMEOUT = 0.6
+
+
+class Clocked:
+    """Performs the procedure's effects against a fake clock; records every Sleep's end."""
+
+    def __init__(self, *, reconnect_fails: bool) -> None:
+        self.now = 0.0
+        self.reconnect_fails = reconnect_fails
+        self.sleeps: list[tuple[float, float]] = []  # (start, end)
+        self.chunks = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    def run(self, procedure: steps.AskProcedure) -> None:
+        gen = procedure.run()
+        outcome = None
+        while True:
+            try:
+                effect = gen.send(outcome)
+            except StopIteration:
+                return
+            outcome = self.perform(effect)
+
+    def perform(self, effect: object) -> object:
+        if isinstance(effect, steps.Sleep):
+            self.sleeps.append((self.now, self.now + effect.seconds))
+            self.now += effect.seconds
+            return None
+        if isinstance(effect, steps.NextEvent):
+            if self.chunks == 0:  # one chunk, then the stream stalls forever
+                self.chunks += 1
+                return MessageChunk("partial ", "m1", False, {})
+            self.now += READ_TIMEOUT
+            return steps.Lost(APITimeoutError("The event stream sent nothing (ReadTimeout)."))
+        if isinstance(effect, steps.OpenStream):
+            if effect.recovering and self.reconnect_fails:
+                return steps.Lost(APIConnectionError("refused"))
+            return None
+        if isinstance(effect, steps.Call):
+            route = effect.operation.route
+            if route == "/threads":
+                return Thread("t1", "q")
+            if route.endswith("/progress"):
+                return Progress("running")
+            return None
+        return None
+
+
+@pytest.mark.parametrize("timeout", [0.5, 1.0, 1.3, 2.0, 3.7])
+@pytest.mark.parametrize("reconnect_fails", [False, True], ids=["stalls", "unreachable-then-polling"])
+def test_no_wait_runs_past_the_deadline(timeout, reconnect_fails):
+    driver = Clocked(reconnect_fails=reconnect_fails)
+    procedure = steps.AskProcedure("q", None, clock=driver.clock, timeout=timeout, rng=random.Random(0))
+    with pytest.raises(APITimeoutError, match="did not finish within"):
+        driver.run(procedure)
+    late = [(start, end) for start, end in driver.sleeps if end > timeout + 1e-9]
+    assert not late, f"waits past the {timeout} s deadline: {late}"
+    # It ends at most one read past the deadline (the read that was under way when time ran out).
+    assert driver.now <= timeout + READ_TIMEOUT + 1e-9
+    assert procedure.turn.raw_text == "partial "
+
+
+# -- over the wire: the transport's own retries and waits stop at the deadline too --------------
+
+
+_tags = itertools.count()
+
+
+def _ask(kind: str, emulator, controls: str, *, timeout: float, precreate: bool) -> tuple[float, BaseException]:
+    """Ask with ``controls`` on every request; return the time it took and what it raised."""
+    settings = {"api_key": emulator.api_key, "base_url": emulator.base_url, "stream_read_timeout": 0.5}
+    header = {CONTROL_HEADER: f"{controls};tag=deadline-{next(_tags)}"}
+
+    if kind == "sync":
+        with alfa.AlfaClient(**settings) as plain, alfa.AlfaClient(**settings, headers=header) as client:
+            thread = plain.threads.create("deadline").id if precreate else None
+            started = time.monotonic()
+            with pytest.raises(alfa.AlfaError) as info:
+                client.ask("INTC", thread=thread, timeout=timeout)
+            return time.monotonic() - started, info.value
+
+    async def main() -> tuple[float, BaseException]:
+        async with alfa.AsyncAlfaClient(**settings) as plain, alfa.AsyncAlfaClient(**settings, headers=header) as client:
+            thread = (await plain.threads.create("deadline")).id if precreate else None
+            started = time.monotonic()
+            with pytest.raises(alfa.AlfaError) as info:
+                await client.ask("INTC", thread=thread, timeout=timeout)
+            return time.monotonic() - started, info.value
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_retry_after_longer_than_the_time_left_is_not_waited(emulator_process, kind):
+    """A 503 asking for 5 s on the stream's first request, with 1 s to go: a typed error naming the
+    503 and its wait, at once, instead of five seconds of sleep."""
+    elapsed, error = _ask(kind, emulator_process, "status=503;retry_after=5", timeout=1.0, precreate=True)
+    assert elapsed < 1.0 + 0.5, f"took {elapsed:.2f} s"
+    assert isinstance(error, alfa.ServiceUnavailableError) and "503" in str(error) and "5 s" in str(error)
+    assert isinstance(error.answer, alfa.Answer)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_slow_rest_call_is_cut_at_the_deadline(emulator_process, kind):
+    """The thread's creation answers after 3 s (a REST call, whose own timeout is 60 s): the ask
+    still ends at its 1 s deadline, with a timeout error naming the call."""
+    elapsed, error = _ask(kind, emulator_process, "slow_first_byte=3", timeout=1.0, precreate=False)
+    assert elapsed < 1.0 + 0.5, f"took {elapsed:.2f} s"
+    assert isinstance(error, alfa.APITimeoutError) and "POST /threads" in str(error)
+    assert isinstance(error.answer, alfa.Answer)
