@@ -1,7 +1,9 @@
 """One coalescing driver for every live view: updates bounded by time, not by chunk count.
 
 The client calls ``on_event`` for every visible change of the turn, which for a long answer is
-thousands of times. The driver publishes the first change at once, then at most once every
+thousands of times. The driver publishes the first change at once, and the first words of the
+answer at once too (they usually follow the "working" view by less than an interval, and they are
+what the user waits for); then at most once every
 ``interval`` seconds: a change inside the interval only marks the view stale, and the next change
 after it publishes the whole state. Rendering therefore costs about ten renders a second however
 finely the service chunks the text. :meth:`Coalescer.close` ends it; the sink's final output
@@ -45,6 +47,7 @@ class Coalescer:
         self._stale: Turn | None = None  # a turn whose latest change is not on screen yet
         self._timer: Any = None
         self._closed = False
+        self._text_shown = False  # whether a publication has shown some of the answer's text
         self.publications = 0
         self.turn: Turn | None = None  # the turn followed, once an event came
 
@@ -53,7 +56,8 @@ class Coalescer:
         if self._closed:
             return
         now = self._clock()
-        if self._last is None or now - self._last >= self._interval:
+        first_words = not self._text_shown and bool(turn.raw_text)
+        if first_words or self._last is None or now - self._last >= self._interval:
             self._emit(turn, now)
             return
         self._stale = turn
@@ -68,6 +72,7 @@ class Coalescer:
     def _emit(self, turn: Turn, now: float) -> None:
         self._stale = None
         self._last = now
+        self._text_shown = self._text_shown or bool(turn.raw_text)
         self.publications += 1
         self._publish(turn)
 

@@ -32,18 +32,26 @@ def chunk(text: str) -> MessageChunk:
     return MessageChunk(text, "m1", False, {})
 
 
-def test_first_change_at_once_then_bounded_by_time_not_chunks() -> None:
+def test_first_change_and_first_words_at_once_then_bounded_by_time_not_chunks() -> None:
     clock, published = Clock(), []
     live = Coalescer(lambda turn: published.append(clock.now), clock=clock)
     turn = Turn("q")
     live(None, turn)
     assert published == [0.0]
+    clock.now = 0.02
+    turn.feed(WorkInProgress("Screening", {}))
+    live(None, turn)  # a log line inside the interval waits ...
+    assert published == [0.0]
+    clock.now = 0.03
+    turn.feed(chunk("First "))
+    live(None, turn)  # ... the first words of the answer do not
+    assert published == [0.0, 0.03]
     for _ in range(20_000):  # 20,000 chunks in two seconds
         clock.now += 0.0001
         turn.feed(chunk("w "))
         live(None, turn)
-    assert 20 <= len(published) <= 21
-    assert all(b - a >= 0.1 - 1e-9 for a, b in zip(published, published[1:]))
+    assert 21 <= len(published) <= 22
+    assert all(b - a >= 0.1 - 1e-9 for a, b in zip(published[1:], published[2:]))
 
 
 def test_a_late_change_is_published_when_the_interval_ends_on_a_loop() -> None:
