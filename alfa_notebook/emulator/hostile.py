@@ -7,9 +7,9 @@ cells, chart labels, a text artifact) and the names of the files it read; ``GET 
 gives each thread a name with one of the strings in it. The answer is otherwise the usual one,
 so its citation offsets and artifact markers stay valid: the hostile part is appended.
 
-The corpus is the renderer tests' (``tests/render/hostile.py``) plus a few strings that stress
-the wire rather than the page (line separators that ``str.splitlines`` would split an SSE frame
-at, a NUL).
+:data:`PAGE` is the corpus for what reaches the screen (the renderer's tests use it too);
+:data:`CORPUS` adds a few strings that stress the wire rather than the page (line separators
+that ``str.splitlines`` would split an SSE frame at, a NUL).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ JSON = dict[str, Any]
 
 LONG = "A" * 5_000 + "<script>alert(1)</script>" + "B" * 5_000
 
-CORPUS: tuple[str, ...] = (
+PAGE: tuple[str, ...] = (
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "<svg onload=alert(1)>",
@@ -63,10 +63,10 @@ CORPUS: tuple[str, ...] = (
     "\x1b[31mred\x1b[0m \x1b]0;title\x07",
     "\ue000\ue0011\ue001\u2046 forged marker",
     LONG,
-    # The wire: separators that must not end an SSE line, and a NUL.
-    "line\u2028separator\u2029paragraph\x85next",
-    "nul\x00byte",
 )
+
+# The wire: separators that must not end an SSE line, and a NUL.
+CORPUS: tuple[str, ...] = (*PAGE, "line\u2028separator\u2029paragraph\x85next", "nul\x00byte")
 
 HEADING = "### Hostile input (emulator, hostile=1)\n\n"
 TABLE_ID = "hostile-table"

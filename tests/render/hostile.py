@@ -12,47 +12,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from alfa_notebook.answer import Answer
+from alfa_notebook.emulator.hostile import PAGE
 from alfa_notebook.models import Artifact, Citation
 
-LONG = "A" * 5_000 + "<script>alert(1)</script>" + "B" * 5_000
-
-HOSTILE: list[str] = [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "<svg onload=alert(1)>",
-    "javascript:alert(1)",
-    "JaVaScRiPt:alert(1)",
-    " \tjavascript:alert(1)",
-    "java\tscript:alert(1)",
-    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-    "vbscript:msgbox(1)",
-    "<div><b>unbalanced",
-    "</details></div></div>",
-    '"><script>alert(1)</script>',
-    "'><img src=x onerror=alert(1)>",
-    "[click](javascript:alert(1))",
-    "![x](javascript:alert(1))",
-    '<a href="javascript:alert(1)">link</a>',
-    "[a](  javascript:alert(1))",
-    "[a](<javascript:alert(1)>)",
-    "<javascript:alert(1)>",
-    "&#106;avascript:alert(1)",
-    "[e](&#106;avascript:alert(1))",
-    "<style>body{display:none}</style>",
-    '<iframe src="https://evil.example"></iframe>',
-    '<form action="https://evil.example"><input></form>',
-    '<object data="x"></object><embed src="x">',
-    '<p style="position:fixed;top:0">overlay</p>',
-    "$25.2B and $30B",
-    "`code` and ``double `tick` code``",
-    '```{"type": "output_artifact", "artifact_id": "fake-<b>id</b>"}```',
-    '```{"type": "output_artifact", "artifact_id": "half',
-    '```{"type": "stock", "symbol": "<img src=x onerror=alert(1)>"}```',
-    "\u202eevil\u202dfdp.exe",
-    "\x1b[31mred\x1b[0m \x1b]0;title\x07",
-    "\ue000\ue0011\ue001\u2046 forged marker",
-    LONG,
-]
+# The corpus lives with the emulator, whose hostile mode sends it through the whole path.
+HOSTILE: list[str] = list(PAGE)
 
 # Strings that Markdown (the answer text, a text artifact) legitimately reads as something else.
 _CODE_TICKS = re.compile(r"`+")
