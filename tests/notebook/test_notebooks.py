@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbclient
 import nbformat
 import pytest
+from security.notebooks import execute as run_notebook
 
 from alfa_notebook import AlfaClient, markers
 from alfa_notebook.emulator import Emulator
@@ -26,21 +26,11 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def execute(name: str, emulator: Emulator, workdir: Path) -> Path:
-    """Run a notebook as nbconvert or papermill would, and save it."""
+    """Run one of notebooks/ against the emulator, headless, and save it."""
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    with pytest.MonkeyPatch.context() as env:  # the kernel inherits the environment
-        env.setenv("ALFA_BASE_URL", emulator.base_url)
-        env.setenv("ALFA_API_KEY", emulator.api_key)
-        env.setenv("JUPYTER_PLATFORM_DIRS", "1")
-        for other in ("ALFA_API_VERSION", "ALFA_ACCESS_TOKEN"):
-            env.delenv(other, raising=False)
-        client = nbclient.NotebookClient(
-            notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(workdir)}}
-        )
-        client.execute()
-    saved = workdir / f"{name}.ipynb"
-    nbformat.write(notebook, saved)
-    return saved
+    return run_notebook(
+        notebook, base_url=emulator.base_url, api_key=emulator.api_key, workdir=workdir, name=name, timeout=60
+    )
 
 
 @pytest.fixture(scope="module")

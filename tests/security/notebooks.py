@@ -25,9 +25,12 @@ def notebook_of(*cells: str) -> nbformat.NotebookNode:
     return notebook
 
 
-def execute(notebook: nbformat.NotebookNode, *, base_url: str, api_key: str, workdir: Path, name: str) -> Path:
+def execute(
+    notebook: nbformat.NotebookNode, *, base_url: str, api_key: str, workdir: Path, name: str, timeout: int = 120
+) -> Path:
     """Run ``notebook`` top to bottom in a fresh kernel whose environment holds the credentials
-    (as ``make lab`` sets them), and save it as a user would: ``workdir/name.ipynb``."""
+    (as ``make lab`` sets them), as nbconvert or papermill would, and save it as a user would:
+    ``workdir/name.ipynb``. ``timeout`` bounds each cell."""
     with pytest.MonkeyPatch.context() as env:  # the kernel inherits the environment
         for variable in ENV:
             env.delenv(variable, raising=False)
@@ -35,7 +38,7 @@ def execute(notebook: nbformat.NotebookNode, *, base_url: str, api_key: str, wor
         env.setenv("ALFA_API_KEY", api_key)
         env.setenv("JUPYTER_PLATFORM_DIRS", "1")
         client = nbclient.NotebookClient(
-            notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(workdir)}}
+            notebook, kernel_name="python3", timeout=timeout, resources={"metadata": {"path": str(workdir)}}
         )
         client.execute()
     saved = workdir / f"{name}.ipynb"
