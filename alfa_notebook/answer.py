@@ -36,14 +36,18 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_turn(cls, turn: Turn, artifacts: list[Artifact] | None = None, warnings: list[str] | None = None) -> Answer:
+    def from_turn(
+        cls, turn: Turn, artifacts: list[Artifact] | None = None, warnings: list[str] | None = None
+    ) -> Answer:
         messages = turn.messages
         tools: dict[str, Any] = {}
         for m in messages:
             tools.update(m.tools_called)
         notes = list(warnings or ())
         if turn.recoveries:
-            notes.append(f"The event stream broke {turn.recoveries} time(s); the answer was recovered from the service.")
+            notes.append(
+                f"The event stream broke {turn.recoveries} time(s); the answer was recovered from the service."
+            )
         if turn.malformed:
             notes.append(f"{len(turn.malformed)} malformed event(s) from the service were skipped.")
         status = turn.status if turn.done else "error"  # a turn that never ended was broken off

@@ -88,7 +88,9 @@ class Threads:
         start: datetime | str | None = None,
         end: datetime | str | None = None,
     ) -> History:
-        return self._t.request(ops.list_messages(thread_id, start_index=start_index, limit_num=limit_num, start=start, end=end))
+        return self._t.request(
+            ops.list_messages(thread_id, start_index=start_index, limit_num=limit_num, start=start, end=end)
+        )
 
     def progress(self, thread_id: str) -> Progress:
         return self._t.request(ops.progress(thread_id))

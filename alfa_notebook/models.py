@@ -82,13 +82,10 @@ class Citation:
             title=_str(raw.get("name") or raw.get("title") or raw.get("headline")),
             url=url,
             snippet=_str(raw.get("summary") or raw.get("snippet")),
-            published=parse_time(
-                raw.get("published_at") or raw.get("last_updated_at") or raw.get("development_start")
-            ),
+            published=parse_time(raw.get("published_at") or raw.get("last_updated_at") or raw.get("development_start")),
             inline_offset=offset if isinstance(offset, int) and not isinstance(offset, bool) else None,
             highlight=_highlight(raw),
-            source=_str(raw.get("source") or raw.get("publisher") or raw.get("source_category"))
-            or _domain(url),
+            source=_str(raw.get("source") or raw.get("publisher") or raw.get("source_category")) or _domain(url),
             raw=raw,
         )
 

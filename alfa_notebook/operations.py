@@ -45,7 +45,10 @@ def _success(body: Any) -> bool:
 
 def list_threads() -> Operation[list[Thread]]:
     return Operation(
-        "GET", "/threads", "/threads", lambda b: [Thread.from_raw(t) for t in b.get("threads", []) if isinstance(t, Mapping)]
+        "GET",
+        "/threads",
+        "/threads",
+        lambda b: [Thread.from_raw(t) for t in b.get("threads", []) if isinstance(t, Mapping)],
     )
 
 

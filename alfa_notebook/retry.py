@@ -58,7 +58,9 @@ def backoff(attempt: int, rng: random.Random, *, base: float = 0.5, cap: float =
 
 
 def should_retry_error(error: httpx.RequestError, *, idempotent: bool) -> bool:
-    return isinstance(error, _NOT_SENT) or (idempotent and isinstance(error, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)))
+    return isinstance(error, _NOT_SENT) or (
+        idempotent and isinstance(error, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
+    )
 
 
 def should_retry_status(status_code: int, *, idempotent: bool) -> bool:

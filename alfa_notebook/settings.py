@@ -141,7 +141,9 @@ def resolve_settings(
 def _normalise_base_url(url: str, version: str, *, allow_insecure: bool) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL such as {DEFAULT_BASE_URLS[version]!r}, not {url!r}.")
+        raise ConfigurationError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URLS[version]!r}, not {url!r}."
+        )
     if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
         raise ConfigurationError(
             f"base_url {url!r} is plain http on a non-local host, which would send the key in clear text. "

@@ -161,7 +161,7 @@ class AskProcedure:
                 yield from self._recover(thread_id, event)
             else:
                 self._failures = 0
-                if turn.feed(event) or isinstance(event, MessageChunk) and event.final:
+                if turn.feed(event) or (isinstance(event, MessageChunk) and event.final):
                     change = Publish(event)
         if change is not None:
             yield change

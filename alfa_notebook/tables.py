@@ -419,9 +419,7 @@ COLUMN_TYPES: Mapping[str, ColumnType] = {
     "stock": ColumnType("string", _to_strings, extract=_stock_identifiers),
     "date": ColumnType(f"datetime64[{DATETIME_UNIT}]", _to_dates, _format_date),
     "datetime": ColumnType(f"datetime64[{DATETIME_UNIT}, UTC]", _to_datetimes, _format_datetime),
-    "quarter": ColumnType(
-        "period[Q-DEC]", _period_converter("Q-DEC", r"\d{4}-?[Qq][1-4]", "2024Q2")
-    ),
+    "quarter": ColumnType("period[Q-DEC]", _period_converter("Q-DEC", r"\d{4}-?[Qq][1-4]", "2024Q2")),
     "month": ColumnType("period[M]", _period_converter("M", r"\d{4}-(0[1-9]|1[0-2])", "2024-05")),
     "year": ColumnType("period[Y-DEC]", _period_converter("Y-DEC", r"\d{4}", "2024")),
 }
@@ -447,7 +445,7 @@ def _first_failing_row(convert: Converter, values: np.ndarray) -> int:
         middle = (good + bad) // 2
         try:
             convert(values[:middle])
-        except Exception:  # noqa: BLE001 - any converter failure marks a failing prefix
+        except Exception:
             bad = middle
         else:
             good = middle
@@ -460,18 +458,16 @@ def _describe(value: Any, limit: int = 60) -> str:
     return f"{text} ({type(value).__name__})"
 
 
-def _convert_column(
-    convert: Converter, values: np.ndarray, label: str, col_type: Any, cells: np.ndarray
-) -> ArrayLike:
+def _convert_column(convert: Converter, values: np.ndarray, label: str, col_type: Any, cells: np.ndarray) -> ArrayLike:
     """``convert(values)``; on failure, an error naming the first row (and its raw cell)."""
     try:
         return convert(values)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the column and row named
+    except Exception as exc:
         row = _first_failing_row(convert, values)
         try:
             convert(values[row : row + 1])
             reason = str(exc)
-        except Exception as cell_exc:  # noqa: BLE001
+        except Exception as cell_exc:
             reason = str(cell_exc)
         raise TableConversionError(
             f"column {label!r} (col_type {col_type!r}), row {row}: cannot convert "
@@ -543,9 +539,7 @@ def _sequence(value: Any) -> Sequence[Any]:
     return value if isinstance(value, (list, tuple)) else ()
 
 
-def _column_meta(
-    column: Mapping[str, Any], label: str, position: int, dtype: Any
-) -> dict[str, Any]:
+def _column_meta(column: Mapping[str, Any], label: str, position: int, dtype: Any) -> dict[str, Any]:
     column_ids, row_ids = _citation_ids(column)
     return {
         "name": column.get("name"),
@@ -605,14 +599,10 @@ def _stock_fields(cells: np.ndarray) -> list[str]:
     return list(STOCK_FIELDS) + [key for key in extra if key not in STOCK_FIELDS]
 
 
-def _expanded_stock_columns(
-    base: _FrameColumn, cells: np.ndarray, taken: set[str]
-) -> list[_FrameColumn]:
+def _expanded_stock_columns(base: _FrameColumn, cells: np.ndarray, taken: set[str]) -> list[_FrameColumn]:
     expanded = []
     for stock_field in _stock_fields(cells):
-        values = _object_array(
-            [cell.get(stock_field) if isinstance(cell, dict) else None for cell in cells]
-        )
+        values = _object_array([cell.get(stock_field) if isinstance(cell, dict) else None for cell in cells])
         col_type = STOCK_FIELDS.get(stock_field)
         label = _fresh_label(f"{base.label}.{stock_field}", taken)
         convert = (_column_type(col_type) or _OBJECT).convert
@@ -636,8 +626,7 @@ def _declared_kind(col_type: Any, label: str) -> ColumnType:
     kind = _column_type(col_type)
     if kind is None:
         warnings.warn(
-            f"column {label!r} has unknown col_type {col_type!r}; "
-            "its cells are kept as object dtype",
+            f"column {label!r} has unknown col_type {col_type!r}; its cells are kept as object dtype",
             TableConversionWarning,
             stacklevel=5,
         )
@@ -684,9 +673,7 @@ def _convert_schema(
     return converted
 
 
-def _assemble(
-    converted: Sequence[_FrameColumn], n_rows: int, attrs: dict[str, Any]
-) -> pd.DataFrame:
+def _assemble(converted: Sequence[_FrameColumn], n_rows: int, attrs: dict[str, Any]) -> pd.DataFrame:
     index = pd.RangeIndex(n_rows)
     frame = pd.DataFrame(
         {  # as Series with their dtype, so that pandas infers nothing (not even object -> str)
@@ -699,9 +686,7 @@ def _assemble(
     attrs = {
         **attrs,
         "alfa_columns": {column.label: column.meta for column in converted},
-        "alfa_stocks": {
-            column.label: column.stocks for column in converted if column.stocks is not None
-        },
+        "alfa_stocks": {column.label: column.stocks for column in converted if column.stocks is not None},
     }
     frame.attrs.update({key: _read_only(value) for key, value in attrs.items()})
     return frame
@@ -758,13 +743,9 @@ def _check_rows(rows: Sequence[Any], width: int) -> None:
         return
     for index, row in enumerate(rows):
         if not isinstance(row, (list, tuple)):
-            raise TableConversionError(
-                f"row {index} is {_describe(row)}, not a list of {width} cells", row=index
-            )
+            raise TableConversionError(f"row {index} is {_describe(row)}, not a list of {width} cells", row=index)
         if len(row) != width:
-            raise TableConversionError(
-                f"row {index} has {len(row)} cells but the table has {width} columns", row=index
-            )
+            raise TableConversionError(f"row {index} has {len(row)} cells but the table has {width} columns", row=index)
 
 
 def _cell_grid(rows: Sequence[Sequence[Any]], width: int) -> np.ndarray:
@@ -806,13 +787,9 @@ def table_to_dataframe(
     _check_rows(rows, len(columns))
     shown = [(j, c) for j, c in enumerate(columns) if include_hidden or _is_visible(c)]
     grid = _cell_grid(rows, len(columns))
-    converted = _convert_schema(
-        shown, lambda position: grid[:, position], expand_stocks=expand_stocks
-    )
+    converted = _convert_schema(shown, lambda position: grid[:, position], expand_stocks=expand_stocks)
     attrs = _provenance("table", artifact, artifact_id, thread_id, message_id)
-    attrs["alfa_hidden_columns"] = [
-        c.get("name") for c in columns if not include_hidden and not _is_visible(c)
-    ]
+    attrs["alfa_hidden_columns"] = [c.get("name") for c in columns if not include_hidden and not _is_visible(c)]
     attrs["alfa_citations"] = _referenced_citations(artifact, (c for _, c in shown), citations)
     return _assemble(converted, len(rows), attrs)
 
@@ -979,9 +956,7 @@ def artifact_to_dataframe(
     }
     kind = artifact_kind(body)
     if kind == "table":
-        return table_to_dataframe(
-            body, expand_stocks=expand_stocks, include_hidden=include_hidden, **provenance
-        )
+        return table_to_dataframe(body, expand_stocks=expand_stocks, include_hidden=include_hidden, **provenance)
     if kind == "chart":
         return chart_to_dataframe(body, **provenance)
     raise ArtifactKindError(
@@ -1018,7 +993,24 @@ CITATION_COLUMNS: Mapping[str, str] = {
 }
 
 # Raw keys that the common columns already show; they are not repeated among the extra columns.
-_CONSUMED_KEYS = frozenset({"citation_id", "id", "citation_type", "type", "name", "title", "headline", "link", "url", "published_at", "published", "summary", "snippet", "inline_offset"})
+_CONSUMED_KEYS = frozenset(
+    {
+        "citation_id",
+        "id",
+        "citation_type",
+        "type",
+        "name",
+        "title",
+        "headline",
+        "link",
+        "url",
+        "published_at",
+        "published",
+        "summary",
+        "snippet",
+        "inline_offset",
+    }
+)
 
 # The types of the type-specific fields of reference §4.2; other fields stay object.
 CITATION_FIELD_TYPES: Mapping[str, str] = {
@@ -1063,16 +1055,13 @@ def citations_to_dataframe(citations: Sequence[Any]) -> pd.DataFrame:
     """
     citations = [Citation.from_raw(c) if isinstance(c, Mapping) else c for c in citations]
     raws = [_citation_raw(c) for c in citations]
-    extra_fields = [
-        key for key in dict.fromkeys(k for raw in raws for k in raw) if key not in _CONSUMED_KEYS
-    ]
+    extra_fields = [key for key in dict.fromkeys(k for raw in raws for k in raw) if key not in _CONSUMED_KEYS]
     columns = [
         _lenient_column(name, col_type, [getattr(c, name, None) for c in citations])
         for name, col_type in CITATION_COLUMNS.items()
     ]
     columns += [
-        _lenient_column(key, CITATION_FIELD_TYPES.get(key), [raw.get(key) for raw in raws])
-        for key in extra_fields
+        _lenient_column(key, CITATION_FIELD_TYPES.get(key), [raw.get(key) for raw in raws]) for key in extra_fields
     ]
     return _assemble(columns, len(citations), {"alfa_kind": "citations"})
 
@@ -1082,12 +1071,7 @@ def citations_to_dataframe(citations: Sequence[Any]) -> pd.DataFrame:
 
 
 def _is_missing(value: Any) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and math.isnan(value))
-    )
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def format_value(value: Any, col_type: str | None, unit: str | None = None) -> str:

@@ -52,14 +52,20 @@ class _Credentials:
         for name in _SENSITIVE:
             request.headers.pop(name, None)
         url = request.url
-        if self._header and (url.scheme, url.host, url.port) == (self._origin.scheme, self._origin.host, self._origin.port):
+        if self._header and (url.scheme, url.host, url.port) == (
+            self._origin.scheme,
+            self._origin.host,
+            self._origin.port,
+        ):
             request.headers[self._header[0]] = self._header[1]
 
 
 class _TransportBase:
     """What the sync and async transports share: requests, retry decisions, error mapping."""
 
-    def __init__(self, settings: Settings, *, headers: Mapping[str, str] | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, headers: Mapping[str, str] | None = None, rng: random.Random | None = None
+    ) -> None:
         self.settings = settings
         self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
@@ -90,7 +96,9 @@ class _TransportBase:
                 "pass api_key=..., or in a notebook `%config AlfaMagics.api_key = ...`."
             )
 
-    def _attempts(self, op: Operation[Any], deadline: float | None = None) -> Generator[object | float, Any, httpx.Response]:
+    def _attempts(
+        self, op: Operation[Any], deadline: float | None = None
+    ) -> Generator[object | float, Any, httpx.Response]:
         """The retry plan of one request: yields ``_SEND`` or a delay, receives each outcome.
 
         With a ``deadline`` (``time.monotonic()``), no wait that would end past it is begun: the
@@ -112,12 +120,20 @@ class _TransportBase:
             response: httpx.Response = outcome
             logger.debug(
                 "%s %s -> %d in %.0f ms (attempt %d)",
-                op.method, op.route, response.status_code, (time.monotonic() - started) * 1000, attempt + 1,
+                op.method,
+                op.route,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+                attempt + 1,
             )
             if response.status_code < 400:
                 return response
             wait = retry_after(response.headers)
-            if retries_left and should_retry_status(response.status_code, idempotent=op.idempotent) and (wait or 0) <= MAX_RETRY_AFTER:
+            if (
+                retries_left
+                and should_retry_status(response.status_code, idempotent=op.idempotent)
+                and (wait or 0) <= MAX_RETRY_AFTER
+            ):
                 delay = backoff(attempt, self._rng) if wait is None else wait
                 if _in_time(delay, deadline):
                     yield delay
@@ -191,7 +207,9 @@ def _detail(body: Any) -> str:
     detail = body.get("detail", body) if isinstance(body, dict) else body
     if isinstance(detail, list):  # validation errors: [{"loc": [...], "msg": ...}]
         detail = "; ".join(
-            f"{'.'.join(str(x) for x in d.get('loc', []) if x != 'body')}: {d.get('msg')}" if isinstance(d, dict) else str(d)
+            f"{'.'.join(str(x) for x in d.get('loc', []) if x != 'body')}: {d.get('msg')}"
+            if isinstance(d, dict)
+            else str(d)
             for d in detail
         )
     text = "" if detail is None else str(detail)
@@ -218,7 +236,9 @@ def status_error(response: httpx.Response, op: Operation[Any]) -> errors.APIStat
         advice = "The service failed; retry shortly." + (f" It asked to wait {wait:g} s." if wait is not None else "")
     else:
         advice = _ADVICE.get(code, "")
-    message = f"{op.method} {op.route} -> {code}" + (f": {detail}" if detail else "") + (f". {advice}" if advice else "")
+    message = (
+        f"{op.method} {op.route} -> {code}" + (f": {detail}" if detail else "") + (f". {advice}" if advice else "")
+    )
     return errors.status_error_class(code)(
         message,
         status_code=code,
@@ -300,7 +320,9 @@ class SyncTransport(_TransportBase):
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncEventStream:
         self._require_key()
         op = self._stream_operation(thread_id)
-        response = self._send(op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline)
+        response = self._send(
+            op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline
+        )
         return SyncEventStream(response)
 
     def close(self) -> None:

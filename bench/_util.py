@@ -136,10 +136,9 @@ def report(figures: list[Figure]) -> int:
 def machine() -> str:
     """The machine in one line: cores, CPU model, Python."""
     model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
     return f"{os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}"

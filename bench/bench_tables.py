@@ -70,9 +70,7 @@ def make_artifact(n_rows: int = 100_000, *, seed: int = 7) -> dict[str, Any]:
         lambda: rng.randrange(10**7),
         lambda: {"val": rng.random(), "source": None, "sub_scores": []},
     ]
-    rows = [
-        [None if rng.random() < NULL_SHARE else make() for make in makers] for _ in range(n_rows)
-    ]
+    rows = [[None if rng.random() < NULL_SHARE else make() for make in makers] for _ in range(n_rows)]
     return {"output_type": "table", "title": "Benchmark", "columns": SCHEMA, "rows": rows,
             "citations": []}  # fmt: skip
 

@@ -29,9 +29,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     api = ThreadsApi(service)
     credentials = service.credentials
     api_key = [Middleware(RequireCredential, accepts=credentials.accepts_api_key, detail=V1_DETAIL)]
-    bearer = [
-        Middleware(RequireCredential, accepts=credentials.accepts_bearer, detail=V2_DETAIL, challenge="Bearer")
-    ]
+    bearer = [Middleware(RequireCredential, accepts=credentials.accepts_bearer, detail=V2_DETAIL, challenge="Bearer")]
     stream_alias = Route("/threads/stream/{thread_id}", api.stream, methods=["GET"])
     app = Starlette(
         routes=[

@@ -131,8 +131,7 @@ def company_filing(citation_id: str, stock: Stock, quarter: str, as_of: datetime
 def earnings_summary(citation_id: str, stock: Stock, quarter: str, as_of: datetime) -> JSON:
     claim = f"diluted EPS of ${stock.eps[-1]:.2f}"
     summary = (
-        f"{stock.company_name} reported {claim} for {quarter}, "
-        f"{stock.eps_change:+.2f} versus the previous quarter."
+        f"{stock.company_name} reported {claim} for {quarter}, {stock.eps_change:+.2f} versus the previous quarter."
     )
     return _citation(
         "earnings_summary",

@@ -78,7 +78,7 @@ def banner(emulator: Emulator) -> str:
             "",
             "Try it:",
             f"  curl -s -H 'x-api-key: {emulator.api_key}' -H 'Content-Type: application/json'"
-            f" -d '{{\"thread_name\": \"demo\"}}' {url}/client/v1/threads",
+            f' -d \'{{"thread_name": "demo"}}\' {url}/client/v1/threads',
             "",
             "Press Ctrl-C to stop.",
         ]

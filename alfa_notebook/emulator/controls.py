@@ -66,6 +66,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "tag": str,  # no effect: it makes an option string, and so its one-shot faults, distinct
 }
 
+
 @dataclass(frozen=True)
 class Controls:
     """The options in force for one request (server-wide defaults merged with its header)."""

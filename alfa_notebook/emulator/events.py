@@ -23,9 +23,7 @@ def frame(event: Mapping[str, Any]) -> bytes:
     return ServerSentEvent(data, sep=SEPARATOR).encode()
 
 
-CLOSE_FRAME = ServerSentEvent(
-    json.dumps({"event": {"event_type": "close"}}), event="close", sep=SEPARATOR
-).encode()
+CLOSE_FRAME = ServerSentEvent(json.dumps({"event": {"event_type": "close"}}), event="close", sep=SEPARATOR).encode()
 """``event: close`` with a JSON body: an event with empty data would be dropped by SSE parsers."""
 
 _MALFORMED = (

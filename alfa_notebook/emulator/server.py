@@ -122,9 +122,7 @@ class Emulator:
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,
         )
         server = _Server(config, before_shutdown=app.state.service.shutdown)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [listener]}, name="alfa-emulator", daemon=True
-        )
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="alfa-emulator", daemon=True)
         thread.start()
         if not server.ready.wait(_START_TIMEOUT) or not server.started:
             server.should_exit = True

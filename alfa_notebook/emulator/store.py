@@ -131,11 +131,7 @@ class Thread:
         latest 25) while the page itself reads oldest first, as the reference describes; the
         total counts the messages inside the ``start``/``end`` window.
         """
-        window = [
-            m
-            for m in self.messages
-            if (start is None or m.time >= start) and (end is None or m.time <= end)
-        ]
+        window = [m for m in self.messages if (start is None or m.time >= start) and (end is None or m.time <= end)]
         stop = max(len(window) - start_index, 0)
         begin = 0 if limit is None else max(stop - limit, 0)
         return window[begin:stop], len(window)

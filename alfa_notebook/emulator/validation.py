@@ -49,7 +49,14 @@ async def json_object(request: Request) -> JSON:
         ) from None
     if not isinstance(body, dict):
         raise RequestValidationError(
-            [_error("model_attributes_type", ["body"], "Input should be a valid dictionary or object to extract fields from", body)]
+            [
+                _error(
+                    "model_attributes_type",
+                    ["body"],
+                    "Input should be a valid dictionary or object to extract fields from",
+                    body,
+                )
+            ]
         )
     return body
 
@@ -109,7 +116,14 @@ def query_count(query: QueryParams, field: str) -> int | None:
         value = int(raw)
     except ValueError:
         raise RequestValidationError(
-            [_error("int_parsing", ["query", field], "Input should be a valid integer, unable to parse string as an integer", raw)]
+            [
+                _error(
+                    "int_parsing",
+                    ["query", field],
+                    "Input should be a valid integer, unable to parse string as an integer",
+                    raw,
+                )
+            ]
         ) from None
     if value < 0:
         raise RequestValidationError(

@@ -95,4 +95,3 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
     """The error was shown in the cell's output and is raised again on ``await``: not "never retrieved"."""
     if not task.cancelled():
         task.exception()
-

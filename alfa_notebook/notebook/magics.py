@@ -64,12 +64,17 @@ class AlfaMagics(Magics):
     """Alfa in IPython: the ``%%alfa`` cell magic, the ``%alfa`` line magic and its subcommands."""
 
     api_version = Enum(
-        ["v1", "v2"], default_value=None, allow_none=True, config=True,
+        ["v1", "v2"],
+        default_value=None,
+        allow_none=True,
+        config=True,
         help="API flavour: 'v1' (Investing Assistant, x-api-key) or 'v2' (Alfa Preview, bearer token). "
         "Unset: ALFA_API_VERSION, else v1.",
     )
     base_url = Unicode(
-        None, allow_none=True, config=True,
+        None,
+        allow_none=True,
+        config=True,
         help="The service's address. Unset: ALFA_BASE_URL, else the flavour's default.",
     )
     api_key = SecretTrait(
@@ -78,14 +83,19 @@ class AlfaMagics(Magics):
         "ALFA_ACCESS_TOKEN): a key typed in a cell is saved with the notebook.",
     )
     display = Enum(
-        ["auto", "widget", "static"], default_value="auto", config=True,
+        ["auto", "widget", "static"],
+        default_value="auto",
+        config=True,
         help="Live view: 'widget' (ipywidgets, with a Stop button), 'static' (a display updated in "
         "place), or 'auto' (in a kernel: widgets for --background, where Stop works, else 'static'; "
         "in a terminal: plain text).",
     )
     table_rows = Int(20, min=0, config=True, help="Rows of each table shown; the DataFrames keep every row.")
     timeout = Float(
-        None, allow_none=True, min=0.0, config=True,
+        None,
+        allow_none=True,
+        min=0.0,
+        config=True,
         help="Seconds an answer may take before it is stopped (None: no limit). --timeout overrides it.",
     )
     short_errors = Bool(True, config=True, help="Show errors as one line; False shows the full traceback.")
@@ -114,18 +124,35 @@ class AlfaMagics(Magics):
     @no_var_expand
     @needs_local_scope
     @magic_arguments()
-    @argument("-o", "--out", metavar="NAME", help="store the Answer in NAME (with --background: the "
-              "BackgroundAnswer; `await NAME` gives the Answer)")
+    @argument(
+        "-o",
+        "--out",
+        metavar="NAME",
+        help="store the Answer in NAME (with --background: the BackgroundAnswer; `await NAME` gives the Answer)",
+    )
     @argument("--df", metavar="NAME", help="store the answer's first table, a pandas DataFrame, in NAME")
-    @argument("-t", "--thread", metavar="ID_OR_NAME", help="ask in this thread, which becomes the current one "
-              "(an id, or a name from `%%alfa threads`)")
+    @argument(
+        "-t",
+        "--thread",
+        metavar="ID_OR_NAME",
+        help="ask in this thread, which becomes the current one (an id, or a name from `%%alfa threads`)",
+    )
     @argument("--new", action="store_true", help="start a new thread, which becomes the current one")
-    @argument("--background", action="store_true", help="return at once and stream on the kernel's event loop; "
-              "the Stop button works, `await` the BackgroundAnswer in a later cell")
+    @argument(
+        "--background",
+        action="store_true",
+        help="return at once and stream on the kernel's event loop; "
+        "the Stop button works, `await` the BackgroundAnswer in a later cell",
+    )
     @argument("--static", action="store_true", help="no widgets: a display updated in place")
     @argument("--timeout", type=float, metavar="SECONDS", help="stop the answer after this long")
-    @argument("--attach", action="append", default=[], metavar="PATH", help="upload a file to the thread "
-              "before asking (repeatable)")
+    @argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="upload a file to the thread before asking (repeatable)",
+    )
     @argument("question", nargs="*", help="the question, for the line magic (a cell's question is its body)")
     @_clean_doc
     @line_cell_magic

@@ -60,7 +60,7 @@ def split(line: str, parser: argparse.ArgumentParser) -> Line:
             if name not in takes_value:
                 raise UsageError(
                     f"unknown option {name!r} (see `%alfa?`); to ask a question that starts with '-', "
-                    f"write `%alfa -- {line[match.start(1):].strip()}`"
+                    f"write `%alfa -- {line[match.start(1) :].strip()}`"
                 )
             expects_value = takes_value[name] and "=" not in token
         else:

@@ -58,7 +58,7 @@ def _frames(answer: Answer) -> dict[str, Any]:
     """``answer.tables`` by artifact id when they all convert (cached on the answer for later)."""
     try:
         tables = answer.tables
-    except Exception:  # noqa: BLE001 - one bad table; each is then converted on its own
+    except Exception:
         return {}
     ids = [a.id for a in answer.artifacts if a.kind == "table"]
     return dict(zip(ids, tables))
@@ -69,7 +69,7 @@ def view(artifact: Artifact, limit: int, frame: pd.DataFrame | None = None, hint
     if kind in ("table", "chart"):
         try:
             frame = frame if frame is not None else artifact.to_dataframe()
-        except Exception as exc:  # noqa: BLE001 - shown, with the raw body, instead of failing
+        except Exception as exc:
             reason = f"Could not be read as a {kind}: {exc}"
             return ArtifactView(artifact.id, "json", title, json=pretty_json(artifact.raw), note=reason)
         table = table_view(frame, limit, title=title, hint=hint)
@@ -84,7 +84,14 @@ def view(artifact: Artifact, limit: int, frame: pd.DataFrame | None = None, hint
     return ArtifactView(artifact.id, "json", title, json=pretty_json(artifact.raw))
 
 
-_AXIS_NAMES = {"date": "Date", "datetime": "Time", "quarter": "Quarter", "month": "Month", "year": "Year", "stock": "Security"}
+_AXIS_NAMES = {
+    "date": "Date",
+    "datetime": "Time",
+    "quarter": "Quarter",
+    "month": "Month",
+    "year": "Year",
+    "stock": "Security",
+}
 
 
 def chart_labels(graph: Mapping[str, Any]) -> dict[str, str]:

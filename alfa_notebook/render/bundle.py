@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,7 @@ class Prepared:
         return {key: v for key, v in self.views.items() if key not in placed}
 
     def footer(self, code: str = "{}", escape: Callable[[Any], str] = plain) -> str:
-        """"Alfa · thread … · message … · 1.2 s", ids escaped with ``escape`` and set in ``code``."""
+        """ "Alfa · thread … · message … · 1.2 s", ids escaped with ``escape`` and set in ``code``."""
         a = self.answer
         items = [f"thread {code.format(escape(a.thread_id))}" if a.thread_id else "",
                  f"message {code.format(escape(a.message_id))}" if a.message_id else "",

@@ -125,8 +125,12 @@ class _Frame:
             y = self.y(tick)
             parts.append(f'<line x1="{self.left:.1f}" x2="{self.right:.1f}" y1="{y:.1f}" y2="{y:.1f}" {_GRID}/>')
             parts.append(_text(self.left - 6, y + 4, label, "end"))
-        parts.append(f'<line x1="{self.left:.1f}" x2="{self.left:.1f}" y1="{self.top:.1f}" y2="{self.bottom:.1f}" {_AXIS}/>')
-        parts.append(f'<line x1="{self.left:.1f}" x2="{self.right:.1f}" y1="{self.bottom:.1f}" y2="{self.bottom:.1f}" {_AXIS}/>')
+        parts.append(
+            f'<line x1="{self.left:.1f}" x2="{self.left:.1f}" y1="{self.top:.1f}" y2="{self.bottom:.1f}" {_AXIS}/>'
+        )
+        parts.append(
+            f'<line x1="{self.left:.1f}" x2="{self.right:.1f}" y1="{self.bottom:.1f}" y2="{self.bottom:.1f}" {_AXIS}/>'
+        )
         return parts
 
     def x_label(self, x: float, text: str) -> str:
@@ -170,7 +174,9 @@ def _legend(names: list[str], left: float) -> tuple[list[str], float]:
     return parts, (y + 10 if shown else 0)
 
 
-def _lines(x_values: pd.Series, x_labels: list[str], series: list[str], ys: list[float], y_label: Any, title: str | None) -> str:
+def _lines(
+    x_values: pd.Series, x_labels: list[str], series: list[str], ys: list[float], y_label: Any, title: str | None
+) -> str:
     xs = _positions(x_values, x_labels)
     names = list(dict.fromkeys(series))
     finite = [y for y in ys if math.isfinite(y)]
@@ -190,7 +196,9 @@ def _lines(x_values: pd.Series, x_labels: list[str], series: list[str], ys: list
         points = sorted((x, y) for x, y, s in zip(xs, ys, series) if s == name and math.isfinite(x))
         for run in _runs(points):
             coords = " ".join(f"{px(x):.1f},{frame.y(y):.1f}" for x, y in run)
-            body.append(f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2" stroke-linejoin="round"/>')
+            body.append(
+                f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2" stroke-linejoin="round"/>'
+            )
             if dots:
                 body += [f'<circle cx="{px(x):.1f}" cy="{frame.y(y):.1f}" r="2.5" fill="{color}"/>' for x, y in run]
     ticks = sorted({x: label for x, label in zip(xs, x_labels) if math.isfinite(x)}.items())

@@ -76,9 +76,7 @@ def artifact(view: ArtifactView) -> str:
         return f'<div class="alfa-artifact alfa-table-artifact">{to_html(view.table)}</div>'
     if view.kind == "chart" and view.table is not None:
         drawing = charts.svg(view.frame, view.title) if view.frame is not None else None
-        data = (
-            f"<details><summary>Data ({view.table.total:,} rows)</summary>{to_html(view.table, caption=False)}</details>"
-        )
+        data = f"<details><summary>Data ({view.table.total:,} rows)</summary>{to_html(view.table, caption=False)}</details>"
         return f'<div class="alfa-artifact alfa-chart">{title}{drawing or ""}{data}</div>'
     if view.kind == "text" and view.text is not None:
         text = markdown_html.render(view.text)

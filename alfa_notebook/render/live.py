@@ -68,4 +68,3 @@ def live_text(turn: Turn) -> str:
     doc = walk(turn.raw_text, streaming=not turn.done)
     answer = text_body(doc, pending).strip()
     return "\n".join(lines) + ("\n\n" + answer if answer else "") + "\n"
-

@@ -24,7 +24,6 @@ from .tables import to_markdown
 from .walk import Cite, Document, Embed, Prose, join_blocks
 
 
-
 def unsafe_brackets(scan: mdscan.Scan) -> set[int]:
     """Positions of the ``[`` that open a link or definition pointing anywhere but http(s)/mailto."""
     positions = set()

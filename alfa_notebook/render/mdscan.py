@@ -146,7 +146,12 @@ def _table_lines(source: str, in_fence: Callable[[int], bool]) -> list[tuple[int
     while i < len(bounds):
         start, end = bounds[i]
         header = source[bounds[i - 1][0] : bounds[i - 1][1]]
-        if "|" in header and "-" in source[start:end] and _TABLE_DELIMITER.match(source[start:end]) and not in_fence(start):
+        if (
+            "|" in header
+            and "-" in source[start:end]
+            and _TABLE_DELIMITER.match(source[start:end])
+            and not in_fence(start)
+        ):
             lines.append(bounds[i - 1])
             j = i + 1
             while j < len(bounds) and source[bounds[j][0] : bounds[j][1]].strip():

@@ -78,7 +78,7 @@ def safe_href(url: Any) -> str | None:
 
 def scrub_placeholders(text: str) -> str:
     """``text`` with the placeholder characters replaced one for one (offsets are kept)."""
-    return PLACEHOLDER_RANGE.sub("\ufffd", text) if "\ue000" <= max(text, default="\x00") else text
+    return PLACEHOLDER_RANGE.sub("\ufffd", text) if max(text, default="\x00") >= "\ue000" else text
 
 
 def md_text(value: Any) -> str:

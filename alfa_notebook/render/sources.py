@@ -79,7 +79,11 @@ def _publisher(source: str | None, url: str | None, raw: Mapping[str, Any], badg
     domain = _domain(url)
     if domain:
         return domain
-    if isinstance(category, str) and category.strip() and category.strip().lower() not in (badge.lower(), badge.lower() + "s"):
+    if (
+        isinstance(category, str)
+        and category.strip()
+        and category.strip().lower() not in (badge.lower(), badge.lower() + "s")
+    ):
         return category
     return None
 

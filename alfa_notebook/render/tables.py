@@ -41,7 +41,7 @@ class TableView:
 
     @property
     def count_note(self) -> str | None:
-        """"20 of 41 rows" when capped, else None."""
+        """ "20 of 41 rows" when capped, else None."""
         return f"{len(self.rows):,} of {self.total:,} rows" if self.capped else None
 
 
@@ -75,6 +75,7 @@ def _is_numeric(meta: Mapping[str, Any] | None, dtype: Any) -> bool:
 
 def to_html(view: TableView, *, caption: bool = True) -> str:
     """A ``<table>`` with the title as caption and "n of m rows" below; all text escaped."""
+
     def cell(tag: str, text: str, numeric: bool, one_line: bool) -> str:
         classes = " ".join(c for c, on in (("alfa-num", numeric), ("alfa-nowrap", one_line)) if on)
         attrs = (f' class="{classes}"' if classes else "") + (' align="right"' if numeric else "")
@@ -99,7 +100,7 @@ def to_html(view: TableView, *, caption: bool = True) -> str:
 
 
 def _notes(view: TableView, code: str = "{}") -> str:
-    """"20 of 41 rows · all rows in .tables[0]" (the hint written with ``code``), or ""."""
+    """ "20 of 41 rows · all rows in .tables[0]" (the hint written with ``code``), or ""."""
     if not view.capped:
         return ""
     hint = f" · all rows in {code.format(view.hint)}" if view.hint else ""
@@ -124,6 +125,7 @@ def to_markdown(view: TableView) -> str:
 
 def to_text(view: TableView) -> str:
     """An aligned plain-text table, cells cut at TEXT_CELL_WIDTH, and the row count."""
+
     def clip(text: str) -> str:
         text = plain(" ".join(text.split()))
         return text if len(text) <= TEXT_CELL_WIDTH else text[: TEXT_CELL_WIDTH - 1] + "…"

@@ -86,7 +86,9 @@ class Lab:
         return f"{self.base_url}/{path.lstrip('/')}?token={self.token}"
 
     def api(self, method: str, path: str) -> httpx.Response:
-        response = httpx.request(method, f"{self.base_url}/api/{path}", headers={"Authorization": f"token {self.token}"})
+        response = httpx.request(
+            method, f"{self.base_url}/api/{path}", headers={"Authorization": f"token {self.token}"}
+        )
         response.raise_for_status()
         return response
 

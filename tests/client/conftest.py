@@ -36,7 +36,10 @@ class Driven:
 @pytest.fixture(scope="session")
 def v2_token(alfa_emulator):
     return alfa.exchange_token(
-        "partner.signed.jwt", client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET, base_url=alfa_emulator.base_url
+        "partner.signed.jwt",
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        base_url=alfa_emulator.base_url,
     )
 
 
@@ -59,7 +62,9 @@ def make_client(request, alfa_emulator, flavour, v2_token):
         key = alfa_emulator.api_key if flavour == "v1" else v2_token
         cls = alfa.AlfaClient if request.param == "sync" else alfa.AsyncAlfaClient
         headers = {CONTROL_HEADER: f"{controls};tag={next(_tags)}"} if controls else None
-        driven = Driven(cls(api_key=key, base_url=alfa_emulator.base_url, api_version=flavour, headers=headers, **kw), loop)
+        driven = Driven(
+            cls(api_key=key, base_url=alfa_emulator.base_url, api_version=flavour, headers=headers, **kw), loop
+        )
         made.append(driven)
         return driven
 

@@ -67,7 +67,10 @@ def test_follow_up_continues_the_thread(client):
     second = client.ask("And AVGO?", thread=first.thread_id)
     assert second.thread_id == first.thread_id and second.message_id != first.message_id
     history = client.threads("messages", first.thread_id)
-    assert [m.text for m in history.messages if m.is_user] == ["Top 5 semiconductor performers last quarter", "And AVGO?"]
+    assert [m.text for m in history.messages if m.is_user] == [
+        "Top 5 semiconductor performers last quarter",
+        "And AVGO?",
+    ]
 
 
 def test_artifact_fetch_and_unknown_artifact(client):
@@ -183,7 +186,11 @@ def test_stall_past_the_read_timeout_recovers(make_client, clean_answers):
 
 @pytest.mark.parametrize(
     "controls,least_wait",
-    [("status=429;retry_after=0.2;times=2", 0.4), ("status=503;retry_after=0.3;times=1", 0.3), ("slow_first_byte=0.3", 0.3)],
+    [
+        ("status=429;retry_after=0.2;times=2", 0.4),
+        ("status=503;retry_after=0.3;times=1", 0.3),
+        ("slow_first_byte=0.3", 0.3),
+    ],
 )
 def test_rate_limits_and_slow_starts_are_waited_out(make_client, clean_answers, controls, least_wait):
     clean = reference(make_client(), QUESTION, clean_answers)

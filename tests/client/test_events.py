@@ -23,18 +23,38 @@ def frame(payload):
 
 
 def test_documented_chunk_frame():
-    event = decode("message", frame({"event_type": "message_chunk", "message_chunk": {"message": "Tesla ", "message_id": "m1"}, "final_chunk": False}))
+    event = decode(
+        "message",
+        frame(
+            {
+                "event_type": "message_chunk",
+                "message_chunk": {"message": "Tesla ", "message_id": "m1"},
+                "final_chunk": False,
+            }
+        ),
+    )
     assert event == MessageChunk("Tesla ", "m1", False, {})
 
 
 @pytest.mark.parametrize(
     "data,sse_name",
     [
-        ({"event": {"event_type": "message_chunk", "message_chunk": {"message": "x", "message_id": "m", "final_chunk": True}}}, "message"),
+        (
+            {
+                "event": {
+                    "event_type": "message_chunk",
+                    "message_chunk": {"message": "x", "message_id": "m", "final_chunk": True},
+                }
+            },
+            "message",
+        ),
         ({"event": {"message_chunk": {"message": "x", "message_id": "m"}, "final_chunk": True}}, "message"),
         ({"message_chunk": {"message": "x", "message_id": "m"}, "final_chunk": True}, "message"),
         ({"message_chunk": {"message": "x", "message_id": "m"}, "final_chunk": True}, "message_chunk"),
-        ({"type": "message_chunk", "message_chunk": {"message": "x", "message_id": "m"}, "final_chunk": True}, "message"),
+        (
+            {"type": "message_chunk", "message_chunk": {"message": "x", "message_id": "m"}, "final_chunk": True},
+            "message",
+        ),
     ],
 )
 def test_final_chunk_and_type_found_wherever_they_sit(data, sse_name):
@@ -54,7 +74,10 @@ def test_message_event_with_metadata_and_citations():
         "message": {
             "message_id": "m1",
             "message": "Done.",
-            "message_metadata": {"tools_called": {"screen_stocks": []}, "citations": [{"citation_type": "web", "name": "A", "link": "https://a.example/x"}]},
+            "message_metadata": {
+                "tools_called": {"screen_stocks": []},
+                "citations": [{"citation_type": "web", "name": "A", "link": "https://a.example/x"}],
+            },
         },
     }
     event = decode("message", frame(payload))
@@ -91,7 +114,9 @@ def test_unknown_event_is_kept():
     assert event.event_type == "artifact_ready" and event.raw["artifact_id"] == "a1"
 
 
-@pytest.mark.parametrize("data", ["{not json", "[1, 2]", '"text"', '{"event": {"event_type": "message_chunk", "message_chunk": 5}}'])
+@pytest.mark.parametrize(
+    "data", ["{not json", "[1, 2]", '"text"', '{"event": {"event_type": "message_chunk", "message_chunk": 5}}']
+)
 def test_malformed_frames_are_reported_not_raised(data):
     assert isinstance(decode("message", data), MalformedEvent)
 
@@ -101,7 +126,13 @@ def test_decode_never_raises(sse_name, data):
     decode(sse_name, data)
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        max_leaves=20,
+    )
+)
 def test_decode_of_any_json_never_raises(value):
     decode("message", json.dumps({"event": value}))
     decode("message", json.dumps(value))

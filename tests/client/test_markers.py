@@ -11,7 +11,13 @@ def block(obj):
 
 
 def test_artifact_marker_anywhere_in_text():
-    text = "Intro " + block({"type": "output_artifact", "artifact_id": "a1"}) + " middle\n" + block({"type": "output_artifact", "artifact_id": "a2"}) + "end"
+    text = (
+        "Intro "
+        + block({"type": "output_artifact", "artifact_id": "a1"})
+        + " middle\n"
+        + block({"type": "output_artifact", "artifact_id": "a2"})
+        + "end"
+    )
     assert markers.artifact_ids(text) == ["a1", "a2"]
     assert markers.plain_text(text) == "Intro  middle\nend"
 

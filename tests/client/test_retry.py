@@ -43,7 +43,11 @@ def test_backoff_bounds():
 @respx.mock
 def test_429_then_success_honours_retry_after(slept):
     route = respx.get(f"{BASE}/client/v1/threads").mock(
-        side_effect=[httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(503, headers={"retry-after-ms": "100"}), httpx.Response(200, json={"threads": []})]
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "3"}),
+            httpx.Response(503, headers={"retry-after-ms": "100"}),
+            httpx.Response(200, json={"threads": []}),
+        ]
     )
     assert client().threads.list() == []
     assert route.call_count == 3 and slept == [3.0, 0.1]
@@ -78,7 +82,9 @@ def test_message_post_is_never_sent_twice(slept):
 
 @respx.mock
 def test_connect_error_is_retried_even_for_a_post(slept):
-    route = respx.post(f"{BASE}/client/v1/threads").mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json={"thread_id": "t1"})])
+    route = respx.post(f"{BASE}/client/v1/threads").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json={"thread_id": "t1"})]
+    )
     assert client().threads.create("x").id == "t1"
     assert route.call_count == 2
 
@@ -93,8 +99,12 @@ def test_read_timeout_on_a_post_is_not_retried(slept):
 
 @respx.mock
 def test_status_errors_are_typed_and_actionable(slept):
-    respx.get(f"{BASE}/client/v1/threads/nope/progress").mock(return_value=httpx.Response(404, json={"detail": "Thread not found"}))
-    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(401, json={"detail": "Invalid or missing API key"}))
+    respx.get(f"{BASE}/client/v1/threads/nope/progress").mock(
+        return_value=httpx.Response(404, json={"detail": "Thread not found"})
+    )
+    respx.get(f"{BASE}/client/v1/threads").mock(
+        return_value=httpx.Response(401, json={"detail": "Invalid or missing API key"})
+    )
     c = client()
     with pytest.raises(alfa.NotFoundError, match="Thread not found.*threads"):
         c.threads.progress("nope")
@@ -104,7 +114,9 @@ def test_status_errors_are_typed_and_actionable(slept):
 
 @respx.mock
 def test_credential_only_sent_to_the_configured_origin():
-    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(302, headers={"location": "http://127.0.0.2:9/elsewhere"}))
+    respx.get(f"{BASE}/client/v1/threads").mock(
+        return_value=httpx.Response(302, headers={"location": "http://127.0.0.2:9/elsewhere"})
+    )
     elsewhere = respx.get("http://127.0.0.2:9/elsewhere").mock(return_value=httpx.Response(200, json={"threads": []}))
     client().threads.list()
     assert "x-api-key" not in elsewhere.calls.last.request.headers
@@ -112,6 +124,8 @@ def test_credential_only_sent_to_the_configured_origin():
 
 @respx.mock
 def test_ids_cannot_walk_to_another_endpoint():
-    route = respx.get(f"{BASE}/client/v1/threads/..%2Fthreads/progress").mock(return_value=httpx.Response(200, json={"progress_data": None}))
+    route = respx.get(f"{BASE}/client/v1/threads/..%2Fthreads/progress").mock(
+        return_value=httpx.Response(200, json={"progress_data": None})
+    )
     client().threads.progress("../threads")
     assert route.called

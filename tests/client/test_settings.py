@@ -9,7 +9,12 @@ def test_order_argument_then_config_then_env_then_default():
     assert resolve_settings(env={}).base_url == "https://alfa.boosted.ai"
     assert resolve_settings(env=env).base_url == "https://env.example"
     assert resolve_settings(env=env, configured={"base_url": "https://cfg.example"}).base_url == "https://cfg.example"
-    assert resolve_settings(env=env, configured={"base_url": "https://cfg.example"}, base_url="https://arg.example").base_url == "https://arg.example"
+    assert (
+        resolve_settings(
+            env=env, configured={"base_url": "https://cfg.example"}, base_url="https://arg.example"
+        ).base_url
+        == "https://arg.example"
+    )
 
 
 @pytest.mark.parametrize("name", ["ALFA_API_KEY", "INVESTING_ASSISTANT_API_KEY"])
@@ -65,7 +70,10 @@ def test_key_in_no_log_record_and_no_exception(alfa_emulator, caplog):
     with alfa.AlfaClient(api_key=secret, base_url=alfa_emulator.base_url) as client:
         answer = client.ask("NVDA")
         texts = [repr(client), repr(answer), str(answer.raw_text)]
-        for call in (lambda: client.threads.progress("no-such-thread"), lambda: client.ask("x", thread="no-such-thread")):
+        for call in (
+            lambda: client.threads.progress("no-such-thread"),
+            lambda: client.ask("x", thread="no-such-thread"),
+        ):
             with pytest.raises(alfa.AlfaError) as info:
                 call()
             texts += [str(info.value), repr(info.value), repr(vars(info.value))]

@@ -6,18 +6,33 @@ from __future__ import annotations
 import json
 
 import httpx
+from httpx_sse import EventSource
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from httpx_sse import EventSource
 
 from alfa_notebook.events import decode
 
-texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00\ufeff\u2028\u2029\x85"), max_size=12)
+texts = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00\ufeff\u2028\u2029\x85"), max_size=12
+)
 payloads = st.one_of(
-    st.builds(lambda t, m, f: {"event_type": "message_chunk", "message_chunk": {"message": t, "message_id": m}, "final_chunk": f}, texts, texts, st.booleans()),
+    st.builds(
+        lambda t, m, f: {
+            "event_type": "message_chunk",
+            "message_chunk": {"message": t, "message_id": m},
+            "final_chunk": f,
+        },
+        texts,
+        texts,
+        st.booleans(),
+    ),
     st.builds(lambda t: {"event_type": "message_work_in_progress", "log": t}, texts),
-    st.builds(lambda s: {"event_type": "task_status", "status": s}, st.sampled_from(["Running", "Complete", "CANCELLED"])),
-    st.builds(lambda t, n: {"event_type": t, "n": n}, st.sampled_from(["artifact_ready", "quick_thoughts"]), st.integers()),
+    st.builds(
+        lambda s: {"event_type": "task_status", "status": s}, st.sampled_from(["Running", "Complete", "CANCELLED"])
+    ),
+    st.builds(
+        lambda t, n: {"event_type": t, "n": n}, st.sampled_from(["artifact_ready", "quick_thoughts"]), st.integers()
+    ),
 )
 noise = st.sampled_from([": ping", ":", ": keep-alive " + "x" * 5, "data:", "data: ", "retry: 3000"])
 

@@ -6,7 +6,14 @@ import pytest
 
 from alfa_notebook import steps
 from alfa_notebook.errors import APIConnectionError, StreamInterruptedError
-from alfa_notebook.events import MalformedEvent, MessageChunk, MessageComplete, StatusChanged, StreamClosed, WorkInProgress
+from alfa_notebook.events import (
+    MalformedEvent,
+    MessageChunk,
+    MessageComplete,
+    StatusChanged,
+    StreamClosed,
+    WorkInProgress,
+)
 from alfa_notebook.models import History, Message, Progress, Thread
 from alfa_notebook.turn import Turn
 
@@ -42,7 +49,10 @@ def test_chunks_after_the_message_are_ignored():
     assert turn.raw_text == "Final."
 
 
-@pytest.mark.parametrize("value,expected", [("Complete", "complete"), ("No_Results_Found", "complete"), ("Cancelled", "cancelled"), ("Error", "error")])
+@pytest.mark.parametrize(
+    "value,expected",
+    [("Complete", "complete"), ("No_Results_Found", "complete"), ("Cancelled", "cancelled"), ("Error", "error")],
+)
 def test_terminal_statuses(value, expected):
     turn = Turn("q")
     turn.feed(status(value))
@@ -152,7 +162,9 @@ def test_repeated_reconnect_failures_back_off():
                     return steps.Lost(APIConnectionError("refused"))
             return super().perform(effect)
 
-    script = FlakyOpen([chunk("a "), steps.Lost(None), message("a b"), status("Complete")], progress=[Progress("running")])
+    script = FlakyOpen(
+        [chunk("a "), steps.Lost(None), message("a b"), status("Complete")], progress=[Progress("running")]
+    )
     result = script.run(procedure())
     assert result.turn.raw_text == "a b" and script.log.count("Sleep") == 2
 

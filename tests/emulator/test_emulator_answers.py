@@ -123,9 +123,7 @@ def test_a_follow_up_refers_to_the_previous_question(v1: Alfa) -> None:
     v1.answer("Compare NVDA and AMD", thread_id=thread_id)
     follow_up = v1.answer("Now show me the trend over time", thread_id=thread_id)
     assert "Following up on your earlier question (“Compare NVDA and AMD”)" in follow_up["message"]
-    (graph,) = [
-        a for a in v1.artifacts_of(thread_id, follow_up["message"]) if a["output_type"] == "graph"
-    ]
+    (graph,) = [a for a in v1.artifacts_of(thread_id, follow_up["message"]) if a["output_type"] == "graph"]
     assert [d["dataset_id"]["symbol"] for d in graph["graph"]["data"]] == ["NVDA", "AMD"]
 
 

@@ -47,7 +47,14 @@ def test_message_progress_and_history(alfa: Alfa) -> None:
     assert asked["message_id"] == sent["message_id"]
     assert asked["is_user_message"] is True and asked["message"] == "Compare NVDA and AMD"
     assert answered["is_user_message"] is False
-    assert set(answered) == {"message_id", "message", "is_user_message", "message_time", "citations", "message_metadata"}
+    assert set(answered) == {
+        "message_id",
+        "message",
+        "is_user_message",
+        "message_time",
+        "citations",
+        "message_metadata",
+    }
     assert answered["citations"] and answered["message_metadata"]["tools_called"]
     assert answered["message_time"].endswith("Z") and answered["message_time"] > asked["message_time"]
 

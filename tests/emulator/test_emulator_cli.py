@@ -24,7 +24,9 @@ def test_the_command_prints_the_url_serves_and_stops_on_ctrl_c() -> None:
         assert "x-api-key: cli-key" in banner and "/oauth2/token" in banner and "curl " in banner
         assert "synthetic" in banner
 
-        created = httpx.post(f"{base_url}/client/v1/threads", json={"thread_name": "cli"}, headers={"x-api-key": "cli-key"})
+        created = httpx.post(
+            f"{base_url}/client/v1/threads", json={"thread_name": "cli"}, headers={"x-api-key": "cli-key"}
+        )
         assert created.status_code == 200
 
         process.send_signal(signal.SIGINT)

@@ -11,7 +11,9 @@ import httpx
 
 from alfa_notebook.emulator import Emulator
 
-BLOCK_SERVER_EXTRA = "import sys\nfor name in ('starlette', 'uvicorn', 'sse_starlette'):\n    sys.modules[name] = None\n"
+BLOCK_SERVER_EXTRA = (
+    "import sys\nfor name in ('starlette', 'uvicorn', 'sse_starlette'):\n    sys.modules[name] = None\n"
+)
 
 
 def test_the_fixture_is_a_running_emulator(alfa_emulator: Emulator) -> None:

@@ -92,7 +92,9 @@ class Alfa:
     @contextmanager
     def stream(self, thread_id: str, options: str | None = None, **kwargs: Any) -> Iterator[Listening]:
         """Open (the 200 is in hand on entry, so nothing sent afterwards can be missed)."""
-        with connect_sse(self.http, "GET", f"/threads/stream/{thread_id}", headers=controls(options), **kwargs) as source:
+        with connect_sse(
+            self.http, "GET", f"/threads/stream/{thread_id}", headers=controls(options), **kwargs
+        ) as source:
             source.response.raise_for_status()
             yield Listening(source)
 
@@ -126,7 +128,9 @@ class Alfa:
 
     def artifacts_of(self, thread_id: str, text: str) -> list[JSON]:
         """The artifacts announced in ``text``, fetched, in order of announcement."""
-        return [self.artifact(thread_id, artifact_id) for artifact_id in announced(text, "output_artifact", "artifact_id")]
+        return [
+            self.artifact(thread_id, artifact_id) for artifact_id in announced(text, "output_artifact", "artifact_id")
+        ]
 
 
 def inline_objects(text: str) -> list[JSON]:

@@ -58,7 +58,9 @@ class Shell:
     async def run_async(self, cell: str) -> Run:
         """Run a cell as ipykernel does, inside the running event loop (top-level ``await`` works)."""
         with capture_output() as captured:
-            result = await self.ip.run_cell_async(cell, store_history=True, transformed_cell=self.ip.transform_cell(cell))
+            result = await self.ip.run_cell_async(
+                cell, store_history=True, transformed_cell=self.ip.transform_cell(cell)
+            )
         return self._run(result, captured)
 
     @staticmethod

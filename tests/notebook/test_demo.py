@@ -11,7 +11,9 @@ import pytest
 from alfa_notebook import demo
 
 
-def test_demo_streams_the_answer_and_writes_the_notebook_and_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_streams_the_answer_and_writes_the_notebook_and_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(demo, "BUILD", tmp_path)
     for name in ("ALFA_BASE_URL", "ALFA_API_KEY", "JUPYTER_PLATFORM_DIRS"):
         monkeypatch.setenv(name, "")  # main() sets them for its kernel; restored afterwards

@@ -77,7 +77,8 @@ def test_stop_button_in_a_real_kernel(kernel: BlockingKernelClient, slow_emulato
     display_id = view["content"]["transient"]["display_id"]
 
     click = kernel.session.msg(
-        "comm_msg", {"comm_id": button["content"]["comm_id"], "data": {"method": "custom", "content": {"event": "click"}}}
+        "comm_msg",
+        {"comm_id": button["content"]["comm_id"], "data": {"method": "custom", "content": {"event": "click"}}},
     )
     kernel.shell_channel.send(click)
     until(kernel, seen, lambda m: m["msg_type"] == "update_display_data")

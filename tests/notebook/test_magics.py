@@ -66,7 +66,9 @@ def test_interpolation_next_to_literal_braces(shell: Shell) -> None:
     sent = history_of(shell, shell.ns["ans"].thread_id)[0].text
     assert sent.startswith("Top 3 performers in semiconductors, also semiconductors; weights: DataFrame with 2 rows")
     assert "| 0 | NVDA | 0.6 |" in sent and "weight (float64)" in sent
-    assert sent.endswith('Keep this JSON as is: {"filter": {"sector": "x"}}, a set {1, 2}, a template {{ 1 + 1 }} and {sector}.')
+    assert sent.endswith(
+        'Keep this JSON as is: {"filter": {"sector": "x"}}, a set {1, 2}, a template {{ 1 + 1 }} and {sector}.'
+    )
 
 
 def test_unknown_name_is_a_short_error_naming_it(shell: Shell) -> None:
@@ -92,7 +94,11 @@ def test_one_thread_per_kernel_until_new_or_thread(shell: Shell) -> None:
     assert shell.ns["a5"].thread_id == a1.thread_id == shell.magics.session.thread_id
     shell.run("%%alfa -o a6 -t 'Top 5 banks'\nAnd JPM?")
     assert shell.ns["a6"].thread_id == a3.thread_id
-    assert [m.text for m in history_of(shell, a3.thread_id) if m.is_user] == ["Top 5 banks", "And their P/E?", "And JPM?"]
+    assert [m.text for m in history_of(shell, a3.thread_id) if m.is_user] == [
+        "Top 5 banks",
+        "And their P/E?",
+        "And JPM?",
+    ]
 
 
 def test_ambiguous_thread_name_lists_the_ids(shell: Shell) -> None:
@@ -170,7 +176,17 @@ def test_help_is_generated_from_the_parser(shell: Shell) -> None:
     for option in ("-o NAME, --out NAME", "--df NAME", "-t ID_OR_NAME, --thread ID_OR_NAME", "--new", "--background",
                    "--static", "--timeout SECONDS", "--attach PATH"):  # fmt: skip
         assert option in doc
-    for sub in ("help", "status", "threads", "new [NAME]", "use ID_OR_NAME", "history [N]", "cancel", "last", "version"):
+    for sub in (
+        "help",
+        "status",
+        "threads",
+        "new [NAME]",
+        "use ID_OR_NAME",
+        "history [N]",
+        "cancel",
+        "last",
+        "version",
+    ):
         assert sub in doc
     run = shell.run("%alfa help")
     assert "--background" in run.stdout

@@ -4,7 +4,6 @@ the saved files show every answer in full without a kernel, widgets or secrets (
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path

@@ -22,8 +22,12 @@ PARSER = AlfaMagics.alfa.parser
     [
         ("What's NVDA's P/E?", "", "What's NVDA's P/E?"),
         ("-o ans --df t Which fell -5% today?", "-o ans --df t", "Which fell -5% today?"),
-        ("--new --timeout 30 How \"big\" is it?", "--new --timeout 30", 'How "big" is it?'),
-        ("-t 'My research' --attach C:\\data\\q2.csv Summarize", "-t 'My research' --attach C:\\data\\q2.csv", "Summarize"),
+        ('--new --timeout 30 How "big" is it?', "--new --timeout 30", 'How "big" is it?'),
+        (
+            "-t 'My research' --attach C:\\data\\q2.csv Summarize",
+            "-t 'My research' --attach C:\\data\\q2.csv",
+            "Summarize",
+        ),
         ("--out=ans -oother  spaced   question ", "--out=ans -oother", "spaced   question"),
         ("--static -- -5% movers", "--static", "-5% movers"),
         ("--background", "--background", ""),
@@ -73,7 +77,7 @@ def test_subcommands_are_recognised_only_in_their_own_shape(line: str, expected:
 
 
 class Holder:
-    class inner:  # noqa: N801
+    class inner:
         value = 42
 
 

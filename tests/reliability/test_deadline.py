@@ -110,7 +110,10 @@ def _ask(kind: str, emulator, controls: str, *, timeout: float, precreate: bool)
             return time.monotonic() - started, info.value
 
     async def main() -> tuple[float, BaseException]:
-        async with alfa.AsyncAlfaClient(**settings) as plain, alfa.AsyncAlfaClient(**settings, headers=header) as client:
+        async with (
+            alfa.AsyncAlfaClient(**settings) as plain,
+            alfa.AsyncAlfaClient(**settings, headers=header) as client,
+        ):
             thread = (await plain.threads.create("deadline")).id if precreate else None
             started = time.monotonic()
             with pytest.raises(alfa.AlfaError) as info:

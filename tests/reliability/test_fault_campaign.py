@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -213,7 +213,9 @@ def judge(outcome: Outcome, clean: Answer) -> Outcome:
     run = outcome.plan
     if outcome.elapsed > run.timeout + READ_TIMEOUT:
         outcome.verdict = "lost"
-        outcome.problem = f"took {outcome.elapsed:.2f} s: over its timeout ({run.timeout} s) by more than the read timeout"
+        outcome.problem = (
+            f"took {outcome.elapsed:.2f} s: over its timeout ({run.timeout} s) by more than the read timeout"
+        )
         return outcome
     if outcome.answer is not None:
         answer = outcome.answer
@@ -236,7 +238,10 @@ def judge(outcome: Outcome, clean: Answer) -> Outcome:
         outcome.verdict, outcome.problem = "lost", problem
         return outcome
     if not in_order(words(partial.raw_text), words(clean.raw_text)):
-        outcome.verdict, outcome.problem = "doubled", f"partial text is not a part of the clean text: {partial.raw_text[:200]!r}"
+        outcome.verdict, outcome.problem = (
+            "doubled",
+            f"partial text is not a part of the clean text: {partial.raw_text[:200]!r}",
+        )
     elif not all(c.raw in [k.raw for k in clean.citations] for c in partial.citations):
         outcome.verdict, outcome.problem = "lost", "partial answer has citations the clean run does not"
     elif isinstance(error, alfa.APITimeoutError) and "did not finish" in str(error) and partial.status != "cancelled":
@@ -311,7 +316,11 @@ def test_fault_campaign(emulator_process, clean_run, reliability_report):
         f"typed errors: {', '.join(f'{n} {name}' for name, n in errors.most_common()) or 'none'}; "
         f"largest overshoot: seed {worst.plan.seed}, {worst.elapsed:.2f} s for ask(timeout={worst.plan.timeout})"
     )
-    problems = [f"seed {o.plan.seed} ({o.plan.client}, {o.plan.header}): {o.verdict}: {o.problem}" for o in outcomes if o.problem]
+    problems = [
+        f"seed {o.plan.seed} ({o.plan.client}, {o.plan.header}): {o.verdict}: {o.problem}"
+        for o in outcomes
+        if o.problem
+    ]
     assert not problems, f"{len(problems)} of {SEEDS} runs went wrong:\n" + "\n".join(problems[:15])
     assert verdicts["clean"] + verdicts["typed"] == SEEDS
     # Not vacuous: most runs finish, many of them across a broken stream, and every kind of typed

@@ -38,7 +38,9 @@ from alfa_notebook.errors import AlfaError
 from alfa_notebook.render import answer_bundle, answer_text, live_html, live_text
 from alfa_notebook.turn import Turn
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 DEEP = 5_000  # nesting far past Python's recursion limit (1000)
 DEEP_ARRAY = "[" * DEEP + "]" * DEEP
 
@@ -73,7 +75,9 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=6)
+    ),
     max_leaves=30,
 )
 json_objects = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), json_values, max_size=8)
@@ -101,7 +105,9 @@ wire_pieces = st.one_of(
     st.text(max_size=40).map(str.encode),
     json_values.map(lambda v: _frame({"event": v}).encode()),
     json_objects.map(lambda v: _frame(v).encode()),
-    st.sampled_from([b": ping\r\n\r\n", b"event: close\ndata: {}\n\n", b"data:\n\n", b"\r", b"\n", b"id: 1\n", b"retry: x\n"]),
+    st.sampled_from(
+        [b": ping\r\n\r\n", b"event: close\ndata: {}\n\n", b"data:\n\n", b"\r", b"\n", b"id: 1\n", b"retry: x\n"]
+    ),
 )
 
 
@@ -125,7 +131,13 @@ def _async_stream_response(chunks: list[bytes], headers: dict[str, str]) -> http
 
 ENCODINGS = st.sampled_from([None, None, "gzip", "deflate", "br", "identity", "zstd", "x-unknown"])
 CONTENT_TYPES = st.sampled_from(
-    ["text/event-stream", "text/event-stream; charset=utf-8", "text/event-stream; charset=latin-1", "text/html", "application/json"]
+    [
+        "text/event-stream",
+        "text/event-stream; charset=utf-8",
+        "text/event-stream; charset=latin-1",
+        "text/html",
+        "application/json",
+    ]
 )
 
 
@@ -141,15 +153,18 @@ def test_any_bytes_on_the_stream_give_events_or_a_typed_error(chunks, content_ty
     headers = {"content-type": content_type, **({"content-encoding": encoding} if encoding else {})}
 
     def read_sync() -> list[events.Event]:
-        client = alfa.AlfaClient(api_key="k", base_url="http://127.0.0.1:9", transport=_stream_response(chunks, headers), max_retries=0)
+        client = alfa.AlfaClient(
+            api_key="k", base_url="http://127.0.0.1:9", transport=_stream_response(chunks, headers), max_retries=0
+        )
         with client, client.stream("t1") as stream:
             return list(stream)
 
     async def read_async() -> list[events.Event]:
         transport = _async_stream_response(chunks, headers)
-        async with alfa.AsyncAlfaClient(api_key="k", base_url="http://127.0.0.1:9", transport=transport, max_retries=0) as client:
-            async with await client.stream("t1") as stream:
-                return [event async for event in stream]
+        async with alfa.AsyncAlfaClient(
+            api_key="k", base_url="http://127.0.0.1:9", transport=transport, max_retries=0
+        ) as client, await client.stream("t1") as stream:
+            return [event async for event in stream]
 
     for read in (read_sync, lambda: asyncio.run(read_async())):
         result = only_alfa_errors(read)
@@ -162,7 +177,10 @@ def test_any_bytes_on_the_stream_give_events_or_a_typed_error(chunks, content_ty
 
 
 @FUZZ
-@given(st.text(max_size=12) | st.sampled_from(["", "message", "close", "task_status"]), st.text(max_size=80) | json_values.map(json.dumps))
+@given(
+    st.text(max_size=12) | st.sampled_from(["", "message", "close", "task_status"]),
+    st.text(max_size=80) | json_values.map(json.dumps),
+)
 @example("message", DEEP_ARRAY)
 @example("message", '{"event": ' + DEEP_ARRAY + "}")
 @example("message", '{"event": {"event_type": "message", "message": {"citations": 5, "message_metadata": []}}}')
@@ -233,8 +251,21 @@ bodies = st.one_of(
     st.sampled_from([b"", b"<html>proxy</html>", DEEP_ARRAY.encode(), b'{"threads": ' + DEEP_ARRAY.encode() + b"}"]),
 )
 statuses = st.sampled_from([200, 200, 200, 201, 204, 301, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504, 599])
-retry_afters = st.none() | st.text(max_size=30) | st.sampled_from(
-    ["1", "-5", "1e400", "nan", "inf", "Wed, 21 Oct 2015 07:28:00 GMT", "Mon, 01 Jan 99999 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 +9999"]
+retry_afters = (
+    st.none()
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            "1",
+            "-5",
+            "1e400",
+            "nan",
+            "inf",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Mon, 01 Jan 99999 00:00:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 +9999",
+        ]
+    )
 )
 
 
@@ -261,7 +292,9 @@ def test_every_endpoint_reads_any_response(endpoint, status, body, retry_after, 
             headers["location"] = str(request.url)
         return httpx.Response(status, headers=headers, content=body)
 
-    client = alfa.AlfaClient(api_key="k", base_url="http://127.0.0.1:9", transport=httpx.MockTransport(handler), max_retries=0)
+    client = alfa.AlfaClient(
+        api_key="k", base_url="http://127.0.0.1:9", transport=httpx.MockTransport(handler), max_retries=0
+    )
     with client:
         only_alfa_errors(lambda: ENDPOINTS[endpoint](client))
 
@@ -278,9 +311,13 @@ def test_token_exchange_reads_any_response(status, body, encoding):
     headers = {"content-type": "application/json", **({"content-encoding": encoding} if encoding else {})}
     with respx.mock(assert_all_called=False) as mock:
         route = mock.post("http://127.0.0.1:9/oauth2/token")
-        route.mock(side_effect=lambda request: httpx.Response(status, headers=headers, content=body))  # built in send, as on the wire
+        route.mock(
+            side_effect=lambda request: httpx.Response(status, headers=headers, content=body)
+        )  # built in send, as on the wire
         token = only_alfa_errors(
-            lambda: alfa.exchange_token("partner.jwt", client_id="id", client_secret="secret", base_url="http://127.0.0.1:9")
+            lambda: alfa.exchange_token(
+                "partner.jwt", client_id="id", client_secret="secret", base_url="http://127.0.0.1:9"
+            )
         )
     assert isinstance(token, (AlfaError, alfa.Secret)), token
     if isinstance(token, alfa.Secret):
@@ -356,7 +393,9 @@ BREAKS = [(name, path) for name, artifact in WELL_FORMED.items() for path in _pa
 
 def _convert_everything(artifact: Any) -> None:
     for expand in (False, True):
-        frame = only_alfa_errors(lambda: tables.artifact_to_dataframe(artifact, expand_stocks=expand, include_hidden=expand))
+        frame = only_alfa_errors(
+            lambda: tables.artifact_to_dataframe(artifact, expand_stocks=expand, include_hidden=expand)
+        )
         if not isinstance(frame, AlfaError):
             only_alfa_errors(lambda: tables.format_frame(frame))
     if isinstance(artifact, dict):
@@ -397,9 +436,16 @@ def test_citations_frame_of_any_citations(raw):
 
 
 @FUZZ
-@given(marker_texts, st.lists(json_objects, max_size=4), st.lists(json_values | json_objects, max_size=4), st.sampled_from(["complete", "cancelled", "error"]))
+@given(
+    marker_texts,
+    st.lists(json_objects, max_size=4),
+    st.lists(json_values | json_objects, max_size=4),
+    st.sampled_from(["complete", "cancelled", "error"]),
+)
 def test_any_answer_renders(text, raw_citations, raw_artifacts, status):
-    marked = text + "".join(f'```{{"type": "output_artifact", "artifact_id": "a{i}"}}```' for i in range(len(raw_artifacts)))
+    marked = text + "".join(
+        f'```{{"type": "output_artifact", "artifact_id": "a{i}"}}```' for i in range(len(raw_artifacts))
+    )
     answer = Answer(
         question="q", raw_text=marked, status=status, thread_id="t", message_id="m",
         citations=models.parse_citations(raw_citations),
@@ -411,7 +457,11 @@ def test_any_answer_renders(text, raw_citations, raw_artifacts, status):
     json.dumps(data["application/vnd.alfa.answer+json"], allow_nan=False)  # plain JSON, as promised
     only_alfa_errors(lambda: answer_text(answer))
     turn = Turn("q", "t")
-    turn.feed(events.decode("message", json.dumps({"event": {"event_type": "message_chunk", "message_chunk": {"message": marked}}})))
+    turn.feed(
+        events.decode(
+            "message", json.dumps({"event": {"event_type": "message_chunk", "message_chunk": {"message": marked}}})
+        )
+    )
     only_alfa_errors(lambda: live_html(turn, question=text))
     only_alfa_errors(lambda: live_text(turn))
 

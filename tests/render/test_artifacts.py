@@ -24,7 +24,9 @@ def test_table_view_formats_and_caps() -> None:
     assert "_4 of 30 rows · all rows in `.tables[0]`_" in to_markdown(table)
     text = to_text(table)
     assert text.splitlines()[1:3] == ["Ticker  Return   Price  Note", "------  ------  ------  ----"]
-    assert text.splitlines()[3] == "T0       25.0%  $25.20  —" and text.endswith("4 of 30 rows · all rows in .tables[0]")
+    assert text.splitlines()[3] == "T0       25.0%  $25.20  —" and text.endswith(
+        "4 of 30 rows · all rows in .tables[0]"
+    )
 
 
 def test_small_tables_have_no_row_note() -> None:
@@ -67,7 +69,7 @@ def test_bar_chart_svg() -> None:
                  {"index": "Q2", "values": [{"label": "NVDA", "value": 12}, {"label": "AMD", "value": 5}]}]}})  # fmt: skip
     html = answer_bundle(make_answer(marker("b"), artifacts=[bar]))[0]["text/html"]
     svg = re.search(r"<svg.*?</svg>", html, re.S).group()
-    assert svg.count('<rect x=') == 4 + 2  # four bars, two legend swatches
+    assert svg.count("<rect x=") == 4 + 2  # four bars, two legend swatches
     assert ">Q1</text>" in svg and ">-&#36;5.00</text>" in svg  # a tick below zero, as currency
     assert "<th>Series</th><th>Group</th>" in html
 

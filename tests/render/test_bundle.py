@@ -50,7 +50,9 @@ def test_tables_stand_in_place_of_their_markers(emulator_answers) -> None:
     answer = emulator_answers["compare"]
     html = answer_bundle(answer)[0]["text/html"]
     first, second = (html.index(f"<caption>{a.title}</caption>") for a in answer.artifacts)
-    assert html.index("Key figures") < first < html.index("Revenue and earnings") < second < html.index("What stands out")
+    assert (
+        html.index("Key figures") < first < html.index("Revenue and earnings") < second < html.index("What stands out")
+    )
     assert "output_artifact" not in html
     shown = audit(html).visible
     assert "$125.62" in shown and "-3.5%" in shown and "+29.6%" in shown and "2025Q2" in shown
@@ -99,7 +101,9 @@ def test_markers_link_to_this_outputs_cards_only(emulator_answers) -> None:
     ids_two = {c["id"] for c in two.elements("details", **{"class": "alfa-card"})}
     assert not ids_one & ids_two  # one answer shown twice: no shared anchors
     hrefs = [a["href"][1:] for a in one.elements("a") if a["href"].startswith("#")]
-    assert sorted(hrefs, key=lambda h: int(h.rsplit("-", 1)[1])) == sorted(ids_one, key=lambda h: int(h.rsplit("-", 1)[1]))
+    assert sorted(hrefs, key=lambda h: int(h.rsplit("-", 1)[1])) == sorted(
+        ids_one, key=lambda h: int(h.rsplit("-", 1)[1])
+    )
     assert len(hrefs) == len(answer.citations)
 
 
@@ -169,7 +173,7 @@ def test_json_missing_and_unplaced_artifacts_are_shown() -> None:
                          warnings=["Artifact gone could not be fetched: 404"])  # fmt: skip
     data, _ = answer_bundle(answer)
     html = data["text/html"]
-    assert '<details><summary><bdi>Blob</bdi> (JSON)</summary><pre>{\n  &quot;title&quot;: &quot;Blob&quot;' in html
+    assert "<details><summary><bdi>Blob</bdi> (JSON)</summary><pre>{\n  &quot;title&quot;: &quot;Blob&quot;" in html
     assert "⚠ Artifact gone could not be fetched: 404" in html
     assert html.index("B.") < html.index("<caption>Never placed</caption>")
     assert "Never placed" in data["text/markdown"] and "Never placed" in data["text/plain"]

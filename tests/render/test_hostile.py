@@ -60,7 +60,9 @@ PLAIN_FIELDS: dict[str, Callable[[str], Answer]] = {
     "cell": lambda h: _with_artifact(_table(h, "cell")),
     "chart labels": lambda h: _with_artifact(_chart(h)),
     "json artifact": lambda h: _with_artifact(Artifact.from_raw("j1", {"title": h, "data": [h]})),
-    "text artifact title": lambda h: _with_artifact(Artifact.from_raw("x1", {"output_type": "text", "title": h, "val": "v"})),
+    "text artifact title": lambda h: _with_artifact(
+        Artifact.from_raw("x1", {"output_type": "text", "title": h, "val": "v"})
+    ),
     "thread id": lambda h: make_answer("Text.", thread_id=h),
     "message id": lambda h: make_answer("Text.", message_id=h),
     "warning (cancelled)": lambda h: make_answer("Text.", status="cancelled", warnings=[h]),

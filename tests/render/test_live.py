@@ -6,8 +6,7 @@ import random
 import time
 
 from alfa_notebook.events import MessageChunk, StatusChanged, WorkInProgress
-from alfa_notebook.render import live_html, live_text
-from alfa_notebook.render import markdown_html
+from alfa_notebook.render import live_html, live_text, markdown_html
 from alfa_notebook.turn import Turn
 
 from .conftest import marker
@@ -46,7 +45,7 @@ def test_live_html_shows_status_log_and_text_so_far() -> None:
 
 
 def test_live_view_hides_a_half_received_marker_and_shows_a_placeholder_for_a_whole_one() -> None:
-    turn = streaming_turn(f"Before.\n\n{marker('a1')}\n\nAfter ```{{\"type\": \"output_artifact\", \"artifa")
+    turn = streaming_turn(f'Before.\n\n{marker("a1")}\n\nAfter ```{{"type": "output_artifact", "artifa')
     html = live_html(turn)
     shown = assert_inert(html)
     assert "table or chart loading…" in shown.visible and "After" in shown.visible
@@ -97,7 +96,11 @@ def test_live_updates_stay_cheap_on_a_20000_word_answer() -> None:
     live_html(turn)  # the first update renders every block once
     costs = []
     for i in range(10):
-        turn.feed(MessageChunk(text=text[len(text) - (10 - i) * step : len(text) - (9 - i) * step], message_id="m", final=False, raw={}))
+        turn.feed(
+            MessageChunk(
+                text=text[len(text) - (10 - i) * step : len(text) - (9 - i) * step], message_id="m", final=False, raw={}
+            )
+        )
         started = time.perf_counter()
         html = live_html(turn)
         costs.append(time.perf_counter() - started)

@@ -20,7 +20,9 @@ MARKDOWN_BITS = [
     "> ", "|", "|---|", "---", "\\", "$", "$25.2B", "!", "é", "\u202e", "\ue000", "\u2045", "NVDA", ":",
     marker("t1"), marker("gone"), '```{"type": "stock", "symbol": "AMD"}```', '```{"type": "output_art',
 ]  # fmt: skip
-texts = st.lists(st.one_of(st.sampled_from(MARKDOWN_BITS), st.sampled_from(HOSTILE[:12]), st.text(max_size=6)), max_size=40).map("".join)
+texts = st.lists(
+    st.one_of(st.sampled_from(MARKDOWN_BITS), st.sampled_from(HOSTILE[:12]), st.text(max_size=6)), max_size=40
+).map("".join)
 
 
 @st.composite

@@ -9,7 +9,13 @@ from alfa_notebook.render.safe import clean_html, esc, md_text, plain, safe_href
 
 @pytest.mark.parametrize(
     "url",
-    ["https://example.com/a?b=1&c=2", "http://x.example", "HTTPS://X.EXAMPLE/", "mailto:ir@example.com", " https://x.example "],
+    [
+        "https://example.com/a?b=1&c=2",
+        "http://x.example",
+        "HTTPS://X.EXAMPLE/",
+        "mailto:ir@example.com",
+        " https://x.example ",
+    ],
 )
 def test_safe_links_pass(url: str) -> None:
     assert safe_href(url) == url.strip()

@@ -68,7 +68,19 @@ EXECUTABLE_TAGS = {
     "script", "iframe", "object", "embed", "form", "frame", "frameset", "base", "meta", "link", "applet",
     "portal", "input", "button", "textarea", "select",
 }  # fmt: skip
-URL_ATTRIBUTES = {"href", "src", "xlink:href", "action", "formaction", "data", "poster", "background", "srcset", "ping", "srcdoc"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "xlink:href",
+    "action",
+    "formaction",
+    "data",
+    "poster",
+    "background",
+    "srcset",
+    "ping",
+    "srcdoc",
+}
 BAD_SCHEME = re.compile(r"(?:java|vb|live)script:|data:", re.I)
 _URL_NOISE = re.compile("[\x00-\x20\x7f]+")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from render.hostile import assert_inert, normalise
 
 import alfa_notebook as alfa
 from alfa_notebook.emulator import Emulator
 from alfa_notebook.emulator import hostile as emulator_hostile
-from render.hostile import assert_inert, normalise
 
 from .notebooks import execute, export_html, notebook_of, output_areas, outputs, read_html
 
@@ -79,7 +79,10 @@ def test_hostile_mode_is_an_option_per_request_or_server_wide(alfa_emulator):
     with alfa.AlfaClient(**base, headers={CONTROL_HEADER: "hostile=1"}) as hostile, alfa.AlfaClient(**base) as plain:
         assert CORPUS[0] in hostile.ask("NVDA").raw_text
         assert CORPUS[0] not in plain.ask("NVDA").raw_text
-        hostile_names, plain_names = [t.name or "" for t in hostile.threads.list()], [t.name or "" for t in plain.threads.list()]
+        hostile_names, plain_names = (
+            [t.name or "" for t in hostile.threads.list()],
+            [t.name or "" for t in plain.threads.list()],
+        )
         assert all(any(name.endswith(f" {h}") for h in CORPUS) for name in hostile_names)
         assert not any(name.endswith(f" {h}") for name in plain_names for h in CORPUS)
     assert Controls.from_options(parse_options("hostile=1")).hostile
@@ -108,7 +111,11 @@ def executed(hostile_emulator, tmp_path_factory) -> tuple[nbformat.NotebookNode,
     """The notebook run against the hostile emulator, as saved, and its nbconvert HTML export."""
     workdir = tmp_path_factory.mktemp("hostile-notebook")
     saved = execute(
-        notebook_of(*CELLS), base_url=hostile_emulator.base_url, api_key=hostile_emulator.api_key, workdir=workdir, name="hostile"
+        notebook_of(*CELLS),
+        base_url=hostile_emulator.base_url,
+        api_key=hostile_emulator.api_key,
+        workdir=workdir,
+        name="hostile",
     )
     return nbformat.read(saved, as_version=4), export_html(saved)
 
@@ -123,7 +130,9 @@ def _html_outputs(notebook: nbformat.NotebookNode) -> list[tuple[str, dict, str]
 
 def test_the_notebook_ran_without_errors(executed):
     notebook, _ = executed
-    errors = [(cell.source, o.get("ename"), o.get("evalue")) for cell, o in outputs(notebook) if o.output_type == "error"]
+    errors = [
+        (cell.source, o.get("ename"), o.get("evalue")) for cell, o in outputs(notebook) if o.output_type == "error"
+    ]
     assert not errors
     shown = {source.splitlines()[0] for source, _, _ in _html_outputs(notebook)}
     assert shown >= {c.splitlines()[0] for c in CELLS[3:]}, "every asking or showing cell displayed HTML"

@@ -117,7 +117,11 @@ def test_the_key_is_in_no_notebook_output_saved_file_or_export(notebooks):
 
 # -- the client tests, at DEBUG, with the canary as the emulator's key -----------------------------
 
-CLIENT_TESTS = ["tests/client/test_client_emulator.py", "tests/client/test_interrupt.py", "tests/client/test_settings.py"]
+CLIENT_TESTS = [
+    "tests/client/test_client_emulator.py",
+    "tests/client/test_interrupt.py",
+    "tests/client/test_settings.py",
+]
 
 
 @pytest.mark.timeout(300)
@@ -196,7 +200,9 @@ def test_the_credentials_are_in_no_log_exception_or_answer(emulator, caplog, tmp
     caplog.set_level(logging.DEBUG)  # the root logger: alfa_notebook, httpx, httpcore, uvicorn, asyncio
     base = emulator.base_url
     texts: list[str] = []
-    token = alfa.exchange_token("partner.jwt", client_id=emulator.client_id, client_secret=emulator.client_secret, base_url=base)
+    token = alfa.exchange_token(
+        "partner.jwt", client_id=emulator.client_id, client_secret=emulator.client_secret, base_url=base
+    )
     secrets = [KEY, WRONG_KEY, token.reveal(), emulator.client_secret]
 
     def header(controls: str) -> dict[str, str]:
@@ -206,8 +212,14 @@ def test_the_credentials_are_in_no_log_exception_or_answer(emulator, caplog, tmp
     with alfa.AlfaClient(api_key=KEY, base_url=base, stream_read_timeout=0.5) as client:
         texts += [repr(client), str(client), repr(client.settings), repr(dict(client._transport.http.headers))]
         texts += _answer_texts(client.ask("NVDA"))
-        for controls in ("drop_after=10;malformed=2;duplicate=3", "stall=1;stall_after=5", "status=503;retry_after=0.1"):
-            with alfa.AlfaClient(api_key=KEY, base_url=base, stream_read_timeout=0.5, headers=header(controls)) as faulty:
+        for controls in (
+            "drop_after=10;malformed=2;duplicate=3",
+            "stall=1;stall_after=5",
+            "status=503;retry_after=0.1",
+        ):
+            with alfa.AlfaClient(
+                api_key=KEY, base_url=base, stream_read_timeout=0.5, headers=header(controls)
+            ) as faulty:
                 thread = client.threads.create("faults")
                 texts += _answer_texts(faulty.ask("NVDA", thread=thread.id))
         thread = client.threads.create("files")
@@ -256,7 +268,13 @@ def test_the_credentials_are_in_no_log_exception_or_answer(emulator, caplog, tmp
     errors.append(error)
     assert partial is not None and partial.status == "cancelled"
     texts += _answer_texts(partial)
-    errors.append(_raises(lambda: alfa.exchange_token("jwt", client_id="x", client_secret=emulator.client_secret + "-no", base_url=base)))
+    errors.append(
+        _raises(
+            lambda: alfa.exchange_token(
+                "jwt", client_id="x", client_secret=emulator.client_secret + "-no", base_url=base
+            )
+        )
+    )
     with pytest.raises(alfa.ConfigurationError) as insecure:
         alfa.AlfaClient(api_key=KEY, base_url="http://alfa.example.com")  # plain http beyond loopback
     errors.append(insecure.value)

@@ -42,9 +42,10 @@ def _finished_answer(http: Any, thread_id: str) -> str:
 @pytest.fixture(scope="module")
 def artifacts() -> Iterator[dict[str, dict[str, Any]]]:
     """Every artifact of one emulator answer, by id, as ``GET .../artifacts/{id}`` returns it."""
-    with emulator.Emulator(chunk_delay=0) as emu, httpx.Client(
-        base_url=f"{emu.base_url}/client/v1", headers={"x-api-key": emu.api_key}, timeout=10
-    ) as http:
+    with (
+        emulator.Emulator(chunk_delay=0) as emu,
+        httpx.Client(base_url=f"{emu.base_url}/client/v1", headers={"x-api-key": emu.api_key}, timeout=10) as http,
+    ):
         thread_id = http.post("/threads", json={"thread_name": "tables"}).json()["thread_id"]
         http.post(f"/threads/{thread_id}/messages", data={"message": QUESTION}).raise_for_status()
         ids = ARTIFACT_MARKER.findall(_finished_answer(http, thread_id))

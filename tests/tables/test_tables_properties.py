@@ -27,9 +27,7 @@ stocks = st.fixed_dictionaries(
     },
     optional={"sector": st.none() | texts, "exchange": texts},
 )
-scores = st.fixed_dictionaries(
-    {"val": st.none() | floats, "source": st.none() | texts, "sub_scores": st.just([])}
-)
+scores = st.fixed_dictionaries({"val": st.none() | floats, "source": st.none() | texts, "sub_scores": st.just([])})
 years = st.integers(1, 9999)
 
 CELLS: dict[str, st.SearchStrategy[Any]] = {
