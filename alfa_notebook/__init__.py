@@ -17,7 +17,7 @@ from ._version import __version__
 _EXPORTS = {
     "AlfaClient": "client",
     "AsyncAlfaClient": "client",
-    "exchange_token": "client",
+    "exchange_token": "credentials",
     "Answer": "answer",
     "Artifact": "models",
     "Citation": "models",
@@ -79,7 +79,8 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 if TYPE_CHECKING:
     from .answer import Answer
-    from .client import AlfaClient, AsyncAlfaClient, exchange_token
+    from .client import AlfaClient, AsyncAlfaClient
+    from .credentials import exchange_token
     from .errors import (
         AlfaError,
         APIConnectionError,

@@ -90,7 +90,7 @@ class Answer:
 
     def citations_frame(self) -> pd.DataFrame:
         """The sources as a DataFrame, one row per citation, type-specific fields as columns."""
-        from .tables import citations_to_dataframe
+        from .frames import citations_to_dataframe
 
         return citations_to_dataframe(self.citations)
 

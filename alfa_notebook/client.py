@@ -7,52 +7,28 @@ the turn is made there, once.
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from . import operations as ops
 from .answer import Answer
+from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
 from .events import Event
 from .models import Artifact, History, Progress, Thread
+from .runners import AsyncRunner, SyncRunner
 from .settings import Secret, resolve_settings
-from .steps import (
-    AskProcedure,
-    AskResult,
-    Call,
-    CloseStream,
-    Effect,
-    GetArtifacts,
-    Lost,
-    NextEvent,
-    OpenStream,
-    Publish,
-    Sleep,
-    is_recoverable,
-)
-from .transport import (
-    AsyncEventStream,
-    AsyncTransport,
-    SyncEventStream,
-    SyncTransport,
-    _parsed,
-    connection_error,
-    status_error,
-)
+from .steps import AskProcedure
+from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
 from .turn import Turn
 
-logger = logging.getLogger("alfa_notebook")
+__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token"]
 
 OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
-
-_CANCEL_TIMEOUT = 5.0
 
 
 def _remember_partial(turn: Turn, error: BaseException) -> Answer:
@@ -226,7 +202,7 @@ class AlfaClient(_ClientBase):
         :attr:`last_answer`.
         """
         procedure = self._procedure(question, thread, timeout)
-        runner = _SyncRunner(self._transport, procedure)
+        runner = SyncRunner(self._transport, procedure)
         try:
             for event in runner:
                 if on_event is not None:
@@ -257,88 +233,6 @@ class AlfaClient(_ClientBase):
         self.close()
 
 
-class _SyncRunner:
-    """Performs the effects of one ask procedure with blocking I/O; iterating yields each change."""
-
-    def __init__(self, transport: SyncTransport, procedure: AskProcedure) -> None:
-        self._t = transport
-        self._procedure = procedure
-        self._stream: SyncEventStream | None = None
-        self.result: AskResult | None = None
-
-    def __iter__(self) -> Iterator[Event | None]:
-        steps = self._procedure.run()
-        outcome: Any = None
-        while True:
-            try:
-                effect = steps.send(outcome)
-            except StopIteration as done:
-                self.result = done.value
-                return
-            if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
-                if effect.after is not None:
-                    yield effect.after.event
-                assert self._stream is not None
-                try:
-                    outcome = next(self._stream)
-                except StopIteration:
-                    outcome = Lost(None)
-                except AlfaError as exc:
-                    outcome = Lost(exc)
-            elif isinstance(effect, Publish):
-                outcome = None
-                yield effect.event
-            else:
-                outcome = self._perform(effect)
-
-    def _perform(self, effect: Effect) -> Any:
-        t = self._t
-        if isinstance(effect, OpenStream):
-            try:
-                self._stream = t.open_stream(effect.thread_id, deadline=self._procedure.deadline)
-            except AlfaError as exc:
-                if effect.recovering and is_recoverable(exc):
-                    return Lost(exc)
-                raise
-            return None
-        if isinstance(effect, Call):
-            try:
-                return t.request(effect.operation, deadline=self._procedure.deadline)
-            except AlfaError as exc:
-                if effect.recoverable and is_recoverable(exc):
-                    return Lost(exc)
-                raise
-        if isinstance(effect, CloseStream):
-            return self.close_stream()
-        if isinstance(effect, GetArtifacts):
-            return {i: self._artifact(effect, i) for i in effect.artifact_ids}
-        if isinstance(effect, Sleep):
-            return time.sleep(effect.seconds)
-        raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover
-
-    def _artifact(self, effect: GetArtifacts, artifact_id: str) -> Artifact | BaseException:
-        try:
-            return self._t.request(ops.get_artifact(effect.thread_id, artifact_id, message_id=effect.message_id))
-        except AlfaError as exc:
-            return exc
-
-    def close_stream(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
-            self._stream = None
-
-    def cancel_task(self) -> None:
-        """Best effort: stop the task on the server so it does not run on unseen."""
-        self.close_stream()
-        thread_id = self._procedure.turn.thread_id
-        if thread_id is None:
-            return
-        try:
-            self._t.request(ops.cancel(thread_id))
-        except (AlfaError, KeyboardInterrupt) as exc:
-            logger.warning("Could not cancel the task on the server: %s", type(exc).__name__)
-
-
 class AsyncAlfaClient(_ClientBase):
     """The same surface as :class:`AlfaClient`, awaitable. Artifacts are fetched concurrently."""
 
@@ -362,7 +256,7 @@ class AsyncAlfaClient(_ClientBase):
         """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
         and the partial answer is kept in :attr:`last_answer`."""
         procedure = self._procedure(question, thread, timeout)
-        runner = _AsyncRunner(self._transport, procedure)
+        runner = AsyncRunner(self._transport, procedure)
         try:
             async for event in runner:
                 if on_event is not None:
@@ -404,7 +298,7 @@ class AskEvents:
 
     def __init__(self, client: AsyncAlfaClient, procedure: AskProcedure) -> None:
         self._client = client
-        self._runner = _AsyncRunner(client._transport, procedure)
+        self._runner = AsyncRunner(client._transport, procedure)
         self.turn = procedure.turn
         self.answer: Answer | None = None
 
@@ -420,123 +314,3 @@ class AskEvents:
         finally:
             await self._runner.close_stream()
         self.answer = self._client._last_answer = Answer.from_result(self._runner.result)
-
-
-class _AsyncRunner:
-    """Performs the effects of one ask procedure with ``await``; iterating yields each change."""
-
-    def __init__(self, transport: AsyncTransport, procedure: AskProcedure) -> None:
-        self._t = transport
-        self._procedure = procedure
-        self._stream: AsyncEventStream | None = None
-        self.result: AskResult | None = None
-
-    async def __aiter__(self) -> AsyncIterator[Event | None]:
-        steps = self._procedure.run()
-        outcome: Any = None
-        while True:
-            try:
-                effect = steps.send(outcome)
-            except StopIteration as done:
-                self.result = done.value
-                return
-            if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
-                if effect.after is not None:
-                    yield effect.after.event
-                assert self._stream is not None
-                try:
-                    outcome = await self._stream.__anext__()
-                except StopAsyncIteration:
-                    outcome = Lost(None)
-                except AlfaError as exc:
-                    outcome = Lost(exc)
-            elif isinstance(effect, Publish):
-                outcome = None
-                yield effect.event
-            else:
-                outcome = await self._perform(effect)
-
-    async def _perform(self, effect: Effect) -> Any:
-        t = self._t
-        if isinstance(effect, OpenStream):
-            try:
-                self._stream = await t.open_stream(effect.thread_id, deadline=self._procedure.deadline)
-            except AlfaError as exc:
-                if effect.recovering and is_recoverable(exc):
-                    return Lost(exc)
-                raise
-            return None
-        if isinstance(effect, Call):
-            try:
-                return await t.request(effect.operation, deadline=self._procedure.deadline)
-            except AlfaError as exc:
-                if effect.recoverable and is_recoverable(exc):
-                    return Lost(exc)
-                raise
-        if isinstance(effect, CloseStream):
-            return await self.close_stream()
-        if isinstance(effect, GetArtifacts):
-            fetched = await asyncio.gather(*(self._artifact(effect, i) for i in effect.artifact_ids))
-            return dict(zip(effect.artifact_ids, fetched))
-        if isinstance(effect, Sleep):
-            return await asyncio.sleep(effect.seconds)
-        raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover
-
-    async def _artifact(self, effect: GetArtifacts, artifact_id: str) -> Artifact | BaseException:
-        try:
-            return await self._t.request(ops.get_artifact(effect.thread_id, artifact_id, message_id=effect.message_id))
-        except AlfaError as exc:
-            return exc
-
-    async def close_stream(self) -> None:
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.aclose()
-
-    async def cancel_task(self) -> None:
-        await self.close_stream()
-        thread_id = self._procedure.turn.thread_id
-        if thread_id is None:
-            return
-        try:
-            await asyncio.wait_for(self._t.request(ops.cancel(thread_id)), _CANCEL_TIMEOUT)
-        except (AlfaError, asyncio.TimeoutError) as exc:
-            logger.warning("Could not cancel the task on the server: %s", type(exc).__name__)
-
-
-def exchange_token(
-    subject_token: str,
-    *,
-    client_id: str,
-    client_secret: str,
-    base_url: str = "https://sandbox.api.boosted.ai",
-    scope: str | None = "thread",
-    timeout: float = 30.0,
-) -> Secret:
-    """OAuth 2.0 token exchange (RFC 8693) for the v2 API: a partner JWT in, an access token out."""
-    data = {
-        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-        "subject_token": subject_token,
-        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-        "client_id": client_id,
-        "client_secret": client_secret,
-    }
-    if scope:
-        data["scope"] = scope
-    settings = resolve_settings(base_url=base_url, api_version="v2", env={})
-    op = ops.Operation("POST", "/oauth2/token", "/oauth2/token", _access_token, data=data, idempotent=False)
-    with httpx.Client(base_url=settings.base_url, timeout=timeout) as http:
-        try:
-            response = http.post(op.path, data=data)
-        except httpx.RequestError as exc:
-            raise connection_error(exc, op) from exc
-    if response.status_code >= 400:
-        raise status_error(response, op)
-    return _parsed(op, response)
-
-
-def _access_token(body: Any) -> Secret:
-    token = body["access_token"]
-    if not isinstance(token, str) or not token.strip():
-        raise ValueError("no access_token in the response")
-    return Secret(token)

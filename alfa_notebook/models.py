@@ -239,6 +239,6 @@ class Artifact:
 
     def to_dataframe(self, *, expand_stocks: bool = False, include_hidden: bool = False) -> pd.DataFrame:
         """The artifact as a typed DataFrame (tables and charts); see :mod:`alfa_notebook.tables`."""
-        from . import tables
+        from . import frames
 
-        return tables.artifact_to_dataframe(self, expand_stocks=expand_stocks, include_hidden=include_hidden)
+        return frames.artifact_to_dataframe(self, expand_stocks=expand_stocks, include_hidden=include_hidden)

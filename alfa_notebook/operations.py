@@ -22,7 +22,7 @@ FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 @dataclass(frozen=True)
 class Operation(Generic[T]):
     method: str
-    path: str  # after the flavour's prefix, ids quoted
+    path: str  # after the flavour's prefix, ids quoted (an absolute URL for calls outside the API root)
     route: str  # the path template, for logs that must not carry ids or queries
     parse: Callable[[Any], T]
     params: Mapping[str, Any] | None = None
@@ -30,6 +30,7 @@ class Operation(Generic[T]):
     data: Mapping[str, str] | None = None
     files: Callable[[], Mapping[str, Any]] | None = field(default=None, repr=False)
     idempotent: bool = True
+    authenticated: bool = True  # False only for the token exchange, which obtains the credential
 
 
 def _seg(value: str) -> str:

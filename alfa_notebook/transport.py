@@ -292,7 +292,8 @@ class SyncTransport(_TransportBase):
         )
 
     def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
-        self._require_key()
+        if op.authenticated:
+            self._require_key()
         response = self._send(op, lambda: self.http.send(self._attempt(op, deadline)), deadline)
         return _parsed(op, response)
 
@@ -377,7 +378,8 @@ class AsyncTransport(_TransportBase):
         self._credentials.apply(request)
 
     async def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
-        self._require_key()
+        if op.authenticated:
+            self._require_key()
         response = await self._send(op, lambda: self.http.send(self._attempt(op, deadline)), deadline)
         return _parsed(op, response)
 

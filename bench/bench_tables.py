@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from alfa_notebook.tables import table_to_dataframe
+from alfa_notebook.frames import table_to_dataframe
 
 from ._util import Figure, interleaved, peak_mib, report
 

@@ -450,7 +450,24 @@ def compose_answer(
     )
 
 
-_FILLER = ["revenue", "margin", "guidance", "demand", "pricing", "backlog", "capacity", "inventory", "supply", "valuation", "momentum", "dividend", "buyback", "leverage", "liquidity", "outlook"]
+_FILLER = [
+    "revenue",
+    "margin",
+    "guidance",
+    "demand",
+    "pricing",
+    "backlog",
+    "capacity",
+    "inventory",
+    "supply",
+    "valuation",
+    "momentum",
+    "dividend",
+    "buyback",
+    "leverage",
+    "liquidity",
+    "outlook",
+]
 _FILLER_LINE = 16
 _PADDING_HEADING = "### Appendix: benchmark padding\n\n"
 

@@ -1,6 +1,6 @@
 """Each artifact prepared once for display, whatever the output format.
 
-Tables and charts become a capped, formatted :class:`.tables.TableView` (a chart's is its data);
+Tables and charts become a capped, formatted :class:`.grid.TableView` (a chart's is its data);
 text artifacts their Markdown; anything else pretty-printed JSON. An artifact the answer
 announced but could not fetch, or one that does not convert, still gets a view that says so.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import markers
-from .tables import TableView, table_view
+from .grid import TableView, table_view
 
 if TYPE_CHECKING:
     import pandas as pd

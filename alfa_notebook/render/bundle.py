@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from . import html, markdown, text
-from .artifacts import ArtifactView, jsonable, missing, prepare
-from .safe import md_text, plain
-from .sources import SourceFacts, facts
-from .walk import Document, walk
+from .artifacts import jsonable
+from .prepared import Prepared, prepare_answer
+from .safe import md_text
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -27,38 +24,6 @@ def output_uid(answer: Answer) -> str:
     the same on a re-run of the notebook (clean diffs): the message id's start and a counter."""
     base = re.sub(r"[^A-Za-z0-9]", "", answer.message_id or answer.thread_id or "")[:8] or "answer"
     return f"{base}-{next(_outputs)}"
-
-
-@dataclass
-class Prepared:
-    """Everything the three renderers share: the walk, the artifact views, the source facts."""
-
-    answer: Answer
-    doc: Document
-    views: dict[str, ArtifactView]
-    sources: list[SourceFacts]
-
-    def view_of(self, artifact_id: str | None) -> ArtifactView:
-        return self.views.get(artifact_id or "") or missing(artifact_id or "?", self.answer.warnings)
-
-    @property
-    def unplaced(self) -> dict[str, ArtifactView]:
-        """Artifacts the answer carries that its text never places."""
-        placed = set(self.doc.embedded_ids)
-        return {key: v for key, v in self.views.items() if key not in placed}
-
-    def footer(self, code: str = "{}", escape: Callable[[Any], str] = plain) -> str:
-        """ "Alfa · thread … · message … · 1.2 s", ids escaped with ``escape`` and set in ``code``."""
-        a = self.answer
-        items = [f"thread {code.format(escape(a.thread_id))}" if a.thread_id else "",
-                 f"message {code.format(escape(a.message_id))}" if a.message_id else "",
-                 f"{a.elapsed:.1f} s"]  # fmt: skip
-        return "Alfa · " + " · ".join(i for i in items if i)
-
-
-def prepare_answer(answer: Answer, table_rows: int = 20) -> Prepared:
-    doc = walk(answer.raw_text, answer.citations)
-    return Prepared(answer, doc, prepare(answer, table_rows), [facts(s) for s in doc.sources])
 
 
 def answer_text(answer: Answer, *, table_rows: int = 20) -> str:

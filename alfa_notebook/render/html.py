@@ -16,16 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import cards, charts, markdown_html
+from . import cards, markdown_html, svg
 from .artifacts import ArtifactView
+from .grid import to_html
 from .safe import NO_MATH_CLASSES, bidi, esc
 from .status import note
 from .style import CSS
-from .tables import to_html
 from .walk import Cite, Document, Embed, Prose
 
 if TYPE_CHECKING:
-    from .bundle import Prepared
+    from .prepared import Prepared
 
 
 def root(uid: str | None, inner: str, extra_class: str = "") -> str:
@@ -75,7 +75,7 @@ def artifact(view: ArtifactView) -> str:
     if view.kind == "table" and view.table is not None:
         return f'<div class="alfa-artifact alfa-table-artifact">{to_html(view.table)}</div>'
     if view.kind == "chart" and view.table is not None:
-        drawing = charts.svg(view.frame, view.title) if view.frame is not None else None
+        drawing = svg.svg(view.frame, view.title) if view.frame is not None else None
         data = f"<details><summary>Data ({view.table.total:,} rows)</summary>{to_html(view.table, caption=False)}</details>"
         return f'<div class="alfa-artifact alfa-chart">{title}{drawing or ""}{data}</div>'
     if view.kind == "text" and view.text is not None:

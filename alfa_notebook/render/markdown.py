@@ -17,10 +17,10 @@ from dataclasses import replace
 
 from . import mdscan
 from .artifacts import ArtifactView
+from .grid import to_markdown
 from .safe import md_inert, md_text, safe_href
 from .sources import SourceFacts
 from .status import note
-from .tables import to_markdown
 from .walk import Cite, Document, Embed, Prose, join_blocks
 
 

@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from .artifacts import ArtifactView
+from .grid import to_text
 from .safe import plain
 from .sources import SourceFacts
 from .status import note
-from .tables import to_text
 from .walk import Cite, Document, Embed, Prose, join_blocks
 
 

@@ -10,7 +10,7 @@ JSON and with well-formed data broken in one place:
 * the event and REST models (``*.from_raw``), and every REST endpoint's reading of a response of
   any status, headers and body;
 * artifact markers in message text (:mod:`alfa_notebook.markers`);
-* table, chart and citation conversion (:mod:`alfa_notebook.tables`) and display formatting;
+* table, chart and citation conversion (:mod:`alfa_notebook.frames`) and display formatting;
 * rendering an answer whose citations and artifacts are arbitrary JSON (:mod:`alfa_notebook.render`).
 
 ``@example`` pins each bug these tests found (nesting past the recursion limit, bodies of the
@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import alfa_notebook as alfa
-from alfa_notebook import events, markers, models, tables
+from alfa_notebook import events, frames, markers, models
 from alfa_notebook.answer import Answer
 from alfa_notebook.errors import AlfaError
 from alfa_notebook.render import answer_bundle, answer_text, live_html, live_text
@@ -394,13 +394,13 @@ BREAKS = [(name, path) for name, artifact in WELL_FORMED.items() for path in _pa
 def _convert_everything(artifact: Any) -> None:
     for expand in (False, True):
         frame = only_alfa_errors(
-            lambda: tables.artifact_to_dataframe(artifact, expand_stocks=expand, include_hidden=expand)
+            lambda: frames.artifact_to_dataframe(artifact, expand_stocks=expand, include_hidden=expand)
         )
         if not isinstance(frame, AlfaError):
-            only_alfa_errors(lambda: tables.format_frame(frame))
+            only_alfa_errors(lambda: frames.format_frame(frame))
     if isinstance(artifact, dict):
-        only_alfa_errors(lambda: tables.table_to_dataframe(artifact))
-        only_alfa_errors(lambda: tables.chart_to_dataframe(artifact))
+        only_alfa_errors(lambda: frames.table_to_dataframe(artifact))
+        only_alfa_errors(lambda: frames.chart_to_dataframe(artifact))
     only_alfa_errors(lambda: models.Artifact.from_raw("a1", artifact).to_dataframe())
 
 
@@ -428,8 +428,8 @@ def test_any_json_as_an_artifact_converts_or_says_why(artifact):
 @FUZZ
 @given(st.lists(json_objects | json_values, max_size=6))
 def test_citations_frame_of_any_citations(raw):
-    only_alfa_errors(lambda: tables.citations_to_dataframe(raw))
-    only_alfa_errors(lambda: tables.citations_to_dataframe(models.parse_citations(raw)))
+    only_alfa_errors(lambda: frames.citations_to_dataframe(raw))
+    only_alfa_errors(lambda: frames.citations_to_dataframe(models.parse_citations(raw)))
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -505,4 +505,4 @@ def test_json_as_deep_as_the_parser_accepts_still_renders_and_converts():
     answer_text(answer)
     only_alfa_errors(answer.citations_frame)
     table = {"columns": [{"name": "a", "col_type": "string"}], "rows": [[deep]]}
-    assert isinstance(only_alfa_errors(lambda: tables.table_to_dataframe(table)), tables.TableConversionError)
+    assert isinstance(only_alfa_errors(lambda: frames.table_to_dataframe(table)), frames.TableConversionError)

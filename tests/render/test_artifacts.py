@@ -7,9 +7,9 @@ import re
 import pytest
 
 from alfa_notebook.models import Artifact
-from alfa_notebook.render import answer_bundle, charts
+from alfa_notebook.render import answer_bundle, svg
 from alfa_notebook.render.artifacts import JSON_PREVIEW_CHARS, pretty_json, view
-from alfa_notebook.render.tables import table_view, to_markdown, to_text
+from alfa_notebook.render.grid import table_view, to_markdown, to_text
 
 from .conftest import make_answer, marker, table_artifact
 from .hostile import assert_inert
@@ -90,7 +90,7 @@ def test_an_unknown_graph_type_is_shown_as_json() -> None:
 
 @pytest.mark.parametrize(("low", "high"), [(0, 1), (120.5, 180.2), (-0.05, 0.3), (5, 5), (0, 0), (-3e9, 7e9)])
 def test_nice_ticks_cover_the_range(low: float, high: float) -> None:
-    ticks = charts.nice_ticks(low, high)
+    ticks = svg.nice_ticks(low, high)
     assert ticks[0] <= low and ticks[-1] >= high and 2 <= len(ticks) <= 12
     steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:])}
     assert len(steps) == 1

@@ -1,6 +1,6 @@
 """Tables for display: prepared once from a DataFrame (capped, formatted), written three ways.
 
-Values read as :func:`alfa_notebook.tables.format_frame` says (``25.0%``, ``$1,234.50``,
+Values read as :func:`alfa_notebook.frames.format_frame` says (``25.0%``, ``$1,234.50``,
 ``2024Q2``, ``—`` for missing); numeric columns are right-aligned; only the first ``limit`` rows
 are formatted and shown, and a footer says "n of m rows". The data itself is never cut.
 """
@@ -47,7 +47,7 @@ class TableView:
 
 def table_view(frame: pd.DataFrame, limit: int, *, title: str | None = None, hint: str | None = None) -> TableView:
     """Format the first ``limit`` rows of ``frame`` for display."""
-    from ..tables import format_frame
+    from ..frames import format_frame
 
     head = frame.head(max(limit, 0))
     shown = format_frame(head)

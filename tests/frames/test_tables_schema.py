@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from table_builders import column, score, stock, table
 
-from alfa_notebook.tables import (
+from alfa_notebook.frames import (
     ArtifactKindError,
     TableConversionError,
     artifact_kind,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from table_builders import ALL_COL_TYPES, EXPECTED_DTYPES
 
-from alfa_notebook.tables import (
+from alfa_notebook.frames import (
     ArtifactKindError,
     artifact_kind,
     artifact_to_dataframe,

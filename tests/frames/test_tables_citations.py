@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from alfa_notebook.tables import TableConversionWarning, citations_to_dataframe
+from alfa_notebook.frames import TableConversionWarning, citations_to_dataframe
 
 COMMON = ["id", "type", "title", "url", "published", "snippet", "inline_offset"]
 

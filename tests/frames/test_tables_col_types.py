@@ -17,7 +17,7 @@ from table_builders import (
     table,
 )
 
-from alfa_notebook.tables import (
+from alfa_notebook.frames import (
     TableConversionError,
     TableConversionWarning,
     column_dtype,
