@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8765
 
-.PHONY: demo test lab emulator bench clean
+.PHONY: demo test lint lab emulator bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ $(VENV)/.emulator: $(PY) pyproject.toml
 	$(PY) -m pip install -q -e '.[emulator]'
 	touch $@
 
-test: $(VENV)/.dev
+# The house checks run first: a lint or type error fails `make test` as a failing test does.
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 demo: $(VENV)/.dev
 	$(PY) -m alfa_notebook.demo

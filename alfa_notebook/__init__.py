@@ -9,49 +9,31 @@ the HTTP stack are imported only when needed.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
+from ._version import __version__ as __version__
 
-_EXPORTS = {
-    "AlfaClient": "client",
-    "AsyncAlfaClient": "client",
-    "exchange_token": "credentials",
-    "Answer": "answer",
-    "Artifact": "models",
-    "Citation": "models",
-    "Message": "models",
-    "History": "models",
-    "Progress": "models",
-    "Thread": "models",
-    "Turn": "turn",
-    "Secret": "settings",
-    "Settings": "settings",
-    "AlfaError": "errors",
-    "ConfigurationError": "errors",
-    "APIError": "errors",
-    "APIConnectionError": "errors",
-    "APITimeoutError": "errors",
-    "StreamInterruptedError": "errors",
-    "APIStatusError": "errors",
-    "BadRequestError": "errors",
-    "AuthenticationError": "errors",
-    "PermissionDeniedError": "errors",
-    "NotFoundError": "errors",
-    "ConflictError": "errors",
-    "UnprocessableEntityError": "errors",
-    "RateLimitError": "errors",
-    "InternalServerError": "errors",
-    "ServiceUnavailableError": "errors",
-    "TurnFailedError": "errors",
-}
 
-__all__ = ["__version__", *_EXPORTS]
+@cache
+def _exports() -> dict[str, str]:
+    """Public name -> module, read once from the ``TYPE_CHECKING`` imports at the end of this file,
+    the one list of public names: type checkers read those imports, ``__getattr__`` reads this."""
+    import ast
+
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    return {
+        alias.name: node.module or "" for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    if name == "__all__":
+        return ["__version__", *_exports()]
+    module = _exports().get(name)
     if module is None:
         raise AttributeError(f"module 'alfa_notebook' has no attribute {name!r}")
     value = getattr(import_module(f".{module}", __name__), name)
@@ -60,7 +42,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted(["__version__", *_exports()])
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -77,29 +59,80 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
-if TYPE_CHECKING:
-    from .answer import Answer
-    from .client import AlfaClient, AsyncAlfaClient
-    from .credentials import exchange_token
+if TYPE_CHECKING:  # the public names; see _exports()
+    from .answer import Answer as Answer
+    from .client import AlfaClient as AlfaClient
+    from .client import AsyncAlfaClient as AsyncAlfaClient
+    from .credentials import exchange_token as exchange_token
     from .errors import (
-        AlfaError,
-        APIConnectionError,
-        APIError,
-        APIStatusError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        ConfigurationError,
-        ConflictError,
-        InternalServerError,
-        NotFoundError,
-        PermissionDeniedError,
-        RateLimitError,
-        ServiceUnavailableError,
-        StreamInterruptedError,
-        TurnFailedError,
-        UnprocessableEntityError,
+        AlfaError as AlfaError,
     )
-    from .models import Artifact, Citation, History, Message, Progress, Thread
-    from .settings import Secret, Settings
-    from .turn import Turn
+    from .errors import (
+        APIConnectionError as APIConnectionError,
+    )
+    from .errors import (
+        APIError as APIError,
+    )
+    from .errors import (
+        APIStatusError as APIStatusError,
+    )
+    from .errors import (
+        APITimeoutError as APITimeoutError,
+    )
+    from .errors import (
+        AuthenticationError as AuthenticationError,
+    )
+    from .errors import (
+        BadRequestError as BadRequestError,
+    )
+    from .errors import (
+        ConfigurationError as ConfigurationError,
+    )
+    from .errors import (
+        ConflictError as ConflictError,
+    )
+    from .errors import (
+        InternalServerError as InternalServerError,
+    )
+    from .errors import (
+        NotFoundError as NotFoundError,
+    )
+    from .errors import (
+        PermissionDeniedError as PermissionDeniedError,
+    )
+    from .errors import (
+        RateLimitError as RateLimitError,
+    )
+    from .errors import (
+        ServiceUnavailableError as ServiceUnavailableError,
+    )
+    from .errors import (
+        StreamInterruptedError as StreamInterruptedError,
+    )
+    from .errors import (
+        TurnFailedError as TurnFailedError,
+    )
+    from .errors import (
+        UnprocessableEntityError as UnprocessableEntityError,
+    )
+    from .models import (
+        Artifact as Artifact,
+    )
+    from .models import (
+        Citation as Citation,
+    )
+    from .models import (
+        History as History,
+    )
+    from .models import (
+        Message as Message,
+    )
+    from .models import (
+        Progress as Progress,
+    )
+    from .models import (
+        Thread as Thread,
+    )
+    from .settings import Secret as Secret
+    from .settings import Settings as Settings
+    from .turn import Turn as Turn

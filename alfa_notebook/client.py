@@ -157,8 +157,10 @@ class _ClientBase:
             configured=configured,
             allow_insecure=allow_insecure,
         )
-        self._transport = self._transport_class(self.settings, transport=transport, headers=headers, rng=rng)
-        self.threads = self._threads_class(self._transport)
+        self._connect(transport, headers, rng)
+
+    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
+        raise NotImplementedError
 
     @property
     def last_answer(self) -> Answer | None:
@@ -178,10 +180,12 @@ class _ClientBase:
 class AlfaClient(_ClientBase):
     """Talks to Alfa with blocking calls. ``ask()`` streams one answer; ``threads`` manages threads."""
 
-    _transport_class = SyncTransport
-    _threads_class = Threads
     _transport: SyncTransport
     threads: Threads
+
+    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
+        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
+        self.threads = Threads(self._transport)
 
     def stream(self, thread_id: str) -> SyncEventStream:
         """The thread's raw event feed: ``with client.stream(id) as events: for e in events: ...``."""
@@ -236,10 +240,12 @@ class AlfaClient(_ClientBase):
 class AsyncAlfaClient(_ClientBase):
     """The same surface as :class:`AlfaClient`, awaitable. Artifacts are fetched concurrently."""
 
-    _transport_class = AsyncTransport
-    _threads_class = AsyncThreads
     _transport: AsyncTransport
     threads: AsyncThreads
+
+    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
+        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
+        self.threads = AsyncThreads(self._transport)
 
     async def stream(self, thread_id: str) -> AsyncEventStream:
         """``async with await client.stream(id) as events: async for e in events: ...``."""

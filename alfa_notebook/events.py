@@ -9,7 +9,7 @@ not JSON becomes a :class:`MalformedEvent`, which callers report and skip: it is
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from .models import TERMINAL_STATUSES, Message, normalise_status
 
 _KNOWN_TYPES = ("message_chunk", "message_work_in_progress", "message", "task_status", "execution_status")
 _MAX_REPORTED = 200  # characters of a malformed frame kept for the report
-_scan = json.JSONDecoder().scan_once  # the C scanner json.loads itself ends in
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner json.loads itself ends in
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def decode(sse_event: str, data: str) -> Event | None:
     try:
         obj = _loads(data)
     except ValueError as exc:
-        return MalformedEvent(data[:_MAX_REPORTED], f"not JSON: {exc.msg}")
+        return MalformedEvent(data[:_MAX_REPORTED], f"not JSON: {getattr(exc, 'msg', exc)}")
     except RecursionError:  # valid or not, nested deeper than the parser goes
         return MalformedEvent(data[:_MAX_REPORTED], "not JSON: nested too deeply")
     if not isinstance(obj, dict):
@@ -178,7 +178,7 @@ def _status(payload: Mapping[str, Any]) -> StatusChanged:
     return StatusChanged(kind, normalise_status(source.get("status")), None if log is None else str(log), payload)
 
 
-_DECODERS = {
+_DECODERS: dict[str, Callable[[dict[str, Any]], Event]] = {
     "message_chunk": _chunk,
     "message_work_in_progress": _work,
     "message": _message,

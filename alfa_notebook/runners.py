@@ -37,14 +37,28 @@ logger = logging.getLogger("alfa_notebook")
 _CANCEL_TIMEOUT = 5.0
 
 
-class SyncRunner:
+class _Runner:
+    """What both runners hold: the procedure they perform and, once it is done, its result."""
+
+    def __init__(self, procedure: AskProcedure) -> None:
+        self._procedure = procedure
+        self._result: AskResult | None = None
+
+    @property
+    def result(self) -> AskResult:
+        """The procedure's result; only there once iterating the runner has finished."""
+        if self._result is None:
+            raise RuntimeError("the ask procedure has not finished")
+        return self._result
+
+
+class SyncRunner(_Runner):
     """Performs the effects of one ask procedure with blocking I/O; iterating yields each change."""
 
     def __init__(self, transport: SyncTransport, procedure: AskProcedure) -> None:
+        super().__init__(procedure)
         self._t = transport
-        self._procedure = procedure
         self._stream: SyncEventStream | None = None
-        self.result: AskResult | None = None
 
     def __iter__(self) -> Iterator[Event | None]:
         steps = self._procedure.run()
@@ -53,7 +67,7 @@ class SyncRunner:
             try:
                 effect = steps.send(outcome)
             except StopIteration as done:
-                self.result = done.value
+                self._result = done.value
                 return
             if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
                 if effect.after is not None:
@@ -119,14 +133,13 @@ class SyncRunner:
             logger.warning("Could not cancel the task on the server: %s", type(exc).__name__)
 
 
-class AsyncRunner:
+class AsyncRunner(_Runner):
     """Performs the effects of one ask procedure with ``await``; iterating yields each change."""
 
     def __init__(self, transport: AsyncTransport, procedure: AskProcedure) -> None:
+        super().__init__(procedure)
         self._t = transport
-        self._procedure = procedure
         self._stream: AsyncEventStream | None = None
-        self.result: AskResult | None = None
 
     async def __aiter__(self) -> AsyncIterator[Event | None]:
         steps = self._procedure.run()
@@ -135,7 +148,7 @@ class AsyncRunner:
             try:
                 effect = steps.send(outcome)
             except StopIteration as done:
-                self.result = done.value
+                self._result = done.value
                 return
             if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
                 if effect.after is not None:

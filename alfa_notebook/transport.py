@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 from httpx_sse import EventSource, SSEError
@@ -315,7 +315,7 @@ class SyncTransport(_TransportBase):
                         outcome.read()
                         outcome.close()
             else:
-                time.sleep(step)
+                time.sleep(cast(float, step))
                 outcome = None
 
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncEventStream:
@@ -401,7 +401,7 @@ class AsyncTransport(_TransportBase):
                         await outcome.aread()
                         await outcome.aclose()
             else:
-                await asyncio.sleep(step)
+                await asyncio.sleep(cast(float, step))
                 outcome = None
 
     async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> AsyncEventStream:

@@ -23,7 +23,7 @@ from .defaults import (
 from .service import Settings
 
 _START_TIMEOUT = 10.0
-_GRACEFUL_SHUTDOWN = 2.0
+_GRACEFUL_SHUTDOWN = 2  # seconds (uvicorn takes whole seconds)
 """Seconds uvicorn waits for requests still running at shutdown (a slow_first_byte sleep, a stall)."""
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 

@@ -25,7 +25,7 @@ class RequestValidationError(Exception):
         self.errors = errors
 
 
-def _error(kind: str, loc: list[str], msg: str, value: Any, **ctx: Any) -> JSON:
+def _error(kind: str, loc: list[str | int], msg: str, value: Any, **ctx: Any) -> JSON:
     error: JSON = {"type": kind, "loc": loc, "msg": msg, "input": value}
     if ctx:
         error["ctx"] = ctx

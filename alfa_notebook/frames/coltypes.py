@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from .formats import (
 DATETIME_UNIT = "us"
 MISSING_TEXT = "\u2014"  # em dash
 
-ArrayLike = ExtensionArray | np.ndarray
+ArrayLike: TypeAlias = "ExtensionArray | np.ndarray[Any, Any]"
 Converter = Callable[[np.ndarray], ArrayLike]
 Formatter = Callable[[Any, "str | None"], str]
 

@@ -34,19 +34,27 @@ def artifact_to_dataframe(
     ``include_hidden`` apply to tables.
     """
     body = artifact if isinstance(artifact, Mapping) else getattr(artifact, "raw", artifact)
-    provenance = {
-        "artifact_id": artifact_id or getattr(artifact, "id", None),
-        "thread_id": thread_id or getattr(artifact, "thread_id", None),
-        "message_id": message_id or getattr(artifact, "message_id", None),
-        "citations": citations if citations is not None else _citations_by_id(artifact),
-    }
+    artifact_id = artifact_id or getattr(artifact, "id", None)
+    thread_id = thread_id or getattr(artifact, "thread_id", None)
+    message_id = message_id or getattr(artifact, "message_id", None)
+    citations = citations if citations is not None else _citations_by_id(artifact)
     kind = artifact_kind(body)
     if kind == "table":
-        return table_to_dataframe(body, expand_stocks=expand_stocks, include_hidden=include_hidden, **provenance)
+        return table_to_dataframe(
+            body,
+            expand_stocks=expand_stocks,
+            include_hidden=include_hidden,
+            artifact_id=artifact_id,
+            thread_id=thread_id,
+            message_id=message_id,
+            citations=citations,
+        )
     if kind == "chart":
-        return chart_to_dataframe(body, **provenance)
+        return chart_to_dataframe(
+            body, artifact_id=artifact_id, thread_id=thread_id, message_id=message_id, citations=citations
+        )
     raise ArtifactKindError(
-        f"{_artifact_name(provenance['artifact_id'], body)} is a {kind} artifact, not a table "
+        f"{_artifact_name(artifact_id, body)} is a {kind} artifact, not a table "
         "or chart, so it has no DataFrame form; its content is in Artifact.raw"
     )
 

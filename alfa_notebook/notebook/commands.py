@@ -216,7 +216,7 @@ def cancel(magics: AlfaMagics, _: str) -> None:
 
 def last(magics: AlfaMagics, _: str) -> None:
     """Show the last answer (``_alfa``) again."""
-    answer = magics.shell.user_ns.get("_alfa")
+    answer = magics.user_ns.get("_alfa")
     if not isinstance(answer, Answer):
         print("No answer yet: `_alfa` is set by the first %%alfa cell.")
         return

@@ -106,6 +106,12 @@ class AlfaMagics(Magics):
         super().__init__(shell=shell, **kwargs)
         self._ready = True
 
+    @property
+    def user_ns(self) -> dict[str, Any]:
+        """The notebook's variables (the magics are only ever registered on a shell)."""
+        assert self.shell is not None
+        return self.user_ns
+
     def configured(self) -> Mapping[str, Any]:
         """The ``%config`` values the clients resolve settings from (None where unset)."""
         return {"api_version": self.api_version, "base_url": self.base_url, "api_key": self.api_key}
@@ -203,7 +209,7 @@ class AlfaMagics(Magics):
                     "subcommands are line magics, as in `%alfa threads`."
                 )
             question = cell
-        namespace = ChainMap(dict(local_ns or {}), self.shell.user_ns)
+        namespace = ChainMap(dict(local_ns or {}), self.user_ns)
         question = interpolate(question, namespace).strip()
         if not question:
             raise MagicError(
@@ -277,7 +283,7 @@ class AlfaMagics(Magics):
 
         self.background = pending.start(follow())
         if args.out:
-            self.shell.user_ns[args.out] = pending
+            self.user_ns[args.out] = pending
         return pending
 
     def busy(self, thread_id: str | None) -> bool:
@@ -287,7 +293,7 @@ class AlfaMagics(Magics):
 
     def _deliver(self, answer: Answer, *, out: str | None = None, df: str | None = None) -> None:
         """Put the answer where the notebook reads it: ``_alfa``, ``-o NAME``, ``--df NAME``."""
-        namespace = self.shell.user_ns
+        namespace = self.user_ns
         namespace["_alfa"] = answer
         if out:
             namespace[out] = answer

@@ -75,9 +75,10 @@ def test_stall_sends_nothing_not_even_pings(private: Alfa) -> None:
 def test_stall_after_some_events(private: Alfa) -> None:
     thread_id = private.new_thread()
     received = []
-    with pytest.raises(httpx.ReadTimeout), private.stream(
-        thread_id, "stall=3;stall_after=2;ping=0.05", timeout=httpx.Timeout(5, read=0.5)
-    ) as listening:
+    with (
+        pytest.raises(httpx.ReadTimeout),
+        private.stream(thread_id, "stall=3;stall_after=2;ping=0.05", timeout=httpx.Timeout(5, read=0.5)) as listening,
+    ):
         private.send(thread_id, "Compare NVDA and AMD").raise_for_status()
         for sse in listening.frames:
             received.append(sse)

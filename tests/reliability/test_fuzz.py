@@ -161,9 +161,12 @@ def test_any_bytes_on_the_stream_give_events_or_a_typed_error(chunks, content_ty
 
     async def read_async() -> list[events.Event]:
         transport = _async_stream_response(chunks, headers)
-        async with alfa.AsyncAlfaClient(
-            api_key="k", base_url="http://127.0.0.1:9", transport=transport, max_retries=0
-        ) as client, await client.stream("t1") as stream:
+        async with (
+            alfa.AsyncAlfaClient(
+                api_key="k", base_url="http://127.0.0.1:9", transport=transport, max_retries=0
+            ) as client,
+            await client.stream("t1") as stream,
+        ):
             return [event async for event in stream]
 
     for read in (read_sync, lambda: asyncio.run(read_async())):
