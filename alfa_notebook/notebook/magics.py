@@ -110,7 +110,7 @@ class AlfaMagics(Magics):
     def user_ns(self) -> dict[str, Any]:
         """The notebook's variables (the magics are only ever registered on a shell)."""
         assert self.shell is not None
-        return self.user_ns
+        return self.shell.user_ns
 
     def configured(self) -> Mapping[str, Any]:
         """The ``%config`` values the clients resolve settings from (None where unset)."""
