@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 @dataclass(eq=False)
 class Answer:
-    """What Alfa answered. ``status`` is ``"complete"``, ``"cancelled"`` or ``"error"``; an answer
-    cut short by an interrupt or an error holds everything that arrived before it."""
+    """What Alfa answered. ``status`` is ``"complete"``, ``"no_results"`` (Alfa found nothing to
+    answer with: an outcome, not a failure), ``"cancelled"`` or ``"error"``; an answer cut short by
+    an interrupt or an error holds everything that arrived before it."""
 
     question: str
     raw_text: str  # as the service wrote it, inline markers included
@@ -34,6 +35,7 @@ class Answer:
     elapsed: float = 0.0
     tools_called: Mapping[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    status_log: str | None = None  # what the service said as it ended the turn
 
     @classmethod
     def from_turn(
@@ -63,6 +65,7 @@ class Answer:
             elapsed=turn.elapsed,
             tools_called=tools,
             warnings=notes,
+            status_log=turn.status_log,
         )
 
     @classmethod
@@ -96,14 +99,16 @@ class Answer:
 
     @property
     def ok(self) -> bool:
-        return self.status == "complete"
+        """The turn ended as the service meant it to: complete, or with no results."""
+        return self.status in ("complete", "no_results")
 
     def raise_for_status(self) -> Answer:
         """Raise :class:`TurnFailedError` if the service ended the turn with an error."""
         if self.status == "error":
+            said = f" ({self.status_log.strip()})" if self.status_log and self.status_log.strip() else ""
             error = TurnFailedError(
-                "Alfa ended the answer with an error. The partial answer is kept in `.answer`; "
-                "ask again, or rephrase the question."
+                f"Alfa ended the answer with an error{said}. What arrived before it is in the "
+                "error's `.answer`; ask again, or rephrase the question."
             )
             error.answer = self
             raise error

@@ -225,7 +225,7 @@ class AlfaClient(_ClientBase):
         finally:
             runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
-        return self._last_answer
+        return self._last_answer.raise_for_status()
 
     def close(self) -> None:
         self._transport.close()
@@ -281,7 +281,7 @@ class AsyncAlfaClient(_ClientBase):
         finally:
             await runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
-        return self._last_answer
+        return self._last_answer.raise_for_status()
 
     def ask_events(self, question: str, *, thread: str | None = None, timeout: float | None = None) -> AskEvents:
         """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards."""
@@ -320,3 +320,4 @@ class AskEvents:
         finally:
             await self._runner.close_stream()
         self.answer = self._client._last_answer = Answer.from_result(self._runner.result)
+        self.answer.raise_for_status()

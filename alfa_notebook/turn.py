@@ -28,7 +28,7 @@ _SEPARATOR = "\n\n"  # between the assistant messages of one turn
 # How the service's terminal statuses read on an Answer.
 _ANSWER_STATUS = {
     "complete": "complete",
-    "no_results_found": "complete",
+    "no_results_found": "no_results",
     "cancelled": "cancelled",
     "canceled": "cancelled",
     "error": "error",
@@ -54,7 +54,7 @@ class Turn:
     def __init__(self, question: str, thread_id: str | None = None, *, clock: Callable[[], float] = time.monotonic):
         self.question = question
         self.thread_id = thread_id
-        self.status = "waiting"  # waiting | running | complete | cancelled | error
+        self.status = "waiting"  # waiting | running | complete | no_results | cancelled | error
         self.logs: list[str] = []  # the work-in-progress lines
         self.status_log: str | None = None  # what the last status event said
         self.malformed: list[MalformedEvent] = []

@@ -213,9 +213,11 @@ def test_malformed_and_duplicated_events_change_nothing(make_client, clean_answe
         assert any("broke 1 time" in w for w in answer.warnings)
 
 
-def test_error_status_ends_the_turn_with_the_partial_text(make_client):
-    answer = make_client("error=1").ask(QUESTION)
-    assert answer.status == "error" and answer.text
+def test_error_status_raises_with_the_partial_text(make_client):
+    client = make_client("error=1")
     with pytest.raises(alfa.TurnFailedError) as info:
-        answer.raise_for_status()
-    assert info.value.answer is answer
+        client.ask(QUESTION)
+    answer = info.value.answer
+    assert answer.status == "error" and answer.text
+    assert client.client.last_answer is answer
+    assert str(info.value).startswith("Alfa ended the answer with an error")

@@ -51,7 +51,7 @@ def test_chunks_after_the_message_are_ignored():
 
 @pytest.mark.parametrize(
     "value,expected",
-    [("Complete", "complete"), ("No_Results_Found", "complete"), ("Cancelled", "cancelled"), ("Error", "error")],
+    [("Complete", "complete"), ("No_Results_Found", "no_results"), ("Cancelled", "cancelled"), ("Error", "error")],
 )
 def test_terminal_statuses(value, expected):
     turn = Turn("q")
