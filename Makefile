@@ -19,7 +19,8 @@ $(VENV)/.emulator: $(PY) pyproject.toml
 	$(PY) -m pip install -q -e '.[emulator]'
 	touch $@
 
-# The house checks run first: a lint or type error fails `make test` as a failing test does.
+# The house checks run first: a lint, type or layer error fails `make test` as a failing test does
+# (the layers: [tool.importlinter] in pyproject.toml, docs/design.md).
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -27,6 +28,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 demo: $(VENV)/.dev
 	$(PY) -m alfa_notebook.demo

@@ -6,10 +6,40 @@ errors carry the method and the path of the request, never its headers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .answer import Answer
+    import pandas as pd
+
+    from .models import Artifact, Citation
+
+
+class PartialAnswer(Protocol):
+    """What an error carries of the turn it ended: an :class:`~alfa_notebook.Answer`, described
+    here by the fields a handler reads, so that the errors (the bottom layer) need not import the
+    results layer above them. Every ``answer`` attribute holds an ``Answer`` at run time."""
+
+    @property
+    def question(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def thread_id(self) -> str | None: ...
+    @property
+    def message_id(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def citations(self) -> Sequence[Citation]: ...
+    @property
+    def artifacts(self) -> Sequence[Artifact]: ...
+    @property
+    def logs(self) -> Sequence[str]: ...
+    @property
+    def warnings(self) -> Sequence[str]: ...
+    @property
+    def tables(self) -> Sequence[pd.DataFrame]: ...
 
 
 class AlfaError(Exception):
@@ -19,7 +49,7 @@ class AlfaError(Exception):
     nothing that was already received is lost.
     """
 
-    answer: Answer | None = None
+    answer: PartialAnswer | None = None
 
 
 class ConfigurationError(AlfaError, ValueError):

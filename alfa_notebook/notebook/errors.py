@@ -7,18 +7,13 @@ at the cell while the user reads one actionable sentence, not a page of library 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ..errors import AlfaError
-
-if TYPE_CHECKING:
-    from ..answer import Answer
+from ..errors import AlfaError, PartialAnswer
 
 
 class MagicError(AlfaError):
     """An error of ``%%alfa`` shown as ``title: message``; ``answer`` keeps what arrived."""
 
-    def __init__(self, message: str, *, title: str = "AlfaError", answer: Answer | None = None) -> None:
+    def __init__(self, message: str, *, title: str = "AlfaError", answer: PartialAnswer | None = None) -> None:
         super().__init__(message)
         self.title = title
         self.answer = answer
@@ -30,7 +25,7 @@ class MagicError(AlfaError):
 class Interrupted(KeyboardInterrupt):
     """The user stopped an answer. Still a KeyboardInterrupt, so a "Run All" stops here too."""
 
-    def __init__(self, message: str, *, answer: Answer | None = None) -> None:
+    def __init__(self, message: str, *, answer: PartialAnswer | None = None) -> None:
         super().__init__(message)
         self.answer = answer
 
@@ -41,7 +36,7 @@ class Interrupted(KeyboardInterrupt):
 STOPPED = "The answer was stopped and its task cancelled on the server; the partial answer is in `_alfa`."
 
 
-def shorten(error: BaseException, answer: Answer | None = None) -> BaseException:
+def shorten(error: BaseException, answer: PartialAnswer | None = None) -> BaseException:
     """The one-line form of ``error`` (the original stays in ``__cause__``)."""
     if isinstance(error, (MagicError, Interrupted)):
         return error
