@@ -9,25 +9,11 @@ the HTTP stack are imported only when needed.
 
 from __future__ import annotations
 
-from functools import cache
 from importlib import import_module
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._public import exports as _exports
 from ._version import __version__ as __version__
-
-
-@cache
-def _exports() -> dict[str, str]:
-    """Public name -> module, read once from the ``TYPE_CHECKING`` imports at the end of this file,
-    the one list of public names: type checkers read those imports, ``__getattr__`` reads this."""
-    import ast
-
-    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
-    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
-    return {
-        alias.name: node.module or "" for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names
-    }
 
 
 def __getattr__(name: str) -> Any:
@@ -59,7 +45,7 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
-if TYPE_CHECKING:  # the public names; see _exports()
+if TYPE_CHECKING:  # the one list of public names; see _public.exports()
     from .answer import Answer as Answer
     from .client import AlfaClient as AlfaClient
     from .client import AsyncAlfaClient as AsyncAlfaClient

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import markers
+from ._public import publish
 from .errors import TurnFailedError
 from .models import Artifact, Citation
 
@@ -127,3 +128,6 @@ class Answer:
             f"<Answer {self.status} thread={self.thread_id!r} {len(self.text)} chars, "
             f"{len(self.citations)} sources, {len(self.artifacts)} artifacts: {preview!r}>"
         )
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from . import operations as ops
+from ._public import publish
 from .answer import Answer
 from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
@@ -321,3 +322,6 @@ class AskEvents:
             await self._runner.close_stream()
         self.answer = self._client._last_answer = Answer.from_result(self._runner.result)
         self.answer.raise_for_status()
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import operations as ops
+from ._public import publish
 from .settings import Secret, resolve_settings
 from .transport import SyncTransport
 
@@ -50,3 +51,6 @@ def _access_token(body: Any) -> Secret:
     if not isinstance(token, str) or not token.strip():
         raise ValueError("no access_token in the response")
     return Secret(token)
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

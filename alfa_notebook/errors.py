@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ._public import publish
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -50,6 +52,15 @@ class AlfaError(Exception):
     """
 
     answer: PartialAnswer | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle rebuilds an exception as ``cls(*args)``, and ``args`` lacks the keyword-only
+        # arguments (``status_code``...): rebuild it without ``__init__``, then restore its attributes.
+        return (_rebuilt, (type(self), self.args), self.__dict__)
+
+
+def _rebuilt(cls: type[AlfaError], args: tuple[Any, ...]) -> AlfaError:
+    return cls.__new__(cls, *args)
 
 
 class ConfigurationError(AlfaError, ValueError):
@@ -155,3 +166,6 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     if status_code in STATUS_ERRORS:
         return STATUS_ERRORS[status_code]
     return InternalServerError if status_code >= 500 else APIStatusError
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ._public import publish
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -242,3 +244,6 @@ class Artifact:
         from . import frames
 
         return frames.artifact_to_dataframe(self, expand_stocks=expand_stocks, include_hidden=include_hidden)
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -54,7 +54,7 @@ def _seconds(value: float) -> float:
 
 def backoff(attempt: int, rng: random.Random, *, base: float = 0.5, cap: float = 8.0) -> float:
     """Exponential backoff with jitter: ``min(base * 2**attempt, cap)`` times U(0.75, 1)."""
-    return min(base * 2**attempt, cap) * rng.uniform(0.75, 1.0)
+    return min(base * 2.0**attempt, cap) * rng.uniform(0.75, 1.0)
 
 
 def should_retry_error(error: httpx.RequestError, *, idempotent: bool) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ._public import publish
 from .errors import ConfigurationError
 
 ApiVersion = Literal["v1", "v2"]
@@ -163,3 +164,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

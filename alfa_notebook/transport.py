@@ -304,7 +304,8 @@ class SyncTransport(_TransportBase):
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
-                return done.value
+                response: httpx.Response = done.value
+                return response
             if step is _SEND:
                 try:
                     outcome = send()
@@ -390,7 +391,8 @@ class AsyncTransport(_TransportBase):
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
-                return done.value
+                response: httpx.Response = done.value
+                return response
             if step is _SEND:
                 try:
                     outcome = await send()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from . import markers
+from ._public import publish
 from .events import (
     Event,
     MalformedEvent,
@@ -214,3 +215,6 @@ def _replies_to(messages: list[Message], question: str, known_id: str | None) ->
     start = asked[-1] + 1 if asked else 0
     replies = [m for m in messages[start:] if not m.is_user]
     return replies if asked else replies[-1:]
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -87,7 +87,7 @@ _TEMPORAL_KINDS = frozenset({"empty", "string", "date", "datetime"})
 
 
 def _require_kinds(values: np.ndarray, kinds: frozenset[str], expected: str) -> str:
-    kind = infer_dtype(values, skipna=True)
+    kind: str = infer_dtype(values, skipna=True)
     if kind not in kinds:
         raise TypeError(f"expected {expected}, found {kind} values")
     return kind

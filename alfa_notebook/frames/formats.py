@@ -58,11 +58,11 @@ def _format_score(value: Any, unit: str | None) -> str:
 
 
 def _format_date(value: Any, unit: str | None) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(pd.Timestamp(value).strftime("%Y-%m-%d"))
 
 
 def _format_datetime(value: Any, unit: str | None) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S %Z").rstrip()
+    return str(pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S %Z")).rstrip()
 
 
 def _format_text(value: Any, unit: str | None) -> str:

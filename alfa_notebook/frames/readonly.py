@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 
-class ReadOnlyDict(dict):
+class ReadOnlyDict(dict[str, Any]):
     """A ``dict`` that refuses changes, so the copies pandas makes of ``attrs`` can share it.
 
     pandas deep-copies ``attrs`` on nearly every operation (``df[col]``, ``head``, each row of

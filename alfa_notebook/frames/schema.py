@@ -299,7 +299,8 @@ def _cell_grid(rows: Sequence[Sequence[Any]], width: int) -> np.ndarray:
     """Rows as one (rows x columns) object array, cells untouched: pandas' C transposition."""
     if width == 0:
         return np.empty((len(rows), 0), dtype=object)
-    return pd.DataFrame(rows, columns=range(width), dtype=object).to_numpy()
+    grid: np.ndarray = pd.DataFrame(rows, columns=range(width), dtype=object).to_numpy()
+    return grid
 
 
 def _list_field(artifact: Mapping[str, Any], key: str) -> Sequence[Any]:
