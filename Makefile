@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8765
 
-.PHONY: demo test lint lab emulator bench clean
+.PHONY: demo test lint docs lab emulator bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The documentation site (mkdocs.yml) into build/site; open build/site/index.html.
+# (NO_MKDOCS_2_WARNING: Material's banner about its successor says nothing about this site.)
+docs: $(VENV)/.dev
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+	@echo "The site is in build/site/index.html"
 
 demo: $(VENV)/.dev
 	$(PY) -m alfa_notebook.demo

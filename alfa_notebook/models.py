@@ -240,7 +240,8 @@ class Artifact:
         return _str(self.raw.get("title"))
 
     def to_dataframe(self, *, expand_stocks: bool = False, include_hidden: bool = False) -> pd.DataFrame:
-        """The artifact as a typed DataFrame (tables and charts); see :mod:`alfa_notebook.tables`."""
+        """The artifact as a typed DataFrame (tables and charts), one dtype per declared column type;
+        the conversion lives in ``alfa_notebook.frames``."""
         from . import frames
 
         return frames.artifact_to_dataframe(self, expand_stocks=expand_stocks, include_hidden=include_hidden)
