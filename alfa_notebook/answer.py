@@ -90,6 +90,7 @@ class Answer:
         return self.tables[0] if self.tables else None
 
     def artifact(self, artifact_id: str) -> Artifact | None:
+        """The artifact with this id, or None."""
         return next((a for a in self.artifacts if a.id == artifact_id), None)
 
     def citations_frame(self) -> pd.DataFrame:

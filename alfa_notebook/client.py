@@ -229,6 +229,7 @@ class AlfaClient(_ClientBase):
         return self._last_answer.raise_for_status()
 
     def close(self) -> None:
+        """Close the connections; ``with AlfaClient() as client:`` does it on leaving."""
         self._transport.close()
 
     def __enter__(self) -> AlfaClient:
@@ -289,6 +290,7 @@ class AsyncAlfaClient(_ClientBase):
         return AskEvents(self, self._procedure(question, thread, timeout))
 
     async def aclose(self) -> None:
+        """Close the connections; ``async with AsyncAlfaClient() as client:`` does it on leaving."""
         await self._transport.aclose()
 
     close = aclose

@@ -42,6 +42,8 @@ def _str(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class Thread:
+    """A conversation with Alfa: its id, its name, when it was created and last updated."""
+
     id: str
     name: str | None = None
     created_at: datetime | None = None
@@ -114,6 +116,8 @@ def parse_citations(items: Any) -> list[Citation]:
 
 @dataclass(frozen=True)
 class Message:
+    """One message of a thread's history: a question (``is_user``) or an answer, with its sources."""
+
     id: str
     text: str
     is_user: bool
@@ -140,12 +144,15 @@ class Message:
 
     @property
     def tools_called(self) -> Mapping[str, Any]:
+        """The tools the service says it used for this message (its ``message_metadata``)."""
         tools = self.metadata.get("tools_called")
         return tools if isinstance(tools, Mapping) else {}
 
 
 @dataclass(frozen=True)
 class History:
+    """A page of a thread's messages, oldest first; ``total`` counts the whole thread's."""
+
     messages: list[Message]
     total: int | None
     start_index: int
@@ -170,6 +177,8 @@ def _index(value: Any) -> int:
 
 @dataclass(frozen=True)
 class Progress:
+    """What a thread is doing now: the status of its task and its latest work-in-progress line."""
+
     status: str | None  # normalised: "running", "complete", ...; None when nothing has run
     log: str | None = None
     task_id: str | None = None
@@ -189,6 +198,7 @@ class Progress:
 
     @property
     def is_running(self) -> bool:
+        """A task is under way: it has a status, and not one that ends a turn."""
         return self.status is not None and self.status not in TERMINAL_STATUSES
 
 
@@ -237,6 +247,7 @@ class Artifact:
 
     @property
     def title(self) -> str | None:
+        """The title the service gave the artifact, if any."""
         return _str(self.raw.get("title"))
 
     def to_dataframe(self, *, expand_stocks: bool = False, include_hidden: bool = False) -> pd.DataFrame:

@@ -44,6 +44,7 @@ class Secret:
         self._value = value
 
     def reveal(self) -> str:
+        """The credential itself, for the one place that sends it (the transport)."""
         return self._value
 
     def __repr__(self) -> str:
@@ -66,6 +67,9 @@ class Secret:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting of a client, resolved once (argument, notebook configuration, environment,
+    default) and then fixed: ``client.settings``. Its repr never shows the key."""
+
     api_version: ApiVersion
     base_url: str
     api_key: Secret | None = field(repr=False)
