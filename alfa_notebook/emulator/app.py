@@ -40,7 +40,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             # endpoints.TOKEN; mounted so that the rate limit applies to it
-            Mount("/oauth2", routes=[Route("/token", credentials.exchange_token, methods=["POST"])], middleware=[limited]),
+            Mount(
+                "/oauth2",
+                routes=[Route("/token", credentials.exchange_token, methods=["POST"])],
+                middleware=[limited],
+            ),
             Mount("/client/v1", routes=api.routes(), middleware=api_key),
             Mount("/v2", routes=api.routes(), middleware=bearer),
             Mount("/client/assistant", routes=[stream_alias], middleware=api_key),
