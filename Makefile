@@ -29,7 +29,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # The documentation site (mkdocs.yml) into build/site; open build/site/index.html.
 # (NO_MKDOCS_2_WARNING: Material's banner about its successor says nothing about this site.)
