@@ -31,7 +31,7 @@ class ConfigurationError(AlfaError, ValueError):
 
     ``setting`` names the setting (``"api_version"``); ``source`` says where its value came from:
     ``"argument"``, ``"configuration"`` (the notebook's ``%config``), an environment variable's
-    name such as ``"ALFA_API_VERSION"``, or ``"default"``.
+    name such as ``"ALFA_API_VERSION"``, ``"default"``, or None when the setting has no value.
     """
 
     def __init__(self, message: str, *, setting: str | None = None, source: str | None = None) -> None:

@@ -111,7 +111,6 @@ class _TransportBase:
                 f"No Alfa credential for api_version={self.settings.api_version!r}: set {names} in the "
                 "environment, or pass api_key=... to the client.",
                 setting="api_key",
-                source="missing",
             )
 
     def _attempts(
@@ -128,7 +127,8 @@ class _TransportBase:
             retries_left = attempt < self.settings.max_retries
             if isinstance(outcome, httpx.RequestError):  # TransportError, DecodingError, TooManyRedirects
                 logger.debug("%s %s failed: %s (attempt %d)", op.method, op.route, type(outcome).__name__, attempt + 1)
-                if retries_left and should_retry_error(outcome, idempotent=op.idempotent):
+                # A failed TLS handshake fails the same way every time: it is not retried.
+                if retries_left and should_retry_error(outcome, idempotent=op.idempotent) and not tls_reason(outcome):
                     delay = backoff(attempt, self._rng)
                     if _in_time(delay, deadline):
                         yield delay
@@ -297,6 +297,21 @@ def tls_reason(error: BaseException) -> str | None:
     return text if "[SSL" in text else None
 
 
+def _tls_advice(reason: str) -> str:
+    if "WRONG_VERSION_NUMBER" in reason or "record layer failure" in reason:
+        return (
+            "The server at this address does not speak TLS: if it is plain HTTP, base_url should start "
+            "with http:// (allowed for this machine only)."
+        )
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return (
+            "Its certificate is not one the client trusts. If the service is reached through a corporate "
+            "proxy or has a private certificate authority, set the environment variable SSL_CERT_FILE to a "
+            "PEM file holding that CA's certificate, then make a new client."
+        )
+    return "Check base_url, and SSL_CERT_FILE if a private certificate authority is involved."
+
+
 def connection_error(
     error: httpx.RequestError, op: Operation[Any], base_url: str | None = None
 ) -> errors.APIConnectionError:
@@ -314,9 +329,7 @@ def connection_error(
     if reason is not None:
         where = f" with {base_url}" if base_url else ""
         return errors.TLSError(
-            f"{op.method} {op.route}: the TLS handshake{where} failed: {reason}. If the service is reached "
-            "through a proxy or a private certificate authority, set SSL_CERT_FILE to a bundle holding its CA "
-            "certificate; if the address serves plain HTTP, base_url should start with http:// (loopback only).",
+            f"{op.method} {op.route}: the TLS handshake{where} failed: {reason}. {_tls_advice(reason)}",
             reason=reason,
             method=op.method,
             path=op.route,
