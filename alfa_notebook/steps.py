@@ -157,8 +157,8 @@ class AskProcedure:
                 else "Nothing of the answer had arrived."
             )
             raise APITimeoutError(
-                f"The answer did not finish within the timeout of {self._timeout:g} s. {arrived} "
-                "For long questions, raise it: ask(..., timeout=...)."
+                f"The answer did not finish within {self._timeout:g} s. {arrived} "
+                "For long questions, raise the timeout: ask(..., timeout=...)."
             )
 
     @property
