@@ -19,7 +19,7 @@ from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
 from .events import Event
 from .models import Artifact, History, Progress, Thread
-from .runners import AsyncRunner, SyncRunner
+from .runners import STOP_AFTER_TIMEOUT, AsyncRunner, SyncRunner
 from .settings import Secret, resolve_settings
 from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
@@ -222,7 +222,7 @@ class AlfaClient(_ClientBase):
             result = None
             if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for Ctrl-C
                 procedure.turn.interrupt()
-                result = runner.stop()
+                result = runner.stop(STOP_AFTER_TIMEOUT)
             self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
@@ -280,7 +280,7 @@ class AsyncAlfaClient(_ClientBase):
             result = None
             if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for cancellation
                 procedure.turn.interrupt()
-                result = await runner.stop()
+                result = await runner.stop(STOP_AFTER_TIMEOUT)
             self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
@@ -327,7 +327,7 @@ class AskEvents:
             result = None
             if isinstance(exc, APITimeoutError) and not self.turn.done:  # out of time: as for cancellation
                 self.turn.interrupt()
-                result = await self._runner.stop()
+                result = await self._runner.stop(STOP_AFTER_TIMEOUT)
             self._client._last_answer = _remember_partial(self.turn, exc, result)
             raise
         finally:

@@ -36,6 +36,8 @@ logger = logging.getLogger("alfa_notebook")
 
 STOP_WITHIN = 5.0
 """Seconds an interrupted ask may spend cancelling its task and fetching what the service kept."""
+STOP_AFTER_TIMEOUT = 1.0
+"""The same after ``ask(timeout=...)`` ran out: the caller asked to be answered by then."""
 
 
 class _Runner:
@@ -91,11 +93,11 @@ class SyncRunner(_Runner):
                 except AlfaError as exc:  # the procedure settles it or lets it propagate
                     failure = exc
 
-    def stop(self) -> AskResult:
+    def stop(self, within: float = STOP_WITHIN) -> AskResult:
         """After an interrupt or the timeout: the procedure's :meth:`~AskProcedure.stop`, within
-        :data:`STOP_WITHIN` seconds; a second Ctrl-C gives up at once."""
+        ``within`` seconds; a second Ctrl-C gives up at once."""
         self.close_stream()
-        deadline = time.monotonic() + STOP_WITHIN
+        deadline = time.monotonic() + within
         steps = self._procedure.stop()
         outcome: Any = None
         failure: AlfaError | None = None
@@ -194,11 +196,11 @@ class AsyncRunner(_Runner):
                 except AlfaError as exc:  # the procedure settles it or lets it propagate
                     failure = exc
 
-    async def stop(self) -> AskResult:
+    async def stop(self, within: float = STOP_WITHIN) -> AskResult:
         """After a cancellation or the timeout: the procedure's :meth:`~AskProcedure.stop`, within
-        :data:`STOP_WITHIN` seconds."""
+        ``within`` seconds."""
         await self.close_stream()
-        deadline = time.monotonic() + STOP_WITHIN
+        deadline = time.monotonic() + within
         steps = self._procedure.stop()
         outcome: Any = None
         failure: AlfaError | None = None

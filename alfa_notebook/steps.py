@@ -265,9 +265,12 @@ class AskProcedure:
                 thread: Thread = yield Call(ops.create_thread(name))
                 return thread.id
             except APIError as error:
-                if error.processed is not None or resends == MAX_RESENDS:
+                if not self._may_settle(error, resends):
                     raise error
-                found = yield from self._new_empty_thread(name)
+                try:
+                    found = yield from self._new_empty_thread(name)
+                except AlfaError:
+                    raise error from None  # the record could not be read: the outcome stays unknown
                 if found is not None:  # the service made it before the connection broke
                     return found
         raise AssertionError("unreachable")  # pragma: no cover
@@ -295,13 +298,22 @@ class AskProcedure:
                 if error.processed is not None:
                     raise error
                 self.posted = None
-                if resends == MAX_RESENDS:
+                if not self._may_settle(error, resends):
                     raise error
-                history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
+                try:
+                    history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
+                except AlfaError:
+                    raise error from None  # the record could not be read: the outcome stays unknown
                 if self._question_in(history):  # it got there: carry on with it
                     self.posted = True
                     return
                 self.posted = False  # the service has no record of it: sending again asks it once
+
+    def _may_settle(self, error: APIError, resends: int) -> bool:
+        """Whether a failed POST is worth settling from the record: its outcome is unknown, it may
+        still be sent again, and the ask has time left."""
+        in_time = self._deadline is None or self._clock() < self._deadline
+        return error.processed is None and resends < MAX_RESENDS and in_time
 
     def _question_in(self, history: History) -> bool:
         """Whether the service recorded this ask's question. In a thread this ask created, any copy
@@ -328,7 +340,7 @@ class AskProcedure:
 
     def stop(self) -> Generator[Effect, Any, AskResult]:
         """Cancel the task on the service and keep what it had made: the history gives the sources
-        of the messages so far, and the artifacts whose markers arrived are fetched. A thread this
+        of the messages that had partly arrived, and the artifacts whose markers arrived are fetched. A thread this
         ask created, and that the question never reached, is deleted instead. Every call is best
         effort: the runner bounds the whole in time."""
         thread_id = self.turn.thread_id
@@ -346,7 +358,7 @@ class AskProcedure:
         except AlfaError:
             pass
         else:
-            self.turn.reconcile(history, "cancelled")
+            self.turn.keep_sources(history)
         return (yield from self._collect_artifacts(thread_id))
 
     def _collect_artifacts(self, thread_id: str) -> Generator[Effect, Any, AskResult]:

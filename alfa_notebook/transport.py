@@ -319,8 +319,8 @@ def connection_error(
     if isinstance(error, httpx.TimeoutException):
         phase = "connecting" if isinstance(error, httpx.ConnectTimeout) else "waiting for the response"
         return errors.APITimeoutError(
-            f"{op.method} {op.route} timed out {phase} ({type(error).__name__}). The service is slow or "
-            "unreachable; retry, or raise the client's timeout (AlfaClient(timeout=...)).",
+            f"{op.method} {op.route} timed out ({type(error).__name__}) {phase}. The service is slow or "
+            "unreachable; retry, or allow more time: AlfaClient(timeout=...), ask(..., timeout=...).",
             method=op.method,
             path=op.route,
             processed=processed,

@@ -201,6 +201,24 @@ class Turn:
         self.end(status)
         return self.raw_text != before
 
+    def keep_sources(self, history: History) -> None:
+        """After the client stopped the turn: take the sources the service kept for the messages
+        that had partly arrived. The text stays what arrived: the service's record of a cancelled
+        message ends with words of its own, and may hold chunks the client never read."""
+        for message in _replies_to(history.messages, self.question, self.message_id):
+            draft = self._drafts.get(message.id)
+            if draft is None and None in self._drafts:  # chunks without an id: the first message's
+                draft = self._drafts[message.id] = self._drafts.pop(None)
+            if draft is None or draft.final is not None or not draft.chunks:
+                continue
+            text = draft.text
+            draft.final = replace(message, text=text, citations=_within(message.citations, text))
+
+
+def _within(citations: list[Citation], text: str) -> list[Citation]:
+    """The citations placed in ``text`` (or not placed at all)."""
+    return [c for c in citations if c.inline_offset is None or c.inline_offset <= len(text)]
+
 
 def _shifted(citation: Citation, shift: int) -> Citation:
     if not shift or citation.inline_offset is None:
