@@ -41,7 +41,7 @@ class Prepared:
             f"message {code.format(escape(a.message_id))}" if a.message_id else "",
             f"{a.elapsed:.1f} s" if a.elapsed else "",
         ]  # fmt: skip (no time: not measured, as in a history)
-        return "Alfa · " + " · ".join(i for i in items if i)
+        return " · ".join(["Alfa", *(i for i in items if i)])
 
 
 def prepare_answer(answer: Answer, table_rows: int = 20) -> Prepared:
