@@ -38,6 +38,14 @@ STOP_TIP_BLOCKING = (
 )
 
 
+# An HTML widget sets its own line height (28 px) and font size; reset to the output area's, so the
+# live view and the static output that replaces it look the same from start to end.
+WIDGET_FRAME = (
+    '<div style="line-height:var(--jp-content-line-height,1.6);font-size:var(--jp-content-font-size1,14px);'
+    'color:var(--jp-content-font-color1,inherit)">{}</div>'
+)
+
+
 class Sink(Protocol):
     def show(self, turn: Turn) -> None:
         """Show the turn so far; the first call creates the view."""
@@ -79,7 +87,7 @@ class WidgetSink:
         self._handle: Any = None
 
     def show(self, turn: Turn) -> None:
-        html = live_html(turn, question=self._question)
+        html = WIDGET_FRAME.format(live_html(turn, question=self._question))
         if self._view is not None:
             self._html.value = html
             return

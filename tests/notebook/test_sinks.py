@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+from IPython.utils.capture import capture_output
 
 from alfa_notebook import AlfaClient
 from alfa_notebook.emulator import CONTROL_HEADER, Emulator
@@ -222,3 +223,17 @@ def test_terminal_sink_writes_nothing_for_an_empty_partial_answer() -> None:
     out = io.StringIO()
     sinks.TerminalSink(table_rows=5, out=out).finish(None)
     assert out.getvalue() == ""
+
+
+def test_the_widget_view_uses_the_output_areas_line_height_and_font(shell: Shell) -> None:
+    """An HTML widget's own 28 px line height would make the live view jump when the output replaces it."""
+    sink = sinks.WidgetSink("A question?", table_rows=5)
+    turn = Turn("A question?", "t1")
+    turn.feed(chunk("Some words."))
+    with capture_output():
+        sink.show(turn)
+    value = sink._html.value
+    assert value.startswith('<div style="line-height:var(--jp-content-line-height,1.6);font-size:var(--jp-content')
+    assert "A question?" in value and "Some words." in value
+    with capture_output():
+        sink.finish(None)

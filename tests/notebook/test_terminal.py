@@ -23,7 +23,9 @@ def ipython(script: str, emulator: Emulator, tmp_path: Path) -> subprocess.Compl
     return subprocess.run([*command, str(path)], capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_the_answer_is_printed_once_and_a_widget_display_prints_no_repr(alfa_emulator: Emulator, tmp_path: Path) -> None:
+def test_the_answer_is_printed_once_and_a_widget_display_prints_no_repr(
+    alfa_emulator: Emulator, tmp_path: Path
+) -> None:
     script = (
         "%load_ext alfa_notebook\n"
         f"%alfa -o ans {QUESTION}\n"
