@@ -146,3 +146,26 @@ def test_one_update_walks_the_text_once(monkeypatch) -> None:  # type: ignore[no
     html, text = live_views(turn, question="q")
     assert len(walks) == 1
     assert (html, text) == (live_html(turn, question="q"), live_text(turn))
+
+
+def test_the_turn_tells_the_live_view_about_each_reconnect_attempt_and_polling() -> None:
+    """Driven effect by effect: three failed reconnects, then polling (what the status line reads)."""
+    from alfa_notebook.steps import AskProcedure, Lost, OpenStream
+
+    procedure = AskProcedure("q", "t1", clock=Clock(), rng=random.Random(0))
+    turn, steps = procedure.turn, procedure.run()
+    steps.send(None)  # open the stream
+    steps.send(None)  # post the question
+    steps.send(None)  # read an event ...
+    steps.send(Lost(None))  # ... the stream broke: close it
+    attempts = []
+    effect = steps.send(None)
+    while isinstance(effect, OpenStream) or type(effect).__name__ == "Sleep":
+        if isinstance(effect, OpenStream):
+            attempts.append(turn.reconnecting)
+            effect = steps.send(Lost(None))
+        else:
+            effect = steps.send(None)
+    assert attempts == [1, 2, 3]
+    assert turn.reconnecting == 0 and turn.polling  # now following the task's progress
+    assert "stream lost, following the task by polling" in live_text(turn)
