@@ -1,11 +1,12 @@
-"""``%%alfa`` and ``%alfa``: ask Alfa from a notebook (PRODUCT.md §4).
+"""``%%alfa`` and ``%alfa``: ask Alfa from a notebook.
 
 Built like jupysql's magics: one configurable :class:`AlfaMagics` (``%config AlfaMagics.*`` or
 ``c.AlfaMagics.*`` in ``ipython_config.py``), argparse options from ``magic_arguments`` so that
 ``%%alfa?`` help is generated, and short errors that fail the cell. This module is the IPython
 glue only: parsing lives in :mod:`.options`, interpolation in :mod:`.interpolation`, the
-conversation in :mod:`.session`, asking in :mod:`.asking`, display in :mod:`.sinks` and the
-subcommands in :mod:`.commands`. Those, and the client and the renderer they use, are imported when
+conversation in :mod:`.session`, asking in :mod:`.asking`, display in :mod:`.sinks`, the
+subcommands in :mod:`.subcommands` (their table) and :mod:`.commands`, and the one-line errors in
+:mod:`.errors`. Those, and the client and the renderer they use, are imported when
 first needed, so that ``%load_ext alfa_notebook`` stays cheap (bench/bench_startup.py).
 """
 
@@ -184,9 +185,10 @@ class AlfaMagics(Magics):
 
         `{{name}}` in the question puts in the value of a notebook variable (a DataFrame as a short
         summary: shape, dtypes, first rows); other braces are left alone. `_alfa` holds the last
-        Answer, also a partial one. Consecutive cells continue one thread per kernel until --new,
-        --thread or `%alfa new`. Errors are one line and fail the cell; a kernel interrupt stops the
-        answer on the server and keeps the partial answer.
+        Answer, also a partial one; -o and --df are set only when the answer succeeds. Consecutive
+        cells continue one thread per kernel until --new, --thread or `%alfa new`. Errors are one
+        line under their own class and fail the cell; a kernel interrupt stops the answer on the
+        server and keeps the partial answer.
 
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
         timeout / short_errors (see `%config AlfaMagics`); the environment (ALFA_API_KEY,

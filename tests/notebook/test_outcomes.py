@@ -6,7 +6,6 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
-import pytest
 
 from alfa_notebook.emulator import Emulator
 from alfa_notebook.errors import APIConnectionError, APITimeoutError, TurnFailedError
@@ -41,22 +40,13 @@ def test_an_errored_turn_fails_the_cell_keeps_the_partial_answer_and_assigns_onl
     assert partial.warnings == []
 
 
-def test_no_results_is_an_outcome_with_a_notice_out_assigned_df_not(
-    failing_shell: Shell, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The service's No_Results_Found ends the turn (sent here where error=1 would send Error)."""
-    from alfa_notebook.emulator import events, turn
-
-    def no_results(factory):  # type: ignore[no-untyped-def]
-        return lambda status, *rest: factory("No_Results_Found" if status == "Error" else status, *rest)
-
-    monkeypatch.setattr(turn.events, "task_status", no_results(events.task_status))
-    monkeypatch.setattr(turn.events, "execution_status", no_results(events.execution_status))
-    failing_shell.run("prices = 'kept'")
-    run = failing_shell.run("%%alfa -o ans --df prices\nWhat is the weather in Paris?")
+def test_no_results_is_an_outcome_with_a_notice_out_assigned_df_not(shell: Shell) -> None:
+    """The emulator ends a question its data cannot answer with No_Results_Found."""
+    shell.run("prices = 'kept'")
+    run = shell.run("%%alfa --new -o nothing --df prices\nWhat is the weather in Paris?")
     assert run.error is None, run.stdout
-    assert failing_shell.ns["ans"].status == "no_results" and failing_shell.ns["_alfa"] is failing_shell.ns["ans"]
-    assert failing_shell.ns["prices"] == "kept"
+    assert shell.ns["nothing"].status == "no_results" and shell.ns["_alfa"] is shell.ns["nothing"]
+    assert shell.ns["prices"] == "kept"
     assert "[No results] Alfa found no data to answer this question; try asking it another way." in run.stdout
     assert "alfa: no results, so `prices` was left as it was." in run.stdout
 
