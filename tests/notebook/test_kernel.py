@@ -136,3 +136,18 @@ def test_a_headless_run_logs_each_outcome_in_one_line(alfa_emulator: Emulator, t
     execute(notebook, base_url=alfa_emulator.base_url, api_key=alfa_emulator.api_key, workdir=tmp_path, name="log")
     printed = "".join(o.text for o in notebook.cells[1].outputs if o.output_type == "stream")
     assert re.fullmatch(r"Alfa: complete · 2 tables · 9 sources · \d+\.\d s\n", printed), printed
+
+
+def test_the_live_clock_ticks_in_a_real_kernel_while_the_stream_is_silent() -> None:
+    """A blocking answer whose stream stalls for 2 s: the kernel's main thread waits on the socket,
+    and the ticker's updates still reach this cell (same parent message) with the clock moving."""
+    with Emulator(chunk_delay=0, faults={"stall": 2, "stall_after": 4}) as emulator:
+        with started(emulator, emulator.api_key) as client:
+            run(client, "%load_ext alfa_notebook")
+            messages = run(client, "%%alfa\nCompare NVDA and AMD")
+    views = [m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "update_display_data"]
+    status = [v.splitlines()[0] for v in views]
+    bodies = [v.splitlines()[1:] for v in views]
+    ticks = [i for i in range(1, len(views)) if bodies[i] == bodies[i - 1] and status[i] != status[i - 1]]
+    assert ticks, status  # the same view, redrawn with a later time
+    assert all(status[i].startswith("● Answering") for i in ticks)
