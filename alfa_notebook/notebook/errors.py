@@ -71,7 +71,9 @@ def explain(error: BaseException, answer: Answer | None, *, timeout: float | Non
             "`%alfa history 1` shows the whole answer once the service is back."
         )
     message = str(error).strip() or name
-    if isinstance(error, e.ConflictError):
+    if "%alfa" in message:  # the message already points to a subcommand
+        pass
+    elif isinstance(error, e.ConflictError):
         message += " `%alfa cancel` stops what runs in the current thread, or ask with --new."
     elif isinstance(error, e.NotFoundError):
         message += " `%alfa threads` lists the threads, `%alfa new` starts one."

@@ -181,3 +181,26 @@ def test_a_dataframe_mid_sentence_is_a_block_and_the_sentence_goes_on() -> None:
 def test_question_marks_stay_questions(cell: str, expected: str) -> None:
     lines = cell.splitlines(keepends=True)
     assert "".join(keep_question_marks(lines)) == expected
+
+
+def test_the_clients_python_hints_become_magic_hints() -> None:
+    from alfa_notebook import Answer
+    from alfa_notebook.errors import APIConnectionError, ConflictError, StreamInterruptedError
+    from alfa_notebook.notebook.errors import explain
+
+    partial = Answer("q", "Half an answer", "error", "t1", "m1")
+    broken = StreamInterruptedError("... `client.threads.messages(thread_id)` fetches the rest later.")
+    assert explain(broken, partial) == (
+        "StreamInterruptedError: the event stream broke and the service could not be reached to finish the "
+        "answer. `_alfa` holds the partial answer. `%alfa history 1` shows the whole answer once the service is back."
+    )
+    busy = ConflictError("The thread is busy with another answer.", status_code=409)
+    assert explain(busy, None) == (
+        "ConflictError: The thread is busy with another answer. `%alfa cancel` stops what runs in the current "
+        "thread, or ask with --new."
+    )
+    down = APIConnectionError("Could not reach the service (ConnectError).")
+    assert explain(down, None).endswith("`%alfa status` checks the settings and the connection.")
+    said = APIConnectionError("Could not reach the service. Check base_url (`%alfa status`).")
+    assert explain(said, None).count("%alfa status") == 1
+    assert explain(KeyboardInterrupt(), None) == "KeyboardInterrupt: interrupted before the question was sent."
