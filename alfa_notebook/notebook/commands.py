@@ -68,9 +68,9 @@ def status(magics: Host, _: None) -> None:
     rows.append(("api_version", f"{settings.api_version}  ({origin('api_version', ENV_API_VERSION)})"))
     rows.append(("base_url", f"{settings.base_url}  ({origin('base_url', ENV_BASE_URL)})"))
     if settings.has_key:
-        rows.append(("key", f"✓ set  ({origin('api_key', key_names)})"))
+        rows.append(("api_key", f"✓ set  ({origin('api_key', key_names)})"))
     else:
-        rows.append(("key", f"✗ missing: set {' or '.join(key_names)}"))
+        rows.append(("api_key", f"✗ missing: set {' or '.join(key_names)}"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"

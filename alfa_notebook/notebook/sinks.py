@@ -14,6 +14,7 @@ print, not display updates, so the kernel sinks end such a run's answer with one
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -195,7 +196,7 @@ class TerminalSink:
     def finish(self, answer: Answer | None) -> None:
         if answer is None or not (self._prose or arrived(answer)):
             return
-        if self._prose and self._write_prose(markers.plain_text(answer.raw_text)):
+        if self._prose and self._write_prose(prose_of(answer.raw_text)):
             rest = after_prose(prepare_answer(answer, self._table_rows))
             self.out.write("\n\n" + rest)
         else:
@@ -208,7 +209,18 @@ class TerminalSink:
 def stable_prose(raw_text: str) -> str:
     """The answer so far as prose, up to a marker still arriving (the rule the live views follow)."""
     cut = arriving_marker(raw_text)
-    return markers.plain_text(raw_text if cut is None else raw_text[:cut])
+    return prose_of(raw_text if cut is None else raw_text[:cut])
+
+
+def prose_of(raw_text: str) -> str:
+    """The text as a terminal streams it: markers out, and the blank lines they leave as one.
+
+    Collapsing runs of newlines keeps a prefix's prose a prefix of the whole's, so it still streams.
+    """
+    return _BLANK_LINES.sub("\n\n", markers.plain_text(raw_text))
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def in_kernel(shell: object) -> bool:

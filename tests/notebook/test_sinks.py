@@ -146,7 +146,7 @@ def test_terminal_escapes_control_and_bidi_characters_as_they_stream() -> None:
 
 def test_stable_prose_holds_back_an_unfinished_inline_object() -> None:
     text = 'Revenue grew.\n\n```{"type": "output_artifact", "artifact_id": "a1"}```\n\nMore ```{"type": "out'
-    assert sinks.stable_prose(text) == "Revenue grew.\n\n\n\nMore "
+    assert sinks.stable_prose(text) == "Revenue grew.\n\nMore "
 
 
 @pytest.fixture
