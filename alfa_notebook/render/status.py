@@ -16,6 +16,7 @@ NOTES = {
     "no_results": ("No results", "Alfa found no data to answer this question; try asking it another way."),
     "cancelled": ("Stopped", "the answer is incomplete."),
     "error": ("Failed", "the answer is incomplete."),
+    "incomplete": ("Cut off", "the connection was lost before the answer ended."),
 }
 
 
@@ -26,7 +27,13 @@ def note(status: str) -> tuple[str, str] | None:
     return NOTES.get(status, (f"Status {status}", "the answer may be incomplete."))
 
 
-OUTCOMES = {"complete": "complete", "no_results": "no results", "cancelled": "stopped", "error": "failed"}
+OUTCOMES = {
+    "complete": "complete",
+    "no_results": "no results",
+    "cancelled": "stopped",
+    "error": "failed",
+    "incomplete": "cut off",
+}
 
 
 def outcome_line(answer: Answer) -> str:
