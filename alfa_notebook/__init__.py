@@ -96,6 +96,9 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
         StreamInterruptedError as StreamInterruptedError,
     )
     from .errors import (
+        TLSError as TLSError,
+    )
+    from .errors import (
         TurnFailedError as TurnFailedError,
     )
     from .errors import (
