@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from . import html, markdown, text
-from .artifacts import jsonable
+from .artifacts import ANSWER_NAME, jsonable
 from .prepared import Prepared, prepare_answer
 from .safe import md_text
 
@@ -26,9 +26,10 @@ def output_uid(answer: Answer) -> str:
     return f"{base}-{next(_outputs)}"
 
 
-def answer_text(answer: Answer, *, table_rows: int = 20) -> str:
-    """The plain-text rendering (``text/plain``, terminal): text with ``[n]``, tables, sources."""
-    return _text(prepare_answer(answer, table_rows))
+def answer_text(answer: Answer, *, table_rows: int = 20, name: str = ANSWER_NAME) -> str:
+    """The plain-text rendering (``text/plain``, terminal): text with ``[n]``, tables, sources.
+    ``name``: what the user calls the answer (``_alfa``, ``-o``'s name), for the notes on tables."""
+    return _text(prepare_answer(answer, table_rows, name))
 
 
 def _text(p: Prepared) -> str:
@@ -82,9 +83,11 @@ def answer_metadata(answer: Answer) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def answer_bundle(answer: Answer, *, table_rows: int = 20) -> tuple[dict[str, Any], dict[str, Any]]:
+def answer_bundle(
+    answer: Answer, *, table_rows: int = 20, name: str = ANSWER_NAME
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` for ``display(data, metadata=metadata, raw=True)``: the final output."""
-    p = prepare_answer(answer, table_rows)
+    p = prepare_answer(answer, table_rows, name)
     data = {
         "text/html": html.answer_html(p, output_uid(answer)),
         "text/markdown": _markdown(p),

@@ -58,25 +58,31 @@ def body(
     html, cited, embedded = markdown_html.fill(
         rendered,
         cite=lambda n: cards.marker(uid, n),
-        embed=lambda i: artifact(view_of(embeds[i])),
+        embed=lambda i: artifact(view_of(embeds[i]), uid),
     )
     # Whatever the Markdown swallowed (a placeholder inside a link, say) is appended, not lost.
     placed = [n for s in doc.segments if isinstance(s, Cite) for n in s.numbers]
     lost = [n for n in placed if n not in cited]
     if lost:
         html += f'<p class="alfa-cites">{"".join(cards.marker(uid, n) for n in lost)}</p>'
-    return html + "".join(artifact(view_of(embeds[i])) for i in range(len(embeds)) if i not in embedded)
+    return html + "".join(artifact(view_of(embeds[i]), uid) for i in range(len(embeds)) if i not in embedded)
 
 
-def artifact(view: ArtifactView) -> str:
-    """One artifact as HTML, by kind."""
-    title = f'<p class="alfa-artifact-title"><strong>{esc(view.title)}</strong></p>' if view.title else ""
+def artifact(view: ArtifactView, uid: str = "") -> str:
+    """One artifact as HTML, by kind; ``uid`` the output's, for markers linking to its cards."""
+
+    def cite(n: int) -> str:
+        return cards.marker(uid, n)
+
+    marks = "".join(cite(n) for n in view.table.title_marks) if view.table is not None else ""
+    title = f'<p class="alfa-artifact-title"><strong>{esc(view.title)}</strong>{marks}</p>' if view.title else ""
     notice = f'<p class="alfa-notice"><small>{esc(view.note)}</small></p>' if view.note else ""
     if view.kind == "table" and view.table is not None:
-        return f'<div class="alfa-artifact alfa-table-artifact">{to_html(view.table)}</div>'
+        return f'<div class="alfa-artifact alfa-table-artifact">{to_html(view.table, cite=cite)}</div>'
     if view.kind == "chart" and view.table is not None:
         drawing = svg.svg(view.frame, view.title) if view.frame is not None else None
-        data = f"<details><summary>Data ({view.table.total:,} rows)</summary>{to_html(view.table, caption=False)}</details>"
+        count = view.table.count_note or f"{view.table.total:,} rows"
+        data = f"<details><summary>Data ({count})</summary>{to_html(view.table, caption=False, cite=cite)}</details>"
         return f'<div class="alfa-artifact alfa-chart">{title}{drawing or ""}{data}</div>'
     if view.kind == "text" and view.text is not None:
         text = markdown_html.render(view.text)
@@ -117,7 +123,7 @@ def footer(p: Prepared) -> str:
 def answer_html(p: Prepared, uid: str) -> str:
     """The whole final output."""
     text = body(p.doc, p.view_of, uid)
-    text += "".join(artifact(v) for v in p.unplaced.values())
+    text += "".join(artifact(v, uid) for v in p.unplaced.values())
     if not text.strip():
         text = '<p class="alfa-empty"><em>No answer text.</em></p>'
     inner = (
