@@ -19,7 +19,7 @@ def anchor(uid: str, number: int) -> str:
 
 
 def marker(uid: str, number: int) -> str:
-    """The inline ``[n]`` linking to card ``n``."""
+    """The inline ``[n]`` linking to card ``n`` (to its body, so that the card opens)."""
     return f'<sup class="alfa-cite"><a href="#{anchor(uid, number)}">[{number}]</a></sup>'
 
 
@@ -37,8 +37,10 @@ def card(facts: SourceFacts, uid: str) -> str:
     if facts.extras:
         body.append(f'<p class="alfa-extra"><small>{" · ".join(esc(e) for e in facts.extras)}</small></p>')
     inner = "".join(part for part in body if part) or '<p class="alfa-extra"><small>No details.</small></p>'
-    body_html = f'<div class="alfa-card-body">{inner}</div>'
-    return f'<details class="alfa-card" id="{anchor(uid, facts.number)}">{summary}{body_html}</details>'
+    # The marker's target is inside the collapsed card: following the link opens it (browsers
+    # reveal a closed <details> that holds a fragment's target), no script needed.
+    body_html = f'<div class="alfa-card-body" id="{anchor(uid, facts.number)}">{inner}</div>'
+    return f'<details class="alfa-card">{summary}{body_html}</details>'
 
 
 def _snippet(facts: SourceFacts) -> str:

@@ -6,9 +6,13 @@ Structure (semantic, readable without the stylesheet, which GitHub and nbviewer 
       <style>…</style>
       [status banner: cancelled / error, with the warnings]
       <div class="alfa-body"> answer HTML, [n] markers, tables / charts in place </div>
-      <div class="alfa-sources"> one collapsed <details> per source </div>
+      <div class="alfa-sources"> one collapsed <details> per source; [n] links to its body </div>
       <div class="alfa-footer"> thread · message · elapsed </div>
     </div>
+
+A chart is an ``<svg>`` in a ``hidden`` box that the stylesheet shows, beside a note that the
+stylesheet hides, then its data in a ``<details>``: where a sanitiser removes the drawing and the
+stylesheet (an untrusted notebook in JupyterLab), the note and the data read in its place.
 """
 
 from __future__ import annotations
@@ -83,7 +87,7 @@ def artifact(view: ArtifactView, uid: str = "") -> str:
         drawing = svg.svg(view.frame, view.title) if view.frame is not None else None
         count = view.table.count_note or f"{view.table.total:,} rows"
         data = f"<details><summary>Data ({count})</summary>{to_html(view.table, caption=False, cite=cite)}</details>"
-        return f'<div class="alfa-artifact alfa-chart">{title}{drawing or ""}{data}</div>'
+        return f'<div class="alfa-artifact alfa-chart">{title}{_plot(drawing) if drawing else ""}{data}</div>'
     if view.kind == "text" and view.text is not None:
         text = markdown_html.render(view.text)
         return f'<div class="alfa-artifact alfa-text">{title}<div class="alfa-text-body">{text}</div></div>'
@@ -98,6 +102,21 @@ def artifact(view: ArtifactView, uid: str = "") -> str:
             return ""  # a marker still arriving: nothing to show yet
         return '<p class="alfa-artifact alfa-pending"><small>table or chart loading…</small></p>'
     return f'<p class="alfa-artifact alfa-missing">⚠ {esc(view.note or "This artifact is not available.")}</p>'
+
+
+NO_PLOT = (
+    "The chart is not drawn here: this viewer removed the drawing (in JupyterLab, trust the notebook"
+    " to see it). Its data is below."
+)
+
+
+def _plot(drawing: str) -> str:
+    """The drawing, and a note for where it is removed; each shown only where it reads well.
+
+    Sanitisers (JupyterLab's for an untrusted notebook, GitHub's) drop ``<svg>`` but keep its
+    text, one run-on line of labels, and drop our ``<style>``, but keep ``hidden``: so the drawing
+    sits in a ``hidden`` box that the stylesheet shows, and the note is hidden by the stylesheet."""
+    return f'<div class="alfa-plot" hidden>{drawing}</div><p class="alfa-no-plot"><small>{esc(NO_PLOT)}</small></p>'
 
 
 def banner(status: str, warnings: list[str]) -> str:

@@ -102,8 +102,8 @@ def test_cards_are_collapsed_with_badge_highlight_and_link(emulator_answers) -> 
 def test_markers_link_to_this_outputs_cards_only(emulator_answers) -> None:
     answer = emulator_answers["compare"]
     one, two = (assert_inert(answer_bundle(answer)[0]["text/html"]) for _ in range(2))
-    ids_one = {c["id"] for c in one.elements("details", **{"class": "alfa-card"})}
-    ids_two = {c["id"] for c in two.elements("details", **{"class": "alfa-card"})}
+    ids_one = {c["id"] for c in one.elements("div", **{"class": "alfa-card-body"})}
+    ids_two = {c["id"] for c in two.elements("div", **{"class": "alfa-card-body"})}
     assert not ids_one & ids_two  # one answer shown twice: no shared anchors
     hrefs = {a["href"][1:] for a in one.elements("a") if a["href"].startswith("#")}
     assert hrefs == ids_one
