@@ -6,7 +6,7 @@ Structure (semantic, readable without the stylesheet, which GitHub and nbviewer 
       <style>…</style>
       [status banner: cancelled / error, with the warnings]
       <div class="alfa-body"> answer HTML, [n] markers, tables / charts in place </div>
-      <div class="alfa-sources"> one collapsed <details> per source; [n] links to its body </div>
+      <div class="alfa-sources"> one collapsed <details> per source; [n] links into it </div>
       <div class="alfa-footer"> thread · message · elapsed </div>
     </div>
 
@@ -115,8 +115,9 @@ def _plot(drawing: str) -> str:
 
     Sanitisers (JupyterLab's for an untrusted notebook, GitHub's) drop ``<svg>`` but keep its
     text, one run-on line of labels, and drop our ``<style>``, but keep ``hidden``: so the drawing
-    sits in a ``hidden`` box that the stylesheet shows, and the note is hidden by the stylesheet."""
-    return f'<div class="alfa-plot" hidden>{drawing}</div><p class="alfa-no-plot"><small>{esc(NO_PLOT)}</small></p>'
+    sits in a ``hidden`` box that the stylesheet shows, and the note is hidden by the stylesheet.
+    (``hidden="hidden"``: JupyterLab's sanitiser drops attributes with an empty value.)"""
+    return f'<div class="alfa-plot" hidden="hidden">{drawing}</div><p class="alfa-no-plot"><small>{esc(NO_PLOT)}</small></p>'
 
 
 def banner(status: str, warnings: list[str]) -> str:

@@ -3,10 +3,14 @@
 JupyterLab's CSS variables with light-theme fallbacks, so the same output reads in light and dark
 themes and outside JupyterLab; tints are translucent ``rgba`` so they work on any background. The
 variables used more than once are named once on the root (``--a2`` secondary text, ``--ab`` a thin
-border, ``--al`` a header background, ``--ak`` the accent). Kept as a string (no package-data file
+border, ``--ak`` the accent). Table rows and headers are tinted, not
+painted, so the shadow that says a table scrolls shows through them. Kept as a string (no package-data file
 to ship). Nothing depends on it: without it (GitHub, nbviewer, an untrusted notebook strip
 ``<style>``) the HTML is plain semantic markup, and a chart gives way to a note (``.alfa-plot``
 is ``hidden`` unless this stylesheet shows it; ``.alfa-no-plot`` is shown unless it hides it).
+Those two rules ask for the stylesheet in the same output (``:has(>style)``): a ``<style>`` in
+an output applies to the whole page, so another notebook's output must not show the drawing's
+bare labels in a sanitised one.
 
 Width: prose and cards keep a readable measure; tables and charts use the output's whole width and
 scroll sideways (with a shadow at an edge that has more) rather than overflow it.
@@ -15,8 +19,7 @@ scroll sideways (with a shadow at an edge that has more) rather than overflow it
 from __future__ import annotations
 
 _RULES = """
-.alfa-answer{--a2:var(--jp-content-font-color2,#616161);--ab:1px solid var(--jp-border-color2,#e0e0e0);
---al:var(--jp-layout-color2,#f5f5f5);--ak:var(--jp-brand-color1,#1976d2);
+.alfa-answer{--a2:var(--jp-content-font-color2,#616161);--ab:1px solid var(--jp-border-color2,#e0e0e0);--ak:var(--jp-brand-color1,#1976d2);
 font:var(--jp-content-font-size1,14px)/1.55 var(--jp-content-font-family,system-ui,sans-serif);
 color:var(--jp-content-font-color1,#1a1a1a);overflow-wrap:anywhere;min-width:0;max-width:100%}
 .alfa-body>:not(.alfa-artifact,table),.alfa-sources,.alfa-status{max-width:60em}
@@ -26,7 +29,7 @@ color:var(--jp-content-font-color1,#1a1a1a);overflow-wrap:anywhere;min-width:0;m
 .alfa-answer a{color:var(--jp-content-link-color,#1565c0)}
 .alfa-answer code{font:.9em var(--jp-code-font-family,monospace);background:rgba(127,127,127,.14);padding:0 .3em;
 border-radius:3px}
-.alfa-answer pre{background:var(--al);border:var(--ab);padding:.5em;overflow:auto;max-height:32em;white-space:pre-wrap}
+.alfa-answer pre{background:var(--jp-layout-color2,#f5f5f5);border:var(--ab);padding:.5em;overflow:auto;max-height:32em;white-space:pre-wrap}
 .alfa-answer pre code,.alfa-footer code{background:none;padding:0}
 .alfa-answer blockquote{margin:.5em 0;padding:0 .8em;border-left:3px solid var(--jp-border-color1,#bdbdbd)}
 .alfa-answer .alfa-cite{line-height:0;font-size:.72em}
@@ -43,7 +46,8 @@ font-variant-numeric:tabular-nums;border:0;table-layout:auto;overflow-wrap:norma
 .alfa-answer caption{caption-side:top;text-align:left;font-weight:600;padding:.2em 0}
 .alfa-answer :is(th,td){padding:.28em .7em;text-align:left;border:0;border-bottom:var(--ab);vertical-align:top;
 white-space:normal}
-.alfa-answer th{font-weight:600;background:var(--al)}
+.alfa-answer th{font-weight:600;background:rgba(127,127,127,.12)}
+.alfa-answer tbody tr:nth-child(odd){background:none}
 .alfa-answer tbody tr:nth-child(even){background:rgba(127,127,127,.06)}
 .alfa-answer tr:hover{background:rgba(127,127,127,.12)}
 .alfa-answer :is(th,td)[align=right]{text-align:right}
@@ -51,8 +55,8 @@ white-space:normal}
 .alfa-table-note,.alfa-notice,.alfa-pending,.alfa-extra,.alfa-unsafe,.alfa-meta,.alfa-n,.alfa-sources-title,
 .alfa-chart summary,.alfa-json summary,.alfa-live-status,.alfa-live-log{color:var(--a2)}
 .alfa-table-note{margin:.15em 0}
-.alfa-plot[hidden]{display:block}
-.alfa-no-plot{display:none}
+.alfa-answer:has(>style) .alfa-plot[hidden]{display:block}
+.alfa-answer:has(>style) .alfa-no-plot{display:none}
 .alfa-chart-svg{display:block;max-width:100%;height:auto;margin:.3em 0}
 .alfa-answer summary{cursor:pointer}
 .alfa-text{border-left:3px solid var(--ak);padding:0 .9em;background:rgba(127,127,127,.05)}
@@ -67,8 +71,9 @@ background:rgba(245,124,0,.1)}
 .alfa-card{border:var(--ab);border-radius:6px;margin:.3em 0}
 .alfa-card>summary{padding:.35em .65em}
 .alfa-card[open]>summary{border-bottom:var(--ab)}
-.alfa-card:has(>:target){outline:2px solid var(--ak)}
-.alfa-card-body{padding:.2em .8em .4em;scroll-margin-top:4em}
+.alfa-card:has(:target){outline:2px solid var(--ak)}
+.alfa-card-body{padding:.2em .8em .4em}
+.alfa-card-body>a{scroll-margin-top:6em}
 .alfa-card-body p{margin:.3em 0}
 .alfa-n,.alfa-card-title{font-weight:600}
 .alfa-badge{font-size:.7em;font-weight:600;text-transform:uppercase;padding:0 .4em;border:1px solid;

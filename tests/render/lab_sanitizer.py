@@ -2,8 +2,9 @@
 
 The allow-list is JupyterLab 4's (``packages/apputils/src/sanitizer.ts``, ``sanitize-html``
 options): these tags and attributes survive, every other tag is dropped but its text is kept
-(an ``<svg>``'s labels too), ``<script>`` and ``<style>`` are dropped with their content, ``id``
-becomes ``data-jupyter-id`` and every link gets ``rel="nofollow"``. Inline ``style`` attributes,
+(an ``<svg>``'s labels too), ``<script>`` and ``<style>`` are dropped with their content, an
+attribute with an empty value is dropped (but ``alt``), ``id`` becomes ``data-jupyter-id`` and
+every link gets ``rel="nofollow"``. Inline ``style`` attributes,
 which JupyterLab filters property by property, are dropped here (the outputs carry none).
 :func:`reading` then gives what a reader sees: text outside ``hidden`` elements and outside
 the bodies of closed ``<details>``.
@@ -47,11 +48,15 @@ SCHEMES = {"http", "https", "ftp", "mailto", "tel"}
 _ID = re.compile(r'(<[a-zA-Z][^>]*?\s)id="')
 
 
+def _not_empty(tag: str, attribute: str, value: str) -> str | None:
+    return value if value or attribute == "alt" else None
+
+
 def sanitize(html: str) -> str:
     """What JupyterLab shows of ``html`` in an untrusted notebook."""
     renamed = _ID.sub(r'\1data-jupyter-id="', html)
     return nh3.clean(renamed, tags=set(TAGS), clean_content_tags={"script", "style"}, attributes=ATTRIBUTES,
-                     url_schemes=SCHEMES, link_rel="nofollow")  # fmt: skip
+                     url_schemes=SCHEMES, link_rel="nofollow", attribute_filter=_not_empty)  # fmt: skip
 
 
 class _Reader(HTMLParser):

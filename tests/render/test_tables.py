@@ -49,7 +49,7 @@ def test_a_tables_citations_are_numbered_with_the_answers_and_shown_in_html() ->
     assert re.search(f'<td class="alfa-num alfa-nowrap" align="right">-10.0%{_ref(4)}</td>', html)  # a cell's
     titles = [t for t in re.findall(r'<strong class="alfa-card-title"><bdi>(.*?)</bdi>', html)]
     assert titles == ["Source 1", "Table source", "Column source", "Cell source"]  # c1 once
-    cards = {c["id"].rsplit("-", 1)[1] for c in shown.elements("div", **{"class": "alfa-card-body"})}
+    cards = {a["name"].rsplit("-", 1)[1] for a in shown.elements("a") if "name" in a}
     assert cards == {"1", "2", "3", "4"}
 
 

@@ -20,8 +20,9 @@ def test_a_chart_gives_way_to_a_note_and_its_data(emulator_answers) -> None:
 
 def test_the_note_is_hidden_where_the_chart_is_drawn(emulator_answers) -> None:
     html = answer_bundle(emulator_answers["trend"])[0]["text/html"]
-    assert '<div class="alfa-plot" hidden><svg' in html
-    assert ".alfa-plot[hidden]{display:block}" in html and ".alfa-no-plot{display:none}" in html
+    assert '<div class="alfa-plot" hidden="hidden"><svg' in html
+    assert ".alfa-answer:has(>style) .alfa-plot[hidden]{display:block}" in html  # this output's stylesheet
+    assert ".alfa-answer:has(>style) .alfa-no-plot{display:none}" in html
 
 
 def test_the_whole_answer_reads_as_text_without_its_stylesheet(emulator_answers) -> None:
