@@ -7,7 +7,8 @@ them in a wide and a narrow window; save, shut the kernel down and reload; open 
 (as on another machine), whose outputs JupyterLab sanitises. Screenshots of the streaming answer,
 the finished one (light and dark theme), the sources with one card opened (light and dark), a
 card opened from its marker, the wide table (wide and narrow window), the chart, the answer after
-the reload and the untrusted chart go to ``build/screenshots/``.
+the reload and the untrusted chart go to ``build/screenshots/``. Last, the saved notebook as
+nbconvert's HTML: a marker opens its card there too.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def test_quickstart_in_jupyterlab(page: Page, lab: Lab, browser_emulator: Emulat
     chart = check_wide_table_and_chart(notebook, stopped, screenshots)
     check_reload(notebook, final, screenshots)
     check_untrusted_copy(notebook, chart, screenshots)
+    check_nbconvert_html(page, lab, screenshots)
 
 
 def check_streaming(notebook: Notebook, cell: Locator, screenshots: Path) -> None:
@@ -295,3 +297,23 @@ def check_untrusted_copy(notebook: Notebook, chart: Locator, screenshots: Path) 
     expect(answer.locator("details.alfa-card").first).to_be_visible()
     assert "{" not in answer.inner_text()  # no stylesheet as text
     copy.screenshot(chart_box, screenshots / "untrusted-chart.png", margin=8)
+
+
+def check_nbconvert_html(page: Page, lab: Lab, screenshots: Path) -> None:
+    """The saved notebook as nbconvert's HTML, in the browser: a click on a marker opens its card
+    there too (no script of ours; the browser opens the card that holds the link's target)."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_filename(str(lab.root / "quickstart.ipynb"))
+    path = lab.root / "quickstart.html"
+    path.write_text(body, encoding="utf-8")
+    page.goto(path.as_uri())
+    final = page.locator(".alfa-answer").first
+    marker = final.locator(".alfa-body sup.alfa-cite a").nth(2)
+    card = final.locator("details.alfa-card").nth(int(marker.inner_text().strip("[]")) - 1)
+    expect(card).not_to_have_attribute("open", "")
+    marker.click()
+    expect(card).to_have_attribute("open", "")
+    expect(card.locator("summary")).to_be_in_viewport(ratio=1)
+    assert card.evaluate("c => getComputedStyle(c).outlineStyle") == "solid"
+    page.screenshot(path=screenshots / "nbconvert-marker-opens-card.png")
