@@ -91,3 +91,13 @@ def test_units_go_in_the_header_and_changes_are_signed() -> None:
         "   61,000     1,234.50         45.0%     +30.1%       +23.5%                 +0.38",
         "      900        -3.00          0.0%     -20.0%        -1.0%                 -0.05",
     ]
+
+
+def test_the_notes_call_the_answer_by_the_name_given() -> None:
+    rows = [[f"T{i}", 1.0, 0.1] for i in range(30)]
+    table = Artifact.from_raw("t1", {"output_type": "table", "columns": [
+        {"name": "Ticker", "col_type": "string"}, {"name": "P/E", "col_type": "float"},
+        {"name": "Yield", "col_type": "percent"}], "rows": rows})  # fmt: skip
+    text = answer_bundle(make_answer(marker("t1"), artifacts=[table]), table_rows=2, name="ans")[0]["text/plain"]
+    assert "2 of 30 rows · ans.tables[0] has all 30 · %config AlfaMagics.table_rows = 30 shows them all here" in text
+    assert "T0      1.00  10.0%" in text  # a yield is a level: unsigned
