@@ -86,7 +86,7 @@ def test_cards_are_collapsed_with_badge_highlight_and_link(emulator_answers) -> 
     html = answer_bundle(answer)[0]["text/html"]
     shown = assert_inert(html)
     cards = shown.elements("details", **{"class": "alfa-card"})
-    assert len(cards) == len(answer.citations) and all("open" not in c for c in cards)
+    assert len(cards) == len(answer.citations) + len(TABLE_ONLY_SOURCES) and all("open" not in c for c in cards)
     note = next(c for c in answer.citations if c.type == "custom_doc")
     start, end = note.highlight
     assert f"<mark>{note.snippet[start:end]}</mark>" in html
@@ -107,7 +107,25 @@ def test_markers_link_to_this_outputs_cards_only(emulator_answers) -> None:
     assert not ids_one & ids_two  # one answer shown twice: no shared anchors
     hrefs = {a["href"][1:] for a in one.elements("a") if a.get("href", "").startswith("#")}
     assert hrefs == ids_one
-    assert len(hrefs) == len(answer.citations)  # the table's price source is the text's [2]
+    assert len(hrefs) == len(answer.citations) + len(TABLE_ONLY_SOURCES)
+
+
+# The compare answer's tables cite sources the text does not (in cells); the others they cite
+# (the price column's source, ...) are the text's, under other ids, and keep the text's numbers.
+TABLE_ONLY_SOURCES = ["NVIDIA Corp.: valuation overview", "AMD quarterly report (10-Q), 2025Q2",
+                      "AMD 2025Q2 earnings summary"]  # fmt: skip
+
+
+def test_the_tables_sources_follow_the_texts(emulator_answers) -> None:
+    answer = emulator_answers["compare"]
+    data, _ = answer_bundle(answer)
+    text = data["text/plain"]
+    sources = text[text.index("\nSources\n") :]
+    for n, title in enumerate(TABLE_ONLY_SOURCES, start=len(answer.citations) + 1):
+        assert f"\n[{n}] {title} — " in sources
+    assert "Price (USD)[2]" in text  # the price column cites the text's [2], not a copy of it
+    titles = re.findall(r'<strong class="alfa-card-title"><bdi>(.*?)</bdi>', data["text/html"])
+    assert len(titles) == len(set(titles))  # one card per source
 
 
 def test_footer_carries_thread_message_and_elapsed(emulator_answers) -> None:
