@@ -12,7 +12,7 @@ Recoverable failures (a stream that drops or stalls, a progress call that fails)
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +59,14 @@ class NextEvent:
     """
 
     after: Publish | None = None
+
+
+@dataclass(slots=True)
+class Burst:
+    """Events already at hand, given as one result of :class:`NextEvent` (a cassette replaying a
+    recorded stream): the procedure feeds them all and publishes the change once, after the last."""
+
+    events: list[Event]
 
 
 @dataclass(frozen=True)
@@ -115,8 +123,10 @@ class AskProcedure:
         clock: Callable[[], float],
         timeout: float | None = None,
         rng: random.Random | None = None,
+        source_overrides: Mapping[str, Any] | None = None,
     ):
         self.turn = Turn(question, thread_id, clock=clock)
+        self.source_overrides = source_overrides
         self._clock = clock
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
@@ -150,7 +160,7 @@ class AskProcedure:
         thread_id = turn.thread_id
         # Events are not replayed, so the stream is connected before the message is sent.
         yield OpenStream(thread_id)
-        yield Call(ops.send_message(thread_id, turn.question))
+        yield Call(ops.send_message(thread_id, turn.question, source_overrides=self.source_overrides))
         change: Publish | None = Publish(None)
         while not turn.done:
             self._check_deadline()
@@ -159,6 +169,8 @@ class AskProcedure:
             if isinstance(event, (Lost, StreamClosed)):
                 yield CloseStream()
                 yield from self._recover(thread_id, event)
+            elif type(event) is Burst:
+                change = self._feed_burst(event)
             else:
                 self._failures = 0
                 if turn.feed(event) or (isinstance(event, MessageChunk) and event.final):
@@ -167,6 +179,18 @@ class AskProcedure:
             yield change
         yield CloseStream()
         return (yield from self._collect_artifacts(thread_id))
+
+    def _feed_burst(self, burst: Burst) -> Publish | None:
+        """Feed every event of ``burst`` (up to the turn's end, as the stream is read); the change to
+        publish is the last event that changed the turn."""
+        turn, last = self.turn, None
+        for event in burst.events:
+            if turn.feed(event) or (isinstance(event, MessageChunk) and event.final):
+                last = event
+            if turn.done:
+                break
+        self._failures = 0
+        return None if last is None else Publish(last)
 
     def _recover(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
         """Reconnect with backoff; once attached, check whether the turn ended meanwhile.
