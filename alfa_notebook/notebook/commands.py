@@ -7,6 +7,7 @@ either prints a line or returns a value, so ``threads = %alfa threads`` gives a 
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from ..markers import artifact_ids
 from ..models import Artifact
 from ..render import answer_bundle
 from ..render.safe import esc, md_text, plain
-from ..settings import ENV_API_VERSION, ENV_BASE_URL, ENV_KEYS, resolve_settings
+from ..settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, RECORD_MODES, resolve_settings
 from .errors import MagicError
 from .sinks import choose
 
@@ -73,6 +74,9 @@ def status(magics: AlfaMagics, _: str) -> None:
         rows.append(("key", f"✓ set  ({origin('api_key', key_names)})"))
     else:
         rows.append(("key", f"✗ missing: set {' or '.join(key_names)}"))
+    if settings.cassette:
+        where = origin("cassette", ENV_CASSETTE)
+        rows.append(("cassette", f"{settings.cassette}  (record_mode={settings.record_mode!r}; {where})"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"
@@ -223,6 +227,34 @@ def last(magics: AlfaMagics, _: str) -> None:
     _show(answer, magics.table_rows)
 
 
+def cassette(magics: AlfaMagics, argument: str) -> None:
+    """``%alfa cassette PATH [MODE]``: replay answers from PATH, and record into it as MODE says;
+    ``%alfa cassette off`` asks the service again; alone, says which cassette is in use."""
+    words = shlex.split(argument)
+    if not words:
+        settings = resolve_settings(configured=magics.configured())
+        if settings.cassette:
+            print(f"Cassette {settings.cassette} (record_mode={settings.record_mode!r}).")
+        else:
+            print("No cassette: answers come from the service. `%alfa cassette PATH [MODE]` records them.")
+        return
+    mode = words.pop() if len(words) > 1 and words[-1] in RECORD_MODES else None
+    if len(words) != 1:
+        raise MagicError(
+            f"Usage: %alfa cassette PATH [{' | '.join(RECORD_MODES)}], or %alfa cassette off (got {argument!r}).",
+            title="UsageError",
+        )
+    if words[0] == "off":
+        magics.cassette = None
+        print("No cassette: answers come from the service.")
+        return
+    magics.cassette = words[0]
+    if mode is not None:
+        magics.record_mode = mode
+    settings = resolve_settings(configured=magics.configured())
+    print(f"Cassette {settings.cassette} (record_mode={settings.record_mode!r}): a new thread starts.")
+
+
 COMMANDS: dict[str, Callable[[AlfaMagics, str], Any]] = {
     "help": help_,
     "status": status,
@@ -233,4 +265,5 @@ COMMANDS: dict[str, Callable[[AlfaMagics, str], Any]] = {
     "cancel": cancel,
     "last": last,
     "version": version,
+    "cassette": cassette,
 }

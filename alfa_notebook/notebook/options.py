@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "history": "count",
     "use": "name",
     "new": "name?",
+    "cassette": "name?",
 }
 
 
