@@ -74,9 +74,8 @@ def status(magics: AlfaMagics, _: str) -> None:
         rows.append(("key", f"✓ set  ({origin('api_key', key_names)})"))
     else:
         rows.append(("key", f"✗ missing: set {' or '.join(key_names)}"))
-    if settings.cassette:
-        where = origin("cassette", ENV_CASSETTE)
-        rows.append(("cassette", f"{settings.cassette}  (record_mode={settings.record_mode!r}; {where})"))
+    if settings.cassette:  # not its mode: the run that records a notebook prints what its replays print
+        rows.append(("cassette", f"{settings.cassette}  ({origin('cassette', ENV_CASSETTE)})"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"
