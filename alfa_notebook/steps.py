@@ -12,13 +12,13 @@ Recoverable failures (a stream that drops or stalls, a progress call that fails)
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from . import operations as ops
 from .errors import APIConnectionError, APITimeoutError, InternalServerError, RateLimitError, StreamInterruptedError
-from .events import Event, MessageChunk, StreamClosed
+from .events import Event, MessageChunk, StatusChanged, StreamClosed
 from .models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
 from .retry import backoff
 from .turn import Turn
@@ -66,7 +66,7 @@ class Burst:
     """Events already at hand, given as one result of :class:`NextEvent` (a cassette replaying a
     recorded stream): the procedure feeds them all and publishes the change once, after the last."""
 
-    events: list[Event]
+    events: Iterable[Event]  # iterated once, as the events are fed
 
 
 @dataclass(frozen=True)
@@ -184,11 +184,12 @@ class AskProcedure:
         """Feed every event of ``burst`` (up to the turn's end, as the stream is read); the change to
         publish is the last event that changed the turn."""
         turn, last = self.turn, None
+        feed = turn.feed
         for event in burst.events:
-            if turn.feed(event) or (isinstance(event, MessageChunk) and event.final):
+            if feed(event) or (type(event) is MessageChunk and event.final):
                 last = event
-            if turn.done:
-                break
+                if type(event) is StatusChanged and turn.done:  # only a status ends a turn
+                    break
         self._failures = 0
         return None if last is None else Publish(last)
 
