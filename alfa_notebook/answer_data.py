@@ -22,7 +22,7 @@ FORMAT = 1  # of the dict; from_dict reads this format
 
 def to_dict(answer: Answer, *, max_rows: int | None = None) -> dict[str, Any]:
     citations = [dict(c.raw) if c.raw else citation_fields(c) for c in answer.citations]
-    return {
+    data = {
         "format": FORMAT,
         "question": answer.question,
         "text": answer.text,
@@ -36,10 +36,14 @@ def to_dict(answer: Answer, *, max_rows: int | None = None) -> dict[str, Any]:
         "warnings": list(answer.warnings),
         "tools_called": dict(answer.tools_called),
         "citations": citations,
-        # Offsets count in the whole answer's text; a raw citation's count in its own message.
-        "citation_offsets": [c.inline_offset for c in answer.citations],
-        "artifacts": [_artifact(a, max_rows, answer.cut_tables.get(a.id)) for a in answer.artifacts],
+        "artifacts": [_artifact(answer, a, max_rows) for a in answer.artifacts],
     }
+    # Offsets count in the whole answer's text, a raw citation's in its own message: where one
+    # differs (a later message's citation), the answer's are kept, once.
+    offsets = [c.inline_offset for c in answer.citations]
+    if offsets != [Citation.from_raw(raw).inline_offset for raw in citations]:
+        data["citation_offsets"] = offsets
+    return data
 
 
 def citation_fields(c: Citation) -> dict[str, Any]:
@@ -51,11 +55,14 @@ def citation_fields(c: Citation) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _artifact(a: Artifact, max_rows: int | None, rows_total: int | None) -> dict[str, Any]:
+def _artifact(answer: Answer, a: Artifact, max_rows: int | None) -> dict[str, Any]:
     raw: Mapping[str, Any] = a.raw
-    item: dict[str, Any] = {"id": a.id, "kind": a.kind, "title": a.title, "thread_id": a.thread_id}
-    item["message_id"] = a.message_id
-    rows = raw.get("rows")
+    item: dict[str, Any] = {"id": a.id, "kind": a.kind, "title": a.title}
+    if a.thread_id != answer.thread_id:  # else the answer's, not stored twice
+        item["thread_id"] = a.thread_id
+    if a.message_id != answer.message_id:
+        item["message_id"] = a.message_id
+    rows, rows_total = raw.get("rows"), answer.cut_tables.get(a.id)
     if rows_total is not None:  # cut already, when it was saved before
         item["rows_total"] = rows_total
     if max_rows is not None and a.kind == "table" and isinstance(rows, list) and len(rows) > max_rows:
@@ -77,9 +84,9 @@ def from_dict(cls: type[Answer], data: Mapping[str, Any]) -> Answer:
         citations.append(citation)
     artifacts, cut, notes = [], {}, list(data.get("warnings") or ())
     for item in data.get("artifacts") or ():
-        artifact = Artifact.from_raw(
-            str(item.get("id")), item.get("raw"), thread_id=item.get("thread_id"), message_id=item.get("message_id")
-        )
+        thread_id = item.get("thread_id", data.get("thread_id"))
+        message_id = item.get("message_id", data.get("message_id"))
+        artifact = Artifact.from_raw(str(item.get("id")), item.get("raw"), thread_id=thread_id, message_id=message_id)
         artifacts.append(artifact)
         total = item.get("rows_total")
         if isinstance(total, int):
