@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import subprocess
 import sys
@@ -113,3 +114,35 @@ def test_the_pytest_plugin_records_with_an_option_and_replays_offline_by_default
     missing = _pytest(tmp_path)
     assert missing.returncode == 1 and "CassetteMissError" in missing.stdout
     assert "record_mode='none'" in missing.stdout
+
+
+async def run_async(ip: InteractiveShell, cell: str) -> None:
+    with capture_output() as captured:
+        result = await ip.run_cell_async(cell, store_history=True, transformed_cell=ip.transform_cell(cell))
+    assert result.error_in_exec is None and result.error_before_exec is None, captured.stdout
+
+
+def test_background_answers_record_and_replay(ip, tmp_path, monkeypatch) -> None:
+    path = tmp_path / "background.alfa.jsonl"
+
+    async def notebook(name: str) -> None:
+        await run_async(ip, f"%alfa cassette {path}")
+        await run_async(ip, f"%%alfa --background -o pending\n{QUESTION}")
+        await run_async(ip, f"{name} = await pending")
+        await run_async(ip, "%%alfa --background -o pending\nAnd how did their margins move?")
+        await run_async(ip, f"{name}_follow = await pending")
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(notebook("live"))
+        monkeypatch.setenv("ALFA_BASE_URL", GONE)
+        monkeypatch.setenv("ALFA_RECORD_MODE", "none")
+        open_cassette(path).rewind()
+        ip.run_line_magic("alfa", "cassette off")
+        loop.run_until_complete(notebook("replayed"))
+    finally:
+        loop.close()
+    ns = ip.user_ns
+    assert ns["replayed"].to_dict() == ns["live"].to_dict()
+    assert ns["replayed_follow"].to_dict() == ns["live_follow"].to_dict()
+    assert ns["replayed_follow"].thread_id == ns["live"].thread_id
