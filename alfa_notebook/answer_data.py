@@ -9,18 +9,19 @@ table, how many rows there were, and the answer read back says what was cut.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from .models import Artifact, Citation
 
-if TYPE_CHECKING:
-    from .answer import Answer
-
 FORMAT = 1  # of the dict; from_dict reads this format
+MIME_JSON = "application/vnd.alfa.answer+json"  # the dict's media type, as a notebook output saves it
+
+A = TypeVar("A")
+# The answer is taken as Any (an Answer): this module sits below answer.py, which calls it.
 
 
-def to_dict(answer: Answer, *, max_rows: int | None = None) -> dict[str, Any]:
+def to_dict(answer: Any, *, max_rows: int | None = None) -> dict[str, Any]:
     citations = [dict(c.raw) if c.raw else citation_fields(c) for c in answer.citations]
     data = {
         "format": FORMAT,
@@ -55,7 +56,7 @@ def citation_fields(c: Citation) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _artifact(answer: Answer, a: Artifact, max_rows: int | None) -> dict[str, Any]:
+def _artifact(answer: Any, a: Artifact, max_rows: int | None) -> dict[str, Any]:
     raw: Mapping[str, Any] = a.raw
     item: dict[str, Any] = {"id": a.id, "kind": a.kind, "title": a.title}
     if a.thread_id != answer.thread_id:  # else the answer's, not stored twice
@@ -72,7 +73,7 @@ def _artifact(answer: Answer, a: Artifact, max_rows: int | None) -> dict[str, An
     return item
 
 
-def from_dict(cls: type[Answer], data: Mapping[str, Any]) -> Answer:
+def from_dict(cls: Callable[..., A], data: Mapping[str, Any]) -> A:
     if not isinstance(data, Mapping) or "raw_text" not in data:
         raise ValueError("not an answer's dict (Answer.to_dict() makes one): it has no 'raw_text'")
     offsets = list(data.get("citation_offsets") or [])

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .answer import Answer
-from .render.bundle import MIME_JSON
+from .answer_data import MIME_JSON
 
 
 def load_answers(path: str | os.PathLike[str]) -> list[Answer]:

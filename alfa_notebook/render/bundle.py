@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from ..answer_data import MIME_JSON
 from ..settings import resolve_saved_rows
 from . import html, markdown, text
 from .artifacts import jsonable
@@ -15,7 +16,6 @@ from .safe import md_text
 if TYPE_CHECKING:
     from ..answer import Answer
 
-MIME_JSON = "application/vnd.alfa.answer+json"
 _shown: Counter[str] = Counter()
 
 
