@@ -116,7 +116,7 @@ class Cassette:
         """Write the record of the n-th use of ``key`` (in place of an older one), every other line
         unchanged; returns the record as written, credentials redacted."""
         line = self._redact(file.dump({kind: key, "n": n, **body}))
-        record = json.loads(line)
+        record: dict[str, Any] = json.loads(line)
         with self._lock:
             self._refresh()  # a broken file raises here, before anything is written over it
             text = file.key_text(kind, key)

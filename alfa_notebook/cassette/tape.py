@@ -18,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .. import errors
 from ..errors import APIStatusError, CassetteError
@@ -83,7 +83,7 @@ class Binding:
             return AsyncTurnReplay(self, record, procedure)
         return AsyncTurnRecording(self, key, n, procedure, live)
 
-    def request(self, op: Operation[Any]) -> RequestTape | None:
+    def request(self, op: Operation[T]) -> RequestTape[T] | None:
         """The tape of one REST request outside a turn (thread management); None for a request that
         is never recorded (the token exchange, which carries a credential)."""
         if not op.authenticated:
@@ -111,10 +111,10 @@ def _starts_thread(op: Operation[Any]) -> bool:
     return op.method == "POST" and op.route == "/threads"
 
 
-class RequestTape:
+class RequestTape(Generic[T]):
     """One request: replayed from its record, or sent (``live``) and recorded when it returns."""
 
-    def __init__(self, binding: Binding, op: Operation[Any]) -> None:
+    def __init__(self, binding: Binding, op: Operation[T]) -> None:
         self._cassette = binding.cassette
         self._op = op
         self._key = _request_key(op)
@@ -124,15 +124,15 @@ class RequestTape:
     def replaying(self) -> bool:
         return self._record is not None
 
-    def replay(self) -> Any:
+    def replay(self) -> T:
         assert self._record is not None
         return self._after(_outcome(self._op, self._record))
 
     @property
-    def live(self) -> Operation[Any]:
+    def live(self) -> Operation[T]:
         """The request to send: the same, its response recorded once it has been read."""
 
-        def parse(body: Any) -> Any:
+        def parse(body: Any) -> T:
             value = self._op.parse(body)
             self._cassette.save("request", self._key, self._n, {"response": body})
             return self._after(value)
@@ -144,9 +144,9 @@ class RequestTape:
         if isinstance(error, APIStatusError):
             self._cassette.save("request", self._key, self._n, {"error": _describe(error)})
 
-    def _after(self, value: Any) -> Any:
+    def _after(self, value: T) -> T:
         if _starts_thread(self._op):
-            self._cassette.thread_started(value.id)
+            self._cassette.thread_started(value.id)  # type: ignore[attr-defined]  # a Thread
         return value
 
 
@@ -458,7 +458,7 @@ class SyncRecordingStream:
 
     def __next__(self) -> Event:
         try:
-            event = next(self._live)
+            event: Event = next(self._live)
         except (StopIteration, errors.AlfaError):
             self._entries.append([self._now(), None, {"lost": True}])
             raise
@@ -478,7 +478,7 @@ class AsyncRecordingStream:
 
     async def __anext__(self) -> Event:
         try:
-            event = await self._live.__anext__()
+            event: Event = await self._live.__anext__()
         except (StopAsyncIteration, errors.AlfaError):
             self._entries.append([self._now(), None, {"lost": True}])
             raise
