@@ -20,9 +20,9 @@ from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
 from .events import Event
 from .models import Artifact, History, Progress, Thread
-from .runners import AsyncIO, AsyncRunner, SyncIO, SyncRunner
+from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .settings import Secret, resolve_settings
-from .steps import AskProcedure
+from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
 from .turn import Turn
 
@@ -35,9 +35,12 @@ OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
 
 
-def _remember_partial(turn: Turn, error: BaseException) -> Answer:
-    answer = Answer.from_turn(turn)
+def _remember_partial(turn: Turn, error: BaseException, result: AskResult | None = None) -> Answer:
+    """The answer as far as it got, attached to the error that ended it with its thread's id."""
+    answer = Answer.from_result(result) if result is not None else Answer.from_turn(turn)
     error.answer = answer  # type: ignore[attr-defined]
+    if isinstance(error, AlfaError) and error.thread_id is None:
+        error.thread_id = turn.thread_id
     return answer
 
 
@@ -237,15 +240,15 @@ class AlfaClient(_ClientBase):
                 if on_event is not None:
                     on_event(event, procedure.turn)
         except KeyboardInterrupt as exc:
-            runner.cancel_task()
             procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+            self._last_answer = _remember_partial(procedure.turn, exc, runner.stop())
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for Ctrl-C
-                runner.cancel_task()
+            result = None
+            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for Ctrl-C
                 procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+                result = runner.stop(STOP_AFTER_TIMEOUT)
+            self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
             runner.close_stream()
@@ -303,13 +306,15 @@ class AsyncAlfaClient(_ClientBase):
         except asyncio.CancelledError as exc:
             procedure.turn.interrupt()
             self._last_answer = _remember_partial(procedure.turn, exc)
-            await asyncio.shield(runner.cancel_task())
+            stopping = asyncio.ensure_future(runner.stop())
+            self._last_answer = _remember_partial(procedure.turn, exc, await asyncio.shield(stopping))
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for cancellation
-                await runner.cancel_task()
+            result = None
+            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for cancellation
                 procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+                result = await runner.stop(STOP_AFTER_TIMEOUT)
+            self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
             await runner.close_stream()
@@ -352,7 +357,15 @@ class AskEvents:
         except asyncio.CancelledError as exc:
             self.turn.interrupt()
             self._client._last_answer = _remember_partial(self.turn, exc)
-            await asyncio.shield(self._runner.cancel_task())
+            stopping = asyncio.ensure_future(self._runner.stop())
+            self._client._last_answer = _remember_partial(self.turn, exc, await asyncio.shield(stopping))
+            raise
+        except AlfaError as exc:
+            result = None
+            if isinstance(exc, APITimeoutError) and not self.turn.done:  # out of time: as for cancellation
+                self.turn.interrupt()
+                result = await self._runner.stop(STOP_AFTER_TIMEOUT)
+            self._client._last_answer = _remember_partial(self.turn, exc, result)
             raise
         finally:
             await self._runner.close_stream()
