@@ -24,12 +24,12 @@ from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunne
 from .settings import Secret, resolve_settings
 from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
-from .turn import Turn
+from .turn import Turn, thread_name
 
 if TYPE_CHECKING:
     from .cassette import Binding
 
-__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token"]
+__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token", "thread_name"]
 
 OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""

@@ -32,7 +32,7 @@ from .errors import (
 from .events import Event, MessageChunk, StatusChanged, StreamClosed
 from .models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
 from .retry import backoff
-from .turn import Turn, same_question
+from .turn import Turn, same_question, thread_name
 
 MAX_RECONNECTS = 3
 POLL_INTERVAL = (1.0, 5.0)  # first and longest wait between progress polls
@@ -121,14 +121,6 @@ class AskResult:
     turn: Turn
     artifacts: list[Artifact]
     artifact_errors: dict[str, BaseException]
-
-
-def thread_name(question: str, limit: int = 60) -> str:
-    """A new thread is named after its first question, on one line and cut at a word."""
-    line = " ".join(question.split())
-    if len(line) <= limit:
-        return line or "Untitled"
-    return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
 class AskProcedure:
@@ -243,13 +235,16 @@ class AskProcedure:
                 yield Sleep(self._until_deadline(backoff(self._failures - 1, self._rng)))
                 self._check_deadline()
             self._failures += 1
+            self.turn.reconnecting = self._failures
             opened = yield OpenStream(thread_id, recovering=True)
             if isinstance(opened, Lost):
                 continue
+            self.turn.reconnecting = 0
             progress = yield Call(ops.progress(thread_id), recoverable=True)
             if isinstance(progress, Progress) and progress.status in TERMINAL_STATUSES:
                 yield from self._reconcile(thread_id, progress.status)
             return
+        self.turn.reconnecting, self.turn.polling = 0, True
         yield from self._poll_until_done(thread_id, cause)
 
     def _poll_until_done(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
