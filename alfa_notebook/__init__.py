@@ -86,6 +86,12 @@ if TYPE_CHECKING:  # the public names; see _exports()
         BadRequestError as BadRequestError,
     )
     from .errors import (
+        CassetteError as CassetteError,
+    )
+    from .errors import (
+        CassetteMissError as CassetteMissError,
+    )
+    from .errors import (
         ConfigurationError as ConfigurationError,
     )
     from .errors import (
@@ -118,6 +124,7 @@ if TYPE_CHECKING:  # the public names; see _exports()
     from .errors import (
         UnprocessableEntityError as UnprocessableEntityError,
     )
+    from .load import load_answers as load_answers
     from .models import (
         Artifact as Artifact,
     )

@@ -37,7 +37,7 @@ def _cited_answer():  # type: ignore[no-untyped-def]
 
 
 def _ref(n: int) -> str:
-    return f'<sup class="alfa-cite"><a href="#alfa-src-message1-\\d+-{n}">\\[{n}\\]</a></sup>'
+    return f'<sup class="alfa-cite"><a href="#alfa-src-[0-9a-f]+(?:-\\d+)?-{n}">\\[{n}\\]</a></sup>'
 
 
 def test_a_tables_citations_are_numbered_with_the_answers_and_shown_in_html() -> None:
