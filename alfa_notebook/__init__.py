@@ -72,6 +72,12 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
         BadRequestError as BadRequestError,
     )
     from .errors import (
+        CassetteError as CassetteError,
+    )
+    from .errors import (
+        CassetteMissError as CassetteMissError,
+    )
+    from .errors import (
         ConfigurationError as ConfigurationError,
     )
     from .errors import (
@@ -104,6 +110,7 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
     from .errors import (
         UnprocessableEntityError as UnprocessableEntityError,
     )
+    from .load import load_answers as load_answers
     from .models import (
         Artifact as Artifact,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from .errors import (
     RateLimitError,
     StreamInterruptedError,
 )
-from .events import Event, MessageChunk, StreamClosed
+from .events import Event, MessageChunk, StatusChanged, StreamClosed
 from .models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
 from .retry import backoff
 from .turn import Turn, same_question, thread_name
@@ -80,6 +80,14 @@ class NextEvent:
     after: Publish | None = None
 
 
+@dataclass(slots=True)
+class Burst:
+    """Events already at hand, given as one result of :class:`NextEvent` (a cassette replaying a
+    recorded stream): the procedure feeds them all and publishes the change once, after the last."""
+
+    events: Iterable[Event]  # iterated once, as the events are fed
+
+
 @dataclass(frozen=True)
 class CloseStream:
     pass
@@ -127,8 +135,10 @@ class AskProcedure:
         timeout: float | None = None,
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
+        source_overrides: Mapping[str, Any] | None = None,
     ):
         self.turn = Turn(question, thread_id, clock=clock)
+        self.source_overrides = source_overrides
         self._clock = clock
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
@@ -187,6 +197,8 @@ class AskProcedure:
             if isinstance(event, (Lost, StreamClosed)):
                 yield CloseStream()
                 yield from self._recover(thread_id, event)
+            elif type(event) is Burst:
+                change = self._feed_burst(event)
             else:
                 self._failures = 0
                 if turn.feed(event) or (isinstance(event, MessageChunk) and event.final):
@@ -195,6 +207,19 @@ class AskProcedure:
             yield change
         yield CloseStream()
         return (yield from self._collect_artifacts(thread_id))
+
+    def _feed_burst(self, burst: Burst) -> Publish | None:
+        """Feed every event of ``burst`` (up to the turn's end, as the stream is read); the change to
+        publish is the last event that changed the turn."""
+        turn, last = self.turn, None
+        feed = turn.feed
+        for event in burst.events:
+            if feed(event) or (type(event) is MessageChunk and event.final):
+                last = event
+                if type(event) is StatusChanged and turn.done:  # only a status ends a turn
+                    break
+        self._failures = 0
+        return None if last is None else Publish(last)
 
     def _recover(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
         """Reconnect with backoff; once attached, check whether the turn ended meanwhile.
@@ -286,7 +311,7 @@ class AskProcedure:
     def _post_question(self, thread_id: str) -> Generator[Effect, Any, None]:
         for resends in range(MAX_RESENDS + 1):
             try:
-                yield Call(ops.send_message(thread_id, self.turn.question))
+                yield Call(ops.send_message(thread_id, self.turn.question, source_overrides=self.source_overrides))
                 self.posted = True
                 return
             except APIError as error:

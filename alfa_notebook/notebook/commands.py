@@ -23,7 +23,7 @@ from ..markers import artifact_ids
 from ..models import Artifact, Message
 from ..render import answer_bundle
 from ..render.question import question_bundle
-from ..settings import ENV_API_VERSION, ENV_BASE_URL, ENV_KEYS, resolve_settings
+from ..settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, resolve_settings
 from .sinks import choose
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ def status(magics: Host, _: None) -> None:
         rows.append(("api_key", f"✓ set  ({origin('api_key', key_names)})"))
     else:
         rows.append(("api_key", f"✗ missing: set {' or '.join(key_names)}"))
+    if settings.cassette:  # not its mode: the run that records a notebook prints what its replays print
+        rows.append(("cassette", f"{settings.cassette}  ({origin('cassette', ENV_CASSETTE)})"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"

@@ -20,6 +20,8 @@ class Host(Protocol):
     session: Session
     background: BackgroundAnswer | None
     shell: Any
+    cassette: str | None  # the %config settings %alfa cassette changes
+    record_mode: str | None
 
     @property
     def user_ns(self) -> dict[str, Any]: ...

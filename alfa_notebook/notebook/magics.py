@@ -25,7 +25,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
 from ..errors import AlfaError
-from ..settings import Secret
+from ..settings import RECORD_MODES, Secret
 from . import options, subcommands
 from .errors import explain, short
 from .interpolation import interpolate
@@ -117,6 +117,22 @@ class AlfaMagics(Magics):
         help="Seconds an answer may take before it is stopped (None: no limit). --timeout overrides it.",
     )
     short_errors = Bool(True, config=True, help="Show errors as one line; False shows the full traceback.")
+    cassette = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="A cassette file: answers are replayed from it, or asked and recorded into it "
+        "(docs/cassettes.md; `%alfa cassette PATH [MODE]`). Unset: ALFA_CASSETTE, else none.",
+    )
+    record_mode = Enum(
+        list(RECORD_MODES),
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help="How the cassette is used: 'once' (replay; record only into a new file), 'new_episodes' "
+        "(replay, record what is missing), 'none' (replay only, never the network), 'all' (ask again, "
+        "re-record). Unset: ALFA_RECORD_MODE, else 'once'.",
+    )
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         self.session = Session(self.configured)
@@ -132,9 +148,15 @@ class AlfaMagics(Magics):
 
     def configured(self) -> Mapping[str, Any]:
         """The ``%config`` values the clients resolve settings from (None where unset)."""
-        return {"api_version": self.api_version, "base_url": self.base_url, "api_key": self.api_key}
+        return {
+            "api_version": self.api_version,
+            "base_url": self.base_url,
+            "api_key": self.api_key,
+            "cassette": self.cassette,
+            "record_mode": self.record_mode,
+        }
 
-    @observe("api_version", "base_url", "api_key")
+    @observe("api_version", "base_url", "api_key", "cassette", "record_mode")
     def _connection_changed(self, change: Any) -> None:
         self.session.reset()
         if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):
@@ -191,8 +213,8 @@ class AlfaMagics(Magics):
         server and keeps the partial answer.
 
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
-        timeout / short_errors (see `%config AlfaMagics`); the environment (ALFA_API_KEY,
-        ALFA_BASE_URL, ...) is read when they are unset.
+        timeout / short_errors / cassette / record_mode (see `%config AlfaMagics`); the environment
+        (ALFA_API_KEY, ALFA_BASE_URL, ALFA_CASSETTE, ...) is read when they are unset.
         """
         try:
             return self._alfa(line, cell, local_ns)

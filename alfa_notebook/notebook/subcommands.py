@@ -82,6 +82,12 @@ def text(name: str, *, required: bool) -> Parse:
     return parse
 
 
+def _cassette_argument(rest: str) -> Any:
+    from .recording import parse  # light: shlex and the settings
+
+    return parse(rest)
+
+
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return text[1:-1]
@@ -97,6 +103,7 @@ register("history", "history [N]", count("history"), ".commands:history")
 register("cancel", "cancel", no_argument("cancel"), ".commands:cancel")
 register("last", "last", no_argument("last"), ".commands:last")
 register("version", "version", no_argument("version"), ".commands:version")
+register("cassette", "cassette [PATH [MODE] | off]", _cassette_argument, ".recording:cassette")
 
 
 # -- recognising a subcommand ---------------------------------------------------------------

@@ -4,9 +4,11 @@ still pickle."""
 from __future__ import annotations
 
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import alfa_notebook as alfa
 from alfa_notebook.emulator.defaults import CONTROL_HEADER
@@ -57,3 +59,11 @@ def test_an_answer_pickles_and_keeps_its_repr():
     back = pickle.loads(pickle.dumps(answer))
     assert type(back) is alfa.Answer
     assert repr(back) == "<Answer complete thread='t1' 17 chars, 0 sources, 0 artifacts: 'NVDA grew faster.'>"
+
+
+def test_the_api_reference_documents_every_public_name():
+    page = Path(__file__).parents[2] / "docs" / "api.md"
+    documented = set(re.findall(r"^::: alfa_notebook\.(\w+)$", page.read_text(encoding="utf-8"), re.M))
+    missing = sorted(set(alfa.__all__) - {"__version__"} - documented)
+    assert not missing, f"add these public names to docs/api.md: {missing}"
+    assert "AlfaClient" in documented and "RateLimitError" in documented
