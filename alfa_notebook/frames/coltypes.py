@@ -25,8 +25,8 @@ from .formats import (
     _format_score,
     _format_text,
 )
+from .temporal import DATETIME_UNIT, parse_utc
 
-DATETIME_UNIT = "us"
 MISSING_TEXT = "\u2014"  # em dash
 
 ArrayLike: TypeAlias = "ExtensionArray | np.ndarray[Any, Any]"
@@ -126,10 +126,7 @@ def _to_strings(values: np.ndarray) -> ArrayLike:
 
 def _parse_utc(values: np.ndarray) -> pd.DatetimeIndex:
     _require_kinds(values, _TEMPORAL_KINDS, "ISO 8601 dates")
-    try:
-        return pd.to_datetime(values, format="ISO8601", utc=True)
-    except ValueError as exc:  # pandas' hints (pass format=..., dayfirst) do not apply here
-        raise ValueError("not an ISO 8601 date or timestamp (or out of range)") from exc
+    return parse_utc(values)
 
 
 def _to_dates(values: np.ndarray) -> ArrayLike:
