@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DATETIME_UNIT = "us"
+DATETIME_UNIT = "us"  # spelled out where numpy's typing wants the literal
 PANDAS_PARSES_AT_ANY_UNIT = int(pd.__version__.split(".")[0]) >= 3
 
 # A time part, then Z or a +hh[:mm] offset ("2024-05-01" ends in "-01" but has no time part).
@@ -43,7 +43,7 @@ def _has_offset(value: Any) -> bool:
 
 
 def _parse_utc_by_group(values: np.ndarray) -> pd.DatetimeIndex:
-    micros = np.full(len(values), np.datetime64("NaT", DATETIME_UNIT))
+    micros = np.full(len(values), np.datetime64("NaT", "us"))
     present = ~pd.isna(values)
     aware = np.fromiter((_has_offset(v) for v in values), dtype=bool, count=len(values)) & present
     for group in (aware, present & ~aware):
@@ -71,4 +71,4 @@ def _one_instant(value: Any) -> np.datetime64:
         raise ValueError(f"{value!r} is not a date")
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return np.datetime64(value, DATETIME_UNIT)
+    return np.datetime64(value, "us")
