@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .backends import DEFAULT_DTYPE_BACKEND, check_dtype_backend, to_backend
 from .coltypes import (
     OBJECT,
     ArrayLike,
@@ -23,6 +24,7 @@ from .coltypes import (
     stock_identifiers,
 )
 from .readonly import read_only
+from .units import DEFAULT_UNITS, check_units, unit_label
 
 # --------------------------------------------------------------------------------------------
 # The schema.
@@ -220,7 +222,38 @@ def convert_schema(
     return converted
 
 
-def assemble(converted: Sequence[FrameColumn], n_rows: int, attrs: dict[str, Any]) -> pd.DataFrame:
+def _finish(converted: Sequence[FrameColumn], dtype_backend: str, units: str) -> Sequence[FrameColumn]:
+    """The columns under the chosen dtype backend, labelled with their units if asked."""
+    if dtype_backend == DEFAULT_DTYPE_BACKEND and units == DEFAULT_UNITS:
+        return converted
+    labels = [column.label for column in converted]
+    if units == "label":
+        taken = set(labels)
+        labels = [
+            label if (wanted := unit_label(label, column.meta["unit"])) == label else _fresh_label(wanted, taken)
+            for label, column in zip(labels, converted)
+        ]
+    renamed = dict(zip((column.label for column in converted), labels))
+    finished = []
+    for column, label in zip(converted, labels):
+        array = to_backend(column.array, dtype_backend)
+        meta = {**column.meta, "label": label, "dtype": str(array.dtype)}
+        if meta["source_column"] is not None:
+            meta["source_column"] = renamed[meta["source_column"]]
+        finished.append(FrameColumn(label, array, meta, column.stocks))
+    return finished
+
+
+def assemble(
+    converted: Sequence[FrameColumn],
+    n_rows: int,
+    attrs: dict[str, Any],
+    *,
+    dtype_backend: str = DEFAULT_DTYPE_BACKEND,
+    units: str = DEFAULT_UNITS,
+) -> pd.DataFrame:
+    """The frame of the converted columns; ``attrs`` hold only JSON values, read-only."""
+    converted = _finish(converted, dtype_backend, units)
     index = pd.RangeIndex(n_rows)
     frame = pd.DataFrame(
         {  # as Series with their dtype, so that pandas infers nothing (not even object -> str)
@@ -251,6 +284,21 @@ def provenance(
     }
 
 
+def citation_record(citation: Any) -> dict[str, Any]:
+    """A citation as the JSON object the service sent (``raw``), so that attrs stay portable:
+    pandas writes ``attrs`` to parquet and feather as JSON."""
+    raw = citation if isinstance(citation, Mapping) else getattr(citation, "raw", None)
+    if isinstance(raw, Mapping) and raw:
+        return dict(raw)
+    fields = {"citation_id": citation_id(citation), "citation_type": getattr(citation, "type", None),
+              "name": getattr(citation, "title", None), "link": getattr(citation, "url", None),
+              "summary": getattr(citation, "snippet", None)}  # fmt: skip
+    published = getattr(citation, "published", None)
+    if published is not None:
+        fields["published_at"] = published.isoformat()
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 def citation_id(citation: Any) -> str | None:
     raw_id = (
         citation.get("citation_id") or citation.get("id")
@@ -265,8 +313,8 @@ def referenced_citations(
     columns: Iterable[Mapping[str, Any]],
     citations: Mapping[str, object] | None,
 ) -> dict[str, object]:
-    """The artifact's own citations, then those referenced by columns and cells, resolved:
-    to the caller's Citation objects where it has them, else to (copies of) the raw dicts."""
+    """The artifact's own citations, then those referenced by columns and cells, as JSON objects:
+    the caller's Citation objects' ``raw`` where it has them, else (copies of) the table's."""
     listed = {
         cit_id: c
         for c in sequence(artifact.get("citations"))
@@ -277,7 +325,7 @@ def referenced_citations(
     for column in columns:
         column_ids, row_ids = _citation_ids(column)
         wanted += column_ids + [cit_id for ids in row_ids.values() for cit_id in ids]
-    return {cit_id: pool[cit_id] for cit_id in dict.fromkeys(wanted) if cit_id in pool}
+    return {cit_id: citation_record(pool[cit_id]) for cit_id in dict.fromkeys(wanted) if cit_id in pool}
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,12 +368,16 @@ def table_to_dataframe(
     citations: Mapping[str, object] | None = None,
     expand_stocks: bool = False,
     include_hidden: bool = False,
+    dtype_backend: str = DEFAULT_DTYPE_BACKEND,
+    units: str = DEFAULT_UNITS,
 ) -> pd.DataFrame:
     """A table artifact (``{"columns", "rows", ...}``) as a typed DataFrame; see module docs.
 
     ``citations`` maps citation ids to already-built Citation objects; ids it lacks resolve
-    against the table's own ``citations`` list, whose raw dicts are then kept.
+    against the table's own ``citations`` list. ``dtype_backend`` is pandas' name of the arrays
+    wanted (see :mod:`.backends`), ``units`` where units live (see :mod:`.units`).
     """
+    dtype_backend, units = check_dtype_backend(dtype_backend), check_units(units)
     columns = _list_field(artifact, "columns")
     rows = _list_field(artifact, "rows")
     for position, column in enumerate(columns):
@@ -338,4 +390,4 @@ def table_to_dataframe(
     attrs = provenance("table", artifact, artifact_id, thread_id, message_id)
     attrs["alfa_hidden_columns"] = [c.get("name") for c in columns if not include_hidden and not _is_visible(c)]
     attrs["alfa_citations"] = referenced_citations(artifact, (c for _, c in shown), citations)
-    return assemble(converted, len(rows), attrs)
+    return assemble(converted, len(rows), attrs, dtype_backend=dtype_backend, units=units)

@@ -174,10 +174,12 @@ def test_citation_refs_resolve_against_the_table_citations() -> None:
     assert frame.attrs["alfa_citations"]["c2"]["name"] == "10-K"
 
 
-def test_citation_refs_resolve_to_the_callers_citation_objects() -> None:
-    objects = {c["citation_id"]: SimpleNamespace(id=c["citation_id"], raw=c) for c in CITATIONS}
+def test_citation_refs_resolve_to_the_callers_citation_objects_kept_as_json() -> None:
+    richer = {**CITATIONS[2], "summary": "from the caller"}
+    objects = {"c3": SimpleNamespace(id="c3", raw=richer)}
     frame = table_to_dataframe(cited_table(), citations=objects)
-    assert frame.attrs["alfa_citations"]["c3"] is objects["c3"]
+    assert frame.attrs["alfa_citations"]["c3"] == richer
+    assert frame.attrs["alfa_citations"]["c2"] == CITATIONS[1]
 
 
 def test_provenance_is_in_attrs_and_survives_pandas_operations() -> None:
@@ -242,7 +244,7 @@ def test_artifact_to_dataframe_takes_provenance_from_an_artifact_object() -> Non
     artifact = SimpleNamespace(id="a9", raw=raw, thread_id="t9", message_id="m9", citations=citation_objects)
     frame = artifact_to_dataframe(artifact, expand_stocks=True)
     assert (frame.attrs["alfa_artifact_id"], frame.attrs["alfa_thread_id"]) == ("a9", "t9")
-    assert frame.attrs["alfa_citations"]["c1"] is citation_objects[0]
+    assert frame.attrs["alfa_citations"]["c1"] == CITATIONS[0]
     assert "Security.isin" in frame.columns
 
 
@@ -262,4 +264,5 @@ def test_the_clients_artifact_model_converts_through_this_module() -> None:
     frame = artifact.to_dataframe()
     assert isinstance(frame, pd.DataFrame)
     assert frame.attrs["alfa_artifact_id"] == "a1"
-    assert frame.attrs["alfa_citations"]["c2"].title == "10-K"
+    assert frame.attrs["alfa_citations"]["c2"]["name"] == "10-K"
+    assert frame.alfa.sources(row=1, column="Revenue")[0].title == "10-K"
