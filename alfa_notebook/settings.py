@@ -11,6 +11,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+from .sources import source_overrides
 
 ApiVersion = Literal["v1", "v2"]
 
@@ -72,6 +73,7 @@ class Settings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
+    sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
 
     @property
     def api_root(self) -> str:
@@ -105,6 +107,7 @@ def resolve_settings(
     timeout: float | None = None,
     stream_read_timeout: float | None = None,
     max_retries: int | None = None,
+    sources: Mapping[str, Any] | str | None = None,
     configured: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     allow_insecure: bool = False,
@@ -135,6 +138,7 @@ def resolve_settings(
         timeout=float(_pick(timeout, configured.get("timeout"), DEFAULT_TIMEOUT)),
         stream_read_timeout=float(_pick(stream_read_timeout, DEFAULT_STREAM_READ_TIMEOUT)),
         max_retries=int(_pick(max_retries, DEFAULT_MAX_RETRIES)),
+        sources=source_overrides(_pick(sources, configured.get("sources") or None)),
     )
 
 

@@ -12,7 +12,7 @@ Recoverable failures (a stream that drops or stalls, a progress call that fails)
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,8 +115,10 @@ class AskProcedure:
         clock: Callable[[], float],
         timeout: float | None = None,
         rng: random.Random | None = None,
+        source_overrides: Mapping[str, Any] | None = None,
     ):
         self.turn = Turn(question, thread_id, clock=clock)
+        self._source_overrides = source_overrides
         self._clock = clock
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
@@ -150,7 +152,7 @@ class AskProcedure:
         thread_id = turn.thread_id
         # Events are not replayed, so the stream is connected before the message is sent.
         yield OpenStream(thread_id)
-        yield Call(ops.send_message(thread_id, turn.question))
+        yield Call(ops.send_message(thread_id, turn.question, source_overrides=self._source_overrides))
         change: Publish | None = Publish(None)
         while not turn.done:
             self._check_deadline()

@@ -25,6 +25,7 @@ from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
 from ..errors import AlfaError
 from ..settings import Secret
+from ..sources import source_overrides
 from . import options
 from .errors import Interrupted, MagicError, shorten
 from .interpolation import interpolate
@@ -99,6 +100,19 @@ class AlfaMagics(Magics):
         help="Seconds an answer may take before it is stopped (None: no limit). --timeout overrides it.",
     )
     short_errors = Bool(True, config=True, help="Show errors as one line; False shows the full traceback.")
+    sources = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="Data sources of every answer, e.g. 'web=off,filings=on' (web_search, web_scraping, filings, "
+        "earnings, news: on/all_sources or off). Unset: the account's defaults. --sources overrides it.",
+    )
+    dtype_backend = Enum(
+        ["numpy_nullable", "pyarrow", "numpy"],  # frames.DTYPE_BACKENDS, spelled out: no pandas at load
+        default_value="numpy_nullable",
+        config=True,
+        help="pandas dtype backend of the table --df stores (answer.to_df(dtype_backend=...)).",
+    )
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         self.session = Session(self.configured)
@@ -114,9 +128,14 @@ class AlfaMagics(Magics):
 
     def configured(self) -> Mapping[str, Any]:
         """The ``%config`` values the clients resolve settings from (None where unset)."""
-        return {"api_version": self.api_version, "base_url": self.base_url, "api_key": self.api_key}
+        return {
+            "api_version": self.api_version,
+            "base_url": self.base_url,
+            "api_key": self.api_key,
+            "sources": self.sources,
+        }
 
-    @observe("api_version", "base_url", "api_key")
+    @observe("api_version", "base_url", "api_key", "sources")
     def _connection_changed(self, change: Any) -> None:
         self.session.reset()
         if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):
@@ -159,6 +178,12 @@ class AlfaMagics(Magics):
         metavar="PATH",
         help="upload a file to the thread before asking (repeatable)",
     )
+    @argument(
+        "--sources",
+        metavar="NAME=VALUE,...",
+        help="turn data sources on or off for this answer: web=off,filings=on "
+        "(web_search, web_scraping, filings, earnings, news)",
+    )
     @argument("question", nargs="*", help="the question, for the line magic (a cell's question is its body)")
     @_clean_doc
     @line_cell_magic
@@ -177,7 +202,7 @@ class AlfaMagics(Magics):
         answer on the server and keeps the partial answer.
 
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
-        timeout / short_errors (see `%config AlfaMagics`); the environment (ALFA_API_KEY,
+        timeout / short_errors / sources / dtype_backend (see `%config AlfaMagics`); the environment (ALFA_API_KEY,
         ALFA_BASE_URL, ...) is read when they are unset.
         """
         try:
@@ -230,6 +255,8 @@ class AlfaMagics(Magics):
                 raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
         if args.timeout is not None and args.timeout <= 0:
             raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
+        if args.sources is not None:
+            source_overrides(args.sources)  # refused here, before anything is sent
         if args.background:
             running_loop()  # before anything is sent: no loop, no background
         session = self.session
@@ -253,7 +280,7 @@ class AlfaMagics(Magics):
             return self._ask_background(question, thread_id, timeout, mode, args)
         sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=None)
         deliver = lambda answer: self._deliver(answer, out=args.out, df=args.df)  # noqa: E731
-        ask(session.client(), Question(question, thread_id, timeout, sink, deliver))
+        ask(session.client(), Question(question, thread_id, timeout, sink, deliver, sources=args.sources))
         return None
 
     def _ask_background(
@@ -275,7 +302,9 @@ class AlfaMagics(Magics):
         async def follow() -> Answer:
             async with self.session.async_client() as client:
                 try:
-                    return await ask_async(client, Question(question, thread_id, timeout, sink, deliver))
+                    return await ask_async(
+                        client, Question(question, thread_id, timeout, sink, deliver, sources=args.sources)
+                    )
                 except AlfaError as error:
                     if not self.short_errors:
                         raise
@@ -298,7 +327,7 @@ class AlfaMagics(Magics):
         if out:
             namespace[out] = answer
         if df:
-            namespace[df] = answer.df
+            namespace[df] = answer.to_df(dtype_backend=self.dtype_backend) if answer.df is not None else None
             if answer.df is None and answer.ok:
                 print(f"alfa: the answer has no table, so `{df}` is None.")
 
