@@ -69,8 +69,9 @@ order, then any others the objects carry, as ``object``).
 ``DataFrame.attrs``
 ===================
 
-JSON values only (pandas writes ``attrs`` to parquet and feather as JSON), held in read-only
-dicts (:class:`ReadOnlyDict`, a ``dict`` subclass) and tuples, so that the deep copy pandas makes
+JSON values only (pandas writes ``attrs`` to parquet and feather as JSON, and reads them back
+equal), held in read-only dicts and lists (:class:`ReadOnlyDict`, ``ReadOnlyList``: ``dict`` and
+``list`` subclasses), so that the deep copy pandas makes
 of ``attrs`` on nearly every operation costs nothing; per-column entries are keyed by frame label.
 ``df.alfa`` (:class:`AlfaAccessor`) reads them: ``df.alfa.sources(row=0, column="Revenue")``.
 
@@ -84,9 +85,9 @@ of ``attrs`` on nearly every operation costs nothing; per-column entries are key
     "source_column", "stock_field"}}`` for every column of the frame, in frame order.
     ``col_type`` is the raw declared type (also when unknown); ``position`` the index in the
     artifact's ``columns``; ``citation_ids`` the column-level citation ids and
-    ``row_citation_ids`` ``{row: (ids)}`` the cell-level ones (``row`` is the frame's index
-    label, which is the artifact's row index; a parquet round trip turns it into text, which
-    ``df.alfa.sources`` also reads); ``source_column`` and ``stock_field`` are set
+    ``row_citation_ids`` ``{row: [ids]}`` the cell-level ones (``row`` is the frame's index
+    label, which is the artifact's row index, written as text as JSON keys are: ``"0"``);
+    ``source_column`` and ``stock_field`` are set
     on the columns that ``expand_stocks`` adds.
 ``alfa_hidden_columns``
     Names of the hidden columns left out of the frame.
@@ -140,7 +141,7 @@ from .coltypes import (
 )
 from .convert import artifact_to_dataframe
 from .display import format_column, format_frame, format_value
-from .readonly import ReadOnlyDict
+from .readonly import ReadOnlyDict, ReadOnlyList
 from .schema import table_to_dataframe
 from .units import DEFAULT_UNITS, UNIT_MODES, check_units
 
@@ -156,6 +157,7 @@ __all__ = [
     "ColumnType",
     "NotAnAlfaFrameError",
     "ReadOnlyDict",
+    "ReadOnlyList",
     "TableConversionError",
     "TableConversionWarning",
     "artifact_kind",

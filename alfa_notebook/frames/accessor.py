@@ -55,7 +55,7 @@ class AlfaAccessor:
         ids = list(meta.get("citation_ids") or ())
         if row is not None:
             by_row = meta.get("row_citation_ids") or {}
-            ids = list(by_row.get(row) or by_row.get(str(row)) or ()) + ids  # parquet keeps keys as text
+            ids = list(by_row.get(str(row)) or ()) + ids
         return [Citation.from_raw(records[cit_id]) for cit_id in dict.fromkeys(ids) if cit_id in records]
 
     def unit(self, column: str) -> str | None:

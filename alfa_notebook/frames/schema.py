@@ -67,10 +67,11 @@ def _is_visible(column: Mapping[str, Any]) -> bool:
     return column.get("is_visible", True) is not False
 
 
-def _citation_ids(column: Mapping[str, Any]) -> tuple[list[str], dict[int, list[str]]]:
-    """Column-level ids, and cell-level ids per row, from ``citation_refs``."""
+def _citation_ids(column: Mapping[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
+    """Column-level ids, and cell-level ids per row, from ``citation_refs``. Rows are keyed by
+    their number as text, as JSON keys them, so that attrs read back from a file are equal."""
     column_ids: list[str] = []
-    row_ids: dict[int, list[str]] = {}
+    row_ids: dict[str, list[str]] = {}
     for ref in sequence(column.get("citation_refs")):
         if isinstance(ref, str):
             column_ids.append(ref)
@@ -82,7 +83,7 @@ def _citation_ids(column: Mapping[str, Any]) -> tuple[list[str], dict[int, list[
             continue
         row = ref.get("row_index")
         if isinstance(row, int) and not isinstance(row, bool):
-            row_ids.setdefault(row, []).append(str(cit_id))
+            row_ids.setdefault(str(row), []).append(str(cit_id))
         else:  # no row, or not a row number: the citation is the column's
             column_ids.append(str(cit_id))
     return column_ids, row_ids

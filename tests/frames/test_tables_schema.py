@@ -36,14 +36,14 @@ def test_hidden_columns_are_dropped_by_default_and_kept_on_request() -> None:
     )
     frame = table_to_dataframe(artifact)
     assert list(frame.columns) == ["Security"]
-    assert frame.attrs["alfa_hidden_columns"] == ("gbi_id",)
+    assert frame.attrs["alfa_hidden_columns"] == ["gbi_id"]
     assert "gbi_id" not in frame.attrs["alfa_columns"]
 
     everything = table_to_dataframe(artifact, include_hidden=True)
     assert list(everything.columns) == ["gbi_id", "Security"]
     assert everything["gbi_id"].tolist() == [714]
     assert everything.attrs["alfa_columns"]["gbi_id"]["is_visible"] is False
-    assert everything.attrs["alfa_hidden_columns"] == ()
+    assert everything.attrs["alfa_hidden_columns"] == []
 
 
 def test_a_hidden_column_with_bad_cells_does_not_fail_the_visible_frame() -> None:
@@ -167,9 +167,9 @@ def cited_table() -> dict:
 def test_citation_refs_resolve_against_the_table_citations() -> None:
     frame = table_to_dataframe(cited_table())
     columns = frame.attrs["alfa_columns"]
-    assert columns["Security"]["citation_ids"] == ("c1",)
-    assert columns["Revenue"]["citation_ids"] == ()
-    assert columns["Revenue"]["row_citation_ids"] == {1: ("c2", "c3"), 0: ("gone",)}
+    assert columns["Security"]["citation_ids"] == ["c1"]
+    assert columns["Revenue"]["citation_ids"] == []
+    assert columns["Revenue"]["row_citation_ids"] == {"1": ["c2", "c3"], "0": ["gone"]}
     assert list(frame.attrs["alfa_citations"]) == ["c1", "c2", "c3"]
     assert frame.attrs["alfa_citations"]["c2"]["name"] == "10-K"
 
