@@ -43,28 +43,12 @@ def artifact_to_dataframe(
     message_id = message_id or getattr(artifact, "message_id", None)
     citations = citations if citations is not None else _citations_by_id(artifact)
     kind = artifact_kind(body)
+    common: dict[str, Any] = {"artifact_id": artifact_id, "thread_id": thread_id, "message_id": message_id,
+              "citations": citations, "dtype_backend": dtype_backend, "units": units}  # fmt: skip
     if kind == "table":
-        return table_to_dataframe(
-            body,
-            expand_stocks=expand_stocks,
-            include_hidden=include_hidden,
-            artifact_id=artifact_id,
-            thread_id=thread_id,
-            message_id=message_id,
-            citations=citations,
-            dtype_backend=dtype_backend,
-            units=units,
-        )
+        return table_to_dataframe(body, expand_stocks=expand_stocks, include_hidden=include_hidden, **common)
     if kind == "chart":
-        return chart_to_dataframe(
-            body,
-            artifact_id=artifact_id,
-            thread_id=thread_id,
-            message_id=message_id,
-            citations=citations,
-            dtype_backend=dtype_backend,
-            units=units,
-        )
+        return chart_to_dataframe(body, **common)
     raise ArtifactKindError(
         f"{_artifact_name(artifact_id, body)} is a {kind} artifact, not a table "
         "or chart, so it has no DataFrame form; its content is in Artifact.raw"
