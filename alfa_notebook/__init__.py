@@ -86,6 +86,12 @@ if TYPE_CHECKING:  # the public names; see _exports()
         BadRequestError as BadRequestError,
     )
     from .errors import (
+        CassetteError as CassetteError,
+    )
+    from .errors import (
+        CassetteMissError as CassetteMissError,
+    )
+    from .errors import (
         ConfigurationError as ConfigurationError,
     )
     from .errors import (
@@ -116,11 +122,15 @@ if TYPE_CHECKING:  # the public names; see _exports()
         StreamInterruptedError as StreamInterruptedError,
     )
     from .errors import (
+        TLSError as TLSError,
+    )
+    from .errors import (
         TurnFailedError as TurnFailedError,
     )
     from .errors import (
         UnprocessableEntityError as UnprocessableEntityError,
     )
+    from .load import load_answers as load_answers
     from .models import (
         Artifact as Artifact,
     )

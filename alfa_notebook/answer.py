@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 @dataclass(eq=False)
 class Answer:
     """What Alfa answered. ``status`` is ``"complete"``, ``"no_results"`` (Alfa found nothing to
-    answer with: an outcome, not a failure), ``"cancelled"`` or ``"error"``; an answer cut short by
-    an interrupt or an error holds everything that arrived before it."""
+    answer with: an outcome, not a failure), ``"cancelled"`` (stopped by the user or the timeout),
+    ``"error"`` (the service ended the turn with an error) or ``"incomplete"`` (the connection was
+    lost before the turn ended; it may still be running on the service). An answer cut short
+    holds everything that arrived before it."""
 
     question: str
     raw_text: str  # as the service wrote it, inline markers included
@@ -37,6 +39,7 @@ class Answer:
     tools_called: Mapping[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     status_log: str | None = None  # what the service said as it ended the turn
+    cut_tables: Mapping[str, int] = field(default_factory=dict)  # artifact id -> rows it had, when saved cut
 
     @classmethod
     def from_turn(
@@ -47,13 +50,16 @@ class Answer:
         for m in messages:
             tools.update(m.tools_called)
         notes = list(warnings or ())
-        if turn.recoveries:
+        if turn.recoveries and turn.done and not turn.interrupted:  # only then is it true
             notes.append(
-                f"The event stream broke {turn.recoveries} time(s); the answer was recovered from the service."
+                f"The event stream broke {turn.recoveries} time(s); each time the client picked the answer "
+                "up again from the service."
             )
         if turn.malformed:
             notes.append(f"{len(turn.malformed)} malformed event(s) from the service were skipped.")
-        status = turn.status if turn.done else "error"  # a turn that never ended was broken off
+        # A turn that never ended was broken off on the client's side (the connection was lost):
+        # the service did not end it, and it may still be running there.
+        status = turn.status if turn.done else "incomplete"
         return cls(
             question=turn.question,
             raw_text=turn.raw_text,
@@ -206,13 +212,37 @@ class Answer:
         """Raise :class:`TurnFailedError` if the service ended the turn with an error."""
         if self.status == "error":
             said = f" ({self.status_log.strip()})" if self.status_log and self.status_log.strip() else ""
-            error = TurnFailedError(
-                f"Alfa ended the answer with an error{said}. What arrived before it is in the "
-                "error's `.answer`; ask again, or rephrase the question."
+            arrived = (
+                "What arrived before it is in the error's .answer"
+                if self.raw_text.strip() or self.logs
+                else "Nothing of an answer had arrived"
             )
+            error = TurnFailedError(f"Alfa ended the answer with an error{said}. {arrived}; ask again, or rephrase.")
             error.answer = self
+            error.thread_id = self.thread_id
             raise error
         return self
+
+    def to_dict(self, *, max_rows: int | None = None) -> dict[str, Any]:
+        """The answer as plain data, lossless: text, status, logs, citations and artifacts as the
+        service sent them, ids, elapsed time, warnings. ``max_rows`` keeps that many rows of each
+        table (and says how many there were): what a saved notebook keeps."""
+        from .answer_data import to_dict
+
+        return to_dict(self, max_rows=max_rows)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Answer:
+        """The answer :meth:`to_dict` made (also from a saved notebook, see ``load_answers``)."""
+        from .answer_data import from_dict
+
+        return from_dict(cls, data)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """:meth:`to_dict` as JSON text."""
+        import json
+
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The whole answer as static output (HTML, Markdown, text, JSON): what a notebook keeps."""

@@ -7,11 +7,12 @@ the turn is made there, once.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import operations as ops
 from .answer import Answer
@@ -19,29 +20,35 @@ from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
 from .events import Event
 from .models import Artifact, History, Progress, Thread
-from .runners import AsyncRunner, SyncRunner
+from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .settings import Secret, resolve_settings
 from .sources import source_overrides
-from .steps import AskProcedure
+from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
-from .turn import Turn
+from .turn import Turn, thread_name
 
-__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token"]
+if TYPE_CHECKING:
+    from .cassette import Binding
+
+__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token", "thread_name"]
 
 OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
 
 
-def _remember_partial(turn: Turn, error: BaseException) -> Answer:
-    answer = Answer.from_turn(turn)
+def _remember_partial(turn: Turn, error: BaseException, result: AskResult | None = None) -> Answer:
+    """The answer as far as it got, attached to the error that ended it with its thread's id."""
+    answer = Answer.from_result(result) if result is not None else Answer.from_turn(turn)
     error.answer = answer  # type: ignore[attr-defined]
+    if isinstance(error, AlfaError) and error.thread_id is None:
+        error.thread_id = turn.thread_id
     return answer
 
 
 class Threads:
     """Thread management: ``client.threads.list()``, ``.create(name)``, ..."""
 
-    def __init__(self, transport: SyncTransport) -> None:
+    def __init__(self, transport: SyncIO) -> None:
         self._t = transport
 
     def list(self) -> list[Thread]:
@@ -86,7 +93,7 @@ class Threads:
 class AsyncThreads:
     """Thread management, awaitable."""
 
-    def __init__(self, transport: AsyncTransport) -> None:
+    def __init__(self, transport: AsyncIO) -> None:
         self._t = transport
 
     async def list(self) -> list[Thread]:
@@ -129,9 +136,16 @@ class AsyncThreads:
 
 class _ClientBase:
     """Settings come from the arguments, then the environment (``ALFA_API_KEY``, ``ALFA_BASE_URL``,
-    ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2), then defaults."""
+    ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2, ``ALFA_CASSETTE``, ``ALFA_RECORD_MODE``),
+    then defaults.
+
+    With a ``cassette`` (a file, docs/cassettes.md), every turn and request is replayed from it or
+    asked and recorded, as ``record_mode`` says: ``once`` (the default), ``new_episodes``, ``none``
+    or ``all``. ``replay_pace="recorded"`` replays answers at the pace they arrived.
+    """
 
     _last_answer: Answer | None = None
+    _cassette: Binding | None = None
 
     def __init__(
         self,
@@ -148,6 +162,9 @@ class _ClientBase:
         configured: Mapping[str, Any] | None = None,
         allow_insecure: bool = False,
         rng: random.Random | None = None,
+        cassette: str | os.PathLike[str] | None = None,
+        record_mode: str | None = None,
+        replay_pace: str = "instant",
     ) -> None:
         self.settings = resolve_settings(
             api_key=api_key,
@@ -159,7 +176,12 @@ class _ClientBase:
             sources=sources,
             configured=configured,
             allow_insecure=allow_insecure,
+            cassette=cassette,
+            record_mode=record_mode,
         )
+        from .cassette import binding
+
+        self._cassette = binding(self.settings, replay_pace)
         self._connect(transport, headers, rng)
 
     def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
@@ -191,7 +213,12 @@ class AlfaClient(_ClientBase):
 
     def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
         self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
-        self.threads = Threads(self._transport)
+        if self._cassette is None:
+            self.threads = Threads(self._transport)
+        else:
+            from .cassette import CassetteTransport
+
+            self.threads = Threads(CassetteTransport(self._transport, self._cassette))
 
     def stream(self, thread_id: str) -> SyncEventStream:
         """The thread's raw event feed: ``with client.stream(id) as events: for e in events: ...``."""
@@ -215,25 +242,28 @@ class AlfaClient(_ClientBase):
         :mod:`alfa_notebook.sources`).
         """
         procedure = self._procedure(question, thread, timeout, sources)
-        runner = SyncRunner(self._transport, procedure)
+        tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
+        runner = SyncRunner(tape or self._transport, procedure)
         try:
             for event in runner:
                 if on_event is not None:
                     on_event(event, procedure.turn)
         except KeyboardInterrupt as exc:
-            runner.cancel_task()
             procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+            self._last_answer = _remember_partial(procedure.turn, exc, runner.stop())
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for Ctrl-C
-                runner.cancel_task()
+            result = None
+            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for Ctrl-C
                 procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+                result = runner.stop(STOP_AFTER_TIMEOUT)
+            self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
             runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
+        if tape is not None:
+            tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
 
     def close(self) -> None:
@@ -254,7 +284,12 @@ class AsyncAlfaClient(_ClientBase):
 
     def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
         self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
-        self.threads = AsyncThreads(self._transport)
+        if self._cassette is None:
+            self.threads = AsyncThreads(self._transport)
+        else:
+            from .cassette import AsyncCassetteTransport
+
+            self.threads = AsyncThreads(AsyncCassetteTransport(self._transport, self._cassette))
 
     async def stream(self, thread_id: str) -> AsyncEventStream:
         """``async with await client.stream(id) as events: async for e in events: ...``."""
@@ -272,7 +307,8 @@ class AsyncAlfaClient(_ClientBase):
         """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
         and the partial answer is kept in :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
         procedure = self._procedure(question, thread, timeout, sources)
-        runner = AsyncRunner(self._transport, procedure)
+        tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
+        runner = AsyncRunner(tape or self._transport, procedure)
         try:
             async for event in runner:
                 if on_event is not None:
@@ -280,17 +316,21 @@ class AsyncAlfaClient(_ClientBase):
         except asyncio.CancelledError as exc:
             procedure.turn.interrupt()
             self._last_answer = _remember_partial(procedure.turn, exc)
-            await asyncio.shield(runner.cancel_task())
+            stopping = asyncio.ensure_future(runner.stop())
+            self._last_answer = _remember_partial(procedure.turn, exc, await asyncio.shield(stopping))
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for cancellation
-                await runner.cancel_task()
+            result = None
+            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for cancellation
                 procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+                result = await runner.stop(STOP_AFTER_TIMEOUT)
+            self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
             await runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
+        if tape is not None:
+            tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
 
     def ask_events(
@@ -321,7 +361,9 @@ class AskEvents:
 
     def __init__(self, client: AsyncAlfaClient, procedure: AskProcedure) -> None:
         self._client = client
-        self._runner = AsyncRunner(client._transport, procedure)
+        cassette = client._cassette
+        self._tape = None if cassette is None else cassette.async_turn(procedure, client._transport)
+        self._runner = AsyncRunner(self._tape or client._transport, procedure)
         self.turn = procedure.turn
         self.answer: Answer | None = None
 
@@ -332,9 +374,19 @@ class AskEvents:
         except asyncio.CancelledError as exc:
             self.turn.interrupt()
             self._client._last_answer = _remember_partial(self.turn, exc)
-            await asyncio.shield(self._runner.cancel_task())
+            stopping = asyncio.ensure_future(self._runner.stop())
+            self._client._last_answer = _remember_partial(self.turn, exc, await asyncio.shield(stopping))
+            raise
+        except AlfaError as exc:
+            result = None
+            if isinstance(exc, APITimeoutError) and not self.turn.done:  # out of time: as for cancellation
+                self.turn.interrupt()
+                result = await self._runner.stop(STOP_AFTER_TIMEOUT)
+            self._client._last_answer = _remember_partial(self.turn, exc, result)
             raise
         finally:
             await self._runner.close_stream()
         self.answer = self._client._last_answer = Answer.from_result(self._runner.result)
+        if self._tape is not None:
+            self._tape.finish(self.answer)
         self.answer.raise_for_status()
