@@ -7,6 +7,8 @@ so the oldest Python also gets the oldest pandas line pip resolves for it.
 
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 # The bounds of `requires-python` in pyproject.toml and the newest Python this image provides.
@@ -19,5 +21,8 @@ nox.options.reuse_existing_virtualenvs = True
 def tests(session: nox.Session) -> None:
     """Install the package with its dev extra and run pytest (browser tests excluded)."""
     session.install("-e", ".[dev]")
+    # The editable build leaves alfa_notebook.egg-info in the checkout; on the path of any later
+    # `python -m pytest` here it would register the package's pytest plugins a second time.
+    shutil.rmtree("alfa_notebook.egg-info", ignore_errors=True)
     args = session.posargs or ["-m", "not browser"]
     session.run("python", "-m", "pytest", "-q", *args)
