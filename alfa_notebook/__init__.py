@@ -87,7 +87,13 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
         InternalServerError as InternalServerError,
     )
     from .errors import (
+        NoSuchTableError as NoSuchTableError,
+    )
+    from .errors import (
         NotFoundError as NotFoundError,
+    )
+    from .errors import (
+        OptionalDependencyError as OptionalDependencyError,
     )
     from .errors import (
         PermissionDeniedError as PermissionDeniedError,

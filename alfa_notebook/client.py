@@ -23,6 +23,7 @@ from .events import Event
 from .models import Artifact, History, Progress, Thread
 from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .settings import Secret, resolve_settings
+from .sources import source_overrides
 from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
 from .turn import Turn, thread_name
@@ -156,6 +157,7 @@ class _ClientBase:
         timeout: float | None = None,
         stream_read_timeout: float | None = None,
         max_retries: int | None = None,
+        sources: Mapping[str, Any] | str | None = None,
         transport: Any = None,
         headers: Mapping[str, str] | None = None,
         configured: Mapping[str, Any] | None = None,
@@ -172,6 +174,7 @@ class _ClientBase:
             timeout=timeout,
             stream_read_timeout=stream_read_timeout,
             max_retries=max_retries,
+            sources=sources,
             configured=configured,
             allow_insecure=allow_insecure,
             cassette=cassette,
@@ -190,10 +193,13 @@ class _ClientBase:
         """The last answer of this client, also a partial one after an interrupt or an error."""
         return self._last_answer
 
-    def _procedure(self, question: str, thread: str | None, timeout: float | None) -> AskProcedure:
+    def _procedure(
+        self, question: str, thread: str | None, timeout: float | None, sources: Mapping[str, Any] | str | None = None
+    ) -> AskProcedure:
         if not isinstance(question, str) or not question.strip():
             raise ValueError("The question is empty: ask Alfa something.")
-        return AskProcedure(question, thread, clock=time.monotonic, timeout=timeout)
+        overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
+        return AskProcedure(question, thread, clock=time.monotonic, timeout=timeout, source_overrides=overrides or None)
 
     def __repr__(self) -> str:
         key = "set" if self.settings.has_key else "missing"
@@ -226,14 +232,17 @@ class AlfaClient(_ClientBase):
         thread: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
+        sources: Mapping[str, Any] | str | None = None,
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
         With no ``thread``, a new thread named after the question is started. Ctrl-C cancels the
         task on the server and re-raises, with the partial answer in ``exc.answer`` and
-        :attr:`last_answer`.
+        :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
+        client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
+        ``alfa_notebook.sources``; the names and values are in docs/protocol.md, Source overrides).
         """
-        procedure = self._procedure(question, thread, timeout)
+        procedure = self._procedure(question, thread, timeout, sources)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
         runner = SyncRunner(tape or self._transport, procedure)
         try:
@@ -295,10 +304,11 @@ class AsyncAlfaClient(_ClientBase):
         thread: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
+        sources: Mapping[str, Any] | str | None = None,
     ) -> Answer:
         """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
-        and the partial answer is kept in :attr:`last_answer`."""
-        procedure = self._procedure(question, thread, timeout)
+        and the partial answer is kept in :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
+        procedure = self._procedure(question, thread, timeout, sources)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
         runner = AsyncRunner(tape or self._transport, procedure)
         try:
@@ -325,9 +335,16 @@ class AsyncAlfaClient(_ClientBase):
             tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
 
-    def ask_events(self, question: str, *, thread: str | None = None, timeout: float | None = None) -> AskEvents:
+    def ask_events(
+        self,
+        question: str,
+        *,
+        thread: str | None = None,
+        timeout: float | None = None,
+        sources: Mapping[str, Any] | str | None = None,
+    ) -> AskEvents:
         """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards."""
-        return AskEvents(self, self._procedure(question, thread, timeout))
+        return AskEvents(self, self._procedure(question, thread, timeout, sources))
 
     async def aclose(self) -> None:
         """Close the connections; ``async with AsyncAlfaClient() as client:`` does it on leaving."""

@@ -250,12 +250,25 @@ class Artifact:
         """The title the service gave the artifact, if any."""
         return _str(self.raw.get("title"))
 
-    def to_dataframe(self, *, expand_stocks: bool = False, include_hidden: bool = False) -> pd.DataFrame:
+    def to_dataframe(
+        self,
+        *,
+        expand_stocks: bool = False,
+        include_hidden: bool = False,
+        dtype_backend: str = "numpy_nullable",
+        units: str = "attrs",
+    ) -> pd.DataFrame:
         """The artifact as a typed DataFrame (tables and charts), one dtype per declared column type;
-        the conversion lives in ``alfa_notebook.frames``."""
+        the conversion lives in ``alfa_notebook.frames``.
+
+        ``dtype_backend`` names pandas' arrays ("numpy_nullable", "pyarrow", "numpy"); ``units="label"``
+        writes each column's unit into its label.
+        """
         from . import frames
 
-        return frames.artifact_to_dataframe(self, expand_stocks=expand_stocks, include_hidden=include_hidden)
+        return frames.artifact_to_dataframe(
+            self, expand_stocks=expand_stocks, include_hidden=include_hidden, dtype_backend=dtype_backend, units=units
+        )
 
 
 publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from ._public import publish
 from .errors import ConfigurationError
+from .sources import source_overrides
 
 ApiVersion = Literal["v1", "v2"]
 
@@ -88,6 +89,7 @@ class Settings:
     max_retries: int = DEFAULT_MAX_RETRIES
     cassette: str | None = None  # a file of recorded turns to replay and record (None: always live)
     record_mode: str = DEFAULT_RECORD_MODE
+    sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
 
     @property
     def api_root(self) -> str:
@@ -153,6 +155,7 @@ def resolve_settings(
     allow_insecure: bool = False,
     cassette: str | os.PathLike[str] | None = None,
     record_mode: str | None = None,
+    sources: Mapping[str, Any] | str | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
 
@@ -202,6 +205,7 @@ def resolve_settings(
         max_retries=int(_pick(max_retries, DEFAULT_MAX_RETRIES)),
         cassette=os.fspath(tape) if tape is not None and str(tape).strip() else None,
         record_mode=mode,
+        sources=source_overrides(_pick(sources, configured.get("sources") or None)),
     )
 
 
