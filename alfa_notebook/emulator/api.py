@@ -1,6 +1,8 @@
-"""The threads endpoints of PRODUCT.md §2, one handler each, shared by both flavours."""
+"""The threads endpoints (docs/protocol.md, "REST"), one handler each, shared by both flavours."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -9,17 +11,20 @@ from starlette.routing import Route
 
 from . import hostile
 from .controls import Controls, stream_faults
+from .endpoints import THREAD_ENDPOINTS, Endpoint
 from .service import Service
+from .sources import SourceOverrides
 from .store import Attachment, Thread, new_id, utc_now
 from .stream import ThreadEventStream
 from .validation import (
+    form_bool,
     form_fields,
     form_file,
     json_object,
-    json_string,
     query_count,
     query_datetime,
     required_string,
+    source_overrides,
 )
 
 
@@ -28,25 +33,19 @@ def _controls(request: Request) -> Controls:
     return controls
 
 
+def _endpoint(request: Request) -> Endpoint | None:
+    endpoint: Endpoint | None = request.state.endpoint
+    return endpoint
+
+
 class ThreadsApi:
     def __init__(self, service: Service) -> None:
         self.service = service
 
     def routes(self) -> list[Route]:
-        """Routes relative to a flavour's prefix (``/client/v1`` or ``/v2``)."""
-        return [
-            Route("/threads", self.list_threads, methods=["GET"]),
-            Route("/threads", self.create_thread, methods=["POST"]),
-            Route("/threads/stream/{thread_id}", self.stream, methods=["GET"]),
-            Route("/threads/{thread_id}", self.rename_thread, methods=["PATCH"]),
-            Route("/threads/{thread_id}", self.delete_thread, methods=["DELETE"]),
-            Route("/threads/{thread_id}/messages", self.list_messages, methods=["GET"]),
-            Route("/threads/{thread_id}/messages", self.send_message, methods=["POST"]),
-            Route("/threads/{thread_id}/progress", self.progress, methods=["GET"]),
-            Route("/threads/{thread_id}/task", self.cancel_task, methods=["DELETE"]),
-            Route("/threads/{thread_id}/files", self.upload_file, methods=["POST"]),
-            Route("/threads/{thread_id}/artifacts/{artifact_id}", self.get_artifact, methods=["GET"]),
-        ]
+        """Routes relative to a flavour's prefix (``/client/v1`` or ``/v2``), one per entry of
+        ``endpoints.THREAD_ENDPOINTS``, each served by the method of the endpoint's name."""
+        return [Route(e.path, getattr(self, e.name), methods=[e.method]) for e in THREAD_ENDPOINTS]
 
     def _thread(self, request: Request) -> Thread:
         thread = self.service.threads.get(request.path_params["thread_id"])
@@ -98,11 +97,16 @@ class ThreadsApi:
             required=("message",),
             optional=("source_overrides", "update_default_settings"),
         )
+        overrides = SourceOverrides({})
         if "source_overrides" in fields:
-            json_string("source_overrides", fields["source_overrides"])
-        if thread.turn is not None:
+            overrides = source_overrides("source_overrides", fields["source_overrides"])
+        if "update_default_settings" in fields:  # also taken as a form field; the JSON key wins
+            update = form_bool("update_default_settings", fields["update_default_settings"])
+            if overrides.update_default is None:
+                overrides = dataclasses.replace(overrides, update_default=update)
+        if self.service.running(thread) is not None:
             raise HTTPException(409, "A task is already running in this thread; cancel it or wait")
-        asked = self.service.start_turn(thread, fields["message"], _controls(request))
+        asked = self.service.start_turn(thread, fields["message"], _controls(request), overrides)
         return JSONResponse({"success": True, "message_id": asked.message_id})
 
     async def progress(self, request: Request) -> JSONResponse:
@@ -110,7 +114,7 @@ class ThreadsApi:
         return JSONResponse({"progress_data": progress.as_json() if progress else None})
 
     async def cancel_task(self, request: Request) -> JSONResponse:
-        turn = self._thread(request).turn
+        turn = self.service.running(self._thread(request))
         if turn is not None:
             await turn.cancel()
         return JSONResponse({"success": True})
@@ -137,5 +141,5 @@ class ThreadsApi:
 
     async def stream(self, request: Request) -> Response:
         thread = self._thread(request)
-        controls = stream_faults(_controls(request), self.service.faults)
+        controls = stream_faults(_controls(request), self.service.faults, _endpoint(request))
         return ThreadEventStream(self.service.hub.listener(thread.thread_id), controls)

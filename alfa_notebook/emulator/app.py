@@ -7,7 +7,9 @@
 ``/client/assistant/threads/stream/``  the stream's alias (reference §2.2), v1 auth
 =====================================  ==========================================
 
-Both flavours share one store of threads.
+Both flavours share one store of threads. Middleware, outermost first: the emulator controls
+(faults, :mod:`.controls`), then per mount the credentials, then the rate limits (only requests
+with valid credentials count against the account).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from starlette.routing import Mount, Route
 
 from .api import ThreadsApi
 from .auth import V1_DETAIL, V2_DETAIL, RequireCredential
-from .controls import ControlsMiddleware
+from .controls import ControlsMiddleware, RateLimitMiddleware
 from .service import Service, Settings
 from .validation import HANDLERS
 
@@ -28,12 +30,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     service = Service(settings or Settings())
     api = ThreadsApi(service)
     credentials = service.credentials
-    api_key = [Middleware(RequireCredential, accepts=credentials.accepts_api_key, detail=V1_DETAIL)]
-    bearer = [Middleware(RequireCredential, accepts=credentials.accepts_bearer, detail=V2_DETAIL, challenge="Bearer")]
+    limited = Middleware(RateLimitMiddleware, limiter=service.limiter)
+    api_key = [Middleware(RequireCredential, accepts=credentials.accepts_api_key, detail=V1_DETAIL), limited]
+    bearer = [
+        Middleware(RequireCredential, accepts=credentials.accepts_bearer, detail=V2_DETAIL, challenge="Bearer"),
+        limited,
+    ]
     stream_alias = Route("/threads/stream/{thread_id}", api.stream, methods=["GET"])
     app = Starlette(
         routes=[
-            Route("/oauth2/token", credentials.exchange_token, methods=["POST"]),
+            # endpoints.TOKEN; mounted so that the rate limit applies to it
+            Mount(
+                "/oauth2", routes=[Route("/token", credentials.exchange_token, methods=["POST"])], middleware=[limited]
+            ),
             Mount("/client/v1", routes=api.routes(), middleware=api_key),
             Mount("/v2", routes=api.routes(), middleware=bearer),
             Mount("/client/assistant", routes=[stream_alias], middleware=api_key),

@@ -1,6 +1,6 @@
 """The artifact shapes of reference §5.3: tables, line charts and text outputs.
 
-Only shapes live here; what goes in them is ``tables.py``'s job.
+Only shapes live here; what goes in them is ``sample_tables.py``'s job.
 """
 
 from __future__ import annotations
@@ -95,10 +95,11 @@ def score(value: float, source: str, parts: Sequence[tuple[str, float]] = ()) ->
 
 def stock_line_chart(
     title: str,
-    series: Sequence[tuple[JSON, Sequence[tuple[str, float]]]],
+    series: Sequence[tuple[JSON, Sequence[tuple[Any, float]]]],
     *,
     y_axis_type: str,
     y_unit: str | None,
+    x_axis_type: str = "date",
 ) -> JSON:
     """A ``GraphOutput`` line chart with one dataset per stock (``dataset_id`` is its metadata)."""
     return {
@@ -107,7 +108,7 @@ def stock_line_chart(
         "citations": [],
         "graph": {
             "graph_type": "line",
-            "x_axis_type": "date",
+            "x_axis_type": x_axis_type,
             "x_unit": None,
             "y_axis_type": y_axis_type,
             "y_unit": y_unit,

@@ -44,8 +44,19 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help=f"server-wide fault option, repeatable; the keys of the {CONTROL_HEADER} header "
-        "(drop_after, stall, stall_after, slow_first_byte, status, retry_after, times, "
-        "malformed, duplicate, ping, chunk_delay, words, error, hostile)",
+        "(drop_after, stall, stall_after, slow_first_byte, status, retry_after, "
+        "reset_after_processing, on, times, malformed, duplicate, ping, chunk_delay, words, "
+        "error, hostile, rate_limit, tag); see docs/protocol.md",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="per-account rate limits, off by default; repeatable: BUCKET=N/WINDOW with BUCKET "
+        "chat (sending a message), threads (every other thread endpoint) or other (the token "
+        "endpoint), e.g. chat=600/min or chat=5/2s; 'documented' for the service's documented "
+        "limits (chat=1000/min, threads=10000/min, other=20/min). Refusals are 429 with Retry-After",
     )
     return parser
 
@@ -119,7 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for option in args.fault:
             faults.update(parse_options(option))
-        Controls.from_options(faults)
+        if args.rate_limit:
+            faults["rate_limit"] = ",".join(args.rate_limit)
+        controls = Controls.from_options(faults)
     except ValueError as exc:
         parser.error(str(exc))
     if not is_loopback(args.host):
@@ -136,8 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     print(banner(emulator), flush=True)
-    if faults:
-        print(f"Server-wide faults: {';'.join(f'{k}={v}' for k, v in faults.items())}", flush=True)
+    if controls.rate_limit is not None:
+        print(f"Rate limits: {controls.rate_limit}", flush=True)
+    if faults.keys() - {"rate_limit"}:
+        shown = ";".join(f"{k}={v}" for k, v in faults.items() if k != "rate_limit")
+        print(f"Server-wide faults: {shown}", flush=True)
     with _signals_stop():
         try:
             emulator.wait()

@@ -1,8 +1,10 @@
 """Emulator-only fault options: parsed from ``--fault KEY=VALUE`` and the ``X-Alfa-Emulator`` header.
 
 Server-wide options (from the CLI) are the defaults; a request's header overrides them key by key.
-Faults that would break every retry fire only for the first ``times`` matching requests, counted
-per distinct option string, so a client's retry or reconnect with the same header gets through.
+Faults that would break every retry (the one-shot faults: ``status``, ``slow_first_byte``,
+``reset_after_processing``, ``drop_after``, ``stall``) fire only for the first ``times`` matching
+requests, counted per distinct option string, so a client's retry or reconnect with the same
+header gets through; ``on=`` restricts them to the named endpoints (``endpoints.py``).
 """
 
 from __future__ import annotations
@@ -10,15 +12,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .defaults import CONTROL_HEADER
+from .endpoints import NAMES, Endpoint, endpoint_of
+from .ratelimit import RateLimiter, RateLimits, parse_rate_limits
+
+DROP_CONNECTION = "alfa_emulator.drop_connection"
+"""Scope key of a callable that resets the request's connection (set by the Emulator's server)."""
 
 
 def _count(text: str) -> int:
@@ -42,6 +49,18 @@ def _status(text: str) -> int:
     return int(status)
 
 
+def _seconds_or_none(text: str) -> float | None:
+    return None if text.lower() == "none" else _seconds(text)
+
+
+def _endpoints(text: str) -> frozenset[str]:
+    names = frozenset(name.strip() for name in text.split(",") if name.strip())
+    unknown = sorted(names - set(NAMES))
+    if unknown or not names:
+        raise ValueError(f"unknown endpoint {', '.join(unknown) or '(none)'} (known: {', '.join(NAMES)})")
+    return names
+
+
 def _flag(text: str) -> bool:
     if text not in ("0", "1"):
         raise ValueError("must be 0 or 1")
@@ -54,7 +73,10 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "stall_after": _count,
     "slow_first_byte": _seconds,
     "status": _status,
-    "retry_after": _seconds,
+    "retry_after": _seconds_or_none,
+    "reset_after_processing": _flag,
+    "on": _endpoints,
+    "rate_limit": parse_rate_limits,
     "times": _count,
     "malformed": _count,
     "duplicate": _count,
@@ -76,7 +98,13 @@ class Controls:
     stall_after: int = 0
     slow_first_byte: float | None = None
     status: int | None = None
-    retry_after: float = 1.0
+    retry_after: float | None = 1.0
+    """The ``Retry-After`` of an injected status; None (``retry_after=none``): no header."""
+    reset_after_processing: bool = False
+    """Let the endpoint run (a thread is created, a message accepted and its turn started), then
+    reset the connection without a byte of response: the client cannot know the outcome."""
+    on: frozenset[str] | None = None
+    """The endpoints the one-shot faults apply to (None: every request)."""
     times: int = 1
     malformed: int = 0
     duplicate: int = 0
@@ -86,6 +114,8 @@ class Controls:
     error: bool = False
     hostile: bool = False
     """Hostile strings in every field emitted (:mod:`.hostile`): answers, logs, sources, names."""
+    rate_limit: RateLimits | None = None
+    """The account's rate limits (:mod:`.ratelimit`); None: unlimited."""
     tag: str = ""
     signature: str = ""
     """The canonical ``key=value;...`` string: the identity one-shot faults are counted by."""
@@ -137,9 +167,13 @@ class FaultBook:
     def __init__(self) -> None:
         self._fired: Counter[tuple[str, str]] = Counter()
 
-    def claim(self, controls: Controls, fault: str) -> bool:
-        """Whether ``fault`` (set in ``controls``) applies to this request; counts it if so."""
-        if getattr(controls, fault) is None:
+    def claim(self, controls: Controls, fault: str, endpoint: Endpoint | None) -> bool:
+        """Whether ``fault`` (set in ``controls``) applies to this request to ``endpoint``;
+        counts it if so."""
+        value = getattr(controls, fault)
+        if value is None or value is False:
+            return False
+        if controls.on is not None and (endpoint is None or endpoint.name not in controls.on):
             return False
         key = (controls.signature, fault)
         if self._fired[key] >= controls.times:
@@ -149,8 +183,9 @@ class FaultBook:
 
 
 class ControlsMiddleware:
-    """Resolves each request's controls into ``request.state.controls`` and applies the faults
-    that act before any endpoint runs: a slow first byte and an injected error status."""
+    """Resolves each request's controls into ``request.state.controls`` (and its endpoint into
+    ``request.state.endpoint``) and applies the faults that act around the endpoint: a slow first
+    byte, an injected error status, and a reset after processing."""
 
     def __init__(self, app: ASGIApp, *, defaults: Controls, book: FaultBook) -> None:
         self.app = app
@@ -166,27 +201,77 @@ class ControlsMiddleware:
         except ValueError as exc:
             await JSONResponse({"detail": str(exc)}, status_code=400)(scope, receive, send)
             return
-        scope.setdefault("state", {})["controls"] = controls
-        if controls.slow_first_byte and self.book.claim(controls, "slow_first_byte"):
+        endpoint = endpoint_of(scope["method"], scope["path"])
+        state = scope.setdefault("state", {})
+        state["controls"], state["endpoint"] = controls, endpoint
+        if controls.slow_first_byte and self.book.claim(controls, "slow_first_byte", endpoint):
             await asyncio.sleep(controls.slow_first_byte)
-        if controls.status and self.book.claim(controls, "status"):
+        if controls.status and self.book.claim(controls, "status", endpoint):
             await _injected_error(controls)(scope, receive, send)
+            return
+        if (
+            controls.reset_after_processing
+            and endpoint is not None
+            and endpoint.name != "stream"  # a stream never finishes processing: see drop_after
+            and self.book.claim(controls, "reset_after_processing", endpoint)
+        ):
+            await self.app(scope, receive, _discard)
+            await _drop_connection(scope)
             return
         await self.app(scope, receive, send)
 
 
+async def _discard(message: Message) -> None:
+    pass
+
+
+async def _drop_connection(scope: Scope) -> None:
+    drop: Callable[[], Awaitable[None]] | None = scope.get(DROP_CONNECTION)
+    if drop is None:
+        raise RuntimeError("reset_after_processing needs the Emulator's server (uvicorn)")
+    await drop()
+
+
 def _injected_error(controls: Controls) -> JSONResponse:
     assert controls.status is not None
-    retry_after = controls.retry_after
-    header = str(int(retry_after)) if retry_after.is_integer() else str(retry_after)
+    headers = {} if controls.retry_after is None else {"Retry-After": _header_seconds(controls.retry_after)}
     detail = HTTPStatus(controls.status).phrase
-    return JSONResponse({"detail": detail}, status_code=controls.status, headers={"Retry-After": header})
+    return JSONResponse({"detail": detail}, status_code=controls.status, headers=headers)
 
 
-def stream_faults(controls: Controls, book: FaultBook) -> Controls:
+def _header_seconds(seconds: float) -> str:
+    return str(int(seconds)) if seconds.is_integer() else str(seconds)
+
+
+class RateLimitMiddleware:
+    """Refuses a request with 429 when its bucket's limit is spent (:mod:`.ratelimit`). Mounted
+    after authentication: only requests with valid credentials count against the account."""
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.get("state", {})
+        controls: Controls | None = state.get("controls")
+        endpoint: Endpoint | None = state.get("endpoint")
+        if scope["type"] == "http" and controls is not None and controls.rate_limit and endpoint is not None:
+            refusal = self.limiter.check(controls.rate_limit, endpoint.bucket)
+            if refusal is not None:
+                response = JSONResponse(
+                    {"detail": refusal.detail},
+                    status_code=429,
+                    headers={"Retry-After": str(refusal.retry_after)},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def stream_faults(controls: Controls, book: FaultBook, endpoint: Endpoint | None) -> Controls:
     """The controls of a stream GET, without the one-shot stream faults already spent."""
     return dataclasses.replace(
         controls,
-        drop_after=controls.drop_after if book.claim(controls, "drop_after") else None,
-        stall=controls.stall if book.claim(controls, "stall") else None,
+        drop_after=controls.drop_after if book.claim(controls, "drop_after", endpoint) else None,
+        stall=controls.stall if book.claim(controls, "stall", endpoint) else None,
     )

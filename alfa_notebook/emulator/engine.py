@@ -1,9 +1,10 @@
 """A deterministic research engine: the emulator's stand-in for Alfa's reasoning.
 
-Given a question, the files attached to its thread and the thread's earlier questions, it writes
-a Markdown answer from the synthetic sample data, with citations, work-in-progress logs and
-artifacts. The same inputs give the same text and artifacts, ids included: every id is derived
-from a SHA-256 of the inputs (never ``hash()``, which is salted per process).
+Given a question, the files attached to its thread, the thread's earlier questions and the
+sources in force, it writes a Markdown answer from the synthetic sample data, with citations,
+work-in-progress logs and artifacts. The same inputs give the same text and artifacts, ids
+included: every id is derived from a SHA-256 of the inputs (never ``hash()``, which is salted per
+process).
 
 Question triggers (case-insensitive; they combine):
 
@@ -14,9 +15,14 @@ tickers or names ("NVDA and AMD",          those stocks as the universe (a bare 
 "Apple", "NA")                             upper case)
 a sector word ("semiconductors", "banks",  that group's stocks (``groups`` in the data file)
 "energy", "software", "payments", ...)
-none of the above                          the previous question's universe in the same
-                                           thread, else: all stocks for a screen or a ranking,
-                                           the six largest by market cap otherwise
+none of the above                          the previous (answerable) question's universe in
+                                           the same thread, else: all stocks for a screen or a
+                                           ranking, the six largest by market cap otherwise
+nothing the data set can answer: no        no answer: status ``No_Results_Found`` and a short
+stock, sector, trigger below or market     message saying the synthetic data set has nothing
+word ("price", "return", "valuation",      on it ("What is the weather in Paris?"); in a
+...), no attached file                     follow-up, a cue such as "and", "what about",
+                                           "them" continues the previous question instead
 "screen" or "all columns"                  the screen table, which has EVERY col_type of
                                            reference §5.3; "Screen all columns" in a fresh
                                            thread screens all 41 stocks, ``NA`` and CUSIPs with
@@ -24,8 +30,11 @@ none of the above                          the previous question's universe in t
 "top N", "best", "performers"              a ranking table of the top N (default 5) by
                                            twelve-month return
 otherwise                                  the performance table
-"trend", "chart", "plot", "over time",     a line chart (graph artifact) of monthly closes
-"history"                                  and a monthly-closes table
+"trend", "chart", "plot", "over time",     a line chart (graph artifact): of quarterly revenue
+"history"                                  when the question says "revenue" or "sales", of
+                                           diluted EPS when it says "EPS" or "earnings", of
+                                           monthly closes otherwise or when it says "price"
+                                           (with a monthly-closes table)
 "revenue", "earnings", "quarter", "eps",   a quarterly fundamentals table, and
 "fundamental", "sales"                     earnings_summary and earnings_transcript citations
 "summary", "summarize", "memo"             a text artifact (a short memo)
@@ -38,6 +47,14 @@ emulator's research note), company_filing, kpi and theme sources, names each att
 footer ``_Emulator: synthetic sample data, not market data._``. A follow-up that names no
 stocks says which earlier question it continues. ``pad_to_words`` stretches an answer to about
 N word chunks for benchmarks.
+
+Sources (:mod:`.sources`): a source turned off removes its citations everywhere (prose and
+tables) and the claims drawn from it (web search: the valuation line; news: the best and worst
+performers; filings: the revenue lines; earnings: the EPS and earnings-call lines); the answer
+says which sources were off. Tables cite at two levels (reference §5.3): the performance table's
+Price column (kpi) and its 1Y return (news) and Market cap (web) cells; the screen's Price column
+and first Revenue growth cell (filing); the fundamentals table's latest Revenue (filing) and EPS
+(earnings) cells of each of the first five stocks.
 """
 
 from __future__ import annotations
@@ -53,14 +70,22 @@ from statistics import median
 from typing import Any
 
 from . import citations as cite
-from . import tables
+from . import sample_tables
 from .artifacts import text_output
 from .market import SampleData, Stock
+from .sources import ALL_ON, Sources
 from .store import Attachment
 
 JSON = dict[str, Any]
 
 SYNTHETIC_FOOTER = "_Emulator: synthetic sample data, not market data._"
+COMPLETE, NO_RESULTS = "Complete", "No_Results_Found"
+
+NO_RESULTS_TEXT = (
+    "The emulator's synthetic data set has nothing on this: it holds only made-up prices, "
+    "returns and quarterly results for 41 sample stocks. Try a stock or a sector, for example "
+    "“Compare NVDA and AMD” or “How are banks doing?”.\n\n"
+)
 
 _SCREEN = re.compile(r"(?i)\bscreen|\ball columns\b")
 _TOP_N = re.compile(r"(?i)\btop\s+(\d+)\b")
@@ -68,9 +93,29 @@ _RANKING = re.compile(r"(?i)\b(top|best|performers?)\b")
 _CHART = re.compile(r"(?i)\b(trend|chart|plot|over time|history|historical)")
 _FUNDAMENTALS = re.compile(r"(?i)\b(revenue|earnings|quarter|fundamental|eps|sales)")
 _MEMO = re.compile(r"(?i)\b(summary|summari[sz]e|memo)")
+_PRICE = re.compile(r"(?i)\b(price|prices|closes?|closing|share price)\b")
+_REVENUE = re.compile(r"(?i)\b(revenue|sales)")
+_EPS = re.compile(r"(?i)\b(eps|earnings)")
+_MARKET_WORDS = re.compile(
+    r"(?i)\b(stocks?|shares?|equit|market|pric|returns?|perform|compan|tickers?|sectors?|industr"
+    r"|portfolio|holdings?|invest|valu|p/e|pe\b|dividend|volume|cap\b|growth|grow|margin|profit"
+    r"|compar|rank|score|analy|quarter|year|month|rall|fell|fall|rose|rise|gain|loss|guidance"
+    r"|outlook|buy|sell|bull|bear|risk|cusip|isin|security|securities)"
+)
+_CONTINUATION = re.compile(
+    r"(?i)\b(and|also|now|what about|how about|them|those|these|they|their|it|its|same|more|else"
+    r"|again|instead|vs|versus)\b"
+)
 _DEFAULT_SIZE = 6
 _DEFAULT_TOP = 5
 _KEY_FIGURES = 5
+_SOURCE_LABELS = {
+    "web_search": "web search",
+    "web_scraping": "web scraping",
+    "filings": "regulatory filings",
+    "earnings": "earnings reports",
+    "news": "news",
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +126,9 @@ class Answer:
     citations: tuple[JSON, ...]
     artifacts: Mapping[str, JSON]
     tools_called: Mapping[str, list[JSON]]
+    status: str = COMPLETE
+    """The turn's final status: ``Complete``, or ``No_Results_Found`` when nothing answers it."""
+    status_log: str = "Analysis complete"
 
 
 @dataclass(frozen=True)
@@ -91,11 +139,18 @@ class Intent:
     scope: str
     screen: bool
     top_n: int | None
-    chart: bool
+    chart: str | None
+    """What to chart: ``price``, ``revenue`` or ``eps`` (None: no chart)."""
     fundamentals: bool
     memo: bool
     continues: str | None
     """The earlier question this one borrows its universe from, if any."""
+    off_topic: bool = False
+    """Nothing in the sample data set answers it (then ``stocks`` is empty)."""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _listing(names: Sequence[str], limit: int = 6) -> str:
@@ -106,20 +161,48 @@ def _listing(names: Sequence[str], limit: int = 6) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def read_intent(question: str, earlier: Sequence[str], data: SampleData) -> Intent:
+def _chart_metric(question: str) -> str | None:
+    if not _CHART.search(question):
+        return None
+    if _PRICE.search(question):
+        return "price"
+    if _REVENUE.search(question):
+        return "revenue"
+    if _EPS.search(question):
+        return "eps"
+    return "price"
+
+
+def _previous(earlier: Sequence[str], data: SampleData, has_files: bool) -> tuple[Intent, str] | None:
+    """The latest earlier question the data set could answer, read as it was asked."""
+    for index in range(len(earlier) - 1, -1, -1):
+        intent = read_intent(earlier[index], earlier[:index], data, has_files=has_files)
+        if not intent.off_topic:
+            return intent, earlier[index]
+    return None
+
+
+def read_intent(question: str, earlier: Sequence[str], data: SampleData, *, has_files: bool = False) -> Intent:
     named = data.mentioned_stocks(question)
     groups = data.mentioned_groups(question)
     screen = bool(_SCREEN.search(question))
     top_match = _TOP_N.search(question)
     ranking = bool(top_match or _RANKING.search(question))
+    chart = _chart_metric(question)
+    fundamentals = bool(_FUNDAMENTALS.search(question))
+    memo = bool(_MEMO.search(question))
+    answerable = has_files or screen or ranking or bool(chart) or fundamentals or memo
+    answerable = answerable or bool(_MARKET_WORDS.search(question))
     continues = None
     if named or groups:
         members = [s for s in data.members(groups) if s not in named]
         universe = [*named, *members]
         scope = _listing([s.symbol for s in named] + [g.name for g in groups])
-    elif earlier:
-        previous = read_intent(earlier[-1], earlier[:-1], data)
-        universe, scope, continues = list(previous.stocks), previous.scope, earlier[-1]
+    elif (previous := _previous(earlier, data, has_files)) and (answerable or _CONTINUATION.search(question)):
+        intent, continues = previous
+        universe, scope = list(intent.stocks), intent.scope
+    elif not answerable:
+        return Intent((), "", False, None, None, False, False, None, off_topic=True)
     elif screen or ranking:
         universe, scope = list(data.stocks), "the sample universe"
     else:
@@ -135,9 +218,9 @@ def read_intent(question: str, earlier: Sequence[str], data: SampleData) -> Inte
         scope=scope,
         screen=screen,
         top_n=top_n,
-        chart=bool(_CHART.search(question)),
-        fundamentals=bool(_FUNDAMENTALS.search(question)),
-        memo=bool(_MEMO.search(question)),
+        chart=chart,
+        fundamentals=fundamentals,
+        memo=memo,
         continues=continues,
     )
 
@@ -153,12 +236,14 @@ class _Ids:
         return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-def _seed(question: str, earlier: Sequence[str], files: Sequence[Attachment]) -> bytes:
-    inputs = {
+def _seed(question: str, earlier: Sequence[str], files: Sequence[Attachment], sources: Sources) -> bytes:
+    inputs: JSON = {
         "question": question,
         "earlier": list(earlier),
         "files": [[f.name, hashlib.sha256(f.content).hexdigest()] for f in files],
     }
+    if sources.off:  # only then: the ids of answers with every source on never change
+        inputs["sources_off"] = sources.off
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).digest()
 
 
@@ -212,14 +297,19 @@ def _describe(attachment: Attachment) -> str:
     return f"{len(attachment.content):,} bytes"
 
 
+_CHART_TITLES = {"price": "price trend", "revenue": "revenue trend", "eps": "EPS trend"}
+
+
 def _title(intent: Intent) -> str:
     scope = intent.scope[:1].upper() + intent.scope[1:]
     if intent.screen:
         return f"Screen: {intent.scope}"
+    if intent.top_n == 1:
+        return f"Top performer: {intent.scope}"
     if intent.top_n is not None:
         return f"Top {intent.top_n} performers: {intent.scope}"
-    if intent.chart:
-        return f"{scope}: price trend"
+    if intent.chart is not None:
+        return f"{scope}: {_CHART_TITLES[intent.chart]}"
     return f"{scope}: performance snapshot"
 
 
@@ -232,12 +322,14 @@ class _Writer:
         files: Sequence[Attachment],
         data: SampleData,
         ids: _Ids,
+        sources: Sources,
     ) -> None:
         self.intent = intent
         self.stocks = list(intent.stocks)
         self.files = files
         self.data = data
         self.ids = ids
+        self.sources = sources
         self.as_of = data.as_of
         self.quarter = data.quarters[-1]
         self.draft = _Draft()
@@ -255,22 +347,23 @@ class _Writer:
     def _citation_id(self, label: str) -> str:
         return self.ids(f"citation:{label}")
 
+    def _on(self, source: str) -> bool:
+        return self.sources.is_on(source)
+
     def opening(self) -> None:
-        d, symbols = self.draft, [s.symbol for s in self.stocks]
+        d, symbols, count = self.draft, [s.symbol for s in self.stocks], len(self.stocks)
         if self.files:
             d.log(f"Reading {_listing([f.name for f in self.files])}...")
         elif self.intent.screen:
-            d.log(f"Screening {len(self.stocks)} stocks...")
+            d.log(f"Screening {_plural(count, 'stock')}...")
         else:
             d.log(f"Identifying securities: {_listing(symbols)}")
-        d.log(f"Fetching prices and returns for {len(self.stocks)} stocks...")
+        d.log(f"Fetching prices and returns for {_plural(count, 'stock')}...")
         self._tool("get_prices", symbols=symbols)
         d.write(f"## {_title(self.intent)}\n\n")
         if self.intent.continues is not None:
-            d.write(
-                f"Following up on your earlier question (“{self.intent.continues}”), "
-                f"this covers the same {len(self.stocks)} stocks.\n\n"
-            )
+            same = "the same stock" if count == 1 else f"the same {count} stocks"
+            d.write(f"Following up on your earlier question (“{self.intent.continues}”), this covers {same}.\n\n")
         for attachment in self.files:
             d.write(
                 f"Based on the attached file **{attachment.name}** ({_describe(attachment)}), "
@@ -280,12 +373,15 @@ class _Writer:
             d.write("\n\n")
             self._tool("read_user_file", file_name=attachment.name)
         d.write(
-            f"Scope: {self.intent.scope}, {len(self.stocks)} stocks, priced as of "
+            f"Scope: {self.intent.scope}, {_plural(count, 'stock')}, priced as of "
             f"{self.as_of:%Y-%m-%d} from the emulator's synthetic research set."
         )
         if not self.files:
             d.cite(cite.research_note(self._citation_id("note"), self.ids("document:note"), self.as_of))
         d.write("\n\n")
+        if self.sources.off:
+            labels = [_SOURCE_LABELS[key] for key in self.sources.off]
+            d.write(f"Turned off for this answer: {_listing(labels)}.\n\n")
 
     def key_figures(self) -> None:
         d = self.draft
@@ -305,13 +401,15 @@ class _Writer:
         d.write("\n")
         price_source = cite.kpi(self._citation_id("table:kpi"), self.stocks[0], self.as_of)
         if self.intent.screen:
-            filing = cite.company_filing(
-                self._citation_id("table:filing"),
-                max(self.stocks, key=lambda s: s.score),
-                self.quarter,
-                self.as_of,
-            )
-            table = tables.screen(
+            filing = None
+            if self._on("filings"):
+                filing = cite.company_filing(
+                    self._citation_id("table:filing"),
+                    max(self.stocks, key=lambda s: s.score),
+                    self.quarter,
+                    self.as_of,
+                )
+            table = sample_tables.screen(
                 self.stocks,
                 as_of=self.as_of,
                 quarter=self.quarter,
@@ -323,48 +421,152 @@ class _Writer:
             self._add_artifact("screen", table)
         elif self.intent.top_n is not None:
             self._tool("rank_stocks", by="return_1y", top=self.intent.top_n)
-            self._add_artifact("top", tables.top_performers(self.stocks))
+            self._add_artifact("top", sample_tables.top_performers(self.stocks))
         else:
-            self._add_artifact("performance", tables.performance(self.stocks, price_source=price_source))
+            best = max(self.stocks, key=lambda s: s.return_1y)
+            news = (
+                cite.news_development(self._citation_id("table:development"), best, self.as_of)
+                if self._on("news")
+                else None
+            )
+            web = cite.web(self._citation_id("table:web"), self.stocks[0], self.as_of) if self._on("web_search") else None
+            table = sample_tables.performance(
+                self.stocks, price_source=price_source, return_source=(best, news), market_cap_source=web
+            )
+            self._add_artifact("performance", table)
 
     def trend(self) -> None:
+        if self.intent.chart in ("revenue", "eps"):
+            self._quarterly_trend(self.intent.chart)
+            return
         d, months = self.draft, self.data.months
         d.log("Plotting twelve months of closes...")
         d.write("### Trend\n\n")
         best = max(self.stocks, key=lambda s: s.return_1y)
-        d.write(
-            f"From {months[0]} to {months[-1]}, **{best.symbol}** fared best, "
-            f"from {_money(best.monthly_close[0])} to {_money(best.price)} ({_pct(best.return_1y)}).\n\n"
-        )
-        self._tool("make_line_chart", series=[s.symbol for s in self.stocks])
-        self._add_artifact("chart", tables.price_chart(self.stocks, months))
-        self._add_artifact("monthly", tables.monthly_closes(self.stocks, months))
+        moved = f"from {_money(best.monthly_close[0])} to {_money(best.price)} ({_pct(best.return_1y)})"
+        if len(self.stocks) == 1:
+            d.write(f"From {months[0]} to {months[-1]}, **{best.symbol}** went {moved}.\n\n")
+        elif best.return_1y < 0:
+            d.write(f"From {months[0]} to {months[-1]}, every stock fell; **{best.symbol}** fell least, {moved}.\n\n")
+        else:
+            d.write(f"From {months[0]} to {months[-1]}, **{best.symbol}** fared best, {moved}.\n\n")
+        self._tool("make_line_chart", series=[s.symbol for s in self.stocks], metric="price")
+        self._add_artifact("chart", sample_tables.price_chart(self.stocks, months))
+        self._add_artifact("monthly", sample_tables.monthly_closes(self.stocks, months))
+
+    def _quarterly_trend(self, metric: str) -> None:
+        d, quarters = self.draft, self.data.quarters
+        revenue = metric == "revenue"
+        what = "quarterly revenue" if revenue else "diluted EPS"
+        d.log(f"Plotting {what} by quarter...")
+        d.write(f"### {'Revenue' if revenue else 'EPS'} trend\n\n")
+
+        def series(s: Stock) -> tuple[float, ...]:
+            return s.revenue_musd if revenue else s.eps
+
+        def amount(value: float) -> str:
+            return f"${value:,.1f} million" if revenue else f"${value:.2f}"
+
+        def change(s: Stock) -> float:
+            first, last = series(s)[0], series(s)[-1]
+            return last / first - 1 if first > 0 else float("-inf") if last < first else 0.0
+
+        best = max(self.stocks, key=change)
+        first, last = series(best)[0], series(best)[-1]
+        moved = f"from {amount(first)} to {amount(last)}"
+        if first > 0:
+            moved += f" ({_pct(change(best))})"
+        span = f"From {quarters[0]} to {quarters[-1]}"
+        if len(self.stocks) == 1:
+            d.write(f"{span}, **{best.symbol}**'s {what} went {moved}.\n\n")
+        elif change(best) < 0:
+            d.write(f"{span}, {what} fell at every company; **{best.symbol}**'s fell least, {moved}.\n\n")
+        else:
+            d.write(f"{span}, **{best.symbol}** grew {what} the most, {moved}.\n\n")
+        self._tool("make_line_chart", series=[s.symbol for s in self.stocks], metric=metric)
+        self._add_artifact("chart", sample_tables.quarterly_chart(self.stocks, quarters, metric))
 
     def fundamentals(self) -> None:
         d, lead = self.draft, self.stocks[0]
-        d.log("Reading filings and earnings calls...")
+        filings, earnings = self._on("filings"), self._on("earnings")
+        read = [name for name, on in (("filings", filings), ("earnings calls", earnings)) if on]
+        d.log(f"Reading {' and '.join(read)}..." if read else "Computing quarterly results from the sample data...")
         d.write("### Revenue and earnings\n\n")
-        d.write(
-            f"- {lead.symbol} reported revenue of ${lead.revenue_musd[-1]:,.1f} million for "
-            f"{self.quarter}, {_pct(lead.revenue_growth_yoy)} year over year."
-        )
-        d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
-        d.write(f"\n- Diluted EPS was ${lead.eps[-1]:.2f}, {lead.eps_change:+.2f} versus the previous quarter.")
-        d.cite(cite.earnings_summary(self._citation_id("earnings"), lead, self.quarter, self.as_of))
-        d.write("\n- On the call, management said it continues to see healthy demand across its core markets.")
-        d.cite(cite.earnings_transcript(self._citation_id("transcript"), lead, self.quarter, self.as_of))
+        lines = 0
+        if filings:
+            d.write(
+                f"- {lead.symbol} reported revenue of ${lead.revenue_musd[-1]:,.1f} million for "
+                f"{self.quarter}, {_pct(lead.revenue_growth_yoy)} year over year."
+            )
+            d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
+            lines += 1
+        if earnings:
+            d.write("\n" if lines else "")
+            d.write(f"- Diluted EPS was ${lead.eps[-1]:.2f}, {lead.eps_change:+.2f} versus the previous quarter.")
+            d.cite(cite.earnings_summary(self._citation_id("earnings"), lead, self.quarter, self.as_of))
+            d.write("\n- On the call, management said it continues to see healthy demand across its core markets.")
+            d.cite(cite.earnings_transcript(self._citation_id("transcript"), lead, self.quarter, self.as_of))
+            lines += 2
+        if not lines:
+            d.write("The table below comes from the sample data set alone.")
         d.write("\n\n")
-        self._tool("read_filings", symbols=[s.symbol for s in self.stocks], quarter=self.quarter)
-        self._add_artifact("fundamentals", tables.fundamentals(self.stocks, self.data.quarters))
+        if read:
+            self._tool("read_filings", symbols=[s.symbol for s in self.stocks], quarter=self.quarter)
+        cited = self.stocks[:_KEY_FIGURES]
+        filing_sources = [
+            (i, cite.company_filing(self._citation_id(f"table:filing:{s.symbol}"), s, self.quarter, self.as_of))
+            for i, s in enumerate(cited)
+            if filings
+        ]
+        earnings_sources = [
+            (i, cite.earnings_summary(self._citation_id(f"table:earnings:{s.symbol}"), s, self.quarter, self.as_of))
+            for i, s in enumerate(cited)
+            if earnings
+        ]
+        table = sample_tables.fundamentals(
+            self.stocks,
+            self.data.quarters,
+            revenue_sources=filing_sources,
+            eps_sources=earnings_sources,
+        )
+        self._add_artifact("fundamentals", table)
 
     def highlights(self) -> None:
         d = self.draft
-        d.log("Reviewing news and web sources...")
-        self._tool("search_news", symbols=[s.symbol for s in self.stocks])
+        news, web = self._on("news"), self._on("web_search")
+        searched = [name for name, on in (("news", news), ("web", web)) if on]
+        d.log(f"Reviewing {' and '.join(searched)} sources..." if searched else "Reviewing themes...")
+        if news:
+            self._tool("search_news", symbols=[s.symbol for s in self.stocks])
         d.write("### What stands out\n\n")
+        lines: list[None] = []
+        if news:
+            self._performers()
+            lines.append(None)
+        if web:
+            d.write("\n" if lines else "")
+            self._valuation()
+            lines.append(None)
+        if not self.intent.fundamentals and self._on("filings"):
+            lead = self.stocks[0]
+            d.write("\n" if lines else "")
+            d.write(
+                f"- {lead.symbol}'s latest quarterly revenue was ${lead.revenue_musd[-1]:,.1f} million, "
+                f"{_pct(lead.revenue_growth_yoy)} year over year."
+            )
+            d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
+            lines.append(None)
+        theme = _listing(sorted({s.subindustry for s in self.stocks}), limit=3)
+        d.write("\n" if lines else "")
+        d.write(f"- Theme: these names share exposure to {theme.lower()}.")
+        d.cite(cite.theme(self._citation_id("theme"), theme, self.as_of))
+        d.write("\n\n")
+
+    def _performers(self) -> None:
+        d = self.draft
         best = max(self.stocks, key=lambda s: s.return_1y)
         worst = min(self.stocks, key=lambda s: s.return_1y)
-        d.write("- Best twelve-month return: ")
+        d.write("- Best twelve-month return: " if len(self.stocks) > 1 else "- Twelve-month return: ")
         d.inline(_inline_stock(best))
         d.write(f" ({_pct(best.return_1y)}).")
         d.cite(cite.news_development(self._citation_id("development"), best, self.as_of))
@@ -376,18 +578,6 @@ class _Writer:
         else:
             d.write(f"\n- In the latest month **{worst.symbol}** moved {_pct(worst.return_1m)}.")
         d.cite(cite.news_article(self._citation_id("article"), worst, self.as_of))
-        self._valuation()
-        if not self.intent.fundamentals:
-            lead = self.stocks[0]
-            d.write(
-                f"\n- {lead.symbol}'s latest quarterly revenue was ${lead.revenue_musd[-1]:,.1f} million, "
-                f"{_pct(lead.revenue_growth_yoy)} year over year."
-            )
-            d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
-        theme = _listing(sorted({s.subindustry for s in self.stocks}), limit=3)
-        d.write(f"\n- Theme: these names share exposure to {theme.lower()}.")
-        d.cite(cite.theme(self._citation_id("theme"), theme, self.as_of))
-        d.write("\n\n")
 
     def _valuation(self) -> None:
         d = self.draft
@@ -395,11 +585,20 @@ class _Writer:
         profitable = [s for s in self.stocks if s.pe is not None]
         if not profitable:
             subject = self.stocks[0]
-            d.write("\n- None of these names has positive trailing earnings, so P/E is not meaningful.")
+            if len(self.stocks) == 1:
+                d.write(f"- **{subject.symbol}** has no positive trailing earnings, so P/E is not meaningful.")
+            else:
+                d.write("- None of these names has positive trailing earnings, so P/E is not meaningful.")
+        elif len(profitable) == 1:
+            subject = profitable[0]
+            if len(self.stocks) == 1:
+                d.write(f"- **{subject.symbol}** trades at {subject.pe:.1f}x trailing earnings.")
+            else:
+                d.write(f"- **{subject.symbol}** is the only profitable name, at {subject.pe:.1f}x trailing earnings.")
         else:
             subject = max(profitable, key=lambda s: s.pe or 0.0)
             d.write(
-                f"\n- Median P/E across the {len(profitable)} profitable names is "
+                f"- Median P/E across the {len(profitable)} profitable names is "
                 f"{median(s.pe or 0.0 for s in profitable):.1f}x; "
                 f"**{subject.symbol}** is the richest at {subject.pe:.1f}x."
             )
@@ -409,7 +608,7 @@ class _Writer:
         best = max(self.stocks, key=lambda s: s.return_1y)
         body = (
             f"**{_title(self.intent)}**\n\n"
-            f"{len(self.stocks)} stocks reviewed as of {self.as_of:%Y-%m-%d}. Leader: "
+            f"{_plural(len(self.stocks), 'stock')} reviewed as of {self.as_of:%Y-%m-%d}. Leader: "
             f"```{json.dumps(_inline_stock(best))}``` at {_pct(best.return_1y)} over twelve months.\n\n"
             f"{SYNTHETIC_FOOTER}"
         )
@@ -420,19 +619,35 @@ class _Writer:
         self.draft.write(SYNTHETIC_FOOTER + "\n")
 
 
+def _no_results() -> Answer:
+    """The answer to a question the sample data set has nothing on."""
+    return Answer(
+        text=NO_RESULTS_TEXT + SYNTHETIC_FOOTER + "\n",
+        logs=((0, "Searching the sample data set..."),),
+        citations=(),
+        artifacts={},
+        tools_called={"search_sample_data": [{"matches": 0}]},
+        status=NO_RESULTS,
+        status_log="No results found",
+    )
+
+
 def compose_answer(
     question: str,
     *,
     earlier: Sequence[str],
     files: Sequence[Attachment],
     data: SampleData,
+    sources: Sources = ALL_ON,
 ) -> Answer:
     """The answer to ``question`` asked after ``earlier`` in a thread holding ``files``."""
-    intent = read_intent(question, earlier, data)
-    writer = _Writer(intent, files, data, _Ids(_seed(question, earlier, files)))
+    intent = read_intent(question, earlier, data, has_files=bool(files))
+    if intent.off_topic:
+        return _no_results()
+    writer = _Writer(intent, files, data, _Ids(_seed(question, earlier, files, sources)), sources)
     writer.opening()
     writer.key_figures()
-    if intent.chart:
+    if intent.chart is not None:
         writer.trend()
     if intent.fundamentals:
         writer.fundamentals()
@@ -441,6 +656,7 @@ def compose_answer(
         writer.memo()
     writer.closing()
     draft = writer.draft
+    assert all(sources.allows(c["citation_type"]) for c in draft.citations), "a turned-off source was cited"
     return Answer(
         text=draft.text,
         logs=tuple(draft.logs),
@@ -450,24 +666,10 @@ def compose_answer(
     )
 
 
-_FILLER = [
-    "revenue",
-    "margin",
-    "guidance",
-    "demand",
-    "pricing",
-    "backlog",
-    "capacity",
-    "inventory",
-    "supply",
-    "valuation",
-    "momentum",
-    "dividend",
-    "buyback",
-    "leverage",
-    "liquidity",
-    "outlook",
-]
+_FILLER = (
+    "revenue margin guidance demand pricing backlog capacity inventory supply "
+    "valuation momentum dividend buyback leverage liquidity outlook"
+).split()
 _FILLER_LINE = 16
 _PADDING_HEADING = "### Appendix: benchmark padding\n\n"
 

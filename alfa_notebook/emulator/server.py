@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import struct
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .app import create_app
 from .auth import GRANT_TYPE, SUBJECT_TOKEN_TYPE
-from .controls import Controls
+from .controls import DROP_CONNECTION, Controls
 from .defaults import (
     DEFAULT_API_KEY,
     DEFAULT_CHUNK_DELAY,
@@ -20,12 +23,41 @@ from .defaults import (
     DEFAULT_CLIENT_SECRET,
     DEFAULT_HOST,
 )
-from .service import Settings
+from .service import ServiceState, Settings
 
 _START_TIMEOUT = 10.0
 _GRACEFUL_SHUTDOWN = 2  # seconds (uvicorn takes whole seconds)
 """Seconds uvicorn waits for requests still running at shutdown (a slow_first_byte sleep, a stall)."""
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+_BACKLOG = 2048
+"""Pending connections the listening socket queues: hundreds of clients may connect at once."""
+_STATE_TIMEOUT = 10.0
+
+
+class _ConnectionAccess:
+    """Outermost ASGI layer: gives the app a way to reset the request's connection
+    (``scope[DROP_CONNECTION]``, for ``reset_after_processing``). uvicorn's ``send`` is a method
+    of the request's cycle, which holds the connection's transport."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if scope["type"] == "http" and isinstance(transport, asyncio.Transport):
+            scope[DROP_CONNECTION] = lambda: _reset(transport)
+        await self.app(scope, receive, send)
+
+
+async def _reset(transport: asyncio.Transport) -> None:
+    """Close with a TCP RST (linger 0) and nothing sent; let uvicorn see the connection lost
+    before the app returns, so it does not try to answer 500 on it."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    for _ in range(2):
+        await asyncio.sleep(0)
 
 
 class _Server(uvicorn.Server):
@@ -35,9 +67,11 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, before_shutdown: Callable[[], Awaitable[None]]) -> None:
         super().__init__(config)
         self.ready = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._before_shutdown = before_shutdown
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loop = asyncio.get_running_loop()
         try:
             await super().startup(sockets=sockets)
         finally:
@@ -54,7 +88,9 @@ class Emulator:
     ``with Emulator() as emu:`` starts it on a free port; ``emu.base_url`` and ``emu.api_key``
     serve the v1 flavour, ``emu.issue_token()`` returns a bearer token for v2. ``faults`` sets
     server-wide fault options (the keys of docs/protocol.md's "Emulator controls", for example
-    ``{"drop_after": 5, "times": 2}``).
+    ``{"drop_after": 5, "times": 2}``); ``rate_limit`` the account's rate limits (for example
+    ``"chat=600/min"`` or ``"documented"``; docs/emulator.md). ``state()`` shows what the service
+    holds (threads, their questions, running turns), for tests that count what a fault let through.
     """
 
     def __init__(
@@ -65,18 +101,23 @@ class Emulator:
         *,
         chunk_delay: float = DEFAULT_CHUNK_DELAY,
         faults: Mapping[str, object] | None = None,
+        rate_limit: str | None = None,
     ) -> None:
         self.host = host
         self._port = port
+        options = {key: str(value) for key, value in (faults or {}).items()}
+        if rate_limit is not None:
+            options["rate_limit"] = rate_limit
         self._settings = Settings(
             api_key=api_key or DEFAULT_API_KEY,
             client_id=DEFAULT_CLIENT_ID,
             client_secret=DEFAULT_CLIENT_SECRET,
             chunk_delay=chunk_delay,
-            faults=Controls.from_options({key: str(value) for key, value in (faults or {}).items()}),
+            faults=Controls.from_options(options),
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._state: Callable[[], ServiceState] | None = None
 
     @property
     def api_key(self) -> str:
@@ -107,7 +148,7 @@ class Emulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        listener = socket.create_server((self.host, self._port), family=family)
+        listener = socket.create_server((self.host, self._port), family=family, backlog=_BACKLOG)
         # create_server leaves proto 0, and asyncio sets TCP_NODELAY only on sockets whose proto
         # is IPPROTO_TCP: without it, Nagle holds each response's body until the client's delayed
         # ACK (~40 ms) on every request of a kept-alive connection after the first.
@@ -115,10 +156,12 @@ class Emulator:
         self._port = listener.getsockname()[1]
         app = create_app(self._settings)
         config = uvicorn.Config(
-            app,
+            _ConnectionAccess(app),
             lifespan="off",
             ws="none",
             log_config=None,
+            backlog=_BACKLOG,
+            limit_concurrency=None,  # no 503s under load: hundreds of open streams are normal
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,
         )
         server = _Server(config, before_shutdown=app.state.service.shutdown)
@@ -130,6 +173,7 @@ class Emulator:
             listener.close()
             raise RuntimeError(f"the Alfa emulator failed to start on {self.host}:{self._port}")
         self._server, self._thread = server, thread
+        self._state = app.state.service.state
         return self
 
     def stop(self) -> None:
@@ -145,6 +189,18 @@ class Emulator:
         """Block until the server stops (Ctrl-C raises ``KeyboardInterrupt`` here)."""
         if self._thread is not None:
             self._thread.join()
+
+    def state(self) -> ServiceState:
+        """A snapshot of the threads the service holds (their questions, answers, running turns)
+        and the account's default sources, taken on the server's event loop."""
+        server, state = self._server, self._state
+        if server is None or server.loop is None or state is None:
+            raise RuntimeError("the emulator is not running")
+
+        async def snapshot() -> ServiceState:
+            return state()
+
+        return asyncio.run_coroutine_threadsafe(snapshot(), server.loop).result(_STATE_TIMEOUT)
 
     def issue_token(self, scope: str = "thread") -> str:
         """A v2 bearer token, obtained through the emulator's own ``POST /oauth2/token``."""

@@ -1,9 +1,14 @@
-"""The emulator's behaviour behind its HTTP surface: threads, listeners, turns, credentials."""
+"""The emulator's behaviour behind its HTTP surface: threads, listeners, turns, credentials.
+
+The service owns the running turns (one at most per thread, by thread id); the store's records
+know nothing of them, so ``store`` depends on nothing and ``turn`` on the store, not back.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import hostile
@@ -14,6 +19,8 @@ from .engine import compose_answer, pad_to_words
 from .events import CLOSE_FRAME
 from .hub import Hub
 from .market import sample_data
+from .ratelimit import RateLimiter
+from .sources import ALL_ON, SourceOverrides, Sources
 from .store import StoredMessage, Thread, ThreadStore, new_id, utc_now
 from .turn import Turn
 
@@ -25,51 +32,122 @@ class Settings:
     client_secret: str = DEFAULT_CLIENT_SECRET
     chunk_delay: float = DEFAULT_CHUNK_DELAY
     faults: Controls = field(default_factory=Controls)
-    """Server-wide fault options (``--fault``); a request's header overrides them."""
+    """Server-wide fault options (``--fault``, ``--rate-limit``); a request's header overrides them."""
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """One thread as the service holds it (for tests and demos: :meth:`Emulator.state`)."""
+
+    thread_id: str
+    name: str
+    questions: tuple[str, ...]
+    """The user's messages, oldest first."""
+    answers: int
+    """How many assistant messages the history holds."""
+    running: bool
+    """Whether a turn is running in it."""
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    threads: tuple[ThreadState, ...]
+    """Oldest first."""
+    default_sources: Mapping[str, str]
+    """The account's default source settings (``update_default_settings`` changes them)."""
+
+    @property
+    def thread_count(self) -> int:
+        return len(self.threads)
+
+    @property
+    def user_message_count(self) -> int:
+        return sum(len(t.questions) for t in self.threads)
+
+    def thread(self, thread_id: str) -> ThreadState:
+        return next(t for t in self.threads if t.thread_id == thread_id)
 
 
 class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.threads = ThreadStore()
+        self.turns: dict[str, Turn] = {}
+        """The running turn of each busy thread, by thread id."""
         self.hub = Hub()
         self.faults = FaultBook()
+        self.limiter = RateLimiter()
+        self.default_sources: Sources = ALL_ON
         self.credentials = Credentials(
             api_key=settings.api_key,
             client_id=settings.client_id,
             client_secret=settings.client_secret,
         )
 
-    def start_turn(self, thread: Thread, question: str, controls: Controls) -> StoredMessage:
+    def running(self, thread: Thread) -> Turn | None:
+        return self.turns.get(thread.thread_id)
+
+    def start_turn(
+        self,
+        thread: Thread,
+        question: str,
+        controls: Controls,
+        overrides: SourceOverrides = SourceOverrides({}),
+    ) -> StoredMessage:
         """Record the user's message and start answering it; returns the recorded message."""
+        sources = self.default_sources.overridden(overrides.settings)
+        if overrides.update_default:
+            self.default_sources = sources
         earlier = thread.user_questions()
         asked = StoredMessage(message_id=new_id(), text=question, is_user=True, time=utc_now())
         thread.append(asked)
         files = hostile.files(thread.files) if controls.hostile else thread.files
-        answer = compose_answer(question, earlier=earlier, files=files, data=sample_data())
+        answer = compose_answer(question, earlier=earlier, files=files, data=sample_data(), sources=sources)
         if controls.words:
             answer = pad_to_words(answer, controls.words)
         if controls.hostile:
             answer = hostile.answer(answer)
         thread.artifacts.update(answer.artifacts)
         chunk_delay = self.settings.chunk_delay if controls.chunk_delay is None else controls.chunk_delay
-        thread.turn = Turn(
+        turn = Turn(
             thread,
             answer,
             publish=functools.partial(self.hub.publish, thread.thread_id),
             chunk_delay=chunk_delay,
             controls=controls,
+            on_end=functools.partial(self._forget, thread.thread_id),
         )
-        thread.turn.start()
+        self.turns[thread.thread_id] = turn
+        turn.start()
         return asked
+
+    def _forget(self, thread_id: str, turn: Turn) -> None:
+        if self.turns.get(thread_id) is turn:
+            del self.turns[thread_id]
 
     async def delete_thread(self, thread: Thread) -> None:
         self.threads.remove(thread.thread_id)
-        if thread.turn is not None:
-            await thread.turn.abort()
+        turn = self.running(thread)
+        if turn is not None:
+            await turn.abort()
         self.hub.close(thread.thread_id, CLOSE_FRAME)
 
     async def shutdown(self) -> None:
         """End every stream and turn, so the server's connections can drain at once."""
         self.hub.close_all(CLOSE_FRAME)
-        await asyncio.gather(*(thread.turn.abort() for thread in self.threads if thread.turn is not None))
+        await asyncio.gather(*(turn.abort() for turn in list(self.turns.values())))
+
+    def state(self) -> ServiceState:
+        return ServiceState(
+            threads=tuple(
+                ThreadState(
+                    thread_id=t.thread_id,
+                    name=t.name,
+                    questions=tuple(t.user_questions()),
+                    answers=sum(1 for m in t.messages if not m.is_user),
+                    running=t.thread_id in self.turns,
+                )
+                for t in self.threads
+            ),
+            default_sources=self.default_sources.as_json(),
+        )

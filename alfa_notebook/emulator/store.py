@@ -10,10 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .turn import Turn
+from typing import Any
 
 JSON = dict[str, Any]
 
@@ -100,7 +97,6 @@ class Thread:
     artifacts: dict[str, JSON] = field(default_factory=dict)
     files: list[Attachment] = field(default_factory=list)
     progress: Progress | None = None
-    turn: Turn | None = None
 
     def summary(self) -> JSON:
         return {

@@ -62,6 +62,9 @@ class _CancelRequested(Exception):
 
 
 class Turn:
+    """``on_end`` is called once the turn has ended, however it ended (its owner's registry of
+    running turns forgets it there)."""
+
     def __init__(
         self,
         thread: Thread,
@@ -70,12 +73,14 @@ class Turn:
         publish: Callable[[bytes], None],
         chunk_delay: float,
         controls: Controls,
+        on_end: Callable[[Turn], None] = lambda turn: None,
     ) -> None:
         self.task_id = new_id()
         self.message_id = new_id()
         self._thread = thread
         self._answer = answer
         self._publish = publish
+        self._on_end = on_end
         self._chunk_delay = chunk_delay
         self._error = controls.error
         self._steps = _steps(answer)
@@ -122,13 +127,14 @@ class Turn:
                     self._emit(events.task_status("Error", ERROR_LOG))
                     self._emit(events.execution_status("Error"))
                     return
-            self._finish("".join(streamed), "", "Complete", "Analysis complete", self._answer.citations)
+            answer = self._answer
+            self._finish("".join(streamed), "", answer.status, answer.status_log, answer.citations)
         except _CancelRequested:
             partial = "".join(streamed)
             kept = [c for c in self._answer.citations if c["inline_offset"] <= len(partial)]
             self._finish(partial + CANCEL_SUFFIX, CANCEL_SUFFIX, "Cancelled", "User cancelled message", kept)
         finally:
-            self._thread.turn = None
+            self._on_end(self)
 
     async def _pause(self, index: int, step: _Step) -> None:
         delay = self._chunk_delay * (_LOG_PAUSE if step.is_log else 1)

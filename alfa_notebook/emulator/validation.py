@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .sources import SOURCE_KEYS, UPDATE_DEFAULT, VALUES, SourceOverrides
+
 JSON = dict[str, Any]
 
 
@@ -97,14 +99,72 @@ def form_file(form: FormData, field: str) -> UploadFile:
     return value
 
 
-def json_string(field: str, value: str) -> None:
-    """A form field that must hold a JSON document (``source_overrides``)."""
+def _json_document(field: str, value: str) -> Any:
     try:
-        json.loads(value)
+        return json.loads(value)
     except ValueError as exc:
         raise RequestValidationError(
             [_error("json_invalid", ["body", field], "Invalid JSON", value, error=str(exc))]
         ) from None
+
+
+_TRUE = {"true", "1", "yes", "on", "t", "y"}
+_FALSE = {"false", "0", "no", "off", "f", "n"}
+
+
+def _lax_bool(value: Any) -> bool | None:
+    """A boolean as pydantic's lax mode reads one (None: not a boolean)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    return None
+
+
+def _bool_error(loc: list[Any], value: Any) -> JSON:
+    return _error("bool_parsing", loc, "Input should be a valid boolean, unable to interpret input", value)
+
+
+def form_bool(field: str, value: str) -> bool:
+    """A boolean form field (``true``/``false``, ``1``/``0``, ...)."""
+    parsed = _lax_bool(value)
+    if parsed is None:
+        raise RequestValidationError([_bool_error(["body", field], value)])
+    return parsed
+
+
+def source_overrides(field: str, value: str) -> SourceOverrides:
+    """The ``source_overrides`` form field: a JSON string holding an object whose keys are the
+    source keys (each ``"all_sources"`` or ``"off"``) and ``update_default_settings`` (boolean).
+    Every problem is reported at once, each with the key it is about in its ``loc``."""
+    document = _json_document(field, value)
+    if not isinstance(document, dict):
+        raise RequestValidationError(
+            [_error("dict_type", ["body", field], "Input should be a valid dictionary", document)]
+        )
+    errors: list[JSON] = []
+    settings: dict[str, str] = {}
+    update_default: bool | None = None
+    expected = " or ".join(f"'{v}'" for v in VALUES)
+    for key, item in document.items():
+        loc = ["body", field, key]
+        if key == UPDATE_DEFAULT:
+            parsed = _lax_bool(item)
+            if parsed is None:
+                errors.append(_bool_error(loc, item))
+            else:
+                update_default = parsed
+        elif key not in SOURCE_KEYS:
+            errors.append(_error("extra_forbidden", loc, "Extra inputs are not permitted", item))
+        elif item not in VALUES:
+            errors.append(_error("literal_error", loc, f"Input should be {expected}", item, expected=expected))
+        else:
+            settings[key] = item
+    if errors:
+        raise RequestValidationError(errors)
+    return SourceOverrides(settings, update_default)
 
 
 def query_count(query: QueryParams, field: str) -> int | None:

@@ -131,3 +131,147 @@ def test_the_ticker_na_is_a_ticker(v1: Alfa) -> None:
     thread_id, message, (table,) = _ask(v1, "How did NA do?")
     assert [cell["symbol"] for cell in _column(table, "Security")] == ["NA"]
     assert announced(message["message"], "stock", "symbol") == ["NA"]
+
+
+# -- tables cite down to the cell -------------------------------------------------------------
+
+
+def _refs(table: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {c["name"]: c["citation_refs"] for c in table["columns"] if c["citation_refs"]}
+
+
+def test_the_default_table_cites_a_column_and_cells(v1: Alfa) -> None:
+    _, message, (performance,) = _ask(v1, "Compare NVDA and AMD")
+    by_id = {c["citation_id"]: c for c in performance["citations"]}
+    refs = _refs(performance)
+    assert set(refs) == {"Price", "1Y return", "Market cap"}
+    ((price,), (best,), (cap,)) = refs["Price"], refs["1Y return"], refs["Market cap"]
+    assert price["row_index"] is None and by_id[price["cit_id"]]["citation_type"] == "kpi"
+    assert best["row_index"] == 0 and by_id[best["cit_id"]]["citation_type"] == "news_development"
+    assert by_id[best["cit_id"]]["name"] == "NVIDIA Corp. shares -16.8% over twelve months"
+    assert cap["row_index"] == 0 and by_id[cap["cit_id"]]["citation_type"] == "web"
+    assert set(by_id) == {r["cit_id"] for rs in refs.values() for r in rs}
+    for citation in by_id.values():  # full citation objects, not placed in any prose
+        assert {"citation_id", "citation_type", "name", "summary", "last_updated_at", "is_snippet"} <= set(citation)
+        assert citation["inline_offset"] is None
+    prose_ids = {c["citation_id"] for c in message["message_metadata"]["citations"]}
+    assert not prose_ids & set(by_id)
+
+
+def test_the_fundamentals_table_cites_each_latest_quarter_cell(v1: Alfa) -> None:
+    _, _, (_, fundamentals) = _ask(v1, "Compare NVDA and AMD revenue")
+    by_id = {c["citation_id"]: c for c in fundamentals["citations"]}
+    refs = _refs(fundamentals)
+    assert [r["row_index"] for r in refs["Revenue"]] == [3, 7] == [r["row_index"] for r in refs["EPS"]]
+    assert [fundamentals["rows"][r["row_index"]][1] for r in refs["Revenue"]] == ["2025Q2", "2025Q2"]
+    assert [by_id[r["cit_id"]]["name"] for r in refs["Revenue"]] == [
+        "NVDA quarterly report (10-Q), 2025Q2",
+        "AMD quarterly report (10-Q), 2025Q2",
+    ]
+    assert {by_id[r["cit_id"]]["citation_type"] for r in refs["EPS"]} == {"earnings_summary"}
+
+
+# -- what the emulator cannot answer, and what it charts ---------------------------------------
+
+NO_RESULTS = (
+    "The emulator's synthetic data set has nothing on this: it holds only made-up prices, returns "
+    "and quarterly results for 41 sample stocks. Try a stock or a sector, for example “Compare NVDA "
+    "and AMD” or “How are banks doing?”.\n\n_Emulator: synthetic sample data, not market data._\n"
+)
+
+
+def test_a_question_the_data_set_cannot_answer_is_no_results_found(v1: Alfa) -> None:
+    thread_id = v1.new_thread()
+    events = v1.ask(thread_id, "What is the weather in Paris?")
+    assert events[-2:] == [
+        {"event_type": "task_status", "status": "No_Results_Found", "log": "No results found"},
+        {"event_type": "execution_status", "status": "No_Results_Found"},
+    ]
+    message = [e for e in events if e["event_type"] == "message"][0]["message"]
+    assert message["message"] == NO_RESULTS
+    assert message["message_metadata"]["citations"] == [] and not inline_objects(message["message"])
+    progress = v1.progress(thread_id)
+    assert progress is not None and progress["status"] == "No_Results_Found"
+    assert v1.history(thread_id)["messages"][-1]["message"] == NO_RESULTS
+
+
+def test_an_unanswerable_follow_up_does_not_continue_and_is_skipped_later(v1: Alfa) -> None:
+    thread_id = v1.new_thread()
+    v1.answer("Compare NVDA and AMD", thread_id=thread_id)
+    assert v1.answer("What is the weather in Paris?", thread_id=thread_id)["message"] == NO_RESULTS
+    follow_up = v1.answer("And over time?", thread_id=thread_id)["message"]
+    assert "Following up on your earlier question (“Compare NVDA and AMD”), this covers the same 2 stocks." in follow_up
+
+
+def test_the_revenue_trend_charts_revenue(v1: Alfa) -> None:
+    _, message, artifacts = _ask(v1, "Show me the revenue trend of MSFT")
+    text = message["message"]
+    assert text.startswith("## MSFT: revenue trend\n")
+    assert (
+        "From 2023Q3 to 2025Q2, **MSFT**'s quarterly revenue went from $51,659.2 million to "
+        "$63,467.7 million (+22.9%)." in text
+    )
+    assert [(a["output_type"], a["title"]) for a in artifacts] == [
+        ("table", "Performance snapshot"),
+        ("graph", "Quarterly revenue, 2023Q3 to 2025Q2"),
+        ("table", "Quarterly revenue and earnings"),
+    ]
+    graph = artifacts[1]["graph"]
+    assert (graph["x_axis_type"], graph["y_axis_type"], graph["y_unit"]) == ("quarter", "float_with_unit", "USD mn")
+    (series,) = graph["data"]
+    assert series["dataset_id"]["symbol"] == "MSFT"
+    assert series["points"][0] == {"x_val": "2023Q3", "y_val": 51659.2}
+    assert series["points"][-1] == {"x_val": "2025Q2", "y_val": 63467.7}
+    assert "Monthly close" not in str(artifacts)
+
+
+def test_an_eps_trend_charts_eps_and_price_wins_when_named(v1: Alfa) -> None:
+    _, message, artifacts = _ask(v1, "Chart the EPS of NVDA and AMD over time")
+    assert "## NVDA and AMD: EPS trend" in message["message"]
+    assert "From 2023Q3 to 2025Q2, **" in message["message"] and "grew diluted EPS the most" in message["message"]
+    assert artifacts[1]["title"] == "Diluted EPS, 2023Q3 to 2025Q2" and artifacts[1]["graph"]["y_unit"] == "USD"
+    _, _, priced = _ask(v1, "Chart the price and revenue of NVDA over time")
+    assert priced[1]["title"] == "Monthly close, 2024-06 to 2025-06"
+
+
+# -- grammar ------------------------------------------------------------------------------------
+
+
+def test_one_stock_is_one_stock(v1: Alfa) -> None:
+    _, message, _ = _ask(v1, "How did NA do?")
+    text = message["message"]
+    assert "Scope: NA, 1 stock, priced as of 2025-06-30" in text and "1 stocks" not in text
+    assert "- Twelve-month return: ```" in text and "Best twelve-month return" not in text
+    assert "- **NA** has no positive trailing earnings, so P/E is not meaningful." in text
+    _, screened, (table,) = _ask(v1, "Screen NVDA")
+    assert table["title"] == "Screen: 1 stock"
+    thread_id = v1.new_thread()
+    v1.answer("How did NA do?", thread_id=thread_id)
+    follow_up = v1.answer("And over time?", thread_id=thread_id)["message"]
+    assert "Following up on your earlier question (“How did NA do?”), this covers the same stock." in follow_up
+
+
+def test_one_profitable_name(v1: Alfa) -> None:
+    _, single, _ = _ask(v1, "NVDA revenue and earnings")
+    assert "- **NVDA** trades at 47.0x trailing earnings." in single["message"]
+    _, pair, _ = _ask(v1, "Compare NA and NVDA")
+    assert "- **NVDA** is the only profitable name, at 47.0x trailing earnings." in pair["message"]
+    assert "1 profitable names" not in single["message"] + pair["message"]
+
+
+def test_the_trend_says_fell_least_when_every_stock_fell(v1: Alfa) -> None:
+    _, fell, _ = _ask(v1, "Show the price trend of NVDA and AMD over time")
+    assert (
+        "From 2024-06 to 2025-06, every stock fell; **NVDA** fell least, from $150.94 to $125.62 (-16.8%)."
+        in fell["message"]
+    )
+    assert "fared best" not in fell["message"]
+    _, rose, _ = _ask(v1, "Show the price trend of NA and NVDA over time")
+    assert "From 2024-06 to 2025-06, **NA** fared best, from $" in rose["message"]
+    assert "(+33.0%)." in rose["message"]
+
+
+def test_top_one_is_the_top_performer(v1: Alfa) -> None:
+    _, message, (table,) = _ask(v1, "Top 1 performer in banks")
+    assert message["message"].startswith("## Top performer: banks\n")
+    assert table["title"] == "Top performer over twelve months"
