@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from . import operations as ops
 from .answer import Answer
+from .batch import Batch
 from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
 from .events import Event
+from .limiter import Limiter
+from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, items_of, run_blocking
 from .models import Artifact, History, Progress, Thread
 from .runners import AsyncRunner, SyncRunner
 from .settings import Secret, resolve_settings
@@ -131,6 +134,7 @@ class _ClientBase:
     ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2), then defaults."""
 
     _last_answer: Answer | None = None
+    _last_batch: Batch | None = None
 
     def __init__(
         self,
@@ -146,7 +150,11 @@ class _ClientBase:
         configured: Mapping[str, Any] | None = None,
         allow_insecure: bool = False,
         rng: random.Random | None = None,
+        rate_limit: str | Mapping[str, float] | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
+        """``rate_limit`` is the pace kept to (default the service's documented limits; see
+        :mod:`alfa_notebook.limiter`); ``limiter`` shares one limiter between clients of one account."""
         self.settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -156,21 +164,37 @@ class _ClientBase:
             max_retries=max_retries,
             configured=configured,
             allow_insecure=allow_insecure,
+            rate_limit=rate_limit,
         )
-        self._connect(transport, headers, rng)
+        self._headers = headers
+        self._connect(transport, headers, rng, limiter)
 
-    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
+    def _connect(
+        self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
+    ) -> None:
         raise NotImplementedError
+
+    @property
+    def limiter(self) -> Limiter:
+        """The pace this client keeps, shared by every ask and batch of it."""
+        return self._transport.limiter  # type: ignore[attr-defined]
+
+    @property
+    def last_batch(self) -> Batch | None:
+        """The last batch of ``ask_many``, also one an interrupt stopped."""
+        return self._last_batch
 
     @property
     def last_answer(self) -> Answer | None:
         """The last answer of this client, also a partial one after an interrupt or an error."""
         return self._last_answer
 
-    def _procedure(self, question: str, thread: str | None, timeout: float | None) -> AskProcedure:
+    def _procedure(
+        self, question: str, thread: str | None, timeout: float | None, name: str | None = None
+    ) -> AskProcedure:
         if not isinstance(question, str) or not question.strip():
             raise ValueError("The question is empty: ask Alfa something.")
-        return AskProcedure(question, thread, clock=time.monotonic, timeout=timeout)
+        return AskProcedure(question, thread, clock=time.monotonic, timeout=timeout, name=name)
 
     def __repr__(self) -> str:
         key = "set" if self.settings.has_key else "missing"
@@ -183,8 +207,10 @@ class AlfaClient(_ClientBase):
     _transport: SyncTransport
     threads: Threads
 
-    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
-        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
+    def _connect(
+        self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
+    ) -> None:
+        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
         self.threads = Threads(self._transport)
 
     def stream(self, thread_id: str) -> SyncEventStream:
@@ -198,14 +224,15 @@ class AlfaClient(_ClientBase):
         thread: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
+        name: str | None = None,
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
-        With no ``thread``, a new thread named after the question is started. Ctrl-C cancels the
+        With no ``thread``, a new thread named ``name`` (default: after the question) is started. Ctrl-C cancels the
         task on the server and re-raises, with the partial answer in ``exc.answer`` and
         :attr:`last_answer`.
         """
-        procedure = self._procedure(question, thread, timeout)
+        procedure = self._procedure(question, thread, timeout, name)
         runner = SyncRunner(self._transport, procedure)
         try:
             for event in runner:
@@ -227,6 +254,48 @@ class AlfaClient(_ClientBase):
         self._last_answer = Answer.from_result(runner.result)
         return self._last_answer.raise_for_status()
 
+    def ask_many(
+        self,
+        questions: Iterable[str],
+        *,
+        keys: Iterable[Hashable] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float | None = None,
+        progress: bool = True,
+    ) -> Batch:
+        """Ask every question, each in its own new thread named after its key, at most
+        ``concurrency`` at once, at the pace of this client's limiter; returns a :class:`Batch`.
+
+        ``questions``: any iterable of strings (a list, a pandas Series or Index); ``keys`` label
+        them (default: a Series' index, else the questions). ``timeout`` applies to each item. A
+        failed item is an answer with status ``"error"`` and its exception in ``.error``; it never
+        stops the others. Ctrl-C cancels every running item on the server and returns the batch
+        with what was answered (also :attr:`last_batch`). ``progress`` shows a live view.
+
+        The items run as asyncio tasks on a private event loop in a helper thread (the procedure
+        the async client awaits), which this call waits for: one implementation of concurrency and
+        cancellation for both clients, and no OS thread per item.
+        """
+        listed, labels = items_of(questions, keys)
+        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, progress))
+        view = _progress_view(progress, len(listed))
+
+        async def main() -> None:
+            async with AsyncAlfaClient._sibling(self) as client:
+                await ask_each(client._item(timeout), run, concurrency)
+
+        run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
+        run.view = view
+        self._last_batch = batch = run.finish()
+        return batch
+
+    def _rerun(
+        self, concurrency: int, timeout: float | None, progress: bool
+    ) -> Callable[[list[str], list[Any]], Batch]:
+        return lambda questions, keys: self.ask_many(
+            questions, keys=keys, concurrency=concurrency, timeout=timeout, progress=progress
+        )
+
     def close(self) -> None:
         self._transport.close()
 
@@ -243,8 +312,10 @@ class AsyncAlfaClient(_ClientBase):
     _transport: AsyncTransport
     threads: AsyncThreads
 
-    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
-        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
+    def _connect(
+        self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
+    ) -> None:
+        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
         self.threads = AsyncThreads(self._transport)
 
     async def stream(self, thread_id: str) -> AsyncEventStream:
@@ -258,10 +329,11 @@ class AsyncAlfaClient(_ClientBase):
         thread: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
+        name: str | None = None,
     ) -> Answer:
         """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
         and the partial answer is kept in :attr:`last_answer`."""
-        procedure = self._procedure(question, thread, timeout)
+        procedure = self._procedure(question, thread, timeout, name)
         runner = AsyncRunner(self._transport, procedure)
         try:
             async for event in runner:
@@ -283,6 +355,42 @@ class AsyncAlfaClient(_ClientBase):
         self._last_answer = Answer.from_result(runner.result)
         return self._last_answer.raise_for_status()
 
+    async def ask_many(
+        self,
+        questions: Iterable[str],
+        *,
+        keys: Iterable[Hashable] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float | None = None,
+        progress: bool = True,
+    ) -> Batch:
+        """:meth:`AlfaClient.ask_many`, awaitable. Cancelling the task cancels every running item on
+        the server and re-raises; the batch of what was answered is :attr:`last_batch` (and the
+        ``CancelledError``'s ``.batch``)."""
+        listed, labels = items_of(questions, keys)
+        rerun = lambda q, k: self.ask_many(q, keys=k, concurrency=concurrency, timeout=timeout, progress=progress)  # noqa: E731
+        run = BatchRun(listed, labels, view=_progress_view(progress, len(listed)), rerun=rerun)
+        try:
+            await ask_each(self._item(timeout), run, concurrency)
+        except asyncio.CancelledError as stopped:
+            self._last_batch = stopped.batch = run.finish()  # type: ignore[attr-defined]
+            raise
+        self._last_batch = batch = run.finish()
+        return batch
+
+    def _item(self, timeout: float | None) -> Callable[[str, str], Any]:
+        """How ask_many asks one item: a new thread named after its key."""
+        return lambda question, name: self.ask(question, timeout=timeout, name=name)
+
+    @classmethod
+    def _sibling(cls, client: AlfaClient) -> AsyncAlfaClient:
+        """An async client with ``client``'s settings, headers and limiter (for its batches)."""
+        sibling = cls.__new__(cls)
+        sibling.settings = client.settings
+        sibling._headers = client._headers
+        sibling._connect(None, client._headers, None, client.limiter)
+        return sibling
+
     def ask_events(self, question: str, *, thread: str | None = None, timeout: float | None = None) -> AskEvents:
         """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards."""
         return AskEvents(self, self._procedure(question, thread, timeout))
@@ -297,6 +405,15 @@ class AsyncAlfaClient(_ClientBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _progress_view(progress: bool, total: int) -> Any:
+    """The live view a batch shows: in a notebook, the terminal or a log (see render.progress)."""
+    if not progress:
+        return View()
+    from .render.progress import choose_view
+
+    return choose_view(total)
 
 
 class AskEvents:

@@ -63,5 +63,8 @@ def should_retry_error(error: httpx.RequestError, *, idempotent: bool) -> bool:
     )
 
 
+NOT_PROCESSED = frozenset({429, 503})  # the service refused the request: resending cannot repeat it
+
+
 def should_retry_status(status_code: int, *, idempotent: bool) -> bool:
-    return idempotent and status_code in RETRYABLE_STATUSES
+    return status_code in NOT_PROCESSED or (idempotent and status_code in RETRYABLE_STATUSES)

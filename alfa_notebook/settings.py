@@ -11,6 +11,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+from .limiter import DOCUMENTED, RateLimits, parse_rate_limit
 
 ApiVersion = Literal["v1", "v2"]
 
@@ -27,6 +28,7 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
 }
 ENV_BASE_URL = ("ALFA_BASE_URL", "INVESTING_ASSISTANT_BASE_URL", "ALFA_API_BASE_URL")
 ENV_API_VERSION = ("ALFA_API_VERSION",)
+ENV_RATE_LIMIT = ("ALFA_RATE_LIMIT",)
 
 DEFAULT_TIMEOUT = 60.0  # seconds for a REST call
 DEFAULT_CONNECT_TIMEOUT = 5.0
@@ -72,6 +74,8 @@ class Settings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
+    rate_limit: RateLimits = field(default_factory=lambda: dict(DOCUMENTED))
+    """Requests per bucket the client keeps to (:mod:`.limiter`); empty: no limit."""
 
     @property
     def api_root(self) -> str:
@@ -108,6 +112,7 @@ def resolve_settings(
     configured: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     allow_insecure: bool = False,
+    rate_limit: str | Mapping[str, float] | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
 
@@ -135,6 +140,7 @@ def resolve_settings(
         timeout=float(_pick(timeout, configured.get("timeout"), DEFAULT_TIMEOUT)),
         stream_read_timeout=float(_pick(stream_read_timeout, DEFAULT_STREAM_READ_TIMEOUT)),
         max_retries=int(_pick(max_retries, DEFAULT_MAX_RETRIES)),
+        rate_limit=parse_rate_limit(_pick(rate_limit, configured.get("rate_limit"), _first_env(env, ENV_RATE_LIMIT))),
     )
 
 

@@ -115,8 +115,10 @@ class AskProcedure:
         clock: Callable[[], float],
         timeout: float | None = None,
         rng: random.Random | None = None,
+        name: str | None = None,
     ):
         self.turn = Turn(question, thread_id, clock=clock)
+        self._name = name  # of the thread it starts; by default the question's
         self._clock = clock
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
@@ -145,7 +147,7 @@ class AskProcedure:
     def run(self) -> Steps:
         turn = self.turn
         if turn.thread_id is None:
-            thread: Thread = yield Call(ops.create_thread(thread_name(turn.question)))
+            thread: Thread = yield Call(ops.create_thread(thread_name(self._name or turn.question)))
             turn.thread_id = thread.id
         thread_id = turn.thread_id
         # Events are not replayed, so the stream is connected before the message is sent.

@@ -20,6 +20,7 @@ from httpx_sse import EventSource, SSEError
 
 from . import errors
 from .events import Event, decode
+from .limiter import Limiter, bucket_of
 from .operations import Operation, stream_path
 from .retry import MAX_RETRY_AFTER, backoff, retry_after, should_retry_error, should_retry_status
 from .settings import Settings
@@ -64,21 +65,37 @@ class _TransportBase:
     """What the sync and async transports share: requests, retry decisions, error mapping."""
 
     def __init__(
-        self, settings: Settings, *, headers: Mapping[str, str] | None = None, rng: random.Random | None = None
+        self,
+        settings: Settings,
+        *,
+        headers: Mapping[str, str] | None = None,
+        rng: random.Random | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
+        self.limiter = limiter if limiter is not None else Limiter(settings.rate_limit)
         self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)
 
-    def _client_options(self) -> dict[str, Any]:
+    def _client_options(self, *, streams: bool = False) -> dict[str, Any]:
+        """Streams and REST calls have a pool each, so neither can starve the other: an ask holds
+        its stream while it posts, and with one shared pool of N, N asks holding streams would wait
+        for ever for a connection to post on. The stream pool is unbounded (one connection per
+        running ask: the caller's concurrency bounds it); a REST call never holds one connection
+        while it waits for another, so its bounded pool always drains."""
         s = self.settings
+        limits = (
+            httpx.Limits(max_connections=None, max_keepalive_connections=0)
+            if streams
+            else httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        )
         return {
             "base_url": s.api_root,
             "timeout": httpx.Timeout(s.timeout, connect=s.connect_timeout),
             "follow_redirects": True,
             "headers": {"user-agent": _user_agent(), **self._headers},
-            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            "limits": limits,
         }
 
     def _stream_timeout(self) -> httpx.Timeout:
@@ -157,6 +174,10 @@ class _TransportBase:
         timeout = _cut(self._stream_timeout() if stream else self._rest_timeout(), deadline)
         extra = {"headers": {"accept": "text/event-stream", "cache-control": "no-store"}} if stream else {}
         return self._build(self.http, op, timeout=timeout, **extra)  # type: ignore[attr-defined]
+
+    def _observe(self, bucket: str, response: httpx.Response) -> None:
+        """Tell the client's limiter what the service said of its pace."""
+        self.limiter.observe(bucket, response.status_code, retry_after(response.headers))
 
     def _stream_operation(self, thread_id: str) -> Operation[None]:
         return Operation("GET", stream_path(thread_id), "/threads/stream/{id}", lambda b: None)
@@ -285,11 +306,12 @@ class SyncTransport(_TransportBase):
         transport: httpx.BaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         rng: random.Random | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
-        super().__init__(settings, headers=headers, rng=rng)
-        self.http = httpx.Client(
-            transport=transport, event_hooks={"request": [self._credentials.apply]}, **self._client_options()
-        )
+        super().__init__(settings, headers=headers, rng=rng, limiter=limiter)
+        hooks = {"request": [self._credentials.apply]}
+        self.http = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options())
+        self.streams = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options(streams=True))
 
     def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
         if op.authenticated:
@@ -299,6 +321,7 @@ class SyncTransport(_TransportBase):
 
     def _send(self, op: Operation[Any], send: Any, deadline: float | None = None) -> httpx.Response:
         plan = self._attempts(op, deadline)
+        bucket, first = bucket_of(op.method, op.route), True
         outcome: Any = None
         while True:
             try:
@@ -306,11 +329,15 @@ class SyncTransport(_TransportBase):
             except StopIteration as done:
                 return done.value
             if step is _SEND:
+                if first:  # a retry goes in the slot its first attempt had
+                    self.limiter.wait(bucket)
+                    first = False
                 try:
                     outcome = send()
                 except httpx.RequestError as exc:
                     outcome = exc
                 else:
+                    self._observe(bucket, outcome)
                     if outcome.status_code >= 400:
                         outcome.read()
                         outcome.close()
@@ -322,12 +349,13 @@ class SyncTransport(_TransportBase):
         self._require_key()
         op = self._stream_operation(thread_id)
         response = self._send(
-            op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline
+            op, lambda: self.streams.send(self._attempt(op, deadline, stream=True), stream=True), deadline
         )
         return SyncEventStream(response)
 
     def close(self) -> None:
         self.http.close()
+        self.streams.close()
 
 
 class SyncEventStream:
@@ -368,11 +396,12 @@ class AsyncTransport(_TransportBase):
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         rng: random.Random | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
-        super().__init__(settings, headers=headers, rng=rng)
-        self.http = httpx.AsyncClient(
-            transport=transport, event_hooks={"request": [self._apply_credentials]}, **self._client_options()
-        )
+        super().__init__(settings, headers=headers, rng=rng, limiter=limiter)
+        hooks = {"request": [self._apply_credentials]}
+        self.http = httpx.AsyncClient(transport=transport, event_hooks=hooks, **self._client_options())
+        self.streams = httpx.AsyncClient(transport=transport, event_hooks=hooks, **self._client_options(streams=True))
 
     async def _apply_credentials(self, request: httpx.Request) -> None:
         self._credentials.apply(request)
@@ -385,6 +414,7 @@ class AsyncTransport(_TransportBase):
 
     async def _send(self, op: Operation[Any], send: Any, deadline: float | None = None) -> httpx.Response:
         plan = self._attempts(op, deadline)
+        bucket, first = bucket_of(op.method, op.route), True
         outcome: Any = None
         while True:
             try:
@@ -392,11 +422,15 @@ class AsyncTransport(_TransportBase):
             except StopIteration as done:
                 return done.value
             if step is _SEND:
+                if first:  # a retry goes in the slot its first attempt had
+                    await self.limiter.await_turn(bucket)
+                    first = False
                 try:
                     outcome = await send()
                 except httpx.RequestError as exc:
                     outcome = exc
                 else:
+                    self._observe(bucket, outcome)
                     if outcome.status_code >= 400:
                         await outcome.aread()
                         await outcome.aclose()
@@ -408,12 +442,13 @@ class AsyncTransport(_TransportBase):
         self._require_key()
         op = self._stream_operation(thread_id)
         response = await self._send(
-            op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline
+            op, lambda: self.streams.send(self._attempt(op, deadline, stream=True), stream=True), deadline
         )
         return AsyncEventStream(response)
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.streams.aclose()
 
 
 class AsyncEventStream:

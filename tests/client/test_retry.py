@@ -71,13 +71,30 @@ def test_retries_are_bounded(slept):
 
 @respx.mock
 def test_message_post_is_never_sent_twice(slept):
-    route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(return_value=httpx.Response(503))
+    """A 502 leaves the outcome unknown: the message may have been posted, so it is not resent."""
+    route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(return_value=httpx.Response(502))
     transport = client()._transport
     from alfa_notebook import operations as ops
 
     with pytest.raises(alfa.InternalServerError):
         transport.request(ops.send_message("t", "hi"))
     assert route.call_count == 1
+
+
+@respx.mock
+def test_message_post_refused_with_429_or_503_is_retried(slept):
+    """429 and 503 say the service did not take the request: resending cannot post it twice."""
+    route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "1"}),
+            httpx.Response(503),
+            httpx.Response(200, json={"message_id": "m1"}),
+        ]
+    )
+    from alfa_notebook import operations as ops
+
+    client()._transport.request(ops.send_message("t", "hi"))
+    assert route.call_count == 3 and slept[0] == 1.0
 
 
 @respx.mock
