@@ -8,8 +8,9 @@ limit's length: the service does not say how it counts (a sliding window, a fixe
 bucket), and this is a schedule every reading admits. A leaky bucket that first allows a burst of
 N, then N a minute, sends up to 2N in the first minute, which a sliding-window server refuses.
 
-It adapts to what the service says. A 429 (or a 503 with ``Retry-After``) pauses every request of
-the client, not only the one that met it, until ``Retry-After`` has passed; a 429 also slows its
+It adapts to what the service says. A 429 pauses every request of the client, not only the one
+that met it, until its ``Retry-After`` has passed (the request that met it is retried in the first
+slot after the pause, by the transport's retry plan); a 429 also slows its
 bucket to three quarters of its pace, without a burst, which then creeps back (1 % a request) to the
 configured pace.
 
@@ -140,6 +141,7 @@ class Limiter:
         self._burst = {bucket: rate.burst for bucket, rate in self.limits.items()}
         self._due: dict[str, float] = {}  # each bucket's theoretical arrival time
         self._paused_until = 0.0
+        self._slowed_until = 0.0  # 429s before this are answers to the pace already slowed
         self.throttled = 0  # 429s met: how often the service said we went too fast
 
     def reserve(self, bucket: str) -> float:
@@ -183,22 +185,24 @@ class Limiter:
             await asyncio.sleep(paused)
 
     def observe(self, bucket: str, status: int, retry_after: float | None) -> None:
-        """Learn from a response: a 429 pauses every request and slows ``bucket`` (no more burst,
-        three quarters of the pace); a 503 with ``Retry-After`` pauses every request; any other
-        answer brings a slowed bucket back towards its configured pace."""
-        if status not in (429, 503) and self._interval.get(bucket) == self._configured(bucket):
+        """Learn from a response: a 429 pauses every request for its ``Retry-After`` (1 s if it
+        gives none) and slows ``bucket`` (no more burst, three quarters of the pace; the 429s
+        that answer requests sent before the pause are the same news, and slow it once); any
+        other answer brings a slowed bucket back towards its configured pace."""
+        if status != 429 and self._interval.get(bucket) == self._configured(bucket):
             return  # the hot path: nothing to learn
         with self._lock:
-            if status == 429 or (status == 503 and retry_after is not None):
-                self._paused_until = max(self._paused_until, self._clock() + (retry_after or 1.0))
+            now = self._clock()
             interval, configured = self._interval.get(bucket), self._configured(bucket)
-            if interval is None or configured is None:
-                return
             if status == 429:
                 self.throttled += 1
-                self._burst[bucket] = 1
-                self._interval[bucket] = interval / _SLOWDOWN
-            elif status != 503:
+                wait = 1.0 if retry_after is None else retry_after
+                self._paused_until = max(self._paused_until, now + wait)
+                if interval is not None and now >= self._slowed_until:
+                    self._burst[bucket] = 1
+                    self._interval[bucket] = interval / _SLOWDOWN
+                    self._slowed_until = now + wait
+            elif interval is not None and configured is not None and status < 400:
                 self._interval[bucket] = max(configured, interval / _RECOVERY)
 
     def _configured(self, bucket: str) -> float | None:

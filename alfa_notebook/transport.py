@@ -175,6 +175,13 @@ class _TransportBase:
         extra = {"headers": {"accept": "text/event-stream", "cache-control": "no-store"}} if stream else {}
         return self._build(self.http, op, timeout=timeout, **extra)  # type: ignore[attr-defined]
 
+    def _retry_wait(self, bucket: str, outcome: Any, delay: float) -> float:
+        """The wait before a retry: the plan's ``delay``, or after a 429, until the request's slot
+        in the limiter's queue behind the pause (retries must not all go at once when it ends)."""
+        if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
+            return max(delay, self.limiter.reserve(bucket))
+        return delay
+
     def _observe(self, bucket: str, response: httpx.Response) -> None:
         """Tell the client's limiter what the service said of its pace."""
         self.limiter.observe(bucket, response.status_code, retry_after(response.headers))
@@ -342,7 +349,7 @@ class SyncTransport(_TransportBase):
                         outcome.read()
                         outcome.close()
             else:
-                time.sleep(cast(float, step))
+                time.sleep(self._retry_wait(bucket, outcome, cast(float, step)))
                 outcome = None
 
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncEventStream:
@@ -435,7 +442,7 @@ class AsyncTransport(_TransportBase):
                         await outcome.aread()
                         await outcome.aclose()
             else:
-                await asyncio.sleep(cast(float, step))
+                await asyncio.sleep(self._retry_wait(bucket, outcome, cast(float, step)))
                 outcome = None
 
     async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> AsyncEventStream:

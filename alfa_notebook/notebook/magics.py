@@ -99,6 +99,13 @@ class AlfaMagics(Magics):
         help="Seconds an answer may take before it is stopped (None: no limit). --timeout overrides it.",
     )
     short_errors = Bool(True, config=True, help="Show errors as one line; False shows the full traceback.")
+    rate_limit = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="The pace kept to, e.g. 'chat=600/min' or 'off'. Unset: ALFA_RATE_LIMIT, else the service's "
+        "documented limits (chat 1000/min, threads 10000/min, other 20/min).",
+    )
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         self.session = Session(self.configured)
@@ -114,9 +121,14 @@ class AlfaMagics(Magics):
 
     def configured(self) -> Mapping[str, Any]:
         """The ``%config`` values the clients resolve settings from (None where unset)."""
-        return {"api_version": self.api_version, "base_url": self.base_url, "api_key": self.api_key}
+        return {
+            "api_version": self.api_version,
+            "base_url": self.base_url,
+            "api_key": self.api_key,
+            "rate_limit": self.rate_limit,
+        }
 
-    @observe("api_version", "base_url", "api_key")
+    @observe("api_version", "base_url", "api_key", "rate_limit")
     def _connection_changed(self, change: Any) -> None:
         self.session.reset()
         if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):
@@ -159,6 +171,14 @@ class AlfaMagics(Magics):
         metavar="PATH",
         help="upload a file to the thread before asking (repeatable)",
     )
+    @argument(
+        "--each",
+        nargs=3,
+        metavar=("NAME", "in", "COLLECTION"),
+        help="ask the cell once per item of COLLECTION (a list, tuple, Series, Index, or df.column), "
+        "{{NAME}} taking each item; -o stores the Batch, --df its to_dataframe()",
+    )
+    @argument("--concurrency", type=int, metavar="N", help="with --each: items asked at once (default 8)")
     @argument("question", nargs="*", help="the question, for the line magic (a cell's question is its body)")
     @_clean_doc
     @line_cell_magic
@@ -210,6 +230,8 @@ class AlfaMagics(Magics):
                 )
             question = cell
         namespace = ChainMap(dict(local_ns or {}), self.user_ns)
+        if args.each:
+            return self._ask_each(args, question, namespace)
         question = interpolate(question, namespace).strip()
         if not question:
             raise MagicError(
@@ -285,6 +307,37 @@ class AlfaMagics(Magics):
         if args.out:
             self.user_ns[args.out] = pending
         return pending
+
+    def _ask_each(self, args: Any, template: str, namespace: Mapping[str, Any]) -> None:
+        """``--each NAME in COLLECTION``: one question per item, in a Batch (``_alfa``, ``-o``)."""
+        from . import each
+
+        if args.thread or args.new or args.background or args.attach:
+            raise UsageError(
+                "--each asks every item in its own new thread: drop --thread, --new, --background, --attach."
+            )
+        for name in (args.out, args.df):
+            if name is not None and not name.isidentifier():
+                raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
+        if args.concurrency is not None and args.concurrency < 1:
+            raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}.")
+        name, source = each.parse(args.each)
+        items = each.resolve(source, namespace)
+        questions = each.questions(name, template, items, namespace)
+        timeout = args.timeout if args.timeout is not None else self.timeout
+        batch = self.session.client().ask_many(
+            questions, keys=items, concurrency=args.concurrency or 8, timeout=timeout
+        )
+        self.user_ns["_alfa"] = batch
+        if args.out:
+            self.user_ns[args.out] = batch
+        if args.df:
+            self.user_ns[args.df] = batch.to_dataframe()
+        if batch.interrupted:
+            raise Interrupted(
+                "The batch was stopped and its running items cancelled on the server; what was answered is in "
+                f"`_alfa`{f' and `{args.out}`' if args.out else ''}."
+            )
 
     def busy(self, thread_id: str | None) -> bool:
         """Whether a background answer is still streaming in ``thread_id``."""
