@@ -133,6 +133,8 @@ if TYPE_CHECKING:  # the public names; see _exports()
     from .models import (
         Thread as Thread,
     )
+    from .batch import Batch as Batch
+    from .limiter import Limiter as Limiter
     from .settings import Secret as Secret
     from .settings import Settings as Settings
     from .turn import Turn as Turn

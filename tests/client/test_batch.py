@@ -1,0 +1,161 @@
+"""ask_many and Batch against the emulator; the limiter's arithmetic on a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pandas as pd
+import pytest
+
+import alfa_notebook as alfa
+from alfa_notebook.errors import ConfigurationError
+from alfa_notebook.limiter import DOCUMENTED, Limiter, Rate, bucket_of, parse_rate_limit
+from alfa_notebook.many import items_of
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_documented_limits_are_the_default():
+    assert parse_rate_limit(None) == {"chat": Rate(1000, 60), "threads": Rate(10000, 60), "other": Rate(20, 60)}
+    assert parse_rate_limit("chat=600/min") == {**DOCUMENTED, "chat": Rate(600, 60)}
+    assert parse_rate_limit("off") == {}
+    assert parse_rate_limit("off,chat=5/2s") == {"chat": Rate(5, 2)}
+    assert parse_rate_limit({"chat": 120})["chat"] == Rate(120, 60)
+    with pytest.raises(ConfigurationError, match="'chat=fast' is not BUCKET=N/WINDOW"):
+        parse_rate_limit("chat=fast")
+    with pytest.raises(ConfigurationError, match="unknown bucket 'chats'"):
+        parse_rate_limit("chats=5/s")
+
+
+def test_requests_are_counted_against_the_documented_buckets():
+    assert bucket_of("POST", "/threads/{id}/messages") == "chat"
+    assert bucket_of("GET", "/threads/{id}/messages") == "threads"
+    assert bucket_of("POST", "/threads") == "threads"
+    assert bucket_of("POST", "/oauth2/token") == "other"
+
+
+def test_a_burst_of_one_second_then_an_even_pace_never_more_than_the_limit_in_a_window():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(600, 60)}, clock=clock)
+    waits = [limiter.reserve("chat") for _ in range(12)]
+    # 10 at once (one second's worth), then one every 60/591 s: 600 in any 60 s at most.
+    assert waits[:10] == pytest.approx([0.0] * 10, abs=1e-9)
+    assert waits[10] == pytest.approx(60 / 591)
+    assert waits[11] == pytest.approx(2 * 60 / 591)
+    assert limiter.reserve("threads") == 0.0  # unlimited bucket
+
+
+def test_a_429_pauses_every_bucket_and_slows_its_own_once():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(60, 60), "threads": Rate(60, 60)}, clock=clock)
+    limiter.observe("chat", 429, 2.0)
+    limiter.observe("chat", 429, 2.0)  # the same news: slowed once
+    assert limiter.reserve("threads") == pytest.approx(2.0)  # every request waits out the pause
+    assert limiter.reserve("chat") == pytest.approx(2.0)
+    assert limiter.reserve("chat") == pytest.approx(2.0 + 1 / 0.75)  # no burst, three quarters of the pace
+    assert limiter.throttled == 2
+
+
+def test_items_take_a_series_index_as_keys():
+    series = pd.Series(["What of NVDA?", "What of AMD?"], index=["NVDA", "AMD"])
+    assert items_of(series) == (["What of NVDA?", "What of AMD?"], ["NVDA", "AMD"])
+    assert items_of(["a?", "b?"]) == (["a?", "b?"], ["a?", "b?"])
+    assert items_of(pd.Index(["a?"]), keys=["k"]) == (["a?"], ["k"])
+    with pytest.raises(ValueError, match="item 1 is not a question: 3"):
+        items_of(["a?", 3])
+    with pytest.raises(ValueError, match="1 keys for 2 questions"):
+        items_of(["a?", "b?"], keys=["k"])
+
+
+@pytest.fixture
+def sync_client(alfa_emulator):
+    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+        yield client
+
+
+def test_a_batch_keeps_input_order_and_names_each_thread_after_its_key(sync_client):
+    questions = pd.Series(["NVDA", "INTC", "AMD"], index=["nvidia-k", "intel-k", "amd-k"])
+    batch = sync_client.ask_many(questions, concurrency=3, progress=False)
+
+    assert [a.question for a in batch] == ["NVDA", "INTC", "AMD"]
+    names = {t.id: t.name for t in sync_client.threads.list()}
+    assert [names[a.thread_id] for a in batch] == ["nvidia-k", "intel-k", "amd-k"]
+    frame = batch.to_dataframe()
+    assert list(frame.columns) == [
+        "key",
+        "question",
+        "status",
+        "text",
+        "n_tables",
+        "n_sources",
+        "thread_id",
+        "message_id",
+        "elapsed",
+        "error",
+    ]
+    assert list(frame["key"]) == ["nvidia-k", "intel-k", "amd-k"]
+    assert list(frame["status"]) == ["complete"] * 3
+    assert frame["error"].isna().all()
+    assert sync_client.last_batch is batch
+
+    tables = batch.tables()
+    assert list(tables["key"]) == ["nvidia-k", "intel-k", "amd-k"]
+    assert list(tables["Security"]) == ["NVDA", "INTC", "AMD"]
+
+
+def test_a_failed_item_is_a_row_and_retry_failed_asks_only_it(alfa_emulator):
+    from alfa_notebook.emulator import CONTROL_HEADER
+
+    bad = alfa.AlfaClient(
+        api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={CONTROL_HEADER: "error=1"}
+    )
+    with bad:
+        failed = bad.ask_many(["INTC"], keys=["retry-me"], progress=False)
+    assert failed[0].status == "error" and isinstance(failed[0].error, alfa.TurnFailedError)
+
+    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+        batch = client.ask_many(["INTC", "AMD"], keys=["ok", "retry-me"], progress=False)
+        mixed = alfa.Batch(batch.keys, [batch[0], failed[0]], rerun=batch._rerun)
+        merged = mixed.retry_failed()
+    assert [a.status for a in merged] == ["complete", "complete"]
+    assert merged[0] is batch[0]  # the answered item was not asked again
+    assert merged[1].thread_id != failed[0].thread_id
+
+
+def test_async_ask_many(alfa_emulator):
+    async def main():
+        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+            return await client.ask_many(["INTC", "AMD"], keys=["a", "b"], concurrency=2, progress=False)
+
+    batch = asyncio.run(main())
+    assert batch.keys == ["a", "b"] and batch.counts() == {"complete": 2}
+
+
+def test_cancelling_an_async_batch_cancels_running_items_and_keeps_the_answered(alfa_emulator):
+    from alfa_notebook.emulator import CONTROL_HEADER
+
+    async def main():
+        slow = {CONTROL_HEADER: "chunk_delay=0.05"}
+        async with alfa.AsyncAlfaClient(
+            api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers=slow
+        ) as client:
+            task = asyncio.ensure_future(client.ask_many(["INTC"] * 4, concurrency=2, progress=False))
+            while client.last_answer is None and not task.done():  # wait for the first item's start
+                await asyncio.sleep(0.05)
+                if any(t.name == "INTC" for t in await client.threads.list()):
+                    break
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError) as stopped:
+                await task
+            return stopped.value.batch, client
+
+    batch, client = asyncio.run(main())
+    assert batch.interrupted and len(batch) == 4
+    assert batch.counts().get("cancelled", 0) == 4 - batch.counts().get("complete", 0)
+    assert client.last_batch is batch

@@ -1,0 +1,35 @@
+"""``%%alfa --each NAME in COLLECTION`` in a shell: one question per item, a Batch, one-line errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from alfa_notebook.batch import Batch
+
+
+def test_each_over_a_dataframe_column_stores_the_batch_and_its_frame(shell):
+    shell.ns["df"] = pd.DataFrame({"ticker": ["NVDA", "AMD"]})
+    run = shell.run('%%alfa --each t in df["ticker"] -o calls --df summary --concurrency 2\nHow did {{t}} do?')
+    assert run.error is None
+    calls = shell.ns["calls"]
+    assert isinstance(calls, Batch) and shell.ns["_alfa"] is calls
+    assert calls.keys == ["NVDA", "AMD"]
+    assert calls.questions == ["How did NVDA do?", "How did AMD do?"]
+    assert list(shell.ns["summary"]["status"]) == ["complete", "complete"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("%%alfa --each t in nowhere\nHow did {{t}} do?", "NameError: --each: no variable named 'nowhere'"),
+        ("%%alfa --each t in empty\nHow did {{t}} do?", "ValueError: --each: empty is empty"),
+        ("%%alfa --each t in names\nHow did it do?", "UsageError: --each t: the question never says {{t}}"),
+        ("%%alfa --each t in frame.missing\nHow did {{t}} do?", "UsageError: --each: frame has no column 'missing'"),
+    ],
+)
+def test_each_errors_are_one_line(shell, cell, message):
+    shell.ns.update(empty=[], names=["NVDA"], frame=pd.DataFrame({"ticker": ["NVDA"]}))
+    run = shell.run(cell)
+    assert run.error is not None
+    assert "".join(run.error._render_traceback_()).startswith(message)
