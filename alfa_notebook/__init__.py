@@ -61,6 +61,7 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 if TYPE_CHECKING:  # the public names; see _exports()
     from .answer import Answer as Answer
+    from .batch import Batch as Batch
     from .client import AlfaClient as AlfaClient
     from .client import AsyncAlfaClient as AsyncAlfaClient
     from .credentials import exchange_token as exchange_token
@@ -115,6 +116,7 @@ if TYPE_CHECKING:  # the public names; see _exports()
     from .errors import (
         UnprocessableEntityError as UnprocessableEntityError,
     )
+    from .limiter import Limiter as Limiter
     from .models import (
         Artifact as Artifact,
     )
@@ -133,8 +135,6 @@ if TYPE_CHECKING:  # the public names; see _exports()
     from .models import (
         Thread as Thread,
     )
-    from .batch import Batch as Batch
-    from .limiter import Limiter as Limiter
     from .settings import Secret as Secret
     from .settings import Settings as Settings
     from .turn import Turn as Turn
