@@ -13,7 +13,7 @@ from . import hostile
 from .controls import Controls, stream_faults
 from .endpoints import THREAD_ENDPOINTS, Endpoint
 from .service import Service
-from .sources import SourceOverrides
+from .sources import NO_OVERRIDES
 from .store import Attachment, Thread, new_id, utc_now
 from .stream import ThreadEventStream
 from .validation import (
@@ -97,7 +97,7 @@ class ThreadsApi:
             required=("message",),
             optional=("source_overrides", "update_default_settings"),
         )
-        overrides = SourceOverrides({})
+        overrides = NO_OVERRIDES
         if "source_overrides" in fields:
             overrides = source_overrides("source_overrides", fields["source_overrides"])
         if "update_default_settings" in fields:  # also taken as a form field; the JSON key wins

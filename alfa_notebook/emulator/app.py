@@ -41,7 +41,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             # endpoints.TOKEN; mounted so that the rate limit applies to it
             Mount(
-                "/oauth2", routes=[Route("/token", credentials.exchange_token, methods=["POST"])], middleware=[limited]
+                "/oauth2",
+                routes=[Route("/token", credentials.exchange_token, methods=["POST"])],
+                middleware=[limited],
             ),
             Mount("/client/v1", routes=api.routes(), middleware=api_key),
             Mount("/v2", routes=api.routes(), middleware=bearer),

@@ -255,10 +255,21 @@ class _Draft:
     length: int = 0
     citations: list[JSON] = field(default_factory=list)
     logs: list[tuple[int, str]] = field(default_factory=list)
+    bullets: int = 0
+    """Lines started with :meth:`bullet` since the last :meth:`end_list`."""
 
     def write(self, text: str) -> None:
         self.parts.append(text)
         self.length += len(text)
+
+    def bullet(self, text: str) -> None:
+        """Start a line of the current list (a line break first unless it is the first)."""
+        self.write(f"\n{text}" if self.bullets else text)
+        self.bullets += 1
+
+    def end_list(self) -> None:
+        self.write("\n\n")
+        self.bullets = 0
 
     def cite(self, citation: JSON) -> None:
         self.citations.append({**citation, "inline_offset": self.length})
@@ -492,24 +503,20 @@ class _Writer:
         read = [name for name, on in (("filings", filings), ("earnings calls", earnings)) if on]
         d.log(f"Reading {' and '.join(read)}..." if read else "Computing quarterly results from the sample data...")
         d.write("### Revenue and earnings\n\n")
-        lines = 0
         if filings:
-            d.write(
+            d.bullet(
                 f"- {lead.symbol} reported revenue of ${lead.revenue_musd[-1]:,.1f} million for "
                 f"{self.quarter}, {_pct(lead.revenue_growth_yoy)} year over year."
             )
             d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
-            lines += 1
         if earnings:
-            d.write("\n" if lines else "")
-            d.write(f"- Diluted EPS was ${lead.eps[-1]:.2f}, {lead.eps_change:+.2f} versus the previous quarter.")
+            d.bullet(f"- Diluted EPS was ${lead.eps[-1]:.2f}, {lead.eps_change:+.2f} versus the previous quarter.")
             d.cite(cite.earnings_summary(self._citation_id("earnings"), lead, self.quarter, self.as_of))
-            d.write("\n- On the call, management said it continues to see healthy demand across its core markets.")
+            d.bullet("- On the call, management said it continues to see healthy demand across its core markets.")
             d.cite(cite.earnings_transcript(self._citation_id("transcript"), lead, self.quarter, self.as_of))
-            lines += 2
-        if not lines:
-            d.write("The table below comes from the sample data set alone.")
-        d.write("\n\n")
+        if not (filings or earnings):
+            d.bullet("The table below comes from the sample data set alone.")
+        d.end_list()
         if read:
             self._tool("read_filings", symbols=[s.symbol for s in self.stocks], quarter=self.quarter)
         cited = self.stocks[:_KEY_FIGURES]
@@ -539,44 +546,37 @@ class _Writer:
         if news:
             self._tool("search_news", symbols=[s.symbol for s in self.stocks])
         d.write("### What stands out\n\n")
-        lines: list[None] = []
         if news:
             self._performers()
-            lines.append(None)
         if web:
-            d.write("\n" if lines else "")
             self._valuation()
-            lines.append(None)
         if not self.intent.fundamentals and self._on("filings"):
             lead = self.stocks[0]
-            d.write("\n" if lines else "")
-            d.write(
+            d.bullet(
                 f"- {lead.symbol}'s latest quarterly revenue was ${lead.revenue_musd[-1]:,.1f} million, "
                 f"{_pct(lead.revenue_growth_yoy)} year over year."
             )
             d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
-            lines.append(None)
         theme = _listing(sorted({s.subindustry for s in self.stocks}), limit=3)
-        d.write("\n" if lines else "")
-        d.write(f"- Theme: these names share exposure to {theme.lower()}.")
+        d.bullet(f"- Theme: these names share exposure to {theme.lower()}.")
         d.cite(cite.theme(self._citation_id("theme"), theme, self.as_of))
-        d.write("\n\n")
+        d.end_list()
 
     def _performers(self) -> None:
         d = self.draft
         best = max(self.stocks, key=lambda s: s.return_1y)
         worst = min(self.stocks, key=lambda s: s.return_1y)
-        d.write("- Best twelve-month return: " if len(self.stocks) > 1 else "- Twelve-month return: ")
+        d.bullet("- Best twelve-month return: " if len(self.stocks) > 1 else "- Twelve-month return: ")
         d.inline(_inline_stock(best))
         d.write(f" ({_pct(best.return_1y)}).")
         d.cite(cite.news_development(self._citation_id("development"), best, self.as_of))
         if len(self.stocks) > 1:
-            d.write(
-                f"\n- Worst twelve-month return: **{worst.symbol}** ({_pct(worst.return_1y)}), "
+            d.bullet(
+                f"- Worst twelve-month return: **{worst.symbol}** ({_pct(worst.return_1y)}), "
                 f"{_pct(worst.return_1m)} in the latest month."
             )
         else:
-            d.write(f"\n- In the latest month **{worst.symbol}** moved {_pct(worst.return_1m)}.")
+            d.bullet(f"- In the latest month **{worst.symbol}** moved {_pct(worst.return_1m)}.")
         d.cite(cite.news_article(self._citation_id("article"), worst, self.as_of))
 
     def _valuation(self) -> None:
@@ -586,18 +586,18 @@ class _Writer:
         if not profitable:
             subject = self.stocks[0]
             if len(self.stocks) == 1:
-                d.write(f"- **{subject.symbol}** has no positive trailing earnings, so P/E is not meaningful.")
+                d.bullet(f"- **{subject.symbol}** has no positive trailing earnings, so P/E is not meaningful.")
             else:
-                d.write("- None of these names has positive trailing earnings, so P/E is not meaningful.")
+                d.bullet("- None of these names has positive trailing earnings, so P/E is not meaningful.")
         elif len(profitable) == 1:
             subject = profitable[0]
             if len(self.stocks) == 1:
-                d.write(f"- **{subject.symbol}** trades at {subject.pe:.1f}x trailing earnings.")
+                d.bullet(f"- **{subject.symbol}** trades at {subject.pe:.1f}x trailing earnings.")
             else:
-                d.write(f"- **{subject.symbol}** is the only profitable name, at {subject.pe:.1f}x trailing earnings.")
+                d.bullet(f"- **{subject.symbol}** is the only profitable name, at {subject.pe:.1f}x trailing earnings.")
         else:
             subject = max(profitable, key=lambda s: s.pe or 0.0)
-            d.write(
+            d.bullet(
                 f"- Median P/E across the {len(profitable)} profitable names is "
                 f"{median(s.pe or 0.0 for s in profitable):.1f}x; "
                 f"**{subject.symbol}** is the richest at {subject.pe:.1f}x."

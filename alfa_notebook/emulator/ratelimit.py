@@ -105,7 +105,7 @@ def parse_rate_limits(spec: str) -> RateLimits:
 class SlidingWindow:
     """At most ``limit.requests`` admissions in any ``limit.window`` seconds."""
 
-    __slots__ = ("_limit", "_admitted")
+    __slots__ = ("_admitted", "_limit")
 
     def __init__(self, limit: Limit) -> None:
         self._limit = limit

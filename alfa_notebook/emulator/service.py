@@ -20,7 +20,7 @@ from .events import CLOSE_FRAME
 from .hub import Hub
 from .market import sample_data
 from .ratelimit import RateLimiter
-from .sources import ALL_ON, SourceOverrides, Sources
+from .sources import ALL_ON, NO_OVERRIDES, SourceOverrides, Sources
 from .store import StoredMessage, Thread, ThreadStore, new_id, utc_now
 from .turn import Turn
 
@@ -92,7 +92,7 @@ class Service:
         thread: Thread,
         question: str,
         controls: Controls,
-        overrides: SourceOverrides = SourceOverrides({}),
+        overrides: SourceOverrides = NO_OVERRIDES,
     ) -> StoredMessage:
         """Record the user's message and start answering it; returns the recorded message."""
         sources = self.default_sources.overridden(overrides.settings)

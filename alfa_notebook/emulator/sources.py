@@ -66,3 +66,6 @@ class SourceOverrides:
     settings: Mapping[str, str]
     update_default: bool | None = None
     """``update_default_settings`` (None: not given, which means false)."""
+
+
+NO_OVERRIDES = SourceOverrides({})

@@ -187,7 +187,7 @@ def test_a_question_the_data_set_cannot_answer_is_no_results_found(v1: Alfa) -> 
         {"event_type": "task_status", "status": "No_Results_Found", "log": "No results found"},
         {"event_type": "execution_status", "status": "No_Results_Found"},
     ]
-    message = [e for e in events if e["event_type"] == "message"][0]["message"]
+    message = next(e for e in events if e["event_type"] == "message")["message"]
     assert message["message"] == NO_RESULTS
     assert message["message_metadata"]["citations"] == [] and not inline_objects(message["message"])
     progress = v1.progress(thread_id)
@@ -243,7 +243,7 @@ def test_one_stock_is_one_stock(v1: Alfa) -> None:
     assert "Scope: NA, 1 stock, priced as of 2025-06-30" in text and "1 stocks" not in text
     assert "- Twelve-month return: ```" in text and "Best twelve-month return" not in text
     assert "- **NA** has no positive trailing earnings, so P/E is not meaningful." in text
-    _, screened, (table,) = _ask(v1, "Screen NVDA")
+    _, _, (table,) = _ask(v1, "Screen NVDA")
     assert table["title"] == "Screen: 1 stock"
     thread_id = v1.new_thread()
     v1.answer("How did NA do?", thread_id=thread_id)

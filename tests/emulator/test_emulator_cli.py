@@ -33,6 +33,30 @@ def test_the_command_prints_the_url_serves_and_stops_on_ctrl_c() -> None:
         assert process.wait(timeout=10) == 0
 
 
+def test_rate_limit_on_the_command_line() -> None:
+    command = [sys.executable, "-m", "alfa_notebook", "emulator", "--port", "0", "--rate-limit", "chat=1/min"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        banner = "".join(iter(process.stdout.readline, "Rate limits: chat=1/min\n"))
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
+        assert match, banner
+        api, headers = f"{match.group(1)}/client/v1", {"x-api-key": "alfa-emulator-key"}
+        thread_id = httpx.post(f"{api}/threads", json={"thread_name": "cli"}, headers=headers).json()["thread_id"]
+        url = f"{api}/threads/{thread_id}/messages"
+        assert httpx.post(url, data={"message": "Compare NVDA and AMD"}, headers=headers).status_code == 200
+        httpx.delete(f"{api}/threads/{thread_id}/task", headers=headers)
+        refused = httpx.post(url, data={"message": "And banks?"}, headers=headers)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 59
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_a_bad_rate_limit_is_a_usage_error() -> None:
+    command = [sys.executable, "-m", "alfa_notebook", "emulator", "--port", "0", "--rate-limit", "chat=5/fortnight"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "'5/fortnight' is not N/WINDOW" in result.stderr
+
+
 def test_a_bad_fault_option_is_a_usage_error() -> None:
     command = [sys.executable, "-m", "alfa_notebook", "emulator", "--port", "0", "--fault", "bogus=1"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)

@@ -122,11 +122,8 @@ def test_the_limiter_is_cheap() -> None:
 
 @pytest.fixture
 def limited() -> Iterator[tuple[Emulator, Alfa]]:
-    with Emulator(chunk_delay=0, rate_limit="chat=3/min") as emulator:
-        with httpx.Client(
-            base_url=f"{emulator.base_url}/client/v1", headers={"x-api-key": emulator.api_key}, timeout=10
-        ) as http:
-            yield emulator, Alfa(http)
+    with Emulator(chunk_delay=0, rate_limit="chat=3/min") as emulator, _v1_client(emulator) as http:
+        yield emulator, Alfa(http)
 
 
 def test_chat_is_sending_a_message_and_the_fourth_is_429(limited: tuple[Emulator, Alfa]) -> None:
@@ -146,7 +143,7 @@ def test_chat_is_sending_a_message_and_the_fourth_is_429(limited: tuple[Emulator
 
 
 def test_only_requests_with_valid_credentials_count(limited: tuple[Emulator, Alfa]) -> None:
-    emulator, api = limited
+    _, api = limited
     thread_id = api.new_thread()
     for _ in range(5):
         response = api.http.post(f"/threads/{thread_id}/messages", data={"message": "x"}, headers={"x-api-key": "wrong"})
@@ -176,11 +173,12 @@ def test_the_documented_limits_on_the_token_endpoint() -> None:
 
 @pytest.fixture
 def private_v1() -> Iterator[tuple[Emulator, Alfa]]:
-    with Emulator(chunk_delay=0) as emulator:
-        with httpx.Client(
-            base_url=f"{emulator.base_url}/client/v1", headers={"x-api-key": emulator.api_key}, timeout=10
-        ) as http:
-            yield emulator, Alfa(http)
+    with Emulator(chunk_delay=0) as emulator, _v1_client(emulator) as http:
+        yield emulator, Alfa(http)
+
+
+def _v1_client(emulator: Emulator) -> httpx.Client:
+    return httpx.Client(base_url=f"{emulator.base_url}/client/v1", headers={"x-api-key": emulator.api_key}, timeout=10)
 
 
 async def _send_honouring_retry_after(http: httpx.AsyncClient, thread_id: str) -> int:

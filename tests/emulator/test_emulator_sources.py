@@ -109,7 +109,7 @@ def test_a_bad_update_default_settings_form_field_is_422(v1: Alfa) -> None:
 def test_a_source_turned_off_is_not_cited_anywhere(
     v1: Alfa, source: str, gone: set[str], absent_prose: list[str], tool: str | None
 ) -> None:
-    default, default_artifacts = _answer(v1)
+    default, _ = _answer(v1)
     message, artifacts = _answer(v1, {source: "off"})
     text, citations = message["message"], message["message_metadata"]["citations"]
 
@@ -157,11 +157,12 @@ def test_all_sources_is_the_default(v1: Alfa) -> None:
 @pytest.fixture
 def account() -> Iterator[tuple[Emulator, Alfa]]:
     """An emulator of the test's own: default source settings are the account's, server-wide."""
-    with Emulator(chunk_delay=0) as emulator:
-        with httpx.Client(
-            base_url=f"{emulator.base_url}/client/v1", headers={"x-api-key": emulator.api_key}, timeout=10
-        ) as http:
-            yield emulator, Alfa(http)
+    with Emulator(chunk_delay=0) as emulator, _v1_client(emulator) as http:
+        yield emulator, Alfa(http)
+
+
+def _v1_client(emulator: Emulator) -> httpx.Client:
+    return httpx.Client(base_url=f"{emulator.base_url}/client/v1", headers={"x-api-key": emulator.api_key}, timeout=10)
 
 
 def _types(message: JSON) -> set[str]:
