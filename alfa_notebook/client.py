@@ -7,6 +7,7 @@ the turn is made there, once.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
@@ -20,7 +21,7 @@ from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
 from .events import Event
 from .limiter import Limiter
-from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, items_of, run_blocking
+from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_of, run_blocking
 from .models import Artifact, History, Progress, Thread
 from .runners import AsyncRunner, SyncRunner
 from .settings import Secret, resolve_settings
@@ -282,11 +283,10 @@ class AlfaClient(_ClientBase):
 
         async def main() -> None:
             async with AsyncAlfaClient._sibling(self) as client:
-                await ask_each(client._item(timeout), run, concurrency)
+                await ask_each(client._item(timeout), client._discard_if_empty, run, concurrency)
 
         run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
-        run.view = view
-        self._last_batch = batch = run.finish()
+        self._last_batch = batch = run.finish(view)
         return batch
 
     def _rerun(
@@ -369,18 +369,38 @@ class AsyncAlfaClient(_ClientBase):
         ``CancelledError``'s ``.batch``)."""
         listed, labels = items_of(questions, keys)
         rerun = lambda q, k: self.ask_many(q, keys=k, concurrency=concurrency, timeout=timeout, progress=progress)  # noqa: E731
-        run = BatchRun(listed, labels, view=_progress_view(progress, len(listed)), rerun=rerun)
+        run = BatchRun(listed, labels, rerun=rerun)
+        view = _progress_view(progress, len(listed))
+        ticker = asyncio.ensure_future(follow(view, run.tally))
         try:
-            await ask_each(self._item(timeout), run, concurrency)
+            await ask_each(self._item(timeout), self._discard_if_empty, run, concurrency)
         except asyncio.CancelledError as stopped:
-            self._last_batch = stopped.batch = run.finish()  # type: ignore[attr-defined]
+            run.interrupted = True
+            self._last_batch = stopped.batch = run.finish(view)  # type: ignore[attr-defined]
             raise
-        self._last_batch = batch = run.finish()
+        finally:
+            ticker.cancel()
+        self._last_batch = batch = run.finish(view)
         return batch
 
     def _item(self, timeout: float | None) -> Callable[[str, str], Any]:
         """How ask_many asks one item: a new thread named after its key."""
         return lambda question, name: self.ask(question, timeout=timeout, name=name)
+
+    async def _discard_if_empty(self, answer: Answer) -> Answer:
+        """Delete the thread of a failed or stopped item if its question never reached it (the
+        service's history is the judge), so a batch leaves no empty thread behind."""
+        if answer.thread_id is None or answer.message_id is not None:
+            return answer
+        try:
+            history = await self.threads.messages(answer.thread_id)
+            if any(m.is_user for m in history.messages):
+                return answer
+            await self.threads.delete(answer.thread_id)
+        except AlfaError:
+            return answer
+        note = "The question was never posted, so its empty thread was deleted."
+        return dataclasses.replace(answer, thread_id=None, warnings=[*answer.warnings, note])
 
     @classmethod
     def _sibling(cls, client: AlfaClient) -> AsyncAlfaClient:

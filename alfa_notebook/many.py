@@ -26,6 +26,8 @@ from .batch import Batch, Rerun
 
 AskOne = Callable[[str, str], Awaitable[Answer]]
 """Ask ``question`` in a new thread named ``name``; raises with the partial answer in ``.answer``."""
+Tidy = Callable[[Answer], Awaitable[Answer]]
+"""Clean up after a failed or stopped item; returns its answer as it then stands."""
 
 DEFAULT_CONCURRENCY = 8
 
@@ -78,7 +80,8 @@ class Tally:
 
 
 class View:
-    """What a progress view does; :mod:`alfa_notebook.render.progress` has the real ones."""
+    """What a progress view does (this one: nothing); :mod:`alfa_notebook.render.progress` has
+    the real ones. ``update`` is called about ten times a second, on the caller's thread."""
 
     def update(self, tally: Tally) -> None:
         pass
@@ -93,7 +96,6 @@ class BatchRun:
 
     questions: list[str]
     keys: list[Any]
-    view: View = field(default_factory=View)
     rerun: Rerun | None = None
     answers: list[Answer | None] = field(init=False)
     tally: Tally = field(init=False)
@@ -103,18 +105,15 @@ class BatchRun:
         self.answers = [None] * len(self.questions)
         self.tally = Tally(len(self.questions), time.monotonic())
 
-    def batch(self) -> Batch:
-        """The batch as it stands: an item with no answer (never started) is ``"cancelled"``."""
+    def finish(self, view: View) -> Batch:
+        """The batch as it ended, shown by ``view``: an item never started is ``"cancelled"``."""
+        self.tally.finished = self.tally.clock()
         answers = [
             a if a is not None else Answer(question=q, raw_text="", status="cancelled", thread_id=None, message_id=None)
             for q, a in zip(self.questions, self.answers)
         ]
-        return Batch(self.keys, answers, elapsed=self.tally.elapsed, interrupted=self.interrupted, rerun=self.rerun)
-
-    def finish(self) -> Batch:
-        self.tally.finished = self.tally.clock()
-        batch = self.batch()
-        self.view.finish(batch)
+        batch = Batch(self.keys, answers, elapsed=self.tally.elapsed, interrupted=self.interrupted, rerun=self.rerun)
+        view.finish(batch)
         return batch
 
 
@@ -126,11 +125,12 @@ def failed_answer(question: str, error: BaseException) -> Answer:
     return Answer(question=question, raw_text="", status="error", thread_id=None, message_id=None, error=error)
 
 
-async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+async def ask_each(ask: AskOne, tidy: Tidy, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:
     """Ask every item of ``run``, at most ``concurrency`` at once, filling ``run.answers``.
 
-    Cancelled, it cancels every running item (each stops its task on the server and keeps what
-    arrived), marks the run interrupted and re-raises."""
+    An item that fails or is stopped is handed to ``tidy``, which removes the thread it created
+    if its question never reached it. Cancelled, this cancels every running item (each stops its
+    task on the server and keeps what arrived), marks the run interrupted and re-raises."""
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
     places = asyncio.Semaphore(concurrency)
@@ -140,31 +140,36 @@ async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCUR
         question, key = run.questions[position], run.keys[position]
         async with places:
             tally.running += 1
-            run.view.update(tally)
             try:
                 answer = await ask(question, str(key))
             except asyncio.CancelledError as stopped:
                 partial = getattr(stopped, "answer", None)
-                run.answers[position] = partial if isinstance(partial, Answer) else None
+                if isinstance(partial, Answer):
+                    run.answers[position] = await tidy(partial)
                 raise
             except Exception as error:  # noqa: BLE001 - any failure is this item's, never the batch's
-                answer = failed_answer(question, error)
+                answer = await tidy(failed_answer(question, error))
             finally:
                 tally.running -= 1
             run.answers[position] = answer
             tally.done += 1
             tally.failed += not answer.ok
-            run.view.update(tally)
 
     tasks = [asyncio.ensure_future(one(i)) for i in range(len(run.questions))]
     try:
         await asyncio.gather(*tasks)
     except asyncio.CancelledError:
+        # gather has cancelled every item still running; each now cancels its task on the server.
         run.interrupted = True
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # each cancels its task on the server
+        await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+async def follow(view: View, tally: Tally, interval: float = 0.1) -> None:
+    """Draw ``view`` every ``interval`` seconds until cancelled (the async client's ticker)."""
+    while True:
+        view.update(tally)
+        await asyncio.sleep(interval)
 
 
 def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[], None], interval: float) -> bool:
@@ -186,15 +191,18 @@ def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[
 
     thread = threading.Thread(target=serve, name="alfa-ask-many", daemon=True)
     thread.start()
-    interrupted = False
     try:
         while thread.is_alive():
             thread.join(interval)
             tick()
     except KeyboardInterrupt:
-        interrupted = True
-        loop.call_soon_threadsafe(task.cancel)
+        try:
+            loop.call_soon_threadsafe(task.cancel)
+        except RuntimeError:  # the loop is closed: everything had finished already
+            pass
         thread.join()
-    if not task.cancelled() and task.exception() is not None:
+    if task.cancelled():
+        return True
+    if task.exception() is not None:
         raise task.exception()  # type: ignore[misc]
-    return interrupted
+    return False

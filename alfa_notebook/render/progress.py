@@ -70,8 +70,8 @@ class NotebookView(_Throttled):
 class TerminalView(_Throttled):
     """One line on stderr, redrawn in place."""
 
-    def __init__(self, out: TextIO | None = None) -> None:
-        super().__init__()
+    def __init__(self, out: TextIO | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock)
         self._out = out
 
     @property

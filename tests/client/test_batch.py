@@ -159,3 +159,100 @@ def test_cancelling_an_async_batch_cancels_running_items_and_keeps_the_answered(
     assert batch.interrupted and len(batch) == 4
     assert batch.counts().get("cancelled", 0) == 4 - batch.counts().get("complete", 0)
     assert client.last_batch is batch
+
+
+class InterruptAfterFirst:
+    """A progress view that presses Ctrl-C once the first item is done (as a user would)."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def update(self, tally) -> None:
+        if tally.done and not self.pressed:
+            self.pressed = True
+            raise KeyboardInterrupt
+
+    def finish(self, batch) -> None:
+        pass
+
+
+def test_ctrl_c_cancels_running_items_on_the_server_and_returns_the_answered(alfa_emulator, monkeypatch):
+    import threading
+
+    from alfa_notebook.emulator import CONTROL_HEADER
+
+    monkeypatch.setattr("alfa_notebook.client._progress_view", lambda progress, total: InterruptAfterFirst())
+    names = ["ctrl-c-a", "ctrl-c-b", "ctrl-c-c", "ctrl-c-d", "ctrl-c-e"]
+    threads_before = threading.active_count()
+    with alfa.AlfaClient(
+        api_key=alfa_emulator.api_key,
+        base_url=alfa_emulator.base_url,
+        headers={CONTROL_HEADER: "chunk_delay=0.01"},
+        rate_limit="off",
+    ) as client:
+        # The first item is short; the others are long enough to be running at the interrupt.
+        questions = ["INTC", *["Top performers over the last year, with a chart"] * 4]
+        batch = client.ask_many(questions, keys=names, concurrency=3)
+        threads = {t.name: t.id for t in client.threads.list() if t.name in names}
+        histories = {name: client.threads.messages(tid).messages for name, tid in threads.items()}
+        tasks = {name: client.threads.progress(tid).status for name, tid in threads.items()}
+    assert threading.active_count() == threads_before  # the helper thread is gone
+
+    assert batch.interrupted and client.last_batch is batch
+    assert batch[0].status == "complete"
+    assert [a.status for a in batch[1:]] == ["cancelled"] * 4
+    assert batch.failed == [1, 2, 3, 4]
+    # The items running at the interrupt were cancelled on the server; the others never started.
+    running = [name for name in names[1:] if name in threads]
+    assert len(running) >= 2
+    for name in running:
+        assert tasks[name] == "cancelled", (name, tasks[name])
+    assert all(a.thread_id is None for key, a in zip(names, batch) if key not in threads)
+    assert "ctrl-c-e" not in threads
+    # No thread without its question.
+    assert all(any(m.is_user for m in history) for history in histories.values())
+
+
+def test_a_stopped_item_whose_question_never_arrived_leaves_no_thread(alfa_emulator):
+    async def main():
+        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+            empty = await client.threads.create("never-asked")
+            asked = (await client.ask_many(["INTC"], keys=["asked"], progress=False))[0]
+            stopped = alfa.Answer("INTC", "", "cancelled", empty.id, None)
+            cut_off = alfa.Answer("INTC", "", "error", asked.thread_id, None)
+            tidied = await client._discard_if_empty(stopped)
+            kept = await client._discard_if_empty(cut_off)
+            ids = {t.id for t in await client.threads.list()}
+            return empty.id, asked.thread_id, tidied, kept, ids
+
+    empty_id, asked_id, tidied, kept, ids = asyncio.run(main())
+    assert empty_id not in ids and tidied.thread_id is None
+    assert tidied.warnings == ["The question was never posted, so its empty thread was deleted."]
+    assert asked_id in ids and kept.thread_id == asked_id  # its question is there: kept
+
+
+def test_progress_in_a_log_is_a_handful_of_lines_and_in_a_terminal_ten_a_second():
+    import io
+
+    from alfa_notebook.many import Tally
+    from alfa_notebook.render.progress import LogView, TerminalView
+
+    out = io.StringIO()
+    view = LogView(out)
+    tally = Tally(total=200, started=0.0, clock=lambda: 10.0)
+    for done in range(201):
+        tally.done = done
+        view.update(tally)
+    assert out.getvalue().splitlines() == [
+        "Alfa: 0/200 done · 0 running",
+        "Alfa: 50/200 done · 0 running · 5.0/s · ~30 s left",
+        "Alfa: 100/200 done · 0 running · 10.0/s · ~10 s left",
+        "Alfa: 150/200 done · 0 running · 15.0/s · ~3 s left",
+    ]
+
+    now = [0.0]
+    terminal = TerminalView(io.StringIO(), clock=lambda: now[0])
+    for step in range(100):  # one second of updates every 10 ms
+        now[0] = step / 100
+        terminal.update(tally)
+    assert terminal.updates == 10

@@ -33,3 +33,27 @@ def test_each_errors_are_one_line(shell, cell, message):
     run = shell.run(cell)
     assert run.error is not None
     assert "".join(run.error._render_traceback_()).startswith(message)
+
+
+def test_an_interrupted_each_keeps_the_batch_in_alfa_and_stops_run_all(slow_shell, monkeypatch):
+    shell = slow_shell
+
+    class PressCtrlC:
+        def update(self, tally):
+            if tally.done:
+                raise KeyboardInterrupt
+
+        def finish(self, batch):
+            pass
+
+    monkeypatch.setattr("alfa_notebook.client._progress_view", lambda progress, total: PressCtrlC())
+    shell.ns["names"] = ["NVDA", "AMD", "INTC", "AAPL"]
+    run = shell.run("%%alfa --each t in names -o calls --concurrency 1\nHow did {{t}} do?")
+    assert isinstance(run.error, KeyboardInterrupt)
+    assert "".join(run.error._render_traceback_()).startswith(
+        "KeyboardInterrupt: The batch was stopped and its running items cancelled on the server; "
+        "what was answered is in `_alfa` and `calls`."
+    )
+    batch = shell.ns["_alfa"]
+    assert batch is shell.ns["calls"] and batch.interrupted and len(batch) == 4
+    assert batch[0].status == "complete" and batch[-1].status == "cancelled"
