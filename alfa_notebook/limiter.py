@@ -23,7 +23,6 @@ The arithmetic here is a few lines under a lock; waiting is done by the caller, 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 import time
@@ -175,6 +174,8 @@ class Limiter:
 
     async def await_turn(self, bucket: str) -> None:
         """:meth:`wait`, awaitable."""
+        import asyncio  # here, not at the top: the settings import this module, and %load_ext them
+
         for _ in range(2):
             delay = self.reserve(bucket)
             if delay > 0:
