@@ -196,9 +196,12 @@ class AlfaMagics(Magics):
         --thread or `%alfa new`. Errors are one line and fail the cell; a kernel interrupt stops the
         answer on the server and keeps the partial answer.
 
+        `--each NAME in COLLECTION` asks the cell once per item (`{{NAME}}` taking each), each in its
+        own new thread, `--concurrency` at once; `_alfa` and `-o` then hold the Batch.
+
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
-        timeout / short_errors (see `%config AlfaMagics`); the environment (ALFA_API_KEY,
-        ALFA_BASE_URL, ...) is read when they are unset.
+        timeout / short_errors / rate_limit (see `%config AlfaMagics`); the environment
+        (ALFA_API_KEY, ALFA_BASE_URL, ...) is read when they are unset.
         """
         try:
             return self._alfa(line, cell, local_ns)
