@@ -111,6 +111,9 @@ if TYPE_CHECKING:  # the public names; see _exports()
         StreamInterruptedError as StreamInterruptedError,
     )
     from .errors import (
+        TLSError as TLSError,
+    )
+    from .errors import (
         TurnFailedError as TurnFailedError,
     )
     from .errors import (

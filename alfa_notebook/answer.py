@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 @dataclass(eq=False)
 class Answer:
     """What Alfa answered. ``status`` is ``"complete"``, ``"no_results"`` (Alfa found nothing to
-    answer with: an outcome, not a failure), ``"cancelled"`` or ``"error"``; an answer cut short by
-    an interrupt or an error holds everything that arrived before it."""
+    answer with: an outcome, not a failure), ``"cancelled"`` (stopped by the user or the timeout),
+    ``"error"`` (the service ended the turn with an error) or ``"incomplete"`` (the connection was
+    lost before the turn ended; it may still be running on the service). An answer cut short
+    holds everything that arrived before it."""
 
     question: str
     raw_text: str  # as the service wrote it, inline markers included
@@ -47,13 +49,16 @@ class Answer:
         for m in messages:
             tools.update(m.tools_called)
         notes = list(warnings or ())
-        if turn.recoveries:
+        if turn.recoveries and turn.done and not turn.interrupted:  # only then is it true
             notes.append(
-                f"The event stream broke {turn.recoveries} time(s); the answer was recovered from the service."
+                f"The event stream broke {turn.recoveries} time(s); each time the client picked the answer "
+                "up again from the service."
             )
         if turn.malformed:
             notes.append(f"{len(turn.malformed)} malformed event(s) from the service were skipped.")
-        status = turn.status if turn.done else "error"  # a turn that never ended was broken off
+        # A turn that never ended was broken off on the client's side (the connection was lost):
+        # the service did not end it, and it may still be running there.
+        status = turn.status if turn.done else "incomplete"
         return cls(
             question=turn.question,
             raw_text=turn.raw_text,
@@ -107,11 +112,14 @@ class Answer:
         """Raise :class:`TurnFailedError` if the service ended the turn with an error."""
         if self.status == "error":
             said = f" ({self.status_log.strip()})" if self.status_log and self.status_log.strip() else ""
-            error = TurnFailedError(
-                f"Alfa ended the answer with an error{said}. What arrived before it is in the "
-                "error's `.answer`; ask again, or rephrase the question."
+            arrived = (
+                "What arrived before it is in the error's .answer"
+                if self.raw_text.strip() or self.logs
+                else "Nothing of an answer had arrived"
             )
+            error = TurnFailedError(f"Alfa ended the answer with an error{said}. {arrived}; ask again, or rephrase.")
             error.answer = self
+            error.thread_id = self.thread_id
             raise error
         return self
 

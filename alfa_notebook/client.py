@@ -7,7 +7,6 @@ the turn is made there, once.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
@@ -23,9 +22,9 @@ from .events import Event
 from .limiter import Limiter
 from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_of, run_blocking
 from .models import Artifact, History, Progress, Thread
-from .runners import AsyncRunner, SyncRunner
+from .runners import STOP_AFTER_TIMEOUT, AsyncRunner, SyncRunner
 from .settings import Secret, resolve_settings
-from .steps import AskProcedure
+from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
 from .turn import Turn
 
@@ -35,9 +34,12 @@ OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
 
 
-def _remember_partial(turn: Turn, error: BaseException) -> Answer:
-    answer = Answer.from_turn(turn)
+def _remember_partial(turn: Turn, error: BaseException, result: AskResult | None = None) -> Answer:
+    """The answer as far as it got, attached to the error that ended it with its thread's id."""
+    answer = Answer.from_result(result) if result is not None else Answer.from_turn(turn)
     error.answer = answer  # type: ignore[attr-defined]
+    if isinstance(error, AlfaError) and error.thread_id is None:
+        error.thread_id = turn.thread_id
     return answer
 
 
@@ -240,15 +242,15 @@ class AlfaClient(_ClientBase):
                 if on_event is not None:
                     on_event(event, procedure.turn)
         except KeyboardInterrupt as exc:
-            runner.cancel_task()
             procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+            self._last_answer = _remember_partial(procedure.turn, exc, runner.stop())
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for Ctrl-C
-                runner.cancel_task()
+            result = None
+            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for Ctrl-C
                 procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+                result = runner.stop(STOP_AFTER_TIMEOUT)
+            self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
             runner.close_stream()
@@ -283,7 +285,7 @@ class AlfaClient(_ClientBase):
 
         async def main() -> None:
             async with AsyncAlfaClient._sibling(self) as client:
-                await ask_each(client._item(timeout), client._discard_if_empty, run, concurrency)
+                await ask_each(client._item(timeout), run, concurrency)
 
         run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
         self._last_batch = batch = run.finish(view)
@@ -342,13 +344,15 @@ class AsyncAlfaClient(_ClientBase):
         except asyncio.CancelledError as exc:
             procedure.turn.interrupt()
             self._last_answer = _remember_partial(procedure.turn, exc)
-            await asyncio.shield(runner.cancel_task())
+            stopping = asyncio.ensure_future(runner.stop())
+            self._last_answer = _remember_partial(procedure.turn, exc, await asyncio.shield(stopping))
             raise
         except AlfaError as exc:
-            if isinstance(exc, APITimeoutError):  # out of time: stop the task, as for cancellation
-                await runner.cancel_task()
+            result = None
+            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for cancellation
                 procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
+                result = await runner.stop(STOP_AFTER_TIMEOUT)
+            self._last_answer = _remember_partial(procedure.turn, exc, result)
             raise
         finally:
             await runner.close_stream()
@@ -373,7 +377,7 @@ class AsyncAlfaClient(_ClientBase):
         view = _progress_view(progress, len(listed))
         ticker = asyncio.ensure_future(follow(view, run.tally))
         try:
-            await ask_each(self._item(timeout), self._discard_if_empty, run, concurrency)
+            await ask_each(self._item(timeout), run, concurrency)
         except asyncio.CancelledError as stopped:
             run.interrupted = True
             self._last_batch = stopped.batch = run.finish(view)  # type: ignore[attr-defined]
@@ -386,21 +390,6 @@ class AsyncAlfaClient(_ClientBase):
     def _item(self, timeout: float | None) -> Callable[[str, str], Any]:
         """How ask_many asks one item: a new thread named after its key."""
         return lambda question, name: self.ask(question, timeout=timeout, name=name)
-
-    async def _discard_if_empty(self, answer: Answer) -> Answer:
-        """Delete the thread of a failed or stopped item if its question never reached it (the
-        service's history is the judge), so a batch leaves no empty thread behind."""
-        if answer.thread_id is None or answer.message_id is not None:
-            return answer
-        try:
-            history = await self.threads.messages(answer.thread_id)
-            if any(m.is_user for m in history.messages):
-                return answer
-            await self.threads.delete(answer.thread_id)
-        except AlfaError:
-            return answer
-        note = "The question was never posted, so its empty thread was deleted."
-        return dataclasses.replace(answer, thread_id=None, warnings=[*answer.warnings, note])
 
     @classmethod
     def _sibling(cls, client: AlfaClient) -> AsyncAlfaClient:
@@ -452,7 +441,15 @@ class AskEvents:
         except asyncio.CancelledError as exc:
             self.turn.interrupt()
             self._client._last_answer = _remember_partial(self.turn, exc)
-            await asyncio.shield(self._runner.cancel_task())
+            stopping = asyncio.ensure_future(self._runner.stop())
+            self._client._last_answer = _remember_partial(self.turn, exc, await asyncio.shield(stopping))
+            raise
+        except AlfaError as exc:
+            result = None
+            if isinstance(exc, APITimeoutError) and not self.turn.done:  # out of time: as for cancellation
+                self.turn.interrupt()
+                result = await self._runner.stop(STOP_AFTER_TIMEOUT)
+            self._client._last_answer = _remember_partial(self.turn, exc, result)
             raise
         finally:
             await self._runner.close_stream()

@@ -1,7 +1,9 @@
 """One hierarchy under :class:`AlfaError`, named like the well-known API SDKs' exceptions.
 
-Every message says what to do next. No message, ``repr`` or attribute ever holds the credential:
-errors carry the method and the path of the request, never its headers.
+Every message says once what happened and what to do next, in terms of the Python API (the
+magics translate for notebook users from the facts the errors carry as attributes). No message,
+``repr`` or attribute ever holds the credential: errors carry the method and the route of the
+request, never its headers. docs/errors.md describes the hierarchy and the retry rules.
 """
 
 from __future__ import annotations
@@ -20,24 +22,58 @@ class AlfaError(Exception):
     """
 
     answer: Answer | None = None
+    thread_id: str | None = None
+    """The thread the failed call or turn belongs to, when there is one."""
 
 
 class ConfigurationError(AlfaError, ValueError):
-    """A setting is missing or invalid (no key, unknown api_version, insecure base URL)."""
+    """A setting is missing or invalid (no key, unknown api_version, insecure base URL).
+
+    ``setting`` names the setting (``"api_version"``); ``source`` says where its value came from:
+    ``"argument"``, ``"configuration"`` (the notebook's ``%config``), an environment variable's
+    name such as ``"ALFA_API_VERSION"``, ``"default"``, or None when the setting has no value.
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None, source: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.source = source
 
 
 class APIError(AlfaError):
     """Something went wrong talking to the service."""
 
-    def __init__(self, message: str, *, method: str | None = None, path: str | None = None) -> None:
+    processed: bool | None = None
+    """False when the service provably did not act on the request (it was never sent, or the
+    service refused it before processing: 4xx, 429, 503), so sending it again is safe; None when
+    it may have (the connection broke after sending, a gateway error, a read timeout)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        processed: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.method = method
         self.path = path
+        self.processed = processed
 
 
 class APIConnectionError(APIError):
     """The service could not be reached, or the connection broke."""
+
+
+class TLSError(APIConnectionError):
+    """The TLS handshake failed: an untrusted certificate (self-signed, a corporate proxy's CA),
+    or an ``https://`` address that speaks plain HTTP. ``reason`` is OpenSSL's own words."""
+
+    def __init__(self, message: str, *, reason: str, method: str | None = None, path: str | None = None) -> None:
+        super().__init__(message, method=method, path=path, processed=False)
+        self.reason = reason
 
 
 class APITimeoutError(APIConnectionError):
@@ -45,7 +81,8 @@ class APITimeoutError(APIConnectionError):
 
 
 class StreamInterruptedError(APIConnectionError):
-    """The event stream broke and neither reconnecting nor polling could finish the turn."""
+    """The event stream broke and neither reconnecting nor polling could finish the turn; the
+    turn may still be running on the service (``thread_id`` says where)."""
 
 
 class APIStatusError(APIError):
@@ -61,8 +98,9 @@ class APIStatusError(APIError):
         path: str | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        processed: bool | None = None,
     ) -> None:
-        super().__init__(message, method=method, path=path)
+        super().__init__(message, method=method, path=path, processed=processed)
         self.status_code = status_code
         self.body = body
         self.request_id = request_id

@@ -7,8 +7,9 @@ threads, and cancelling them (Ctrl-C, the Stop button, a cancelled task) reaches
 item at once, wherever it is waiting, so each is cancelled on the server too.
 
 Items wait for a free place *before* their thread is created, so a waiting item holds nothing on
-the server. Each item is one ordinary ``ask()`` (its retries, deadline, reconnects and limiter
-included); an error makes that item an ``"error"`` answer and never stops the others.
+the server. Each item is one ordinary ``ask()`` (its retries, deadline, reconnects, limiter, and
+the deletion of a thread its question never reached, included); an error makes that item an
+``"error"`` answer and never stops the others.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from .batch import Batch, Rerun
 
 AskOne = Callable[[str, str], Awaitable[Answer]]
 """Ask ``question`` in a new thread named ``name``; raises with the partial answer in ``.answer``."""
-Tidy = Callable[[Answer], Awaitable[Answer]]
-"""Clean up after a failed or stopped item; returns its answer as it then stands."""
 
 DEFAULT_CONCURRENCY = 8
 
@@ -125,12 +124,12 @@ def failed_answer(question: str, error: BaseException) -> Answer:
     return Answer(question=question, raw_text="", status="error", thread_id=None, message_id=None, error=error)
 
 
-async def ask_each(ask: AskOne, tidy: Tidy, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:
     """Ask every item of ``run``, at most ``concurrency`` at once, filling ``run.answers``.
 
-    An item that fails or is stopped is handed to ``tidy``, which removes the thread it created
-    if its question never reached it. Cancelled, this cancels every running item (each stops its
-    task on the server and keeps what arrived), marks the run interrupted and re-raises."""
+    Cancelled, it cancels every running item (each stops its task on the server, or deletes the
+    thread it made if its question never reached it, and keeps what arrived), marks the run
+    interrupted and re-raises."""
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
     places = asyncio.Semaphore(concurrency)
@@ -145,10 +144,10 @@ async def ask_each(ask: AskOne, tidy: Tidy, run: BatchRun, concurrency: int = DE
             except asyncio.CancelledError as stopped:
                 partial = getattr(stopped, "answer", None)
                 if isinstance(partial, Answer):
-                    run.answers[position] = await tidy(partial)
+                    run.answers[position] = partial
                 raise
             except Exception as error:  # noqa: BLE001 - any failure is this item's, never the batch's
-                answer = await tidy(failed_answer(question, error))
+                answer = failed_answer(question, error)
             finally:
                 tally.running -= 1
             run.answers[position] = answer

@@ -132,6 +132,8 @@ def _file_part(file: FileInput, filename: str | None) -> Callable[[], Mapping[st
     """A factory, so the body can be rebuilt if the request is sent again."""
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
+        if path.is_dir():
+            raise IsADirectoryError(f"{str(path)!r} is a directory: attach one file (zip the folder to send it all).")
         if not path.is_file():
             raise FileNotFoundError(f"No file to attach at {str(path)!r}.")
         return lambda: {"file": (filename or path.name, path.read_bytes())}

@@ -1,9 +1,12 @@
 """When to retry a request and how long to wait: pure arithmetic, shared by both clients.
 
-Rules (client-anchors §8.2): a request that provably never left is always retried; an idempotent
-one also on 408/429/502/503/504 and on a connection that broke before the answer; a message POST
-never twice. ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`; a longer wait is not slept
-in a notebook but raised, with ``retry_after`` saying how long.
+The rules (docs/errors.md): a request the service provably did not process is retried whatever
+its method: one that never left (the connection was refused or timed out), or one refused with
+408, 429 or 503. A request whose outcome is unknown (the connection broke after sending, 502, 504,
+a read timeout) is retried only when it is idempotent; a POST in that state is settled by the ask
+procedure, which looks at the service's record before sending anything again (``steps.py``).
+``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`; a longer wait is not slept in a
+notebook but raised, with ``retry_after`` saying how long.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from collections.abc import Mapping
 import httpx
 
 MAX_RETRY_AFTER = 60.0
-RETRYABLE_STATUSES = frozenset({408, 429, 502, 503, 504})
+NOT_PROCESSED_STATUSES = frozenset({408, 429, 503})
+"""The service refused the request before acting on it: safe to send again, whatever the method."""
+UNKNOWN_OUTCOME_STATUSES = frozenset({502, 504})
+"""A gateway gave up: the service behind it may or may not have acted on the request."""
 # Errors raised before a single byte of the request was sent.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -57,14 +63,22 @@ def backoff(attempt: int, rng: random.Random, *, base: float = 0.5, cap: float =
     return min(base * 2**attempt, cap) * rng.uniform(0.75, 1.0)
 
 
+def was_sent(error: httpx.RequestError) -> bool:
+    """Whether any of the request may have reached the service before ``error``."""
+    return not isinstance(error, _NOT_SENT)
+
+
+def status_processed(status_code: int) -> bool | None:
+    """What an error status says about the request: False, not processed (a client error, or
+    refused as in :data:`NOT_PROCESSED_STATUSES`); None, it may have been (a server error)."""
+    return False if status_code < 500 or status_code in NOT_PROCESSED_STATUSES else None
+
+
 def should_retry_error(error: httpx.RequestError, *, idempotent: bool) -> bool:
-    return isinstance(error, _NOT_SENT) or (
+    return not was_sent(error) or (
         idempotent and isinstance(error, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
     )
 
 
-NOT_PROCESSED = frozenset({429, 503})  # the service refused the request: resending cannot repeat it
-
-
 def should_retry_status(status_code: int, *, idempotent: bool) -> bool:
-    return status_code in NOT_PROCESSED or (idempotent and status_code in RETRYABLE_STATUSES)
+    return status_code in NOT_PROCESSED_STATUSES or (idempotent and status_code in UNKNOWN_OUTCOME_STATUSES)

@@ -34,7 +34,10 @@ from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTr
 
 logger = logging.getLogger("alfa_notebook")
 
-_CANCEL_TIMEOUT = 5.0
+STOP_WITHIN = 5.0
+"""Seconds an interrupted ask may spend cancelling its task and fetching what the service kept."""
+STOP_AFTER_TIMEOUT = 1.0
+"""The same after ``ask(timeout=...)`` ran out: the caller asked to be answered by then."""
 
 
 class _Runner:
@@ -63,12 +66,14 @@ class SyncRunner(_Runner):
     def __iter__(self) -> Iterator[Event | None]:
         steps = self._procedure.run()
         outcome: Any = None
+        failure: AlfaError | None = None
         while True:
             try:
-                effect = steps.send(outcome)
+                effect = steps.send(outcome) if failure is None else steps.throw(failure)
             except StopIteration as done:
                 self._result = done.value
                 return
+            failure = None
             if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
                 if effect.after is not None:
                     yield effect.after.event
@@ -83,13 +88,43 @@ class SyncRunner(_Runner):
                 outcome = None
                 yield effect.event
             else:
-                outcome = self._perform(effect)
+                try:
+                    outcome = self._perform(effect, self._procedure.deadline)
+                except AlfaError as exc:  # the procedure settles it or lets it propagate
+                    failure = exc
 
-    def _perform(self, effect: Effect) -> Any:
+    def stop(self, within: float = STOP_WITHIN) -> AskResult:
+        """After an interrupt or the timeout: the procedure's :meth:`~AskProcedure.stop`, within
+        ``within`` seconds; a second Ctrl-C gives up at once."""
+        self.close_stream()
+        deadline = time.monotonic() + within
+        steps = self._procedure.stop()
+        outcome: Any = None
+        failure: AlfaError | None = None
+        try:
+            while True:
+                try:
+                    effect = steps.send(outcome) if failure is None else steps.throw(failure)
+                except StopIteration as done:
+                    self._result = done.value
+                    return self._result
+                failure, outcome = None, None
+                if isinstance(effect, Publish):
+                    continue
+                try:
+                    outcome = self._perform(effect, deadline)
+                except AlfaError as exc:
+                    failure = exc
+        except KeyboardInterrupt:
+            logger.warning("Stopped before the task was cancelled on the service")
+            steps.close()
+            return AskResult(self._procedure.turn, [], {})
+
+    def _perform(self, effect: Effect, deadline: float | None) -> Any:
         t = self._t
         if isinstance(effect, OpenStream):
             try:
-                self._stream = t.open_stream(effect.thread_id, deadline=self._procedure.deadline)
+                self._stream = t.open_stream(effect.thread_id, deadline=deadline)
             except AlfaError as exc:
                 if effect.recovering and is_recoverable(exc):
                     return Lost(exc)
@@ -97,7 +132,7 @@ class SyncRunner(_Runner):
             return None
         if isinstance(effect, Call):
             try:
-                return t.request(effect.operation, deadline=self._procedure.deadline)
+                return t.request(effect.operation, deadline=deadline)
             except AlfaError as exc:
                 if effect.recoverable and is_recoverable(exc):
                     return Lost(exc)
@@ -105,14 +140,15 @@ class SyncRunner(_Runner):
         if isinstance(effect, CloseStream):
             return self.close_stream()
         if isinstance(effect, GetArtifacts):
-            return {i: self._artifact(effect, i) for i in effect.artifact_ids}
+            return {i: self._artifact(effect, i, deadline) for i in effect.artifact_ids}
         if isinstance(effect, Sleep):
             return time.sleep(effect.seconds)
         raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover
 
-    def _artifact(self, effect: GetArtifacts, artifact_id: str) -> Artifact | BaseException:
+    def _artifact(self, effect: GetArtifacts, artifact_id: str, deadline: float | None) -> Artifact | BaseException:
         try:
-            return self._t.request(ops.get_artifact(effect.thread_id, artifact_id, message_id=effect.message_id))
+            op = ops.get_artifact(effect.thread_id, artifact_id, message_id=effect.message_id)
+            return self._t.request(op, deadline=deadline)
         except AlfaError as exc:
             return exc
 
@@ -120,17 +156,6 @@ class SyncRunner(_Runner):
         if self._stream is not None:
             self._stream.close()
             self._stream = None
-
-    def cancel_task(self) -> None:
-        """Best effort: stop the task on the server so it does not run on unseen."""
-        self.close_stream()
-        thread_id = self._procedure.turn.thread_id
-        if thread_id is None:
-            return
-        try:
-            self._t.request(ops.cancel(thread_id))
-        except (AlfaError, KeyboardInterrupt) as exc:
-            logger.warning("Could not cancel the task on the server: %s", type(exc).__name__)
 
 
 class AsyncRunner(_Runner):
@@ -144,12 +169,14 @@ class AsyncRunner(_Runner):
     async def __aiter__(self) -> AsyncIterator[Event | None]:
         steps = self._procedure.run()
         outcome: Any = None
+        failure: AlfaError | None = None
         while True:
             try:
-                effect = steps.send(outcome)
+                effect = steps.send(outcome) if failure is None else steps.throw(failure)
             except StopIteration as done:
                 self._result = done.value
                 return
+            failure = None
             if isinstance(effect, NextEvent):  # the hot path: one per event, read here without a call
                 if effect.after is not None:
                     yield effect.after.event
@@ -164,13 +191,38 @@ class AsyncRunner(_Runner):
                 outcome = None
                 yield effect.event
             else:
-                outcome = await self._perform(effect)
+                try:
+                    outcome = await self._perform(effect, self._procedure.deadline)
+                except AlfaError as exc:  # the procedure settles it or lets it propagate
+                    failure = exc
 
-    async def _perform(self, effect: Effect) -> Any:
+    async def stop(self, within: float = STOP_WITHIN) -> AskResult:
+        """After a cancellation or the timeout: the procedure's :meth:`~AskProcedure.stop`, within
+        ``within`` seconds."""
+        await self.close_stream()
+        deadline = time.monotonic() + within
+        steps = self._procedure.stop()
+        outcome: Any = None
+        failure: AlfaError | None = None
+        while True:
+            try:
+                effect = steps.send(outcome) if failure is None else steps.throw(failure)
+            except StopIteration as done:
+                self._result = done.value
+                return self._result
+            failure, outcome = None, None
+            if isinstance(effect, Publish):
+                continue
+            try:
+                outcome = await self._perform(effect, deadline)
+            except AlfaError as exc:
+                failure = exc
+
+    async def _perform(self, effect: Effect, deadline: float | None) -> Any:
         t = self._t
         if isinstance(effect, OpenStream):
             try:
-                self._stream = await t.open_stream(effect.thread_id, deadline=self._procedure.deadline)
+                self._stream = await t.open_stream(effect.thread_id, deadline=deadline)
             except AlfaError as exc:
                 if effect.recovering and is_recoverable(exc):
                     return Lost(exc)
@@ -178,7 +230,7 @@ class AsyncRunner(_Runner):
             return None
         if isinstance(effect, Call):
             try:
-                return await t.request(effect.operation, deadline=self._procedure.deadline)
+                return await t.request(effect.operation, deadline=deadline)
             except AlfaError as exc:
                 if effect.recoverable and is_recoverable(exc):
                     return Lost(exc)
@@ -186,15 +238,18 @@ class AsyncRunner(_Runner):
         if isinstance(effect, CloseStream):
             return await self.close_stream()
         if isinstance(effect, GetArtifacts):
-            fetched = await asyncio.gather(*(self._artifact(effect, i) for i in effect.artifact_ids))
+            fetched = await asyncio.gather(*(self._artifact(effect, i, deadline) for i in effect.artifact_ids))
             return dict(zip(effect.artifact_ids, fetched))
         if isinstance(effect, Sleep):
             return await asyncio.sleep(effect.seconds)
         raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover
 
-    async def _artifact(self, effect: GetArtifacts, artifact_id: str) -> Artifact | BaseException:
+    async def _artifact(
+        self, effect: GetArtifacts, artifact_id: str, deadline: float | None
+    ) -> Artifact | BaseException:
         try:
-            return await self._t.request(ops.get_artifact(effect.thread_id, artifact_id, message_id=effect.message_id))
+            op = ops.get_artifact(effect.thread_id, artifact_id, message_id=effect.message_id)
+            return await self._t.request(op, deadline=deadline)
         except AlfaError as exc:
             return exc
 
@@ -202,13 +257,3 @@ class AsyncRunner(_Runner):
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.aclose()
-
-    async def cancel_task(self) -> None:
-        await self.close_stream()
-        thread_id = self._procedure.turn.thread_id
-        if thread_id is None:
-            return
-        try:
-            await asyncio.wait_for(self._t.request(ops.cancel(thread_id)), _CANCEL_TIMEOUT)
-        except (AlfaError, asyncio.TimeoutError) as exc:
-            logger.warning("Could not cancel the task on the server: %s", type(exc).__name__)

@@ -1,5 +1,5 @@
 """Settings resolve in one place: explicit argument, then notebook configuration, then
-environment, then default (PRODUCT.md §3)."""
+environment, then default. A value that is refused is reported with where it came from."""
 
 from __future__ import annotations
 
@@ -89,16 +89,43 @@ class Settings:
         return ENV_KEYS[self.api_version]
 
 
-def _first_env(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+def _first_env(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first of ``names`` set in ``env``: (its name, its value)."""
     for name in names:
         value = env.get(name, "").strip()
         if value:
-            return value
+            return name, value
     return None
 
 
 def _pick(*candidates: Any) -> Any:
     return next((c for c in candidates if c is not None), None)
+
+
+def _resolve(
+    argument: Any, configured: Any, env: tuple[str, str] | None, default: Any = None
+) -> tuple[Any, str | None]:
+    """A setting's value and where it came from, in the documented order: ``"argument"``,
+    ``"configuration"`` (the notebook's ``%config``), the environment variable's name, ``"default"``."""
+    if argument is not None:
+        return argument, "argument"
+    if configured is not None:
+        return configured, "configuration"
+    if env is not None:
+        return env[1], env[0]
+    return default, None if default is None else "default"
+
+
+def _from(source: str | None) -> str:
+    """Where a value came from, as a message says it: ``ALFA_API_VERSION='v3'`` reads "from the
+    environment variable ALFA_API_VERSION"."""
+    if source == "argument":
+        return "passed as an argument"
+    if source == "configuration":
+        return "from the notebook configuration (%config AlfaMagics)"
+    if source == "default":
+        return "the default"
+    return f"from the environment variable {source}"
 
 
 def resolve_settings(
@@ -121,15 +148,23 @@ def resolve_settings(
     configured = configured or {}
     env = os.environ if env is None else env
 
-    version = _pick(api_version, configured.get("api_version"), _first_env(env, ENV_API_VERSION), "v1")
-    version = str(version).strip().lower()
+    raw_version, version_from = _resolve(
+        api_version, configured.get("api_version"), _first_env(env, ENV_API_VERSION), "v1"
+    )
+    version = str(raw_version).strip().lower()
     if version not in PATH_PREFIXES:
-        raise ConfigurationError(f"api_version must be 'v1' or 'v2', not {version!r}.")
+        raise ConfigurationError(
+            f"api_version must be 'v1' or 'v2', not {raw_version!r} ({_from(version_from)}).",
+            setting="api_version",
+            source=version_from,
+        )
 
-    url = _pick(base_url, configured.get("base_url"), _first_env(env, ENV_BASE_URL), DEFAULT_BASE_URLS[version])
-    url = _normalise_base_url(str(url), version, allow_insecure=allow_insecure)
+    url, url_from = _resolve(
+        base_url, configured.get("base_url"), _first_env(env, ENV_BASE_URL), DEFAULT_BASE_URLS[version]
+    )
+    url = _normalise_base_url(str(url), version, allow_insecure=allow_insecure, source=url_from)
 
-    key = _pick(api_key, configured.get("api_key"), _first_env(env, ENV_KEYS[version]))
+    key, _ = _resolve(api_key, configured.get("api_key"), _first_env(env, ENV_KEYS[version]))
     if isinstance(key, str):
         key = Secret(key.strip()) if key.strip() else None
 
@@ -144,16 +179,24 @@ def resolve_settings(
     )
 
 
-def _normalise_base_url(url: str, version: str, *, allow_insecure: bool) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+def _normalise_base_url(url: str, version: str, *, allow_insecure: bool, source: str | None = None) -> str:
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError:  # a malformed IPv6 literal or port
+        parts, hostname = urlsplit(""), None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ConfigurationError(
-            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URLS[version]!r}, not {url!r}."
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URLS[version]!r}, not {url!r} ({_from(source)}).",
+            setting="base_url",
+            source=source,
         )
-    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_insecure and not _is_loopback(hostname):
         raise ConfigurationError(
-            f"base_url {url!r} is plain http on a non-local host, which would send the key in clear text. "
-            "Use https, or pass allow_insecure=True if you really mean it."
+            f"base_url {url!r} ({_from(source)}) is plain http to another machine, which would send the key "
+            "across the network in clear text. Use https, or pass allow_insecure=True if you really mean it.",
+            setting="base_url",
+            source=source,
         )
     path = parts.path.rstrip("/")
     prefix = PATH_PREFIXES[version]
@@ -163,9 +206,14 @@ def _normalise_base_url(url: str, version: str, *, allow_insecure: bool) -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+    """Only this machine may be spoken to in plain HTTP: a private address (10.x, 172.16-31.x,
+    192.168.x, fc00::/7) is another machine on the network, as any host name may be."""
+    if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback

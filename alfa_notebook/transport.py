@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from typing import Any, TypeVar, cast
@@ -22,7 +24,15 @@ from . import errors
 from .events import Event, decode
 from .limiter import Limiter, bucket_of
 from .operations import Operation, stream_path
-from .retry import MAX_RETRY_AFTER, backoff, retry_after, should_retry_error, should_retry_status
+from .retry import (
+    MAX_RETRY_AFTER,
+    backoff,
+    retry_after,
+    should_retry_error,
+    should_retry_status,
+    status_processed,
+    was_sent,
+)
 from .settings import Settings
 
 logger = logging.getLogger("alfa_notebook")
@@ -78,6 +88,12 @@ class _TransportBase:
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)
 
+    @property
+    def _address(self) -> str:
+        """The base URL as messages show it: without any user or password it may hold."""
+        url = httpx.URL(self.settings.base_url)
+        return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
     def _client_options(self, *, streams: bool = False) -> dict[str, Any]:
         """Streams and REST calls have a pool each, so neither can starve the other: an ask holds
         its stream while it posts, and with one shared pool of N, N asks holding streams would wait
@@ -109,8 +125,9 @@ class _TransportBase:
         if self.settings.api_key is None:
             names = " or ".join(self.settings.key_env_names())
             raise errors.ConfigurationError(
-                f"No Alfa credential for api_version={self.settings.api_version!r}: set {names}, "
-                "pass api_key=..., or in a notebook `%config AlfaMagics.api_key = ...`."
+                f"No Alfa credential for api_version={self.settings.api_version!r}: set {names} in the "
+                "environment, or pass api_key=... to the client.",
+                setting="api_key",
             )
 
     def _attempts(
@@ -127,13 +144,14 @@ class _TransportBase:
             retries_left = attempt < self.settings.max_retries
             if isinstance(outcome, httpx.RequestError):  # TransportError, DecodingError, TooManyRedirects
                 logger.debug("%s %s failed: %s (attempt %d)", op.method, op.route, type(outcome).__name__, attempt + 1)
-                if retries_left and should_retry_error(outcome, idempotent=op.idempotent):
+                # A failed TLS handshake fails the same way every time: it is not retried.
+                if retries_left and should_retry_error(outcome, idempotent=op.idempotent) and not tls_reason(outcome):
                     delay = backoff(attempt, self._rng)
                     if _in_time(delay, deadline):
                         yield delay
                         attempt += 1
                         continue
-                raise connection_error(outcome, op) from outcome
+                raise connection_error(outcome, op, self._address) from outcome
             response: httpx.Response = outcome
             logger.debug(
                 "%s %s -> %d in %.0f ms (attempt %d)",
@@ -156,7 +174,7 @@ class _TransportBase:
                     yield delay
                     attempt += 1
                     continue
-            raise status_error(response, op)
+            raise status_error(response, op, self._address)
 
     def _build(self, client: httpx.Client | httpx.AsyncClient, op: Operation[Any], **extra: Any) -> httpx.Request:
         return client.build_request(
@@ -224,7 +242,7 @@ def _parsed(op: Operation[T], response: httpx.Response) -> T:
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise errors.APIError(
             f"{op.method} {op.route} -> {response.status_code}, but the response is not what the API "
-            f"documents ({type(exc).__name__}). Check base_url (`%alfa status`): is it the Alfa API?",
+            f"documents ({type(exc).__name__}). Check base_url: is it the Alfa API's root?",
             method=op.method,
             path=op.route,
         ) from exc
@@ -247,19 +265,33 @@ def _detail(body: Any) -> str:
 _ADVICE = {
     401: "Check the key: ALFA_API_KEY for v1, ALFA_ACCESS_TOKEN for v2 (and that api_version matches it).",
     403: "The credential is valid but not allowed to do this; check its scopes or the thread's owner.",
-    404: "The thread or artifact does not exist (it may have been deleted); `%alfa threads` lists yours.",
-    409: "The thread is busy with another answer: wait for it, or cancel it with `%alfa cancel`.",
+    409: "The thread is busy with another answer: wait for it, or stop it with client.threads.cancel(thread_id).",
     422: "The request was malformed; this is probably a bug in alfa-notebook, please report it.",
 }
 
 
-def status_error(response: httpx.Response, op: Operation[Any]) -> errors.APIStatusError:
+def _not_found_advice(op: Operation[Any], base_url: str | None) -> str:
+    """A 404 on a route without an id means nothing answers there: the address is wrong. On a
+    route with one, that thread or artifact is unknown to the service."""
+    if "{" not in op.route:
+        where = f" ({base_url})" if base_url else ""
+        return (
+            f"Nothing answers at this address: check base_url{where} and api_version; "
+            "it should be the Alfa API's root, such as https://alfa.boosted.ai."
+        )
+    what = "artifact" if "artifact" in op.route else "thread"
+    return f"The {what} does not exist (it may have been deleted); client.threads.list() lists your threads."
+
+
+def status_error(response: httpx.Response, op: Operation[Any], base_url: str | None = None) -> errors.APIStatusError:
     code = response.status_code
     body = _parse_body(response)
     wait = retry_after(response.headers)
     detail = _detail(body)
     if code == 429:
         advice = f"Rate limited: retry in {wait:g} s." if wait is not None else "Rate limited: wait a little and retry."
+    elif code == 404:
+        advice = _not_found_advice(op, base_url)
     elif code >= 500:
         advice = "The service failed; retry shortly." + (f" It asked to wait {wait:g} s." if wait is not None else "")
     else:
@@ -275,22 +307,68 @@ def status_error(response: httpx.Response, op: Operation[Any]) -> errors.APIStat
         path=op.route,
         request_id=response.headers.get("x-request-id"),
         retry_after=wait,
+        processed=status_processed(code),
     )
 
 
-def connection_error(error: httpx.RequestError, op: Operation[Any]) -> errors.APIConnectionError:
+def tls_reason(error: BaseException) -> str | None:
+    """OpenSSL's words for a failed handshake (``[SSL: CERTIFICATE_VERIFY_FAILED] certificate
+    verify failed: self-signed certificate``), found in the chain of causes; None if not TLS."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            return re.sub(r"\s*\(_ssl\.c:\d+\)$", "", str(current)) or type(current).__name__
+        current = current.__cause__ or current.__context__
+    text = str(error)
+    return text if "[SSL" in text else None
+
+
+def _tls_advice(reason: str) -> str:
+    if "WRONG_VERSION_NUMBER" in reason or "record layer failure" in reason:
+        return (
+            "The server at this address does not speak TLS: if it is plain HTTP, base_url should start "
+            "with http:// (allowed for this machine only)."
+        )
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return (
+            "Its certificate is not one the client trusts. If the service is reached through a corporate "
+            "proxy or has a private certificate authority, set the environment variable SSL_CERT_FILE to a "
+            "PEM file holding that CA's certificate, then make a new client."
+        )
+    return "Check base_url, and SSL_CERT_FILE if a private certificate authority is involved."
+
+
+def connection_error(
+    error: httpx.RequestError, op: Operation[Any], base_url: str | None = None
+) -> errors.APIConnectionError:
+    processed = False if not was_sent(error) else None
     if isinstance(error, httpx.TimeoutException):
+        phase = "connecting" if isinstance(error, httpx.ConnectTimeout) else "waiting for the response"
         return errors.APITimeoutError(
-            f"{op.method} {op.route} timed out ({type(error).__name__}). The service is slow or unreachable; "
-            "retry, or raise the timeout.",
+            f"{op.method} {op.route} timed out ({type(error).__name__}) {phase}. The service is slow or "
+            "unreachable; retry, or allow more time: AlfaClient(timeout=...), ask(..., timeout=...).",
+            method=op.method,
+            path=op.route,
+            processed=processed,
+        )
+    reason = tls_reason(error)
+    if reason is not None:
+        where = f" with {base_url}" if base_url else ""
+        return errors.TLSError(
+            f"{op.method} {op.route}: the TLS handshake{where} failed: {reason}. {_tls_advice(reason)}",
+            reason=reason,
             method=op.method,
             path=op.route,
         )
+    where = f" at {base_url}" if base_url else ""
+    happened = "could not reach the service" if processed is False else "lost the connection to the service"
     return errors.APIConnectionError(
-        f"{op.method} {op.route} could not reach the service ({type(error).__name__}). "
-        "Check the network and base_url (`%alfa status`).",
+        f"{op.method} {op.route} {happened}{where} ({type(error).__name__}: {error}). Check the network and base_url.",
         method=op.method,
         path=op.route,
+        processed=processed,
     )
 
 
@@ -336,7 +414,7 @@ class SyncTransport(_TransportBase):
             except StopIteration as done:
                 return done.value
             if step is _SEND:
-                if first:  # a retry goes in the slot its first attempt had
+                if first:  # a retry keeps its first attempt's slot (after a 429 it queues again: _retry_wait)
                     self.limiter.wait(bucket)
                     first = False
                 try:
@@ -406,9 +484,44 @@ class AsyncTransport(_TransportBase):
         limiter: Limiter | None = None,
     ) -> None:
         super().__init__(settings, headers=headers, rng=rng, limiter=limiter)
-        hooks = {"request": [self._apply_credentials]}
-        self.http = httpx.AsyncClient(transport=transport, event_hooks=hooks, **self._client_options())
-        self.streams = httpx.AsyncClient(transport=transport, event_hooks=hooks, **self._client_options(streams=True))
+        self._transport = transport
+        self._http = self._new_client()
+        self._streams = self._new_client(streams=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _new_client(self, *, streams: bool = False) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=self._transport,
+            event_hooks={"request": [self._apply_credentials]},
+            **self._client_options(streams=streams),
+        )
+
+    def _bind(self) -> None:
+        """Keep the HTTP clients of the running event loop. Pooled connections belong to the loop
+        that opened them, so a client used again under another loop (a second ``asyncio.run()``)
+        starts fresh pools instead of failing with "Event loop is closed"."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in a coroutine: nothing to bind to yet
+            return
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            logger.debug("event loop changed: starting new connection pools")
+            # the old pools died with their loop
+            self._http, self._streams, self._loop = self._new_client(), self._new_client(streams=True), loop
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The REST client of the running event loop."""
+        self._bind()
+        return self._http
+
+    @property
+    def streams(self) -> httpx.AsyncClient:
+        """The event streams' client of the running event loop."""
+        self._bind()
+        return self._streams
 
     async def _apply_credentials(self, request: httpx.Request) -> None:
         self._credentials.apply(request)
@@ -429,7 +542,7 @@ class AsyncTransport(_TransportBase):
             except StopIteration as done:
                 return done.value
             if step is _SEND:
-                if first:  # a retry goes in the slot its first attempt had
+                if first:  # a retry keeps its first attempt's slot (after a 429 it queues again: _retry_wait)
                     await self.limiter.await_turn(bucket)
                     first = False
                 try:

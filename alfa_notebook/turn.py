@@ -60,7 +60,8 @@ class Turn:
         self.malformed: list[MalformedEvent] = []
         self.unknown: list[UnknownEvent] = []
         self.events_received = 0
-        self.recoveries = 0  # times the stream broke and the turn was picked up again
+        self.recoveries = 0  # times the stream broke and the client set out to pick the turn up again
+        self.interrupted = False  # ended by the client (Ctrl-C, cancellation, the timeout), not the service
         self._drafts: dict[str | None, _Draft] = {}
         self._clock = clock
         self._started = clock()
@@ -183,6 +184,8 @@ class Turn:
 
     def interrupt(self) -> None:
         """The user stopped the turn: what arrived stays, as a cancelled answer."""
+        if self._ended is None:
+            self.interrupted = True
         self.end("cancelled")
 
     def reconcile(self, history: History, status: str) -> bool:
@@ -198,6 +201,24 @@ class Turn:
         self.end(status)
         return self.raw_text != before
 
+    def keep_sources(self, history: History) -> None:
+        """After the client stopped the turn: take the sources the service kept for the messages
+        that had partly arrived. The text stays what arrived: the service's record of a cancelled
+        message ends with words of its own, and may hold chunks the client never read."""
+        for message in _replies_to(history.messages, self.question, self.message_id):
+            draft = self._drafts.get(message.id)
+            if draft is None and None in self._drafts:  # chunks without an id: the first message's
+                draft = self._drafts[message.id] = self._drafts.pop(None)
+            if draft is None or draft.final is not None or not draft.chunks:
+                continue
+            text = draft.text
+            draft.final = replace(message, text=text, citations=_within(message.citations, text))
+
+
+def _within(citations: list[Citation], text: str) -> list[Citation]:
+    """The citations placed in ``text`` (or not placed at all)."""
+    return [c for c in citations if c.inline_offset is None or c.inline_offset <= len(text)]
+
 
 def _shifted(citation: Citation, shift: int) -> Citation:
     if not shift or citation.inline_offset is None:
@@ -205,12 +226,27 @@ def _shifted(citation: Citation, shift: int) -> Citation:
     return replace(citation, inline_offset=citation.inline_offset + shift)
 
 
+def same_question(recorded: str, question: str) -> bool:
+    """Whether the service's record of a user message is this question (spacing aside)."""
+    return recorded.split() == question.split()
+
+
 def _replies_to(messages: list[Message], question: str, known_id: str | None) -> list[Message]:
-    if known_id is not None:
-        for i, m in enumerate(messages):
-            if m.id == known_id:
-                return [m, *(n for n in messages[i + 1 :] if not n.is_user)]
-    asked = [i for i, m in enumerate(messages) if m.is_user and m.text.strip() == question.strip()]
-    start = asked[-1] + 1 if asked else 0
-    replies = [m for m in messages[start:] if not m.is_user]
-    return replies if asked else replies[-1:]
+    """The assistant messages of this turn: from the one whose id the stream gave, or after the
+    last copy of the question. When neither is in the history, none: an older turn's answer must
+    never pass for this one's."""
+    starts = [i for i, m in enumerate(messages) if known_id is not None and m.id == known_id]
+    if starts:
+        return [messages[starts[0]], *_until_next_question(messages[starts[0] + 1 :])]
+    asked = [i for i, m in enumerate(messages) if m.is_user and same_question(m.text, question)]
+    return _until_next_question(messages[asked[-1] + 1 :]) if asked else []
+
+
+def _until_next_question(messages: list[Message]) -> list[Message]:
+    """The leading assistant messages: the next user message starts another turn."""
+    replies: list[Message] = []
+    for m in messages:
+        if m.is_user:
+            break
+        replies.append(m)
+    return replies

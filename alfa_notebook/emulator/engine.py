@@ -40,10 +40,11 @@ otherwise                                  the performance table
 "summary", "summarize", "memo"             a text artifact (a short memo)
 =========================================  ===================================================
 
-Every answer has 3-6 work-in-progress logs (some before the first word, some between
-sections), cites web, news_development, news_article, custom_doc (an attached file, else the
-emulator's research note), company_filing, kpi and theme sources, names each attached file
-("Based on the attached file q2.csv ..."), embeds an inline stock object, and ends with the
+Every answer but the no-results one has 3-6 work-in-progress logs (some before the first word,
+some between sections), cites web, news_development, news_article, custom_doc (an attached file,
+else the emulator's research note), company_filing, kpi and theme sources (those of the sources
+left on), names each attached file ("Based on the attached file q2.csv ..."), embeds an inline
+stock object (in the news highlights), and ends with the
 footer ``_Emulator: synthetic sample data, not market data._``. A follow-up that names no
 stocks says which earlier question it continues. ``pad_to_words`` stretches an answer to about
 N word chunks for benchmarks.
@@ -440,7 +441,9 @@ class _Writer:
                 if self._on("news")
                 else None
             )
-            web = cite.web(self._citation_id("table:web"), self.stocks[0], self.as_of) if self._on("web_search") else None
+            web = None
+            if self._on("web_search"):
+                web = cite.web(self._citation_id("table:web"), self.stocks[0], self.as_of)
             table = sample_tables.performance(
                 self.stocks, price_source=price_source, return_source=(best, news), market_cap_source=web
             )
@@ -666,10 +669,24 @@ def compose_answer(
     )
 
 
-_FILLER = (
-    "revenue margin guidance demand pricing backlog capacity inventory supply "
-    "valuation momentum dividend buyback leverage liquidity outlook"
-).split()
+_FILLER = [
+    "revenue",
+    "margin",
+    "guidance",
+    "demand",
+    "pricing",
+    "backlog",
+    "capacity",
+    "inventory",
+    "supply",
+    "valuation",
+    "momentum",
+    "dividend",
+    "buyback",
+    "leverage",
+    "liquidity",
+    "outlook",
+]
 _FILLER_LINE = 16
 _PADDING_HEADING = "### Appendix: benchmark padding\n\n"
 

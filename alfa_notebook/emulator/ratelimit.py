@@ -87,8 +87,7 @@ def parse_rate_limits(spec: str) -> RateLimits:
         bucket = bucket.strip()
         if not sep or bucket not in BUCKETS:
             raise ValueError(
-                f"{item!r} is not BUCKET=N/WINDOW with BUCKET one of {', '.join(BUCKETS)} "
-                "(or 'documented', or 'off')"
+                f"{item!r} is not BUCKET=N/WINDOW with BUCKET one of {', '.join(BUCKETS)} (or 'documented', or 'off')"
             )
         match = _ITEM.fullmatch(value.strip().lower())
         unit = _UNITS.get(match.group("unit")) if match else None
@@ -136,10 +135,7 @@ class Refusal:
 
     @property
     def detail(self) -> str:
-        return (
-            f"Rate limit exceeded: {self.bucket} allows {self.limit.describe()}; "
-            f"retry after {self.retry_after} s"
-        )
+        return f"Rate limit exceeded: {self.bucket} allows {self.limit.describe()}; retry after {self.retry_after} s"
 
 
 class RateLimiter:

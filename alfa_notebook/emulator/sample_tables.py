@@ -91,10 +91,7 @@ def top_performers(stocks: Sequence[Stock]) -> JSON:
         Column("YTD return", "percent"),
         Column("Price", "currency", unit=USD),
     ]
-    rows = [
-        [rank, s.metadata(), s.return_1y, s.return_ytd, s.price]
-        for rank, s in enumerate(stocks, start=1)
-    ]
+    rows = [[rank, s.metadata(), s.return_1y, s.return_ytd, s.price] for rank, s in enumerate(stocks, start=1)]
     title = "Top performer" if len(stocks) == 1 else f"Top {len(stocks)} performers"
     return table(f"{title} over twelve months", columns, rows)
 
@@ -235,13 +232,8 @@ def _month_end(month: str) -> str:
 
 
 def price_chart(stocks: Sequence[Stock], months: Sequence[str]) -> JSON:
-    series = [
-        (s.metadata(), [(_month_end(m), close) for m, close in zip(months, s.monthly_close)])
-        for s in stocks
-    ]
-    return stock_line_chart(
-        f"Monthly close, {months[0]} to {months[-1]}", series, y_axis_type="currency", y_unit=USD
-    )
+    series = [(s.metadata(), [(_month_end(m), close) for m, close in zip(months, s.monthly_close)]) for s in stocks]
+    return stock_line_chart(f"Monthly close, {months[0]} to {months[-1]}", series, y_axis_type="currency", y_unit=USD)
 
 
 def quarterly_chart(stocks: Sequence[Stock], quarters: Sequence[str], metric: str) -> JSON:

@@ -184,6 +184,7 @@ class Emulator:
         server.should_exit = True
         thread.join()
         self._server = self._thread = None
+        self._state = None
 
     def wait(self) -> None:
         """Block until the server stops (Ctrl-C raises ``KeyboardInterrupt`` here)."""

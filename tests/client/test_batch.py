@@ -213,24 +213,6 @@ def test_ctrl_c_cancels_running_items_on_the_server_and_returns_the_answered(alf
     assert all(any(m.is_user for m in history) for history in histories.values())
 
 
-def test_a_stopped_item_whose_question_never_arrived_leaves_no_thread(alfa_emulator):
-    async def main():
-        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
-            empty = await client.threads.create("never-asked")
-            asked = (await client.ask_many(["INTC"], keys=["asked"], progress=False))[0]
-            stopped = alfa.Answer("INTC", "", "cancelled", empty.id, None)
-            cut_off = alfa.Answer("INTC", "", "error", asked.thread_id, None)
-            tidied = await client._discard_if_empty(stopped)
-            kept = await client._discard_if_empty(cut_off)
-            ids = {t.id for t in await client.threads.list()}
-            return empty.id, asked.thread_id, tidied, kept, ids
-
-    empty_id, asked_id, tidied, kept, ids = asyncio.run(main())
-    assert empty_id not in ids and tidied.thread_id is None
-    assert tidied.warnings == ["The question was never posted, so its empty thread was deleted."]
-    assert asked_id in ids and kept.thread_id == asked_id  # its question is there: kept
-
-
 def test_progress_in_a_log_is_a_handful_of_lines_and_in_a_terminal_ten_a_second():
     import io
 

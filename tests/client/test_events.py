@@ -136,3 +136,16 @@ def test_decode_never_raises(sse_name, data):
 def test_decode_of_any_json_never_raises(value):
     decode("message", json.dumps({"event": value}))
     decode("message", json.dumps(value))
+
+
+def test_the_snippet_highlight_end_is_inclusive_on_the_wire():
+    """The wire's ``snippet_highlight_end`` is the index of the last highlighted character; the
+    model holds the span as Python's half-open [start, end)."""
+    from alfa_notebook.models import Citation
+
+    snippet = "Revenue rose 12% in Q2."
+    citation = Citation.from_raw(
+        {"citation_type": "web", "summary": snippet, "snippet_highlight_start": 8, "snippet_highlight_end": 15}
+    )
+    assert citation.highlight == (8, 16)
+    assert snippet[slice(*citation.highlight)] == "rose 12%"

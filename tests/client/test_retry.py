@@ -69,32 +69,38 @@ def test_retries_are_bounded(slept):
     assert route.call_count == 3 and len(slept) == 2
 
 
+@pytest.mark.parametrize("refusal", [429, 503])
 @respx.mock
-def test_message_post_is_never_sent_twice(slept):
-    """A 502 leaves the outcome unknown: the message may have been posted, so it is not resent."""
-    route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(return_value=httpx.Response(502))
-    transport = client()._transport
-    from alfa_notebook import operations as ops
-
-    with pytest.raises(alfa.InternalServerError):
-        transport.request(ops.send_message("t", "hi"))
-    assert route.call_count == 1
-
-
-@respx.mock
-def test_message_post_refused_with_429_or_503_is_retried(slept):
-    """429 and 503 say the service did not take the request: resending cannot post it twice."""
+def test_a_refused_post_is_sent_again_as_a_get_would_be(slept, refusal):
+    """429 and 503 mean the service did not act on the request: resending cannot ask twice."""
     route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(
-        side_effect=[
-            httpx.Response(429, headers={"Retry-After": "1"}),
-            httpx.Response(503),
-            httpx.Response(200, json={"message_id": "m1"}),
-        ]
+        side_effect=[httpx.Response(refusal, headers={"Retry-After": "2"}), httpx.Response(503), httpx.Response(200)]
     )
     from alfa_notebook import operations as ops
 
     client()._transport.request(ops.send_message("t", "hi"))
-    assert route.call_count == 3 and slept[0] == 1.0
+    assert route.call_count == 3 and slept[0] == 2.0
+
+
+@pytest.mark.parametrize("gateway", [502, 504])
+@respx.mock
+def test_a_post_whose_outcome_is_unknown_is_not_resent_by_the_transport(slept, gateway):
+    """A gateway error may come after the service acted: the ask procedure settles it."""
+    route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(return_value=httpx.Response(gateway))
+    from alfa_notebook import operations as ops
+
+    with pytest.raises(alfa.InternalServerError) as info:
+        client()._transport.request(ops.send_message("t", "hi"))
+    assert route.call_count == 1 and slept == []
+    assert info.value.processed is None
+
+
+@respx.mock
+def test_a_refusal_says_the_request_was_not_processed(slept):
+    respx.post(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "600"}))
+    with pytest.raises(alfa.RateLimitError) as info:
+        client().threads.create("x")
+    assert info.value.processed is False and info.value.retry_after == 600
 
 
 @respx.mock

@@ -84,3 +84,61 @@ def test_key_in_no_log_record_and_no_exception(alfa_emulator, caplog):
     assert caplog.records, "debug logging captured nothing"
     texts += [r.getMessage() for r in caplog.records] + [repr(r.args) for r in caplog.records]
     assert not [t for t in texts if secret in t]
+
+
+# -- configuration errors name where the value came from --------------------------------------
+
+
+def test_an_api_version_from_the_environment_names_the_variable():
+    with pytest.raises(alfa.ConfigurationError) as info:
+        resolve_settings(env={"ALFA_API_VERSION": "v3"})
+    assert str(info.value) == (
+        "api_version must be 'v1' or 'v2', not 'v3' (from the environment variable ALFA_API_VERSION)."
+    )
+    assert (info.value.setting, info.value.source) == ("api_version", "ALFA_API_VERSION")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "source", "said"),
+    [
+        ({"env": {"INVESTING_ASSISTANT_BASE_URL": "ftp://x"}}, "INVESTING_ASSISTANT_BASE_URL",
+         "from the environment variable INVESTING_ASSISTANT_BASE_URL"),
+        ({"env": {}, "configured": {"base_url": "ftp://x"}}, "configuration",
+         "from the notebook configuration (%config AlfaMagics)"),
+        ({"env": {"ALFA_BASE_URL": "https://fine.example"}, "base_url": "ftp://x"}, "argument",
+         "passed as an argument"),
+    ],
+)  # fmt: skip
+def test_a_base_url_error_names_its_source(kwargs, source, said):
+    with pytest.raises(alfa.ConfigurationError) as info:
+        resolve_settings(**kwargs)
+    assert (info.value.setting, info.value.source) == ("base_url", source)
+    assert f"not 'ftp://x' ({said})" in str(info.value)
+
+
+def test_a_configured_api_version_names_the_configuration():
+    with pytest.raises(alfa.ConfigurationError, match=r"not 'v9' \(from the notebook configuration"):
+        resolve_settings(env={"ALFA_API_VERSION": "v1"}, configured={"api_version": "v9"})
+
+
+# -- the plain-HTTP guard: only this machine may be spoken to in clear -------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["10.0.0.5", "172.16.0.1", "172.31.255.254", "192.168.1.10", "169.254.10.1", "[fd12:3456::1]", "[fc00::1]",
+     "[::ffff:10.0.0.5]", "alfa.internal"],
+)  # fmt: skip
+def test_plain_http_to_another_machine_is_refused(host):
+    with pytest.raises(alfa.ConfigurationError, match="in clear text") as info:
+        resolve_settings(env={}, base_url=f"http://{host}:8080")
+    assert info.value.setting == "base_url" and info.value.source == "argument"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "[::1]", "localhost", "LOCALHOST", "[::ffff:127.0.0.1]"])
+def test_plain_http_to_this_machine_is_allowed(host):
+    assert resolve_settings(env={}, base_url=f"http://{host}:8080").base_url == f"http://{host}:8080"
+
+
+def test_plain_http_to_a_private_address_is_allowed_when_asked_for():
+    assert resolve_settings(env={}, base_url="http://10.0.0.5", allow_insecure=True).base_url == "http://10.0.0.5"

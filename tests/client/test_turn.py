@@ -175,16 +175,19 @@ def test_server_close_is_treated_like_a_drop():
     assert result.turn.raw_text == "a b"
 
 
-def test_polling_gives_up_with_a_typed_error_keeping_the_partial_turn():
-    class Unreachable(Script):
-        def perform(self, effect):
-            if isinstance(effect, steps.OpenStream) and effect.recovering:
-                return steps.Lost(APIConnectionError("down"))
-            if isinstance(effect, steps.Call) and effect.operation.route.endswith("/progress"):
-                assert effect.recoverable
-                return steps.Lost(APIConnectionError("down"))
-            return super().perform(effect)
+class Unreachable(Script):
+    """The service is gone once the stream breaks: reconnects and progress polls all fail."""
 
+    def perform(self, effect):
+        if isinstance(effect, steps.OpenStream) and effect.recovering:
+            return steps.Lost(APIConnectionError("down"))
+        if isinstance(effect, steps.Call) and effect.operation.route.endswith("/progress"):
+            assert effect.recoverable
+            return steps.Lost(APIConnectionError("down"))
+        return super().perform(effect)
+
+
+def test_polling_gives_up_with_a_typed_error_keeping_the_partial_turn():
     proc = procedure()
     with pytest.raises(StreamInterruptedError):
         Unreachable([chunk("partial "), steps.Lost(None)]).run(proc)
@@ -218,3 +221,70 @@ def test_citation_offsets_count_in_the_joined_text_of_several_messages():
     turn.feed(message("Second.", mid="m2", citations=[{"citation_type": "web", "name": "b", "inline_offset": 6}]))
     assert turn.raw_text == "First.\n\nSecond."
     assert [turn.raw_text[: c.inline_offset] for c in turn.citations] == ["First", "First.\n\nSecond"]
+
+
+def test_a_received_event_resets_the_failure_count_so_each_drop_reconnects_at_once():
+    """A stream that drops after every chunk is picked up again at once each time: no backoff,
+    no fallback to polling, because every reconnect delivered an event."""
+    drops = 5  # more than MAX_RECONNECTS: without the reset, the third drop would back off
+    events = []
+    for word in ("a ", "b ", "c ", "d ", "e "):
+        events += [chunk(word), steps.Lost(APIConnectionError("cut"))]
+    events += [message("a b c d e f"), status("Complete")]
+    script = Script(events, progress=[Progress("running")] * drops)
+    result = script.run(procedure())
+    assert result.turn.raw_text == "a b c d e f" and result.turn.status == "complete"
+    assert "Sleep" not in script.log
+    assert script.log.count("OpenStream") == 1 + drops
+    assert script.log.count(("GET", "/threads/{id}/progress")) == drops  # one check per reconnect, no polling
+
+
+def test_reconciling_without_the_question_in_the_history_takes_no_older_answer():
+    history = History([Message("u0", "an older question", True), Message("a0", "An older answer.", False)], 2, 0)
+    turn = Turn("this question")
+    turn.feed(chunk("What arrived ", mid=None))
+    turn.reconcile(history, "complete")
+    assert turn.raw_text == "What arrived " and turn.citations == []
+
+
+def test_reconciling_stops_at_the_next_question():
+    history = History(
+        [
+            Message("u1", "q", True),
+            Message("a1", "This turn's answer.", False),
+            Message("u2", "a later question", True),
+            Message("a2", "A later answer.", False),
+        ],
+        4,
+        0,
+    )
+    by_id, by_question = Turn("q"), Turn("q")
+    by_id.feed(chunk("This", mid="a1"))
+    by_id.reconcile(history, "complete")
+    by_question.reconcile(history, "complete")
+    assert by_id.raw_text == by_question.raw_text == "This turn's answer."
+
+
+def test_an_unrecovered_stream_says_where_to_look_and_claims_no_recovery():
+    from alfa_notebook.answer import Answer
+
+    proc = procedure()
+    with pytest.raises(StreamInterruptedError) as info:
+        Unreachable([chunk("partial "), steps.Lost(None)]).run(proc)
+    message = str(info.value)
+    assert "client.threads.messages('t1')" in message and "client.threads.progress('t1')" in message
+    assert "%alfa" not in message
+    answer = Answer.from_turn(proc.turn)
+    assert answer.status == "incomplete" and not answer.ok
+    assert answer.warnings == []  # the error says what happened; nothing claims a recovery
+
+
+def test_a_recovered_stream_says_so_once():
+    from alfa_notebook.answer import Answer
+
+    history = History([Message("u", "q", True), Message("m1", "Hello world.", False)], 2, 0)
+    script = Script([chunk("Hello "), steps.Lost(None)], progress=[Progress("complete")], history=history)
+    answer = Answer.from_result(script.run(procedure()))
+    assert answer.warnings == [
+        "The event stream broke 1 time(s); each time the client picked the answer up again from the service."
+    ]

@@ -81,11 +81,13 @@ def test_stall_sends_nothing_not_even_pings(private: Alfa) -> None:
 def test_stall_after_some_events(private: Alfa) -> None:
     thread_id = private.new_thread()
     received = []
-    with pytest.raises(httpx.ReadTimeout):
-        with private.stream(thread_id, "stall=3;stall_after=2;ping=0.05", timeout=httpx.Timeout(5, read=0.5)) as listening:
-            private.send(thread_id, "Compare NVDA and AMD").raise_for_status()
-            for sse in listening.frames:
-                received.append(sse)
+    with (
+        pytest.raises(httpx.ReadTimeout),
+        private.stream(thread_id, "stall=3;stall_after=2;ping=0.05", timeout=httpx.Timeout(5, read=0.5)) as listening,
+    ):
+        private.send(thread_id, "Compare NVDA and AMD").raise_for_status()
+        for sse in listening.frames:
+            received.append(sse)
     assert len(received) == 2
 
 
@@ -171,7 +173,9 @@ def test_a_status_fault_on_create_thread_creates_nothing(own_emulator: Emulator,
     options = controls(f"status={status};on=create_thread;retry_after=none")
     refused = private.http.post("/threads", json={"thread_name": "refused"}, headers=options)
     assert refused.status_code == status and "Retry-After" not in refused.headers
-    assert refused.json() == {"detail": {502: "Bad Gateway", 504: "Gateway Timeout"}.get(status, refused.json()["detail"])}
+    assert refused.json() == {
+        "detail": {502: "Bad Gateway", 504: "Gateway Timeout"}.get(status, refused.json()["detail"])
+    }
     assert own_emulator.state().thread_count == 0
     again = private.http.post("/threads", json={"thread_name": "retried"}, headers=options)
     assert again.status_code == 200
@@ -197,7 +201,9 @@ def test_on_spares_the_other_endpoints_and_their_count(private: Alfa) -> None:
     assert created.status_code == 200
     thread_id = created.json()["thread_id"]
     assert private.http.get(f"/threads/{thread_id}/progress", headers=options).status_code == 200
-    sent = private.http.post(f"/threads/{thread_id}/messages", data={"message": "Compare NVDA and AMD"}, headers=options)
+    sent = private.http.post(
+        f"/threads/{thread_id}/messages", data={"message": "Compare NVDA and AMD"}, headers=options
+    )
     assert sent.status_code == 503
 
 

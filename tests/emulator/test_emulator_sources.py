@@ -54,10 +54,17 @@ def _cited_ids_in_tables(artifacts: list[JSON]) -> set[str]:
     ("value", "error"),
     [
         ("{not json", {"type": "json_invalid", "loc": ["body", "source_overrides"]}),
-        ('["news"]', {"type": "dict_type", "loc": ["body", "source_overrides"], "msg": "Input should be a valid dictionary"}),
+        (
+            '["news"]',
+            {"type": "dict_type", "loc": ["body", "source_overrides"], "msg": "Input should be a valid dictionary"},
+        ),
         (
             '{"weather": "off"}',
-            {"type": "extra_forbidden", "loc": ["body", "source_overrides", "weather"], "msg": "Extra inputs are not permitted"},
+            {
+                "type": "extra_forbidden",
+                "loc": ["body", "source_overrides", "weather"],
+                "msg": "Extra inputs are not permitted",
+            },
         ),
         (
             '{"news": "on"}',
@@ -101,7 +108,12 @@ def test_a_bad_update_default_settings_form_field_is_422(v1: Alfa) -> None:
     ("source", "gone", "absent_prose", "tool"),
     [
         ("web_search", {"web"}, ["Median P/E"], "web_search"),
-        ("news", {"news_development", "news_article"}, ["Best twelve-month return", "Worst twelve-month return"], "search_news"),
+        (
+            "news",
+            {"news_development", "news_article"},
+            ["Best twelve-month return", "Worst twelve-month return"],
+            "search_news",
+        ),
         ("filings", {"company_filing"}, ["reported revenue of"], None),
         ("earnings", {"earnings_summary", "earnings_transcript"}, ["Diluted EPS was", "On the call"], None),
     ],
@@ -122,7 +134,9 @@ def test_a_source_turned_off_is_not_cited_anywhere(
     if tool is not None:
         assert tool in default["message_metadata"]["tools_called"]
         assert tool not in message["message_metadata"]["tools_called"]
-    label = {"web_search": "web search", "filings": "regulatory filings", "earnings": "earnings reports"}.get(source, source)
+    label = {"web_search": "web search", "filings": "regulatory filings", "earnings": "earnings reports"}.get(
+        source, source
+    )
     assert f"Turned off for this answer: {label}.\n" in text
     for citation in citations:  # each claim ends with a period, and its citation right there
         assert 0 < citation["inline_offset"] <= len(text) and text[citation["inline_offset"] - 1] == "."
@@ -134,7 +148,15 @@ def test_the_tables_drop_the_citations_of_a_source_turned_off(v1: Alfa) -> None:
     assert _table_citation_types(default) >= {"company_filing", "earnings_summary", "news_development", "web"}
     assert _table_citation_types(without) == {"kpi"}
     performance = without[0]
-    assert [bool(c["citation_refs"]) for c in performance["columns"]] == [False, True, False, False, False, False, False]
+    assert [bool(c["citation_refs"]) for c in performance["columns"]] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_everything_off_still_answers_from_the_sample_data(v1: Alfa) -> None:

@@ -10,7 +10,8 @@ one run in ten a slow turn with a deadline it cannot meet. Every run must end
 * with an :class:`~alfa_notebook.AlfaError` whose type and message name a fault of the mix and
   whose ``.answer`` holds the partial answer: what arrived, in order, nothing twice;
 
-never past its ``ask(timeout=...)`` by more than one read timeout. The outcome line is printed
+never past its ``ask(timeout=...)`` by more than one read timeout and the second a timed-out ask
+may spend stopping its task and keeping what the service kept. The outcome line is printed
 in the terminal summary ("fault campaign: 200 seeds, ...").
 """
 
@@ -30,6 +31,7 @@ import pytest
 import alfa_notebook as alfa
 from alfa_notebook.answer import Answer
 from alfa_notebook.emulator import CONTROL_HEADER
+from alfa_notebook.runners import STOP_AFTER_TIMEOUT
 
 SEEDS = 200
 QUESTION = "INTC"  # a short answer (~115 events), so 200 runs stay cheap
@@ -211,10 +213,11 @@ def cause_problem(error: alfa.AlfaError, run: Plan) -> str | None:
 
 def judge(outcome: Outcome, clean: Answer) -> Outcome:
     run = outcome.plan
-    if outcome.elapsed > run.timeout + READ_TIMEOUT:
+    if outcome.elapsed > run.timeout + READ_TIMEOUT + STOP_AFTER_TIMEOUT:
         outcome.verdict = "lost"
         outcome.problem = (
-            f"took {outcome.elapsed:.2f} s: over its timeout ({run.timeout} s) by more than the read timeout"
+            f"took {outcome.elapsed:.2f} s: over its timeout ({run.timeout} s) by more than the read timeout "
+            "and the time allowed to stop the task and keep what the service kept"
         )
         return outcome
     if outcome.answer is not None:
