@@ -8,8 +8,9 @@ limit's length: the service does not say how it counts (a sliding window, a fixe
 bucket), and this is a schedule every reading admits. A leaky bucket that first allows a burst of
 N, then N a minute, sends up to 2N in the first minute, which a sliding-window server refuses.
 
-It adapts to what the service says. A 429 pauses every request of the client, not only the one
-that met it, until its ``Retry-After`` has passed (the request that met it is retried in the first
+It adapts to what the service says. A 429 pauses every request of the client to the same limit,
+not only the one that met it, until its ``Retry-After`` has passed (each limit is counted apart,
+so a 429 on chat does not hold a cancel or a thread listing) (the request that met it is retried in the first
 slot after the pause, by the transport's retry plan); a 429 also slows its
 bucket to three quarters of its pace, without a burst, which then creeps back (1 % a request) to the
 configured pace.
@@ -132,22 +133,25 @@ class Limiter:
     then one every :attr:`Rate.interval`; together never more than the rate's requests in any
     window of its length."""
 
-    def __init__(self, limits: RateLimits, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: RateLimits, *, max_pause: float, clock: Callable[[], float] = time.monotonic) -> None:
+        """``max_pause``: the longest ``Retry-After`` the transport waits for (a longer one is
+        raised to the caller, so it pauses nothing)."""
         self.limits = dict(limits)
         self._clock = clock
+        self._max_pause = max_pause
         self._lock = threading.Lock()
         self._interval = {bucket: rate.interval for bucket, rate in self.limits.items()}
         self._burst = {bucket: rate.burst for bucket, rate in self.limits.items()}
         self._due: dict[str, float] = {}  # each bucket's theoretical arrival time
-        self._paused_until = 0.0
-        self._slowed_until = 0.0  # 429s before this are answers to the pace already slowed
+        self._paused_until: dict[str, float] = {}  # per bucket: until when a 429 holds it
+        self._slowed_until: dict[str, float] = {}  # 429s before this answer the pace already slowed
         self.throttled = 0  # 429s met: how often the service said we went too fast
 
     def reserve(self, bucket: str) -> float:
         """Claim ``bucket``'s next slot; the seconds until it (0: go now)."""
         with self._lock:
             now = self._clock()
-            start = max(now, self._paused_until)
+            start = max(now, self._paused_until.get(bucket, 0.0))
             interval = self._interval.get(bucket)
             if interval is None:
                 return start - now
@@ -156,9 +160,9 @@ class Limiter:
             self._due[bucket] = max(due, slot) + interval
             return slot - now
 
-    def _paused(self) -> float:
+    def _paused(self, bucket: str) -> float:
         with self._lock:
-            return max(0.0, self._paused_until - self._clock())
+            return max(0.0, self._paused_until.get(bucket, 0.0) - self._clock())
 
     def wait(self, bucket: str) -> None:
         """Block until a request to ``bucket`` may go; a pause that began meanwhile is waited out
@@ -167,7 +171,7 @@ class Limiter:
             delay = self.reserve(bucket)
             if delay > 0:
                 time.sleep(delay)
-            paused = self._paused()
+            paused = self._paused(bucket)
             if not paused:
                 return
             time.sleep(paused)
@@ -180,14 +184,15 @@ class Limiter:
             delay = self.reserve(bucket)
             if delay > 0:
                 await asyncio.sleep(delay)
-            paused = self._paused()
+            paused = self._paused(bucket)
             if not paused:
                 return
             await asyncio.sleep(paused)
 
     def observe(self, bucket: str, status: int, retry_after: float | None) -> None:
-        """Learn from a response: a 429 pauses every request for its ``Retry-After`` (1 s if it
-        gives none) and slows ``bucket`` (no more burst, three quarters of the pace; the 429s
+        """Learn from a response: a 429 pauses every request to ``bucket`` for its ``Retry-After``
+        (1 s if it gives none; a wait longer than the transport keeps is no pause: the request
+        fails saying how long) and slows ``bucket`` (no more burst, three quarters of the pace; the 429s
         that answer requests sent before the pause are the same news, and slow it once); any
         other answer brings a slowed bucket back towards its configured pace."""
         if status != 429 and self._interval.get(bucket) == self._configured(bucket):
@@ -198,11 +203,13 @@ class Limiter:
             if status == 429:
                 self.throttled += 1
                 wait = 1.0 if retry_after is None else retry_after
-                self._paused_until = max(self._paused_until, now + wait)
-                if interval is not None and now >= self._slowed_until:
+                if wait > self._max_pause:  # not waited for: the request fails, saying how long
+                    return
+                self._paused_until[bucket] = max(self._paused_until.get(bucket, 0.0), now + wait)
+                if interval is not None and now >= self._slowed_until.get(bucket, 0.0):
                     self._burst[bucket] = 1
                     self._interval[bucket] = interval / _SLOWDOWN
-                    self._slowed_until = now + wait
+                    self._slowed_until[bucket] = now + wait
             elif interval is not None and configured is not None and status < 400:
                 self._interval[bucket] = max(configured, interval / _RECOVERY)
 

@@ -83,7 +83,7 @@ class _TransportBase:
         limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
-        self.limiter = limiter if limiter is not None else Limiter(settings.rate_limit)
+        self.limiter = limiter if limiter is not None else Limiter(settings.rate_limit, max_pause=MAX_RETRY_AFTER)
         self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)

@@ -42,7 +42,7 @@ def test_requests_are_counted_against_the_documented_buckets():
 
 def test_a_burst_of_one_second_then_an_even_pace_never_more_than_the_limit_in_a_window():
     clock = Clock()
-    limiter = Limiter({"chat": Rate(600, 60)}, clock=clock)
+    limiter = Limiter({"chat": Rate(600, 60)}, max_pause=60, clock=clock)
     waits = [limiter.reserve("chat") for _ in range(12)]
     # 10 at once (one second's worth), then one every 60/591 s: 600 in any 60 s at most.
     assert waits[:10] == pytest.approx([0.0] * 10, abs=1e-9)
@@ -51,15 +51,17 @@ def test_a_burst_of_one_second_then_an_even_pace_never_more_than_the_limit_in_a_
     assert limiter.reserve("threads") == 0.0  # unlimited bucket
 
 
-def test_a_429_pauses_every_bucket_and_slows_its_own_once():
+def test_a_429_pauses_its_bucket_for_every_worker_and_slows_it_once():
     clock = Clock()
-    limiter = Limiter({"chat": Rate(60, 60), "threads": Rate(60, 60)}, clock=clock)
+    limiter = Limiter({"chat": Rate(60, 60), "threads": Rate(60, 60)}, max_pause=60, clock=clock)
     limiter.observe("chat", 429, 2.0)
     limiter.observe("chat", 429, 2.0)  # the same news: slowed once
-    assert limiter.reserve("threads") == pytest.approx(2.0)  # every request waits out the pause
-    assert limiter.reserve("chat") == pytest.approx(2.0)
+    assert limiter.reserve("chat") == pytest.approx(2.0)  # every chat request waits out the pause
     assert limiter.reserve("chat") == pytest.approx(2.0 + 1 / 0.75)  # no burst, three quarters of the pace
+    assert limiter.reserve("threads") == 0.0  # another limit, counted apart: not held
     assert limiter.throttled == 2
+    limiter.observe("threads", 429, 600.0)  # longer than the transport waits: raised, no pause
+    assert limiter.reserve("threads") == pytest.approx(1.0)  # its pace, one a second: no 600 s pause
 
 
 def test_items_take_a_series_index_as_keys():
