@@ -87,6 +87,12 @@ if TYPE_CHECKING:  # the public names; see _exports()
         BadRequestError as BadRequestError,
     )
     from .errors import (
+        CassetteError as CassetteError,
+    )
+    from .errors import (
+        CassetteMissError as CassetteMissError,
+    )
+    from .errors import (
         ConfigurationError as ConfigurationError,
     )
     from .errors import (
@@ -120,6 +126,7 @@ if TYPE_CHECKING:  # the public names; see _exports()
         UnprocessableEntityError as UnprocessableEntityError,
     )
     from .limiter import Limiter as Limiter
+    from .load import load_answers as load_answers
     from .models import (
         Artifact as Artifact,
     )

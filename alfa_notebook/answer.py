@@ -39,6 +39,7 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     status_log: str | None = None  # what the service said as it ended the turn
     error: BaseException | None = None  # why an answer of a batch failed (``ask()`` raises it instead)
+    cut_tables: Mapping[str, int] = field(default_factory=dict)  # artifact id -> rows it had, when saved cut
 
     @classmethod
     def from_turn(
@@ -122,6 +123,27 @@ class Answer:
             error.thread_id = self.thread_id
             raise error
         return self
+
+    def to_dict(self, *, max_rows: int | None = None) -> dict[str, Any]:
+        """The answer as plain data, lossless: text, status, logs, citations and artifacts as the
+        service sent them, ids, elapsed time, warnings. ``max_rows`` keeps that many rows of each
+        table (and says how many there were): what a saved notebook keeps."""
+        from .answer_data import to_dict
+
+        return to_dict(self, max_rows=max_rows)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Answer:
+        """The answer :meth:`to_dict` made (also from a saved notebook, see ``load_answers``)."""
+        from .answer_data import from_dict
+
+        return from_dict(cls, data)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """:meth:`to_dict` as JSON text."""
+        import json
+
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The whole answer as static output (HTML, Markdown, text, JSON): what a notebook keeps."""

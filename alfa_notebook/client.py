@@ -7,11 +7,12 @@ the turn is made there, once.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import operations as ops
 from .answer import Answer
@@ -22,13 +23,16 @@ from .events import Event
 from .limiter import Limiter
 from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_of, run_blocking
 from .models import Artifact, History, Progress, Thread
-from .runners import STOP_AFTER_TIMEOUT, AsyncRunner, SyncRunner
+from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .settings import Secret, resolve_settings
 from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
-from .turn import Turn
+from .turn import Turn, thread_name
 
-__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token"]
+if TYPE_CHECKING:
+    from .cassette import Binding
+
+__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token", "thread_name"]
 
 OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
@@ -46,7 +50,7 @@ def _remember_partial(turn: Turn, error: BaseException, result: AskResult | None
 class Threads:
     """Thread management: ``client.threads.list()``, ``.create(name)``, ..."""
 
-    def __init__(self, transport: SyncTransport) -> None:
+    def __init__(self, transport: SyncIO) -> None:
         self._t = transport
 
     def list(self) -> list[Thread]:
@@ -91,7 +95,7 @@ class Threads:
 class AsyncThreads:
     """Thread management, awaitable."""
 
-    def __init__(self, transport: AsyncTransport) -> None:
+    def __init__(self, transport: AsyncIO) -> None:
         self._t = transport
 
     async def list(self) -> list[Thread]:
@@ -134,10 +138,17 @@ class AsyncThreads:
 
 class _ClientBase:
     """Settings come from the arguments, then the environment (``ALFA_API_KEY``, ``ALFA_BASE_URL``,
-    ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2), then defaults."""
+    ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2, ``ALFA_CASSETTE``, ``ALFA_RECORD_MODE``),
+    then defaults.
+
+    With a ``cassette`` (a file, docs/cassettes.md), every turn and request is replayed from it or
+    asked and recorded, as ``record_mode`` says: ``once`` (the default), ``new_episodes``, ``none``
+    or ``all``. ``replay_pace="recorded"`` replays answers at the pace they arrived.
+    """
 
     _last_answer: Answer | None = None
     _last_batch: Batch | None = None
+    _cassette: Binding | None = None
 
     def __init__(
         self,
@@ -155,6 +166,9 @@ class _ClientBase:
         rng: random.Random | None = None,
         rate_limit: str | Mapping[str, float] | None = None,
         limiter: Limiter | None = None,
+        cassette: str | os.PathLike[str] | None = None,
+        record_mode: str | None = None,
+        replay_pace: str = "instant",
     ) -> None:
         """``rate_limit`` is the pace kept to (default the service's documented limits; see
         :mod:`alfa_notebook.limiter`); ``limiter`` shares one limiter between clients of one account."""
@@ -168,7 +182,12 @@ class _ClientBase:
             configured=configured,
             allow_insecure=allow_insecure,
             rate_limit=rate_limit,
+            cassette=cassette,
+            record_mode=record_mode,
         )
+        from .cassette import binding
+
+        self._cassette = binding(self.settings, replay_pace)
         self._headers = headers
         self._connect(transport, headers, rng, limiter)
 
@@ -214,7 +233,12 @@ class AlfaClient(_ClientBase):
         self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
     ) -> None:
         self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
-        self.threads = Threads(self._transport)
+        if self._cassette is None:
+            self.threads = Threads(self._transport)
+        else:
+            from .cassette import CassetteTransport
+
+            self.threads = Threads(CassetteTransport(self._transport, self._cassette))
 
     def stream(self, thread_id: str) -> SyncEventStream:
         """The thread's raw event feed: ``with client.stream(id) as events: for e in events: ...``."""
@@ -236,7 +260,8 @@ class AlfaClient(_ClientBase):
         :attr:`last_answer`.
         """
         procedure = self._procedure(question, thread, timeout, name)
-        runner = SyncRunner(self._transport, procedure)
+        tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
+        runner = SyncRunner(tape or self._transport, procedure)
         try:
             for event in runner:
                 if on_event is not None:
@@ -255,6 +280,8 @@ class AlfaClient(_ClientBase):
         finally:
             runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
+        if tape is not None:
+            tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
 
     def ask_many(
@@ -318,7 +345,12 @@ class AsyncAlfaClient(_ClientBase):
         self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
     ) -> None:
         self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
-        self.threads = AsyncThreads(self._transport)
+        if self._cassette is None:
+            self.threads = AsyncThreads(self._transport)
+        else:
+            from .cassette import AsyncCassetteTransport
+
+            self.threads = AsyncThreads(AsyncCassetteTransport(self._transport, self._cassette))
 
     async def stream(self, thread_id: str) -> AsyncEventStream:
         """``async with await client.stream(id) as events: async for e in events: ...``."""
@@ -336,7 +368,8 @@ class AsyncAlfaClient(_ClientBase):
         """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
         and the partial answer is kept in :attr:`last_answer`."""
         procedure = self._procedure(question, thread, timeout, name)
-        runner = AsyncRunner(self._transport, procedure)
+        tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
+        runner = AsyncRunner(tape or self._transport, procedure)
         try:
             async for event in runner:
                 if on_event is not None:
@@ -357,6 +390,8 @@ class AsyncAlfaClient(_ClientBase):
         finally:
             await runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
+        if tape is not None:
+            tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
 
     async def ask_many(
@@ -397,6 +432,7 @@ class AsyncAlfaClient(_ClientBase):
         sibling = cls.__new__(cls)
         sibling.settings = client.settings
         sibling._headers = client._headers
+        sibling._cassette = client._cassette
         sibling._connect(None, client._headers, None, client.limiter)
         return sibling
 
@@ -430,7 +466,9 @@ class AskEvents:
 
     def __init__(self, client: AsyncAlfaClient, procedure: AskProcedure) -> None:
         self._client = client
-        self._runner = AsyncRunner(client._transport, procedure)
+        cassette = client._cassette
+        self._tape = None if cassette is None else cassette.async_turn(procedure, client._transport)
+        self._runner = AsyncRunner(self._tape or client._transport, procedure)
         self.turn = procedure.turn
         self.answer: Answer | None = None
 
@@ -454,4 +492,6 @@ class AskEvents:
         finally:
             await self._runner.close_stream()
         self.answer = self._client._last_answer = Answer.from_result(self._runner.result)
+        if self._tape is not None:
+            self._tape.finish(self.answer)
         self.answer.raise_for_status()

@@ -147,6 +147,18 @@ class TurnFailedError(AlfaError):
     """The service ended the turn with an error status; ``answer`` holds what arrived."""
 
 
+class CassetteError(AlfaError):
+    """A cassette file cannot be used: not a cassette, a line broken by hand, a newer format.
+
+    The message names the file and the line; the file is never overwritten while it is broken.
+    """
+
+
+class CassetteMissError(CassetteError):
+    """The cassette has no record of this question (or request), and its record mode forbids
+    asking the service for it (``none``, or ``once`` with a cassette that already existed)."""
+
+
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,

@@ -104,11 +104,26 @@ def decode(sse_event: str, data: str) -> Event | None:
     event_type = _event_type(payload, sse_event)
     if event_type is None:
         return UnknownEvent("", payload)
-    decoder = _DECODERS.get(event_type)
     try:
-        return decoder(payload) if decoder else UnknownEvent(event_type, payload)
+        return from_payload(event_type, payload)
     except (TypeError, ValueError, AttributeError) as exc:
         return MalformedEvent(data[:_MAX_REPORTED], f"bad {event_type} event: {exc}")
+
+
+def from_payload(event_type: str, payload: dict[str, Any]) -> Event:
+    """The event of type ``event_type`` whose JSON payload is ``payload``: the decoders of the
+    stream, used again when a cassette replays what the stream once delivered."""
+    decoder = _DECODERS.get(event_type)
+    return decoder(payload) if decoder else UnknownEvent(event_type, payload)
+
+
+def type_of(event: Event) -> str:
+    """The name :func:`from_payload` decodes ``event`` back from (its ``raw`` the payload)."""
+    if isinstance(event, StatusChanged):
+        return event.kind
+    if isinstance(event, UnknownEvent):
+        return event.event_type
+    return _TYPE_NAMES[type(event)]
 
 
 def _loads(data: str) -> Any:
@@ -184,4 +199,10 @@ _DECODERS: dict[str, Callable[[dict[str, Any]], Event]] = {
     "message": _message,
     "task_status": _status,
     "execution_status": _status,
+}
+
+_TYPE_NAMES: dict[type, str] = {
+    MessageChunk: "message_chunk",
+    WorkInProgress: "message_work_in_progress",
+    MessageComplete: "message",
 }

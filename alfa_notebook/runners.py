@@ -10,12 +10,13 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from . import operations as ops
 from .errors import AlfaError
 from .events import Event
 from .models import Artifact
+from .operations import Operation
 from .steps import (
     AskProcedure,
     AskResult,
@@ -30,7 +31,6 @@ from .steps import (
     Sleep,
     is_recoverable,
 )
-from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
 
 logger = logging.getLogger("alfa_notebook")
 
@@ -38,6 +38,23 @@ STOP_WITHIN = 5.0
 """Seconds an interrupted ask may spend cancelling its task and fetching what the service kept."""
 STOP_AFTER_TIMEOUT = 1.0
 """The same after ``ask(timeout=...)`` ran out: the caller asked to be answered by then."""
+T = TypeVar("T")
+
+
+class SyncIO(Protocol):
+    """What a blocking runner performs effects with: the transport, or a cassette's stand-in."""
+
+    def request(self, op: Operation[T], *, deadline: float | None = None) -> T: ...
+
+    def open_stream(self, thread_id: str, *, deadline: float | None = None) -> Any: ...
+
+
+class AsyncIO(Protocol):
+    """What an awaitable runner performs effects with."""
+
+    async def request(self, op: Operation[T], *, deadline: float | None = None) -> T: ...
+
+    async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> Any: ...
 
 
 class _Runner:
@@ -58,10 +75,10 @@ class _Runner:
 class SyncRunner(_Runner):
     """Performs the effects of one ask procedure with blocking I/O; iterating yields each change."""
 
-    def __init__(self, transport: SyncTransport, procedure: AskProcedure) -> None:
+    def __init__(self, transport: SyncIO, procedure: AskProcedure) -> None:
         super().__init__(procedure)
         self._t = transport
-        self._stream: SyncEventStream | None = None
+        self._stream: Any = None  # an event stream: next() gives its next event
 
     def __iter__(self) -> Iterator[Event | None]:
         steps = self._procedure.run()
@@ -161,10 +178,10 @@ class SyncRunner(_Runner):
 class AsyncRunner(_Runner):
     """Performs the effects of one ask procedure with ``await``; iterating yields each change."""
 
-    def __init__(self, transport: AsyncTransport, procedure: AskProcedure) -> None:
+    def __init__(self, transport: AsyncIO, procedure: AskProcedure) -> None:
         super().__init__(procedure)
         self._t = transport
-        self._stream: AsyncEventStream | None = None
+        self._stream: Any = None  # an async event stream
 
     async def __aiter__(self) -> AsyncIterator[Event | None]:
         steps = self._procedure.run()

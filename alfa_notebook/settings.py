@@ -28,7 +28,16 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
 }
 ENV_BASE_URL = ("ALFA_BASE_URL", "INVESTING_ASSISTANT_BASE_URL", "ALFA_API_BASE_URL")
 ENV_API_VERSION = ("ALFA_API_VERSION",)
+ENV_CASSETTE = ("ALFA_CASSETTE",)
+ENV_RECORD_MODE = ("ALFA_RECORD_MODE",)
 ENV_RATE_LIMIT = ("ALFA_RATE_LIMIT",)
+
+ENV_SAVED_ROWS = ("ALFA_SAVED_ROWS",)
+DEFAULT_SAVED_ROWS = 1000  # rows of each table an answer saved in a notebook keeps in its JSON part
+
+# Named as vcrpy and pytest-recording name them; docs/cassettes.md says what each does.
+RECORD_MODES = ("once", "new_episodes", "none", "all")
+DEFAULT_RECORD_MODE = "once"
 
 DEFAULT_TIMEOUT = 60.0  # seconds for a REST call
 DEFAULT_CONNECT_TIMEOUT = 5.0
@@ -74,6 +83,8 @@ class Settings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
+    cassette: str | None = None  # a file of recorded turns to replay and record (None: always live)
+    record_mode: str = DEFAULT_RECORD_MODE
     rate_limit: RateLimits = field(default_factory=lambda: dict(DOCUMENTED))
     """Requests per bucket the client keeps to (:mod:`.limiter`); empty: no limit."""
 
@@ -139,6 +150,8 @@ def resolve_settings(
     configured: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     allow_insecure: bool = False,
+    cassette: str | os.PathLike[str] | None = None,
+    record_mode: str | None = None,
     rate_limit: str | Mapping[str, float] | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
@@ -168,6 +181,25 @@ def resolve_settings(
     if isinstance(key, str):
         key = Secret(key.strip()) if key.strip() else None
 
+    tape, _ = _resolve(cassette, configured.get("cassette"), _first_env(env, ENV_CASSETTE))
+    raw_mode, mode_from = _resolve(
+        record_mode, configured.get("record_mode"), _first_env(env, ENV_RECORD_MODE), DEFAULT_RECORD_MODE
+    )
+    mode = str(raw_mode).strip().lower()
+    if mode not in RECORD_MODES:
+        raise ConfigurationError(
+            f"record_mode must be one of {', '.join(map(repr, RECORD_MODES))}, not {raw_mode!r} ({_from(mode_from)}).",
+            setting="record_mode",
+            source=mode_from,
+        )
+
+    raw_rate, rate_from = _resolve(rate_limit, configured.get("rate_limit"), _first_env(env, ENV_RATE_LIMIT))
+    try:
+        limits = parse_rate_limit(raw_rate)
+    except ConfigurationError as error:
+        message = f"{str(error).rstrip('.')} ({_from(rate_from)})."
+        raise ConfigurationError(message, setting="rate_limit", source=rate_from) from None
+
     return Settings(
         api_version=version,  # type: ignore[arg-type]
         base_url=url,
@@ -175,8 +207,28 @@ def resolve_settings(
         timeout=float(_pick(timeout, configured.get("timeout"), DEFAULT_TIMEOUT)),
         stream_read_timeout=float(_pick(stream_read_timeout, DEFAULT_STREAM_READ_TIMEOUT)),
         max_retries=int(_pick(max_retries, DEFAULT_MAX_RETRIES)),
-        rate_limit=parse_rate_limit(_pick(rate_limit, configured.get("rate_limit"), _first_env(env, ENV_RATE_LIMIT))),
+        cassette=os.fspath(tape) if tape is not None and str(tape).strip() else None,
+        record_mode=mode,
+        rate_limit=limits,
     )
+
+
+def resolve_saved_rows(explicit: int | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Rows of each table a saved answer keeps: the argument, else ``ALFA_SAVED_ROWS``, else 1,000."""
+    value, source = _resolve(
+        explicit, None, _first_env(os.environ if env is None else env, ENV_SAVED_ROWS), DEFAULT_SAVED_ROWS
+    )
+    try:
+        rows = int(value)
+    except ValueError:
+        rows = -1
+    if rows < 0:
+        raise ConfigurationError(
+            f"saved_rows must be a whole number of rows, 0 or more, not {value!r} ({_from(source)}).",
+            setting="saved_rows",
+            source=source,
+        )
+    return rows
 
 
 def _normalise_base_url(url: str, version: str, *, allow_insecure: bool, source: str | None = None) -> str:

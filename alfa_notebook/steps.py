@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +29,10 @@ from .errors import (
     RateLimitError,
     StreamInterruptedError,
 )
-from .events import Event, MessageChunk, StreamClosed
+from .events import Event, MessageChunk, StatusChanged, StreamClosed
 from .models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
 from .retry import backoff
-from .turn import Turn, same_question
+from .turn import Turn, same_question, thread_name
 
 MAX_RECONNECTS = 3
 POLL_INTERVAL = (1.0, 5.0)  # first and longest wait between progress polls
@@ -80,6 +80,14 @@ class NextEvent:
     after: Publish | None = None
 
 
+@dataclass(slots=True)
+class Burst:
+    """Events already at hand, given as one result of :class:`NextEvent` (a cassette replaying a
+    recorded stream): the procedure feeds them all and publishes the change once, after the last."""
+
+    events: Iterable[Event]  # iterated once, as the events are fed
+
+
 @dataclass(frozen=True)
 class CloseStream:
     pass
@@ -115,14 +123,6 @@ class AskResult:
     artifact_errors: dict[str, BaseException]
 
 
-def thread_name(question: str, limit: int = 60) -> str:
-    """A new thread is named after its first question, on one line and cut at a word."""
-    line = " ".join(question.split())
-    if len(line) <= limit:
-        return line or "Untitled"
-    return line[:limit].rsplit(" ", 1)[0] + "…"
-
-
 class AskProcedure:
     """One ``ask()``: create the thread if needed, listen, post, follow the stream to its end."""
 
@@ -135,9 +135,11 @@ class AskProcedure:
         timeout: float | None = None,
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
+        source_overrides: Mapping[str, Any] | None = None,
         name: str | None = None,
     ):
         self.turn = Turn(question, thread_id, clock=clock)
+        self.source_overrides = source_overrides
         self._name = name  # of the thread it starts; by default the question's
         self._clock = clock
         self._timeout = timeout
@@ -197,6 +199,8 @@ class AskProcedure:
             if isinstance(event, (Lost, StreamClosed)):
                 yield CloseStream()
                 yield from self._recover(thread_id, event)
+            elif type(event) is Burst:
+                change = self._feed_burst(event)
             else:
                 self._failures = 0
                 if turn.feed(event) or (isinstance(event, MessageChunk) and event.final):
@@ -205,6 +209,19 @@ class AskProcedure:
             yield change
         yield CloseStream()
         return (yield from self._collect_artifacts(thread_id))
+
+    def _feed_burst(self, burst: Burst) -> Publish | None:
+        """Feed every event of ``burst`` (up to the turn's end, as the stream is read); the change to
+        publish is the last event that changed the turn."""
+        turn, last = self.turn, None
+        feed = turn.feed
+        for event in burst.events:
+            if feed(event) or (type(event) is MessageChunk and event.final):
+                last = event
+                if type(event) is StatusChanged and turn.done:  # only a status ends a turn
+                    break
+        self._failures = 0
+        return None if last is None else Publish(last)
 
     def _recover(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
         """Reconnect with backoff; once attached, check whether the turn ended meanwhile.
@@ -220,13 +237,16 @@ class AskProcedure:
                 yield Sleep(self._until_deadline(backoff(self._failures - 1, self._rng)))
                 self._check_deadline()
             self._failures += 1
+            self.turn.reconnecting = self._failures
             opened = yield OpenStream(thread_id, recovering=True)
             if isinstance(opened, Lost):
                 continue
+            self.turn.reconnecting = 0
             progress = yield Call(ops.progress(thread_id), recoverable=True)
             if isinstance(progress, Progress) and progress.status in TERMINAL_STATUSES:
                 yield from self._reconcile(thread_id, progress.status)
             return
+        self.turn.reconnecting, self.turn.polling = 0, True
         yield from self._poll_until_done(thread_id, cause)
 
     def _poll_until_done(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
@@ -293,7 +313,7 @@ class AskProcedure:
     def _post_question(self, thread_id: str) -> Generator[Effect, Any, None]:
         for resends in range(MAX_RESENDS + 1):
             try:
-                yield Call(ops.send_message(thread_id, self.turn.question))
+                yield Call(ops.send_message(thread_id, self.turn.question, source_overrides=self.source_overrides))
                 self.posted = True
                 return
             except APIError as error:

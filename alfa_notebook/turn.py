@@ -48,6 +48,14 @@ class _Draft:
         return self.final.text if self.final is not None else "".join(self.chunks)
 
 
+def thread_name(question: str, limit: int = 60) -> str:
+    """A new thread is named after its first question, on one line and cut at a word."""
+    line = " ".join(question.split())
+    if len(line) <= limit:
+        return line or "Untitled"
+    return line[:limit].rsplit(" ", 1)[0] + "…"
+
+
 class Turn:
     """Feed it events with :meth:`feed`; read the answer so far from its properties."""
 
@@ -62,6 +70,8 @@ class Turn:
         self.events_received = 0
         self.recoveries = 0  # times the stream broke and the client set out to pick the turn up again
         self.interrupted = False  # ended by the client (Ctrl-C, cancellation, the timeout), not the service
+        self.reconnecting = 0  # the reconnect attempt under way (1, 2, ...), 0 while attached
+        self.polling = False  # reconnecting failed: the task's progress is polled until it ends
         self._drafts: dict[str | None, _Draft] = {}
         self._clock = clock
         self._started = clock()

@@ -10,8 +10,10 @@
 ``background``    ``--background``: the answer as a task, awaitable, stoppable
 ``live``          the one coalescing driver of every live view (~10 updates/s)
 ``sinks``         widget view, display handle, terminal text
+``subcommands``   the subcommands, listed once: name, usage, argument parser, function
+``host``          what the subcommands need of the magics (a Protocol)
 ``commands``      the subcommands: status, threads, history, cancel, ...
-``errors``        one-line errors that fail the cell
+``errors``        one-line errors under their own class; magic hints for the client's errors
 ================  ==============================================================
 """
 

@@ -1,35 +1,36 @@
 """One question of the magic, asked blocking or on the event loop; both end the same way.
 
 The live view follows the turn through one :class:`~.live.Coalescer`. However the turn ends
-(complete, stopped, failed) the sink replaces the live view by the answer's final output and the
-answer, partial or not, is delivered to the notebook (``_alfa``, ``-o``, ``--df``); an error then
-propagates for the magic to present. A stopped or failed answer carries a line saying why, so the
-saved output says it too.
+(complete, no results, stopped, failed) the sink replaces the live view by the answer's final
+output and ``_alfa`` holds the answer, partial or not. ``-o`` and ``--df`` are assigned only when
+the answer succeeded: a failed cell must not overwrite the notebook's variables with a partial
+table. An error then propagates for the magic to present, in one line.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..answer import Answer
 from ..client import AlfaClient, AsyncAlfaClient
-from .errors import note
 from .live import Coalescer
 from .sinks import Sink
 
 
 @dataclass
 class Question:
-    """What to ask, where, for how long; where to show it and where to put the answer."""
+    """What to ask, where, for how long; where to show it and where to put the answer.
+
+    ``deliver(answer, succeeded)`` puts the answer in the notebook's variables.
+    """
 
     text: str
     thread_id: str
     timeout: float | None
     sink: Sink
-    deliver: Callable[[Answer], None]
+    deliver: Callable[[Answer, bool], None]
 
 
 def ask(client: AlfaClient, question: Question) -> Answer:
@@ -59,15 +60,13 @@ async def ask_async(client: AsyncAlfaClient, question: Question) -> Answer:
 def _end(
     question: Question, live: Coalescer, answer: Answer | None = None, *, error: BaseException | None = None
 ) -> None:
-    """Stop the live updates, show the final output, deliver the answer (a stopped one noted)."""
+    """Stop the live updates, show the final output, deliver the answer."""
     live.close()
     if error is not None:
         answer = getattr(error, "answer", None)
         if answer is None and live.turn is not None:  # an error the client did not expect
             answer = Answer.from_turn(live.turn)
-        if answer is not None:
-            answer = dataclasses.replace(answer, warnings=[*answer.warnings, note(error)])
             error.answer = answer  # type: ignore[attr-defined]
     question.sink.finish(answer)
     if answer is not None:
-        question.deliver(answer)
+        question.deliver(answer, error is None)

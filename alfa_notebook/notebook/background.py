@@ -12,7 +12,9 @@ import asyncio
 from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
-from .errors import STOPPED, MagicError
+from IPython.core.error import UsageError
+
+from .errors import Stopped, short
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -23,17 +25,16 @@ def running_loop() -> asyncio.AbstractEventLoop:
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
-        raise MagicError(
-            "--background needs a running event loop, as in a Jupyter kernel; here ask without --background.",
-            title="UsageError",
+        raise UsageError(
+            "--background needs a running event loop, as in a Jupyter kernel; here ask without --background."
         ) from None
 
 
 class BackgroundAnswer:
     """An answer on its way. ``await`` it in a later cell for the :class:`Answer`.
 
-    A stopped or failed answer raises, when awaited, a one-line :class:`MagicError` (never a
-    KeyboardInterrupt, which asyncio would let escape the kernel's loop); :attr:`answer` then holds
+    A stopped answer raises, when awaited, a one-line :class:`~.errors.Stopped` (never a
+    KeyboardInterrupt, which asyncio would let escape the kernel's loop), a failed one its error; :attr:`answer` then holds
     what arrived. ``cancel()`` (the Stop button, ``%alfa cancel``) cancels the task, which cancels
     the answer on the server too.
     """
@@ -74,7 +75,7 @@ class BackgroundAnswer:
             return await self.task
         except asyncio.CancelledError:
             if self._stopped:
-                raise MagicError(STOPPED, title="Stopped", answer=self.answer) from None
+                raise short(Stopped(self.answer)) from None
             raise
 
     @property

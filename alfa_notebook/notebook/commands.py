@@ -1,15 +1,18 @@
 """The ``%alfa`` subcommands: help, status, threads, new, use, history, cancel, last, version.
 
-Each reads or changes the magics' state (:class:`~.session.Session`, the background answer) and
-either prints a line or returns a value, so ``threads = %alfa threads`` gives a DataFrame.
+Each reads or changes the magics' state through :class:`~.host.Host` (the session, the background
+answer) and either prints a line or returns a value, so ``threads = %alfa threads`` gives a
+DataFrame. Which subcommands exist, and what each takes, is listed in :mod:`.subcommands`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from IPython.core.error import UsageError
 from IPython.display import display
 
 from .._version import __version__
@@ -17,36 +20,31 @@ from ..answer import Answer
 from ..client import AlfaClient
 from ..errors import AlfaError, APIConnectionError, AuthenticationError
 from ..markers import artifact_ids
-from ..models import Artifact
+from ..models import Artifact, Message
 from ..render import answer_bundle
-from ..render.safe import esc, md_text, plain
-from ..settings import ENV_API_VERSION, ENV_BASE_URL, ENV_KEYS, resolve_settings
-from .errors import MagicError
+from ..render.question import question_bundle
+from ..settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, resolve_settings
 from .sinks import choose
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .magics import AlfaMagics
+    from .host import Host
 
-HISTORY = 10  # messages shown by `%alfa history` without N
+HISTORY = 5  # exchanges shown by `%alfa history` without N
 STATUS_TIMEOUT = 5.0  # seconds for the reachability check: a status must not hang
 
 
-def run(magics: AlfaMagics, name: str, argument: str) -> Any:
-    return COMMANDS[name](magics, argument)
-
-
-def help_(magics: AlfaMagics, _: str) -> None:
+def help_(magics: Host, _: None) -> None:
     """Print the generated help of the magic."""
-    print(magics.alfa.__doc__)
+    print(magics.help_text())
 
 
-def version(magics: AlfaMagics, _: str) -> None:
+def version(magics: Host, _: None) -> None:
     print(f"alfa-notebook {__version__}")
 
 
-def status(magics: AlfaMagics, _: str) -> None:
+def status(magics: Host, _: None) -> None:
     """Print the settings in effect and where each came from, and whether the service answers.
 
     The key itself is never shown: only whether one is set, and from where.
@@ -70,9 +68,11 @@ def status(magics: AlfaMagics, _: str) -> None:
     rows.append(("api_version", f"{settings.api_version}  ({origin('api_version', ENV_API_VERSION)})"))
     rows.append(("base_url", f"{settings.base_url}  ({origin('base_url', ENV_BASE_URL)})"))
     if settings.has_key:
-        rows.append(("key", f"✓ set  ({origin('api_key', key_names)})"))
+        rows.append(("api_key", f"✓ set  ({origin('api_key', key_names)})"))
     else:
-        rows.append(("key", f"✗ missing: set {' or '.join(key_names)}"))
+        rows.append(("api_key", f"✗ missing: set {' or '.join(key_names)}"))
+    if settings.cassette:  # not its mode: the run that records a notebook prints what its replays print
+        rows.append(("cassette", f"{settings.cassette}  ({origin('cassette', ENV_CASSETTE)})"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"
@@ -86,16 +86,23 @@ def status(magics: AlfaMagics, _: str) -> None:
     _print_rows(rows)
 
 
-def _display(magics: AlfaMagics) -> str:
-    """The display mode and the live view it gives here, blocking and with --background."""
+# How each live view is called in the documentation of the ``display`` setting.
+_VIEW_NAMES = {"WidgetSink": "widget", "HandleSink": "static", "TerminalSink": "plain text"}
+
+
+def _display(magics: Host) -> str:
+    """The display setting, and the view it gives here for blocking and --background answers."""
 
     def view(on_stop: Callable[[], object] | None) -> str:
         sink = choose(magics.display, magics.shell, question="", table_rows=0, on_stop=on_stop)
-        return type(sink).__name__.removesuffix("Sink").lower()
+        return _VIEW_NAMES.get(type(sink).__name__, type(sink).__name__)
 
     blocking, background = view(None), view(lambda: None)
-    views = blocking if blocking == background else f"{blocking}; with --background: {background}"
-    return f"{magics.display} → {views}"
+    if magics.display != "auto":
+        return magics.display
+    if blocking == background:
+        return f"auto (here: {blocking})"
+    return f"auto (here: {blocking}; with --background: {background})"
 
 
 def _reachability(configured: Any) -> str:
@@ -105,10 +112,15 @@ def _reachability(configured: Any) -> str:
     except AuthenticationError as error:
         return f"✗ reachable, but the key was refused ({error.status_code})"
     except APIConnectionError as error:
-        return f"✗ unreachable: {error}"
+        return f"✗ unreachable: {_without_status_hint(str(error))}"
     except AlfaError as error:
         return f"✗ {type(error).__name__}: {error}"
     return f"✓ reachable, key accepted ({count} threads)"
+
+
+def _without_status_hint(message: str) -> str:
+    """A message shown inside ``%alfa status`` does not tell the user to run ``%alfa status``."""
+    return re.sub(r"\s*\(`%alfa status`\)|\s*`%alfa status`[^.]*\.?", "", message).strip()
 
 
 def _print_rows(rows: list[tuple[str, str]]) -> None:
@@ -116,8 +128,11 @@ def _print_rows(rows: list[tuple[str, str]]) -> None:
     print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
 
 
-def threads(magics: AlfaMagics, _: str) -> pd.DataFrame:
-    """The threads, newest first, as a DataFrame; ``current`` marks the kernel's thread."""
+def threads(magics: Host, _: None) -> pd.DataFrame:
+    """The threads, newest first, as a DataFrame; ``current`` marks the kernel's thread.
+
+    It shows short ids and times to the minute; the frame itself keeps the full values.
+    """
     import pandas as pd
 
     current = magics.session.thread_id
@@ -126,10 +141,50 @@ def threads(magics: AlfaMagics, _: str) -> pd.DataFrame:
         for t in magics.session.client().threads.list()
     ]
     frame = pd.DataFrame(rows, columns=["id", "name", "created", "updated", "current"])
-    return frame.astype({"id": "string", "name": "string", "current": "bool"})
+    return _threads_frame()(frame.astype({"id": "string", "name": "string", "current": "bool"}))
 
 
-def new(magics: AlfaMagics, name: str) -> None:
+SHORT_ID = 8  # characters of a thread id shown by `%alfa threads`
+
+
+def _threads_frame() -> type[pd.DataFrame]:
+    """A DataFrame that displays compactly; anything computed from it is a plain DataFrame."""
+    global _ThreadsFrame
+    if _ThreadsFrame is None:
+        import pandas as pd
+
+        class ThreadsFrame(pd.DataFrame):
+            @property
+            def _constructor(self) -> type[pd.DataFrame]:
+                return pd.DataFrame
+
+            def _compact(self) -> pd.DataFrame:
+                shown = pd.DataFrame(self).copy()
+                shown["id"] = shown["id"].map(lambda i: i if len(i) <= SHORT_ID + 1 else i[:SHORT_ID] + "…")
+                for column in ("created", "updated"):
+                    shown[column] = shown[column].map(_compact_time)
+                return shown
+
+            def __repr__(self) -> str:
+                return repr(self._compact())
+
+            def _repr_html_(self) -> str | None:
+                return self._compact()._repr_html_()
+
+        _ThreadsFrame = ThreadsFrame
+    return _ThreadsFrame
+
+
+_ThreadsFrame: type[pd.DataFrame] | None = None
+
+
+def _compact_time(value: Any) -> str:
+    if value is None or value != value:  # None, NaT
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)
+
+
+def new(magics: Host, name: str) -> None:
     """``new NAME`` starts a thread now; ``new`` alone lets the next question start and name one."""
     if name:
         thread_id = magics.session.start_thread(name)
@@ -139,48 +194,48 @@ def new(magics: AlfaMagics, name: str) -> None:
         print("The next question starts a new thread.")
 
 
-def use(magics: AlfaMagics, id_or_name: str) -> None:
+def use(magics: Host, id_or_name: str) -> None:
     thread = magics.session.resolve(id_or_name)
     magics.session.use(thread.id, thread.name)
     print(f"Thread {thread.id} ({thread.name!r}) is now current.")
 
 
-def history(magics: AlfaMagics, count: str) -> None:
-    """Show the last N messages of the current thread: questions and answers, tables included."""
+def history(magics: Host, count: int | None) -> None:
+    """Show the last N exchanges of the current thread: each question, then its answer, tables included."""
     session = magics.session
     if session.thread_id is None:
-        raise MagicError("No current thread yet: ask a question, or pick one with `%alfa use`.", title="UsageError")
-    n = int(count) if count else HISTORY
+        raise UsageError("No current thread yet: ask a question, or pick one with `%alfa use`.")
     client = session.client()
-    record = client.threads.messages(session.thread_id, start_index=0, limit_num=n)
-    question = ""
-    for message in record.messages:
+    record = client.threads.messages(session.thread_id)
+    for question, replies in exchanges(record.messages)[-(count or HISTORY) :]:
+        display(question_bundle(question.text), raw=True)
+        for message in replies:
+            _show(_replayed(client, session.thread_id, question.text, message), magics.table_rows)
+
+
+def exchanges(messages: list[Message]) -> list[tuple[Message, list[Message]]]:
+    """The thread as (question, its answers) pairs, in order; answers before any question are left out."""
+    pairs: list[tuple[Message, list[Message]]] = []
+    for message in messages:
         if message.is_user:
-            question = message.text
-            display(_question_bundle(question), raw=True)
-            continue
-        artifacts = [_artifact(client, session.thread_id, i) for i in artifact_ids(message.text)]
-        answer = Answer(
-            question=question,
-            raw_text=message.text,
-            status="complete",
-            thread_id=session.thread_id,
-            message_id=message.id,
-            citations=message.citations,
-            artifacts=[a for a in artifacts if a is not None],
-        )
-        _show(answer, magics.table_rows)
-        question = ""
+            pairs.append((message, []))
+        elif pairs:
+            pairs[-1][1].append(message)
+    return pairs
 
 
-def _question_bundle(text: str) -> dict[str, str]:
-    """A question of the history as a short header, escaped like everything from the service."""
-    lines = text.strip().splitlines() or [""]
-    return {
-        "text/html": "<p><strong>You:</strong> " + "<br>".join(esc(line) for line in lines) + "</p>",
-        "text/markdown": "**You:** " + "  \n".join(md_text(line) for line in lines),
-        "text/plain": "You: " + "\n     ".join(plain(line) for line in lines),
-    }
+def _replayed(client: AlfaClient, thread_id: str, question: str, message: Message) -> Answer:
+    """An answer of the history, its artifacts fetched; no timing (it was not measured)."""
+    artifacts = [_artifact(client, thread_id, i) for i in artifact_ids(message.text)]
+    return Answer(
+        question=question,
+        raw_text=message.text,
+        status="complete",
+        thread_id=thread_id,
+        message_id=message.id,
+        citations=message.citations,
+        artifacts=[a for a in artifacts if a is not None],
+    )
 
 
 def _artifact(client: AlfaClient, thread_id: str, artifact_id: str) -> Artifact | None:
@@ -195,7 +250,7 @@ def _show(answer: Answer, table_rows: int) -> None:
     display(data, metadata=metadata, raw=True)
 
 
-def cancel(magics: AlfaMagics, _: str) -> None:
+def cancel(magics: Host, _: None) -> None:
     """Stop what runs in the current thread: the background answer, or a task on the server."""
     session = magics.session
     if session.thread_id is None:
@@ -214,23 +269,10 @@ def cancel(magics: AlfaMagics, _: str) -> None:
     print(f"Cancelled the task running in thread {session.thread_id}.")
 
 
-def last(magics: AlfaMagics, _: str) -> None:
+def last(magics: Host, _: None) -> None:
     """Show the last answer (``_alfa``) again."""
     answer = magics.user_ns.get("_alfa")
     if not isinstance(answer, Answer):
         print("No answer yet: `_alfa` is set by the first %%alfa cell.")
         return
     _show(answer, magics.table_rows)
-
-
-COMMANDS: dict[str, Callable[[AlfaMagics, str], Any]] = {
-    "help": help_,
-    "status": status,
-    "threads": threads,
-    "new": new,
-    "use": use,
-    "history": history,
-    "cancel": cancel,
-    "last": last,
-    "version": version,
-}

@@ -13,7 +13,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import MagicError
+from IPython.core.error import UsageError
+
+from .errors import short
 from .interpolation import interpolate
 
 _SOURCE = re.compile(r"([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*)|\[\s*(['\"]?)(.+?)\3\s*\])?")
@@ -21,14 +23,12 @@ _SLOT = "\ue00fEACH\ue00f"  # a private-use mark where each item goes (never in 
 _SENTINEL = object()
 
 
-def _fail(message: str, title: str = "UsageError") -> MagicError:
-    return MagicError(message, title=title)
-
-
 def parse(words: Sequence[str]) -> tuple[str, str]:
     """``["ticker", "in", "universe"]`` -> ``("ticker", "universe")``."""
     if len(words) != 3 or words[1] != "in" or not words[0].isidentifier():
-        raise _fail(f"--each takes NAME in COLLECTION, as in `--each ticker in universe`, not {' '.join(words)!r}.")
+        raise UsageError(
+            f"--each takes NAME in COLLECTION, as in `--each ticker in universe`, not {' '.join(words)!r}."
+        )
     return words[0], words[2]
 
 
@@ -36,33 +36,38 @@ def resolve(source: str, namespace: Mapping[str, Any]) -> list[Any]:
     """The items of ``source``: a variable, or one column of a DataFrame variable."""
     match = _SOURCE.fullmatch(source.strip())
     if match is None:
-        raise _fail(
+        raise UsageError(
             f"--each: {source!r} is not a variable or a DataFrame column (write `universe`, `df.ticker` or "
             '`df["ticker"]`).'
         )
     name, attribute, _, key = match.groups()
     value = namespace.get(name, _SENTINEL)
     if value is _SENTINEL:
-        raise _fail(f"--each: no variable named {name!r} in the notebook; define it in a cell above.", "NameError")
+        raise short(NameError(f"--each: no variable named {name!r} in the notebook; define it in a cell above."))
     column = attribute or key
     pandas = sys.modules.get("pandas")
     if column is not None:
         if pandas is None or not isinstance(value, pandas.DataFrame):
-            raise _fail(f"--each: {name} is a {type(value).__name__}, not a DataFrame, so it has no column {column!r}.")
+            raise short(
+                TypeError(f"--each: {name} is a {type(value).__name__}, not a DataFrame: it has no column {column!r}.")
+            )
         if column not in value.columns:
-            raise _fail(f"--each: {name} has no column {column!r} (its columns: {', '.join(map(str, value.columns))}).")
+            columns = ", ".join(map(str, value.columns))
+            raise short(LookupError(f"--each: {name} has no column {column!r} (its columns: {columns})."))
         value = value[column]
     collections: tuple[type, ...] = (list, tuple)
     if pandas is not None:
         collections += (pandas.Series, pandas.Index)
     if not isinstance(value, collections):
-        raise _fail(
-            f"--each: {source} is a {type(value).__name__}; it must be a list, tuple, pandas Series or Index, "
-            "or a DataFrame column."
+        raise short(
+            TypeError(
+                f"--each: {source} is a {type(value).__name__}; it must be a list, tuple, pandas Series or Index, "
+                "or a DataFrame column."
+            )
         )
     items: list[Any] = list(value)  # type: ignore[call-overload]
     if not items:
-        raise _fail(f"--each: {source} is empty: there is nothing to ask about.", "ValueError")
+        raise short(ValueError(f"--each: {source} is empty: there is nothing to ask about."))
     return items
 
 
@@ -70,7 +75,7 @@ def questions(name: str, template: str, items: Sequence[Any], namespace: Mapping
     """The template once per item, ``{{name}}`` taking the item."""
     field = re.compile(r"\{\{\s*" + re.escape(name) + r"\s*\}\}")
     if not field.search(template):
-        raise _fail(
+        raise UsageError(
             f"--each {name}: the question never says {{{{{name}}}}}, so every item would be asked the same thing; "
             f"put {{{{{name}}}}} where each item goes."
         )

@@ -1,66 +1,82 @@
-"""The magics' errors read as one line and fail the cell (PRODUCT.md §4).
+"""The magics' errors: one line that fails the cell, under the error's own class name.
 
 IPython prints what an exception's ``_render_traceback_`` returns instead of a traceback, and
-ipykernel sends those lines as the cell's error output, so "Run All", nbconvert and papermill stop
-at the cell while the user reads one actionable sentence, not a page of library frames.
+ipykernel sends those lines as the cell's error output while its ``ename`` stays the exception's
+class. So the magic raises the real error (``APIConnectionError``, ``TurnFailedError``,
+``KeyboardInterrupt``) with a one-line rendering attached: "Run All", nbconvert and papermill stop
+at the cell, a script can tell the errors apart, and the user reads one sentence, not a page of
+library frames.
+
+The client's messages speak Python (``exc.answer``, ``ask(timeout=...)``); in a notebook the same
+facts read as magic hints (``_alfa``, ``--timeout``, ``%alfa ...``). :func:`explain` makes that
+translation, in this one place.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import AlfaError
 
 if TYPE_CHECKING:
     from ..answer import Answer
 
+E = TypeVar("E", bound=BaseException)
 
-class MagicError(AlfaError):
-    """An error of ``%%alfa`` shown as ``title: message``; ``answer`` keeps what arrived."""
 
-    def __init__(self, message: str, *, title: str = "AlfaError", answer: Answer | None = None) -> None:
-        super().__init__(message)
-        self.title = title
+def short(error: E, line: str | None = None) -> E:
+    """``error`` shown as the one line ``line`` (default ``Class: message``); its class is kept."""
+    text = line if line is not None else f"{type(error).__name__}: {error}"
+    setattr(error, "_render_traceback_", lambda: [text])  # noqa: B010 (an instance attribute)
+    return error
+
+
+class Stopped(AlfaError):
+    """A ``--background`` answer was stopped (Stop button, ``%alfa cancel``); ``answer`` keeps what arrived."""
+
+    def __init__(self, answer: Answer | None) -> None:
+        super().__init__("The answer was stopped and its task cancelled on the server; `_alfa` holds what arrived.")
         self.answer = answer
 
-    def _render_traceback_(self) -> list[str]:
-        return [f"{self.title}: {self}"]
+
+def arrived(answer: Answer | None) -> bool:
+    """Whether an answer has anything to show (one stopped before its first event has not)."""
+    return answer is not None and (answer.status in ("complete", "no_results") or bool(answer.text or answer.logs))
 
 
-class Interrupted(KeyboardInterrupt):
-    """The user stopped an answer. Still a KeyboardInterrupt, so a "Run All" stops here too."""
+def explain(error: BaseException, answer: Answer | None, *, timeout: float | None = None) -> str:
+    """The one line the magic shows for ``error``: what happened, and what to do, in magic terms."""
+    from .. import errors as e
 
-    def __init__(self, message: str, *, answer: Answer | None = None) -> None:
-        super().__init__(message)
-        self.answer = answer
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"KeyboardInterrupt: {self}"]
-
-
-STOPPED = "The answer was stopped and its task cancelled on the server; the partial answer is in `_alfa`."
-
-
-def shorten(error: BaseException, answer: Answer | None = None) -> BaseException:
-    """The one-line form of ``error`` (the original stays in ``__cause__``)."""
-    if isinstance(error, (MagicError, Interrupted)):
-        return error
+    kept = " `_alfa` holds the partial answer." if arrived(answer) else ""
+    name = type(error).__name__
     if isinstance(error, KeyboardInterrupt):
-        said = STOPPED if answer is not None else "Interrupted before the question was sent."
-        short: BaseException = Interrupted(said, answer=answer)
-    else:
-        message = str(error) or type(error).__name__
-        if answer is not None and (answer.text or answer.logs):
-            message += " The partial answer is in `_alfa`."
-        short = MagicError(message, title=type(error).__name__, answer=answer)
-    short.__cause__ = error
-    return short
-
-
-def note(error: BaseException) -> str:
-    """How ``error`` reads as a line of the answer's output (the persistent record)."""
-    import asyncio  # here, not above: %load_ext stays cheap (and the client has loaded it by now)
-
-    if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
-        return "Stopped: the task was cancelled on the server."
-    return f"{type(error).__name__}: {error}"
+        if answer is None:
+            return f"{name}: interrupted before the question was sent."
+        return f"{name}: interrupted; the question was cancelled on the server.{kept}"
+    if isinstance(error, e.APITimeoutError) and timeout is not None and answer is not None and answer.thread_id:
+        if answer.elapsed >= timeout * 0.99:
+            what = "Stopped after" if arrived(answer) else "No answer arrived within"
+            return (
+                f"{name}: {what} {timeout:g} s (the timeout); the question was cancelled on the server.{kept} "
+                "For long questions raise --timeout or `%config AlfaMagics.timeout`."
+            )
+    if isinstance(error, e.TurnFailedError):
+        log = (answer.status_log or "").strip() if answer is not None else ""
+        said = f" ({log})" if log else ""
+        return f"{name}: Alfa ended the answer with an error{said}.{kept} Ask again, or rephrase the question."
+    if isinstance(error, e.StreamInterruptedError):
+        return (
+            f"{name}: the event stream broke and the service could not be reached to finish the answer.{kept} "
+            "`%alfa history 1` shows the whole answer once the service is back."
+        )
+    message = str(error).strip() or name
+    if "%alfa" in message:  # the message already points to a subcommand
+        pass
+    elif isinstance(error, e.ConflictError):
+        message += " `%alfa cancel` stops what runs in the current thread, or ask with --new."
+    elif isinstance(error, e.NotFoundError):
+        message += " `%alfa threads` lists the threads, `%alfa new` starts one."
+    elif isinstance(error, e.APIConnectionError):
+        message += " `%alfa status` checks the settings and the connection."
+    return f"{name}: {message}{kept}"

@@ -1,4 +1,4 @@
-"""``{{name}}`` in a question becomes the value of a notebook variable (PRODUCT.md §4).
+"""``{{name}}`` in a question becomes the value of a notebook variable.
 
 Only ``{{name}}`` and ``{{ name.attr }}`` are replaced; nothing is evaluated, and the question is
 never passed to ``str.format``, so single braces, code, JSON and other template syntaxes
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import MagicError
+from .errors import short
 
 _FIELD = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
 _SENTINEL = object()
@@ -24,26 +24,50 @@ MAX_CELL = 40
 
 
 def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
-    """``text`` with every ``{{name}}`` replaced; an unknown name is an error that names it."""
-    return _FIELD.sub(lambda match: describe(_lookup(match.group(1), namespace)), text)
+    """``text`` with every ``{{name}}`` replaced; an unknown name is an error that names it.
+
+    A value that reads as several lines (a DataFrame's summary) is a block: set off by blank lines
+    from the words around it, so the sentence goes on after it instead of being glued to its last row.
+    """
+
+    out: list[str] = []
+    cursor = 0
+    for match in _FIELD.finditer(text):
+        value = describe(_lookup(match.group(1), namespace))
+        head = text[cursor : match.start()]
+        if "\n" in value:  # a block: on its own lines, the spaces around it dropped
+            head = head.rstrip(" \t")
+            done = "".join(out) + head
+            if done:
+                head += "\n" * (2 - len(done) + len(done.rstrip("\n")))
+            tail = text[match.end() :].lstrip(" \t")
+            cursor = len(text) - len(tail)
+            if tail:
+                value += "\n" * (2 - len(tail) + len(tail.lstrip("\n")))
+        else:
+            cursor = match.end()
+        out += [head, value]
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def _lookup(path: str, namespace: Mapping[str, Any]) -> Any:
     name, *attributes = path.split(".")
     value = namespace.get(name, _SENTINEL)
     if value is _SENTINEL:
-        raise MagicError(
-            f"{{{{{name}}}}} names no variable of the notebook: define {name} in a cell above, "
-            "or write the braces some other way.",
-            title="NameError",
+        raise short(
+            NameError(
+                f"{{{{{name}}}}} names no variable of the notebook: define {name} in a cell above, "
+                "or write the braces some other way."
+            )
         )
     for i, attribute in enumerate(attributes):
         if attribute.startswith("__"):
-            raise MagicError(f"{{{{{path}}}}}: special attributes are not interpolated.", title="NameError")
+            raise short(NameError(f"{{{{{path}}}}}: special attributes are not interpolated."))
         value = getattr(value, attribute, _SENTINEL)
         if value is _SENTINEL:
             owner = ".".join([name, *attributes[:i]])
-            raise MagicError(f"{{{{{path}}}}}: {owner} has no attribute {attribute!r}.", title="AttributeError")
+            raise short(AttributeError(f"{{{{{path}}}}}: {owner} has no attribute {attribute!r}."))
     return value
 
 
@@ -88,9 +112,16 @@ def summarize_frame(frame: Any, *, rows: int = HEAD_ROWS) -> str:
 
 
 def _cell(value: Any) -> str:
-    text = " ".join(str(value).split())
+    text = " ".join(_number(value).split())
     text = text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
     return text.replace("|", "\\|")
+
+
+def _number(value: Any) -> str:
+    """A float to six significant digits (0.12573, 1234.57), anything else as it prints."""
+    if isinstance(value, float) or type(value).__name__ in ("float64", "float32", "float16"):
+        return f"{value:.6g}"
+    return str(value)
 
 
 def _row(cells: list[str]) -> str:

@@ -1,11 +1,12 @@
-"""``%%alfa`` and ``%alfa``: ask Alfa from a notebook (PRODUCT.md §4).
+"""``%%alfa`` and ``%alfa``: ask Alfa from a notebook.
 
 Built like jupysql's magics: one configurable :class:`AlfaMagics` (``%config AlfaMagics.*`` or
 ``c.AlfaMagics.*`` in ``ipython_config.py``), argparse options from ``magic_arguments`` so that
 ``%%alfa?`` help is generated, and short errors that fail the cell. This module is the IPython
 glue only: parsing lives in :mod:`.options`, interpolation in :mod:`.interpolation`, the
-conversation in :mod:`.session`, asking in :mod:`.asking`, display in :mod:`.sinks` and the
-subcommands in :mod:`.commands`. Those, and the client and the renderer they use, are imported when
+conversation in :mod:`.session`, asking in :mod:`.asking`, display in :mod:`.sinks`, the
+subcommands in :mod:`.subcommands` (their table) and :mod:`.commands`, and the one-line errors in
+:mod:`.errors`. Those, and the client and the renderer they use, are imported when
 first needed, so that ``%load_ext alfa_notebook`` stays cheap (bench/bench_startup.py).
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import os
-import warnings
+import sys
 from collections import ChainMap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,9 +25,9 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
 from ..errors import AlfaError
-from ..settings import Secret
-from . import options
-from .errors import Interrupted, MagicError, shorten
+from ..settings import RECORD_MODES, Secret
+from . import options, subcommands
+from .errors import explain, short
 from .interpolation import interpolate
 from .session import Session
 
@@ -54,9 +55,26 @@ class SecretTrait(TraitType[Secret | None, str | Secret | None]):
 
 
 def _clean_doc(func: Any) -> Any:
-    """Dedent the docstring, which ``magic_arguments`` turns into the ``%%alfa?`` help."""
-    func.__doc__ = inspect.cleandoc(func.__doc__ or "")
+    """Dedent the docstring, which ``magic_arguments`` turns into the ``%%alfa?`` help, and list
+    the subcommands in it from their one table."""
+    func.__doc__ = inspect.cleandoc(func.__doc__ or "").replace("{subcommands}", _wrapped_usages())
     return func
+
+
+def _wrapped_usages(width: int = 72, indent: int = 25) -> str:
+    lines, line = [], ""
+    for usage in subcommands.usages().split(" | "):
+        if line and len(line) + len(usage) + 3 > width:
+            lines.append(line + " |")
+            line = ""
+        line = f"{line} | {usage}" if line else usage
+    return ("\n" + " " * indent).join([*lines, line])
+
+
+KEY_IN_CELL = (
+    "Note: a key typed in a cell is saved with the notebook; prefer the ALFA_API_KEY (v1) or "
+    "ALFA_ACCESS_TOKEN (v2) environment variable."
+)
 
 
 @magics_class
@@ -106,6 +124,22 @@ class AlfaMagics(Magics):
         help="The pace kept to, e.g. 'chat=600/min' or 'off'. Unset: ALFA_RATE_LIMIT, else the service's "
         "documented limits (chat 1000/min, threads 10000/min, other 20/min).",
     )
+    cassette = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="A cassette file: answers are replayed from it, or asked and recorded into it "
+        "(docs/cassettes.md; `%alfa cassette PATH [MODE]`). Unset: ALFA_CASSETTE, else none.",
+    )
+    record_mode = Enum(
+        list(RECORD_MODES),
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help="How the cassette is used: 'once' (replay; record only into a new file), 'new_episodes' "
+        "(replay, record what is missing), 'none' (replay only, never the network), 'all' (ask again, "
+        "re-record). Unset: ALFA_RECORD_MODE, else 'once'.",
+    )
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         self.session = Session(self.configured)
@@ -125,19 +159,17 @@ class AlfaMagics(Magics):
             "api_version": self.api_version,
             "base_url": self.base_url,
             "api_key": self.api_key,
+            "cassette": self.cassette,
+            "record_mode": self.record_mode,
             "rate_limit": self.rate_limit,
         }
 
-    @observe("api_version", "base_url", "api_key", "rate_limit")
+    @observe("api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit")
     def _connection_changed(self, change: Any) -> None:
         self.session.reset()
         if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):
-            warnings.warn(
-                "A key typed in a cell is saved with the notebook: prefer the ALFA_API_KEY (v1) or "
-                "ALFA_ACCESS_TOKEN (v2) environment variable.",
-                UserWarning,
-                stacklevel=2,
-            )
+            # One plain line: a warning would show traitlets' file and source line as well.
+            print(KEY_IN_CELL, file=sys.stderr)
 
     @no_var_expand
     @needs_local_scope
@@ -187,41 +219,44 @@ class AlfaMagics(Magics):
 
         %%alfa [options]         the cell's body is the question
         %alfa [options] QUESTION a one-line question (`%alfa -- QUESTION` if it starts like a subcommand)
-        %alfa SUBCOMMAND         help | status | threads | new [NAME] | use ID_OR_NAME | history [N] |
-                                 cancel | last | version
+        %alfa SUBCOMMAND         {subcommands}
 
         `{{name}}` in the question puts in the value of a notebook variable (a DataFrame as a short
         summary: shape, dtypes, first rows); other braces are left alone. `_alfa` holds the last
-        Answer, also a partial one. Consecutive cells continue one thread per kernel until --new,
-        --thread or `%alfa new`. Errors are one line and fail the cell; a kernel interrupt stops the
-        answer on the server and keeps the partial answer.
+        Answer, also a partial one; -o and --df are set only when the answer succeeds. Consecutive
+        cells continue one thread per kernel until --new, --thread or `%alfa new`. Errors are one
+        line under their own class and fail the cell; a kernel interrupt stops the answer on the
+        server and keeps the partial answer.
 
         `--each NAME in COLLECTION` asks the cell once per item (`{{NAME}}` taking each), each in its
         own new thread, `--concurrency` at once; `_alfa` and `-o` then hold the Batch.
 
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
-        timeout / short_errors / rate_limit (see `%config AlfaMagics`); the environment
-        (ALFA_API_KEY, ALFA_BASE_URL, ...) is read when they are unset.
+        timeout / short_errors / cassette / record_mode / rate_limit (see `%config AlfaMagics`); the
+        environment (ALFA_API_KEY, ALFA_BASE_URL, ALFA_CASSETTE, ...) is read when they are unset.
         """
         try:
             return self._alfa(line, cell, local_ns)
-        except (MagicError, Interrupted, UsageError):
-            raise
         except (AlfaError, KeyboardInterrupt, OSError) as error:
-            if not self.short_errors:
-                raise
-            raise shorten(error, getattr(error, "answer", None)) from error
+            if self.short_errors and not hasattr(error, "_render_traceback_"):
+                short(error, explain(error, getattr(error, "answer", None)))
+            raise
+
+    def help_text(self) -> str:
+        return self.alfa.__doc__ or ""
 
     def _alfa(self, line: str, cell: str | None, local_ns: Mapping[str, Any] | None) -> Any:
-        from . import commands
-
         if cell is None:
             parsed = options.split(line, self.alfa.parser)
-            sub = options.subcommand(parsed)
-            if sub is not None:
-                return commands.run(self, *sub)
-            if not parsed.options and not parsed.question:
-                return commands.run(self, "help", "")
+            if not parsed.options and not parsed.explicit:
+                found = (
+                    subcommands.recognise(parsed.question)
+                    if parsed.question
+                    else (subcommands.SUBCOMMANDS["help"], None)
+                )
+                if found is not None:
+                    spec, argument = found
+                    return spec.function()(self, argument)
             args = options.parse(self.alfa.parser, parsed.options)
             question = parsed.question
         else:
@@ -237,13 +272,10 @@ class AlfaMagics(Magics):
             return self._ask_each(args, question, namespace)
         question = interpolate(question, namespace).strip()
         if not question:
-            raise MagicError(
-                "Nothing to ask: write a question after %alfa, or in the cell under %%alfa.", title="UsageError"
-            )
+            raise UsageError("Nothing to ask: write a question after %alfa, or in the cell under %%alfa.")
         return self._ask(args, question)
 
     def _ask(self, args: Any, question: str) -> BackgroundAnswer | None:
-        from ..steps import thread_name
         from . import sinks
         from .asking import Question, ask
         from .background import running_loop
@@ -255,6 +287,7 @@ class AlfaMagics(Magics):
                 raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
         if args.timeout is not None and args.timeout <= 0:
             raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
+        attachments = [_attachment(path) for path in args.attach]  # before anything is sent
         if args.background:
             running_loop()  # before anything is sent: no loop, no background
         session = self.session
@@ -262,23 +295,31 @@ class AlfaMagics(Magics):
             thread = session.resolve(args.thread)
             session.use(thread.id, thread.name)
         elif args.new:
-            session.start_thread(thread_name(question))
-        thread_id = session.thread_for(question)
-        if self.busy(thread_id):
-            raise MagicError(
+            session.use(None)
+        if self.busy(session.thread_id):
+            raise UsageError(
                 "An answer is still streaming in this thread: `await` it, stop it with `%alfa cancel`, "
-                "or ask in a new thread with --new.",
-                title="ConflictError",
+                "or ask in a new thread with --new."
             )
-        for path in args.attach:
-            session.client().threads.upload(thread_id, os.path.expanduser(path))
+        thread_id = session.thread_for(question)
+        for path in attachments:
+            session.client().threads.upload(thread_id, path)
         timeout = args.timeout if args.timeout is not None else self.timeout
         mode = "static" if args.static else self.display
         if args.background:
-            return self._ask_background(question, thread_id, timeout, mode, args)
+            pending = self._ask_background(question, thread_id, timeout, mode, args)
+            return None if args.out else pending  # saved with the notebook, its repr would go stale
         sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=None)
-        deliver = lambda answer: self._deliver(answer, out=args.out, df=args.df)  # noqa: E731
-        ask(session.client(), Question(question, thread_id, timeout, sink, deliver))
+
+        def deliver(answer: Answer, succeeded: bool) -> None:
+            self._deliver(answer, succeeded, out=args.out, df=args.df)
+
+        try:
+            ask(session.client(), Question(question, thread_id, timeout, sink, deliver))
+        except (AlfaError, KeyboardInterrupt) as error:
+            if self.short_errors:
+                short(error, explain(error, getattr(error, "answer", None), timeout=timeout))
+            raise
         return None
 
     def _ask_background(
@@ -293,18 +334,18 @@ class AlfaMagics(Magics):
         pending = BackgroundAnswer(question, thread_id)
         sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=pending.cancel)
 
-        def deliver(answer: Answer) -> None:
+        def deliver(answer: Answer, succeeded: bool) -> None:
             pending.answer = answer
-            self._deliver(answer, df=args.df)
+            self._deliver(answer, succeeded, df=args.df)
 
         async def follow() -> Answer:
             async with self.session.async_client() as client:
                 try:
                     return await ask_async(client, Question(question, thread_id, timeout, sink, deliver))
                 except AlfaError as error:
-                    if not self.short_errors:
-                        raise
-                    raise shorten(error, error.answer) from error
+                    if self.short_errors:
+                        short(error, explain(error, error.answer, timeout=timeout))
+                    raise
 
         self.background = pending.start(follow())
         if args.out:
@@ -336,10 +377,12 @@ class AlfaMagics(Magics):
             self.user_ns[args.out] = batch
         if args.df:
             self.user_ns[args.df] = batch.to_dataframe()
-        if batch.interrupted:
-            raise Interrupted(
-                "The batch was stopped and its running items cancelled on the server; what was answered is in "
-                f"`_alfa`{f' and `{args.out}`' if args.out else ''}."
+        if batch.interrupted:  # a KeyboardInterrupt still, so a "Run All" stops here too
+            kept = f"`_alfa`{f' and `{args.out}`' if args.out else ''}"
+            raise short(
+                KeyboardInterrupt(
+                    f"the batch was stopped and its running items cancelled on the server; {kept} hold what was answered."
+                )
             )
 
     def busy(self, thread_id: str | None) -> bool:
@@ -347,15 +390,22 @@ class AlfaMagics(Magics):
         pending = self.background
         return pending is not None and not pending.done() and pending.thread_id == thread_id
 
-    def _deliver(self, answer: Answer, *, out: str | None = None, df: str | None = None) -> None:
-        """Put the answer where the notebook reads it: ``_alfa``, ``-o NAME``, ``--df NAME``."""
+    def _deliver(self, answer: Answer, succeeded: bool, *, out: str | None = None, df: str | None = None) -> None:
+        """Put the answer where the notebook reads it: always ``_alfa``; ``-o NAME`` and ``--df NAME``
+        only when the answer succeeded, so a failed cell leaves the notebook's variables alone."""
         namespace = self.user_ns
         namespace["_alfa"] = answer
+        if not succeeded:
+            return
         if out:
             namespace[out] = answer
-        if df:
+        if not df:
+            return
+        if answer.status == "no_results":
+            print(f"alfa: no results, so `{df}` was left as it was.")
+        else:
             namespace[df] = answer.df
-            if answer.df is None and answer.ok:
+            if answer.df is None:
                 print(f"alfa: the answer has no table, so `{df}` is None.")
 
     def close(self) -> None:
@@ -363,3 +413,13 @@ class AlfaMagics(Magics):
         if self.background is not None:
             self.background.cancel()
         self.session.close()
+
+
+def _attachment(path: str) -> str:
+    """The file to upload for ``--attach path``, checked before any thread is made."""
+    expanded = os.path.expanduser(path)
+    if os.path.isdir(expanded):
+        raise short(IsADirectoryError(f"--attach {path}: this is a directory; attach a file."))
+    if not os.path.isfile(expanded):
+        raise short(FileNotFoundError(f"--attach {path}: no such file."))
+    return expanded

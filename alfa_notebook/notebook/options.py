@@ -4,7 +4,7 @@ A question is prose: it has apostrophes ("NVDA's margin"), percentages ("-5%") a
 a shell-style split of the whole line would choke on. So only the leading options are tokenised
 (each option's arity comes from the magic's own argument parser); the question is the rest of the
 line, untouched. ``--`` ends the options, so ``%alfa -- history of NVDA`` asks instead of running
-the ``history`` subcommand.
+the ``history`` subcommand. Whether a line is a subcommand is decided in :mod:`.subcommands`.
 """
 
 from __future__ import annotations
@@ -17,19 +17,6 @@ from dataclasses import dataclass
 from IPython.core.error import UsageError
 
 _TOKEN = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|\S+)""")
-
-# name -> what may follow it: nothing, a count, a thread id or name, or an optional name.
-SUBCOMMANDS: dict[str, str] = {
-    "help": "",
-    "status": "",
-    "threads": "",
-    "cancel": "",
-    "last": "",
-    "version": "",
-    "history": "count",
-    "use": "name",
-    "new": "name?",
-}
 
 
 @dataclass(frozen=True)
@@ -59,7 +46,7 @@ def split(line: str, parser: argparse.ArgumentParser) -> Line:
                 name, token = token[:2], token[:2] + "=" + token[2:]  # -oNAME, as argparse allows
             if name not in takes_value:
                 raise UsageError(
-                    f"unknown option {name!r} (see `%alfa?`); to ask a question that starts with '-', "
+                    f"unknown option {name!r} (`%alfa help` lists the options); to ask a question that starts with '-', "
                     f"write `%alfa -- {line[match.start(1) :].strip()}`"
                 )
             expects_value = takes_value[name] and "=" not in token
@@ -78,28 +65,7 @@ def parse(parser: argparse.ArgumentParser, options: str) -> argparse.Namespace:
         argv = list(lexer)
     except ValueError as error:
         raise UsageError(f"{error} in the options: {options!r}") from None
-    return parser.parse_args(argv)
-
-
-def subcommand(line: Line) -> tuple[str, str] | None:
-    """``(name, argument)`` when the line is a subcommand such as ``history 5``, else None."""
-    if line.options or line.explicit or not line.question:
-        return None
-    word, _, rest = line.question.partition(" ")
-    arity = SUBCOMMANDS.get(word)
-    rest = rest.strip()
-    if arity is None:
-        return None
-    if arity == "":
-        return (word, "") if not rest else None
-    if arity == "count":
-        return (word, rest) if not rest or rest.isdigit() else None
-    if arity == "name" and not rest:
-        return None
-    return word, _unquote(rest)
-
-
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
+    try:
+        return parser.parse_args(argv)
+    except UsageError as error:  # argparse's "unrecognized arguments: --bogus"
+        raise UsageError(f"{error}; `%alfa help` lists the options.") from None

@@ -1,8 +1,8 @@
 """The kernel's conversation with Alfa: its current thread, and a client built from the settings.
 
-Consecutive ``%%alfa`` cells continue one thread until ``--new``, ``--thread`` or ``%alfa new``
-(PRODUCT.md §4). A change of ``api_version``, ``base_url`` or ``api_key`` points at another
-service, so it drops the client and forgets the thread.
+Consecutive ``%%alfa`` cells continue one thread until ``--new``, ``--thread`` or ``%alfa new``.
+A change of ``api_version``, ``base_url`` or ``api_key`` points at another service, so it drops the
+client and forgets the thread.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import MagicError
+from .errors import short
 
 if TYPE_CHECKING:  # the client (and httpx) is imported when first needed: %load_ext stays cheap
     from ..client import AlfaClient, AsyncAlfaClient
@@ -63,7 +63,7 @@ class Session:
 
     def thread_for(self, question: str) -> str:
         """The current thread, started (named after ``question``) if there is none yet."""
-        from ..steps import thread_name
+        from ..client import thread_name
 
         return self.thread_id or self.start_thread(thread_name(question))
 
@@ -81,10 +81,8 @@ class Session:
             return by_name[0]
         if by_name:
             ids = ", ".join(t.id for t in by_name)
-            raise MagicError(
-                f"{len(by_name)} threads are named {wanted!r} ({ids}): pass the id instead.", title="LookupError"
-            )
-        raise MagicError(f"No thread has the id or name {wanted!r}; `%alfa threads` lists them.", title="LookupError")
+            raise short(LookupError(f"{len(by_name)} threads are named {wanted!r} ({ids}): pass the id instead."))
+        raise short(LookupError(f"No thread has the id or name {wanted!r}; `%alfa threads` lists them."))
 
     def close(self) -> None:
         if self._client is not None:

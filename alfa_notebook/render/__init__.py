@@ -16,6 +16,6 @@ pandas, markdown-it and nh3 are imported when first needed, not with this packag
 from __future__ import annotations
 
 from .bundle import MIME_JSON, answer_bundle, answer_text
-from .live import live_html, live_text
+from .live import live_html, live_text, live_views
 
-__all__ = ["MIME_JSON", "answer_bundle", "answer_text", "live_html", "live_text"]
+__all__ = ["MIME_JSON", "answer_bundle", "answer_text", "live_html", "live_text", "live_views"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-import re
-from datetime import datetime, timezone
+import hashlib
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from ..answer_data import MIME_JSON
+from ..settings import resolve_saved_rows
 from . import html, markdown, text
 from .artifacts import jsonable
 from .prepared import Prepared, prepare_answer
@@ -15,15 +16,17 @@ from .safe import md_text
 if TYPE_CHECKING:
     from ..answer import Answer
 
-MIME_JSON = "application/vnd.alfa.answer+json"
-_outputs = itertools.count(1)
+_shown: Counter[str] = Counter()
 
 
 def output_uid(answer: Answer) -> str:
-    """Unique per output in a kernel (two answers, or one shown twice, never share card ids) and
-    the same on a re-run of the notebook (clean diffs): the message id's start and a counter."""
-    base = re.sub(r"[^A-Za-z0-9]", "", answer.message_id or answer.thread_id or "")[:8] or "answer"
-    return f"{base}-{next(_outputs)}"
+    """The element ids' prefix: derived from the answer's content, so a notebook run twice (or
+    replayed from a cassette) saves the same HTML; an answer shown again in the same kernel gets a
+    suffix, so two outputs never share card ids."""
+    content = "\x1f".join((answer.thread_id or "", answer.message_id or "", answer.question, answer.raw_text))
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    _shown[digest] += 1
+    return digest if _shown[digest] == 1 else f"{digest}-{_shown[digest]}"
 
 
 def answer_text(answer: Answer, *, table_rows: int = 20) -> str:
@@ -44,32 +47,16 @@ def _markdown(p: Prepared) -> str:
     )  # fmt: skip
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The structured answer: plain JSON data (no NaN), for ``application/vnd.alfa.answer+json``."""
-    return jsonable({
-        "question": answer.question,
-        "text": answer.text,
-        "raw_text": answer.raw_text,
-        "status": answer.status,
-        "thread_id": answer.thread_id,
-        "message_id": answer.message_id,
-        "elapsed": answer.elapsed,
-        "logs": list(answer.logs),
-        "citations": [dict(c.raw) if c.raw else _citation_fields(c) for c in answer.citations],
-        "artifacts": [{"id": a.id, "kind": a.kind, "title": a.title, "raw": a.raw} for a in answer.artifacts],
-        "warnings": list(answer.warnings),
-    })  # fmt: skip
-
-
-def _citation_fields(c: Any) -> dict[str, Any]:
-    """A citation built by hand has no raw dict: its fields, under the service's names."""
-    return {
-        "citation_id": c.id, "citation_type": c.type, "name": c.title, "link": c.url, "summary": c.snippet,
-        "published_at": c.published, "inline_offset": c.inline_offset, "source": c.source,
-    }  # fmt: skip
+def answer_json(answer: Answer, saved_rows: int | None = None) -> dict[str, Any]:
+    """The structured answer, :meth:`Answer.to_dict` with each table cut to ``saved_rows`` rows (the
+    full count kept), as plain JSON data (no NaN), for ``application/vnd.alfa.answer+json``."""
+    rows = resolve_saved_rows() if saved_rows is None else saved_rows
+    data: dict[str, Any] = jsonable(answer.to_dict(max_rows=rows))
+    return data
 
 
 def answer_metadata(answer: Answer) -> dict[str, Any]:
+    """Ids and outcome, for tools that read outputs; nothing that differs between two runs."""
     return {
         "alfa": jsonable({
             "thread_id": answer.thread_id,
@@ -77,18 +64,23 @@ def answer_metadata(answer: Answer) -> dict[str, Any]:
             "artifact_ids": [a.id for a in answer.artifacts],
             "status": answer.status,
             "elapsed": round(answer.elapsed, 3),
-            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         })
     }  # fmt: skip
 
 
-def answer_bundle(answer: Answer, *, table_rows: int = 20) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(data, metadata)`` for ``display(data, metadata=metadata, raw=True)``: the final output."""
+def answer_bundle(
+    answer: Answer, *, table_rows: int = 20, saved_rows: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(data, metadata)`` for ``display(data, metadata=metadata, raw=True)``: the final output.
+
+    Each part grows with what is shown, not with the data: ``table_rows`` rows of each table in the
+    HTML, Markdown and text, ``saved_rows`` (``ALFA_SAVED_ROWS``, default 1,000) in the JSON part.
+    """
     p = prepare_answer(answer, table_rows)
     data = {
         "text/html": html.answer_html(p, output_uid(answer)),
         "text/markdown": _markdown(p),
         "text/plain": _text(p),
-        MIME_JSON: answer_json(answer),
+        MIME_JSON: answer_json(answer, saved_rows),
     }
     return data, answer_metadata(answer)

@@ -36,10 +36,12 @@ class Prepared:
     def footer(self, code: str = "{}", escape: Callable[[Any], str] = plain) -> str:
         """ "Alfa · thread … · message … · 1.2 s", ids escaped with ``escape`` and set in ``code``."""
         a = self.answer
-        items = [f"thread {code.format(escape(a.thread_id))}" if a.thread_id else "",
-                 f"message {code.format(escape(a.message_id))}" if a.message_id else "",
-                 f"{a.elapsed:.1f} s"]  # fmt: skip
-        return "Alfa · " + " · ".join(i for i in items if i)
+        items = [
+            f"thread {code.format(escape(a.thread_id))}" if a.thread_id else "",
+            f"message {code.format(escape(a.message_id))}" if a.message_id else "",
+            f"{a.elapsed:.1f} s" if a.elapsed else "",
+        ]  # fmt: skip (no time: not measured, as in a history)
+        return " · ".join(["Alfa", *(i for i in items if i)])
 
 
 def prepare_answer(answer: Answer, table_rows: int = 20) -> Prepared:

@@ -7,7 +7,8 @@ Three kinds of output get three kinds of escaping:
 * HTML that markdown-it made from the answer's Markdown: :func:`clean_html`, nh3 with an explicit
   allow-list (:data:`TAGS`, :data:`ATTRIBUTES`), on top of markdown-it's own ``html=False``.
 * Markdown and plain text: :func:`md_text` for a plain string placed in Markdown, :func:`plain`
-  for the terminal (control characters made visible, so no escape sequence reaches a tty).
+  for the terminal (control and bidi characters made visible, so no escape sequence or
+  reordering reaches a tty).
 
 ``$`` is escaped everywhere because JupyterLab typesets ``$...$`` in HTML and Markdown outputs;
 the root element also carries ``tex2jax_ignore mathjax_ignore`` (see :data:`NO_MATH_CLASSES`).
@@ -42,7 +43,9 @@ LINK_REL = "noopener noreferrer"
 # service's text never contains them (scrub_placeholders), so a marker cannot be forged.
 PLACEHOLDER_RANGE = re.compile("[\ue000-\ue00f]")
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls (escape sequences), and the bidirectional embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069), which reorder what a terminal shows around them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _URL_NOISE = re.compile("[\x00-\x20\x7f]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 _MD_INERT = re.compile(r"[$<]")
@@ -94,9 +97,15 @@ def md_inert(markdown: str) -> str:
 
 
 def plain(value: Any) -> str:
-    """Text for a terminal: control characters (escape sequences) shown as ``\\x1b``, not sent."""
+    """Text for a terminal: control characters (escape sequences) shown as ``\\x1b``, bidi
+    controls as ``\\u202e``, not sent."""
     text = str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _CONTROL.search(text) else text
+    return _CONTROL.sub(_visible, text) if _CONTROL.search(text) else text
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:

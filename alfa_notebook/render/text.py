@@ -3,12 +3,14 @@
 The answer's Markdown as written (it reads well as text), ``[n]`` markers, tables as aligned text
 capped with "n of m rows", a numbered Sources list (title, publisher or domain, date, URL) and a
 footer line. Control characters from the service are shown escaped, never sent to the terminal.
+A terminal that streamed the prose then prints only :func:`after_prose`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .artifacts import ArtifactView
 from .grid import to_text
@@ -16,6 +18,9 @@ from .safe import plain
 from .sources import SourceFacts
 from .status import note
 from .walk import Cite, Document, Embed, Prose, join_blocks
+
+if TYPE_CHECKING:
+    from .prepared import Prepared
 
 
 def artifact(view: ArtifactView) -> str:
@@ -65,6 +70,21 @@ def render_text(
     if status == "complete":
         parts += [f"  ! {plain(w)}\n" for w in warnings]
     return "".join(parts).strip() + "\n"
+
+
+def after_prose(p: Prepared) -> str:
+    """What a terminal that streamed the answer's prose has not shown yet: the tables and charts
+    (in the order of the text), the sources, how the answer ended, the footer."""
+    views = [p.view_of(s.artifact_id) for s in p.doc.segments if isinstance(s, Embed)] + list(p.unplaced.values())
+    parts = [text for text in (artifact(v) for v in views) if text]
+    if p.sources:
+        parts.append("Sources\n" + "\n".join(source_line(f) for f in p.sources))
+    said = note(p.answer.status)
+    if said is not None:
+        parts.append(f"[{plain(said[0])}] {said[1]}")
+    parts += [f"! {plain(w)}" for w in p.answer.warnings]
+    parts.append(p.footer())
+    return "\n\n".join(parts) + "\n"
 
 
 def body(doc: Document, view_of: Callable[[str | None], ArtifactView]) -> str:

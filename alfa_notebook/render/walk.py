@@ -113,6 +113,17 @@ def partial_marker_start(text: str) -> int | None:
     return None
 
 
+def arriving_marker(text: str, split: list[markers.Piece] | None = None) -> int | None:
+    """Where a marker still arriving starts at the end of ``text`` (``split`` is
+    ``markers.split(text)``, if already made), or None: the one rule every live view follows."""
+    split = markers.split(text) if split is None else split
+    if split and isinstance(split[-1], str):
+        start = partial_marker_start(split[-1])
+        if start is not None:
+            return len(text) - len(split[-1]) + start
+    return None
+
+
 def walk(raw_text: str, citations: Sequence[Citation] = (), *, streaming: bool = False) -> Document:
     """Split ``raw_text`` into segments and place ``citations``; see the module docs.
 
@@ -121,13 +132,10 @@ def walk(raw_text: str, citations: Sequence[Citation] = (), *, streaming: bool =
     """
     text = scrub_placeholders(raw_text)
     split = markers.split(text)
-    cut = None
-    if streaming and split and isinstance(split[-1], str):
-        tail_start = len(text) - len(split[-1])
-        tail_cut = partial_marker_start(split[-1])
-        if tail_cut is not None:
-            cut = tail_start + tail_cut
-            split[-1] = split[-1][:tail_cut]
+    cut = arriving_marker(text, split) if streaming else None
+    if cut is not None:
+        assert isinstance(split[-1], str)
+        split[-1] = split[-1][: len(split[-1]) - (len(text) - cut)]
     flat, pieces = _flatten(split)
     if cut is not None:
         pieces.append(_Piece(cut, len(raw_text), len(flat), len(flat) + 1, "partial"))

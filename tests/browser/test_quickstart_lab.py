@@ -158,7 +158,7 @@ def check_stop(notebook: Notebook, after: Locator, emulator: Emulator) -> None:
 
     final = cell.locator(FINAL)
     expect(final.locator(".alfa-status-cancelled")).to_be_visible()
-    expect(final.locator(".alfa-status-cancelled")).to_contain_text("Cancelled")
+    expect(final.locator(".alfa-status-cancelled")).to_contain_text("Stopped")
     expect(final.locator(".alfa-footer")).to_contain_text("cancelled")
     expect(stop).to_have_count(0)
     kept = final.locator(".alfa-body").inner_text()

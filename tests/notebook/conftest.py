@@ -105,8 +105,7 @@ def slow_emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def slow_shell(shell: Shell, slow_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Shell:
-    _environment(monkeypatch, slow_emulator)
-    return shell
+    return _on(shell, slow_emulator, monkeypatch)
 
 
 @pytest.fixture
@@ -115,3 +114,33 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
     yield loop
     loop.close()
+
+
+@pytest.fixture(scope="session")
+def failing_emulator() -> Iterator[Emulator]:
+    """An emulator that ends every answer with Error after a few chunks (``error=1``)."""
+    with Emulator(chunk_delay=0, faults={"error": 1}) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def failing_shell(shell: Shell, failing_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Shell:
+    return _on(shell, failing_emulator, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def silent_emulator() -> Iterator[Emulator]:
+    """An emulator whose first event stream sends nothing at all for 3 s (``stall=3``)."""
+    with Emulator(chunk_delay=0, faults={"stall": 3}) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def silent_shell(shell: Shell, silent_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Shell:
+    return _on(shell, silent_emulator, monkeypatch)
+
+
+def _on(shell: Shell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Shell:
+    """``shell`` pointed at ``emulator`` (the environment is read when the client is made)."""
+    _environment(monkeypatch, emulator)
+    return shell

@@ -39,8 +39,7 @@ def test_load_registers_a_configurable_magic_and_unload_removes_it(ipython: Inte
 
 
 def test_config_lists_every_trait_and_masks_the_key(shell: Shell) -> None:
-    with pytest.warns(UserWarning):
-        shell.run("%config AlfaMagics.api_key = 'sk-very-secret'")
+    assert "saved with the notebook" in shell.run("%config AlfaMagics.api_key = 'sk-very-secret'").stderr
     shell.run("%config AlfaMagics.table_rows = 5")
     listing = shell.run("%config AlfaMagics").stdout
     for trait in ("api_version", "base_url", "api_key", "display", "table_rows", "timeout", "short_errors"):

@@ -5,14 +5,18 @@ cancels the answer on the server; the widget view is then replaced by the static
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager, start_new_kernel
+from nbclient.exceptions import CellExecutionError
+from security.notebooks import execute, notebook_of
 
 from alfa_notebook import AlfaClient
 from alfa_notebook.emulator import Emulator
@@ -66,9 +70,8 @@ def widget_state(message: dict[str, Any]) -> dict[str, Any]:
 def test_stop_button_in_a_real_kernel(kernel: BlockingKernelClient, slow_emulator: Emulator) -> None:
     run(kernel, "%load_ext alfa_notebook")
     cell = run(kernel, "%%alfa --background -o pending\nScreen all columns of the market")
-    # The cell returned at once: its result is the BackgroundAnswer, the answer is still to come.
-    results = [m for m in cell if m["msg_type"] == "execute_result"]
-    assert "BackgroundAnswer" in results[0]["content"]["data"]["text/plain"]
+    # The cell returned at once, with no `<BackgroundAnswer ...>` as its result: the answer is to come.
+    assert [m for m in cell if m["msg_type"] == "execute_result"] == []
 
     seen: list[dict[str, Any]] = list(cell)
     until(kernel, seen, lambda m: "Scope" in str(widget_state(m).get("value", "")))  # streaming in the widget
@@ -89,7 +92,7 @@ def test_stop_button_in_a_real_kernel(kernel: BlockingKernelClient, slow_emulato
     after = run(kernel, "try:\n    await pending\nexcept Exception as error:\n    print(type(error).__name__, error)\n"
                         "print(_alfa.status, pending.status, _alfa.thread_id)")  # fmt: skip
     printed = "".join(m["content"]["text"] for m in after if m["msg_type"] == "stream")
-    assert printed.startswith("MagicError The answer was stopped and its task cancelled on the server")
+    assert printed.startswith("Stopped The answer was stopped and its task cancelled on the server")
     status, state, thread_id = printed.splitlines()[-1].split()
     assert (status, state) == ("cancelled", "stopped")
     with AlfaClient(api_key=slow_emulator.api_key, base_url=slow_emulator.base_url) as service:
@@ -105,6 +108,46 @@ def test_a_wrong_key_is_a_one_line_error_output(alfa_emulator: Emulator) -> None
         reply = client.execute_interactive("%%alfa\nCompare NVDA and AMD", output_hook=messages.append, timeout=60)
     assert reply["content"]["status"] == "error"
     (error,) = [m["content"] for m in messages if m["msg_type"] == "error"]
-    assert error["ename"] == "MagicError" and len(error["traceback"]) == 1
+    assert error["ename"] == "AuthenticationError" and len(error["traceback"]) == 1
     assert error["traceback"][0].startswith("AuthenticationError: POST /threads -> 401")
     assert "not-the-key" not in str(messages)
+
+
+def test_an_errored_turn_fails_a_headless_run_with_its_own_class(failing_emulator: Emulator, tmp_path: Path) -> None:
+    """nbconvert and papermill stop at the cell (CellExecutionError), whose partial answer stays."""
+    notebook = notebook_of("%load_ext alfa_notebook", "%%alfa -o ans\nCompare NVDA and AMD", "print('not reached')")
+    with pytest.raises(CellExecutionError):
+        execute(notebook, base_url=failing_emulator.base_url, api_key=failing_emulator.api_key, workdir=tmp_path,
+                name="failing")  # fmt: skip
+    cell = notebook.cells[1]
+    (error,) = [o for o in cell.outputs if o.output_type == "error"]
+    assert error.ename == "TurnFailedError" and len(error.traceback) == 1
+    assert error.traceback[0].startswith("TurnFailedError: Alfa ended the answer with an error (Emulated failure")
+    (shown,) = [o for o in cell.outputs if o.output_type == "display_data"]
+    assert shown.data[MIME_JSON]["status"] == "error" and shown.data[MIME_JSON]["text"]
+    assert notebook.cells[2].outputs == []
+
+
+def test_a_headless_run_logs_each_outcome_in_one_line(alfa_emulator: Emulator, tmp_path: Path) -> None:
+    """papermill --log-output shows what cells print: the answer ends with one line there."""
+    notebook = notebook_of(
+        "%load_ext alfa_notebook", "%%alfa\nCompare NVDA and AMD revenue growth over the last 4 quarters"
+    )
+    execute(notebook, base_url=alfa_emulator.base_url, api_key=alfa_emulator.api_key, workdir=tmp_path, name="log")
+    printed = "".join(o.text for o in notebook.cells[1].outputs if o.output_type == "stream")
+    assert re.fullmatch(r"Alfa: complete · 2 tables · 9 sources · \d+\.\d s\n", printed), printed
+
+
+def test_the_live_clock_ticks_in_a_real_kernel_while_the_stream_is_silent() -> None:
+    """A blocking answer whose stream stalls for 2 s: the kernel's main thread waits on the socket,
+    and the ticker's updates still reach this cell (same parent message) with the clock moving."""
+    with Emulator(chunk_delay=0, faults={"stall": 2, "stall_after": 4}) as emulator:
+        with started(emulator, emulator.api_key) as client:
+            run(client, "%load_ext alfa_notebook")
+            messages = run(client, "%%alfa\nCompare NVDA and AMD")
+    views = [m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "update_display_data"]
+    status = [v.splitlines()[0] for v in views]
+    bodies = [v.splitlines()[1:] for v in views]
+    ticks = [i for i in range(1, len(views)) if bodies[i] == bodies[i - 1] and status[i] != status[i - 1]]
+    assert ticks, status  # the same view, redrawn with a later time
+    assert all(status[i].startswith("● Answering") for i in ticks)

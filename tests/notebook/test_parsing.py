@@ -8,8 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 
-from alfa_notebook.notebook import options
-from alfa_notebook.notebook.errors import MagicError
+from alfa_notebook.notebook import options, subcommands
 from alfa_notebook.notebook.inputs import keep_question_marks
 from alfa_notebook.notebook.interpolation import _FIELD, interpolate, summarize_frame
 from alfa_notebook.notebook.magics import AlfaMagics
@@ -57,23 +56,54 @@ def test_parse_unquotes_and_keeps_backslashes() -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("help", ("help", "")),
-        ("threads", ("threads", "")),
-        ("history", ("history", "")),
-        ("history 5", ("history", "5")),
+        ("help", ("help", None)),
+        ("threads", ("threads", None)),
+        ("history", ("history", None)),
+        ("history 5", ("history", 5)),
         ("history of NVDA", None),
         ("status of AMD earnings", None),
         ("use 'My research'", ("use", "My research")),
-        ("use", None),
         ("new", ("new", "")),
         ("new Semis deep dive", ("new", "Semis deep dive")),
         ("-- history 5", None),
         ("-o x history", None),
         ("Help me compare NVDA and AMD", None),
+        ("NVDA", None),
     ],
 )
-def test_subcommands_are_recognised_only_in_their_own_shape(line: str, expected: tuple[str, str] | None) -> None:
-    assert options.subcommand(options.split(line, PARSER)) == expected
+def test_subcommands_are_recognised_only_in_their_own_shape(line: str, expected: tuple[str, object] | None) -> None:
+    parsed = options.split(line, PARSER)
+    found = None if parsed.options or parsed.explicit else subcommands.recognise(parsed.question)
+    assert (found and (found[0].name, found[1])) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("histroy", "unknown subcommand 'histroy'; did you mean 'history'? To ask it as a question, write "
+                    "`%alfa -- histroy`."),
+        ("stauts", "unknown subcommand 'stauts'; did you mean 'status'?"),
+        ("thread 3", "unknown subcommand 'thread'; did you mean 'threads'?"),
+        ("history abc", "history takes a number above 0, as in `%alfa history 3`; not 'abc'."),
+        ("history 0", "history takes a number above 0"),
+        ("use", "use takes a thread's id or name"),
+        ("status now", "status takes no argument; to ask a question, write `%alfa -- status now`."),
+    ],
+)  # fmt: skip
+def test_typos_and_wrong_arguments_are_refused_not_asked(line: str, message: str) -> None:
+    with pytest.raises(UsageError) as info:
+        subcommands.recognise(line)
+    assert str(info.value).startswith(message)
+
+
+def test_the_subcommands_are_listed_once_and_the_help_lists_them_all() -> None:
+    usage = subcommands.usages()
+    assert usage == (
+        "help | status | threads | new [NAME] | use ID_OR_NAME | history [N] | cancel | last | version"
+        " | cassette [PATH [MODE] | off]"
+    )
+    doc = " ".join(AlfaMagics.alfa.__doc__.split())
+    assert "%alfa SUBCOMMAND help | status | threads | new [NAME] | use ID_OR_NAME | history [N] |" in doc
 
 
 class Holder:
@@ -88,12 +118,12 @@ def test_interpolation_of_names_and_attributes() -> None:
 
 
 def test_interpolation_errors_name_the_culprit() -> None:
-    with pytest.raises(MagicError, match=r"\{\{nope\}\} names no variable") as info:
+    with pytest.raises(NameError, match=r"\{\{nope\}\} names no variable") as info:
         interpolate("a {{nope}}", {})
     assert info.value._render_traceback_()[0].startswith("NameError:")
-    with pytest.raises(MagicError, match="holder.inner has no attribute 'missing'"):
+    with pytest.raises(AttributeError, match="holder.inner has no attribute 'missing'"):
         interpolate("{{holder.inner.missing}}", {"holder": Holder()})
-    with pytest.raises(MagicError, match="special attributes"):
+    with pytest.raises(NameError, match="special attributes"):
         interpolate("{{holder.__class__}}", {"holder": Holder()})
 
 
@@ -106,7 +136,7 @@ def test_text_without_a_field_is_never_changed(text: str) -> None:
 def test_a_dataframe_becomes_a_bounded_summary() -> None:
     wide = pd.DataFrame({f"column_{i}": ["x" * 500] * 2000 for i in range(300)})
     summary = interpolate("Look at {{wide}}", {"wide": wide})
-    assert summary.startswith("Look at DataFrame with 2000 rows and 300 columns.")
+    assert summary.startswith("Look at\n\nDataFrame with 2000 rows and 300 columns.")
     assert "and 280 more" in summary and len(summary) < 12_000
     small = pd.DataFrame({"ticker": ["NA", "A|B"], "weight": [0.5, None]}).astype({"ticker": "string"})
     assert summarize_frame(small).splitlines() == [
@@ -121,6 +151,22 @@ def test_a_dataframe_becomes_a_bounded_summary() -> None:
         "| 1 | A\\|B | nan |",
     ]
     assert interpolate("{{s}}", {"s": small["ticker"]}).startswith("DataFrame with 2 rows and 1 columns.")
+
+
+def test_a_dataframe_mid_sentence_is_a_block_and_the_sentence_goes_on() -> None:
+    frame = pd.DataFrame({"ticker": ["NVDA"], "weight": [0.1257302210933933], "price": [1234.56789]})
+    frame = frame.astype({"ticker": "string"})
+    text = interpolate("Given {{frame}} which is riskier?", {"frame": frame})
+    assert text == (
+        "Given\n\n"
+        "DataFrame with 1 rows and 3 columns.\n"
+        "Columns (dtype): ticker (string), weight (float64), price (float64).\n\n"
+        "Rows:\n\n"
+        "|  | ticker | weight | price |\n"
+        "| --- | --- | --- | --- |\n"
+        "| 0 | NVDA | 0.12573 | 1234.57 |\n\n"
+        "which is riskier?"
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,3 +184,26 @@ def test_a_dataframe_becomes_a_bounded_summary() -> None:
 def test_question_marks_stay_questions(cell: str, expected: str) -> None:
     lines = cell.splitlines(keepends=True)
     assert "".join(keep_question_marks(lines)) == expected
+
+
+def test_the_clients_python_hints_become_magic_hints() -> None:
+    from alfa_notebook import Answer
+    from alfa_notebook.errors import APIConnectionError, ConflictError, StreamInterruptedError
+    from alfa_notebook.notebook.errors import explain
+
+    partial = Answer("q", "Half an answer", "error", "t1", "m1")
+    broken = StreamInterruptedError("... `client.threads.messages(thread_id)` fetches the rest later.")
+    assert explain(broken, partial) == (
+        "StreamInterruptedError: the event stream broke and the service could not be reached to finish the "
+        "answer. `_alfa` holds the partial answer. `%alfa history 1` shows the whole answer once the service is back."
+    )
+    busy = ConflictError("The thread is busy with another answer.", status_code=409)
+    assert explain(busy, None) == (
+        "ConflictError: The thread is busy with another answer. `%alfa cancel` stops what runs in the current "
+        "thread, or ask with --new."
+    )
+    down = APIConnectionError("Could not reach the service (ConnectError).")
+    assert explain(down, None).endswith("`%alfa status` checks the settings and the connection.")
+    said = APIConnectionError("Could not reach the service. Check base_url (`%alfa status`).")
+    assert explain(said, None).count("%alfa status") == 1
+    assert explain(KeyboardInterrupt(), None) == "KeyboardInterrupt: interrupted before the question was sent."

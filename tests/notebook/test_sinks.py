@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 import pytest
+from IPython.utils.capture import capture_output
 
+from alfa_notebook import AlfaClient
+from alfa_notebook.emulator import CONTROL_HEADER, Emulator
 from alfa_notebook.events import MessageChunk, WorkInProgress
 from alfa_notebook.notebook import sinks
 from alfa_notebook.notebook.live import Coalescer
-from alfa_notebook.render import MIME_JSON
+from alfa_notebook.render import MIME_JSON, live_text
 from alfa_notebook.turn import Turn
 
 from .conftest import Shell
@@ -65,7 +69,7 @@ def test_a_late_change_is_published_when_the_interval_ends_on_a_loop() -> None:
         def cancel(self) -> None:
             self.cancelled = True
 
-    live = Coalescer(lambda turn: published.append(list(turn.logs)), clock=clock, call_later=Timer)
+    live = Coalescer(lambda turn: published.append(list(turn.logs)), clock=clock, call_later=Timer, tick=None)
     turn = Turn("q")
     turn.feed(WorkInProgress("Screening", {}))
     live(None, turn)
@@ -82,19 +86,67 @@ def test_a_late_change_is_published_when_the_interval_ends_on_a_loop() -> None:
     assert timers[-1].cancelled and len(published) == 2
 
 
-def test_terminal_sink_streams_logs_then_prose_then_the_final_text(slow_shell: Shell) -> None:
+def test_the_clock_keeps_counting_while_nothing_arrives() -> None:
+    """With no event at all after the first, the ticker redraws the view, its clock moving on."""
+    clock, seen, enough = Clock(), [], threading.Event()
+
+    def publish(turn: Turn) -> None:
+        seen.append(live_text(turn).splitlines()[0])
+        clock.now += 1.0  # the next redraw happens a second later, on the clock the turn reads
+        if len(seen) == 3:
+            enough.set()
+
+    live = Coalescer(publish, clock=clock, tick=0.01)
+    turn = Turn("q", "t1", clock=clock)
+    live(None, turn)  # the only event
+    assert enough.wait(30)
+    live.close()
+    assert seen[:3] == ["○ Waiting for Alfa · thread t1 · 0.0 s", "○ Waiting for Alfa · thread t1 · 1.0 s",
+                        "○ Waiting for Alfa · thread t1 · 2.0 s"]  # fmt: skip
+    count = len(seen)
+    live(None, turn)  # closed: nothing more
+    assert len(seen) == count
+
+
+def test_a_stalled_stream_keeps_the_live_clock_moving(alfa_emulator: Emulator) -> None:
+    """A real stall of 1.5 s after the first events: the view is redrawn while no event comes."""
+    seen: list[tuple[int, str]] = []
+    live = Coalescer(lambda turn: seen.append((turn.events_received, live_text(turn).splitlines()[0])))
+    header = {CONTROL_HEADER: "stall=1.5;stall_after=3;tag=live-clock"}
+    with AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers=header) as client:
+        client.ask("Compare NVDA and AMD", on_event=live)
+    live.close()
+    redraws = [(a, b) for a, b in zip(seen, seen[1:]) if a[0] == b[0] and a[1] != b[1]]
+    assert redraws, seen  # same events received, a later clock
+
+
+def test_terminal_prints_the_answer_once_prose_then_what_it_did_not_show(slow_shell: Shell) -> None:
     shell = slow_shell
     run = shell.run(f"%%alfa -o ans\n{QUESTION}")
-    out = run.stdout
+    out, answer = run.stdout, shell.ns["ans"]
     assert out.startswith("… ")  # the work-in-progress lines come first
-    streamed, rule, final = out.partition(sinks.TerminalSink.RULE)
-    assert rule and "Sources" in final and "\x1b" not in out
-    assert final.strip().endswith(f"message {shell.ns['ans'].message_id} · {shell.ns['ans'].elapsed:.1f} s")
+    assert sinks.TerminalSink.RULE not in out
+    first_line = answer.text.splitlines()[0]
+    assert out.count(first_line) == 1  # the prose, streamed, is not printed again
+    assert out.count("Sources\n[1] ") == 1 and out.count("Performance snapshot") == 1
+    assert out.index(answer.text.splitlines()[-1]) < out.index("Sources\n")
+    assert out.rstrip().endswith(f"message {answer.message_id} · {answer.elapsed:.1f} s")
+
+
+def test_terminal_escapes_control_and_bidi_characters_as_they_stream() -> None:
+    out = io.StringIO()
+    sink = sinks.TerminalSink(table_rows=5, out=out)
+    turn = Turn("q")
+    turn.feed(WorkInProgress("log \u202eevil", {}))
+    sink.show(turn)
+    turn.feed(chunk("Price \x1b[31mred\x1b[0m and \u2066isolated\u2069 text. "))
+    sink.show(turn)
+    assert out.getvalue() == "… log \\u202eevil\nPrice \\x1b[31mred\\x1b[0m and \\u2066isolated\\u2069 text. "
 
 
 def test_stable_prose_holds_back_an_unfinished_inline_object() -> None:
     text = 'Revenue grew.\n\n```{"type": "output_artifact", "artifact_id": "a1"}```\n\nMore ```{"type": "out'
-    assert sinks.stable_prose(text) == "Revenue grew.\n\n\n\nMore "
+    assert sinks.stable_prose(text) == "Revenue grew.\n\nMore "
 
 
 @pytest.fixture
@@ -132,7 +184,10 @@ def test_display_handle_is_updated_in_place_and_ends_static(slow_shell: Shell, m
     assert all(WIDGET_VIEW not in o["data"] for o in run.outputs)
 
 
-def test_widget_view_is_replaced_by_the_static_output(shell: Shell, chosen: list[Any]) -> None:
+def test_widget_view_is_replaced_by_the_static_output(
+    shell: Shell, chosen: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sinks, "in_kernel", lambda shell: True)
     shell.run("%config AlfaMagics.display = 'widget'")
     run = shell.run(f"%%alfa -o ans\n{QUESTION}")
     assert run.error is None
@@ -161,10 +216,24 @@ def test_auto_display_picks_by_shell_and_mode(ipython: Any) -> None:
     assert chosen("widget", kernel) is sinks.WidgetSink
     assert chosen("auto", ipython) is chosen("auto", ipython, background=True) is sinks.TerminalSink
     assert chosen("static", ipython) is sinks.TerminalSink
-    assert chosen("widget", ipython) is sinks.WidgetSink
+    assert chosen("widget", ipython) is sinks.TerminalSink  # a terminal would print the widget's repr
 
 
 def test_terminal_sink_writes_nothing_for_an_empty_partial_answer() -> None:
     out = io.StringIO()
     sinks.TerminalSink(table_rows=5, out=out).finish(None)
     assert out.getvalue() == ""
+
+
+def test_the_widget_view_uses_the_output_areas_line_height_and_font(shell: Shell) -> None:
+    """An HTML widget's own 28 px line height would make the live view jump when the output replaces it."""
+    sink = sinks.WidgetSink("A question?", table_rows=5)
+    turn = Turn("A question?", "t1")
+    turn.feed(chunk("Some words."))
+    with capture_output():
+        sink.show(turn)
+    value = sink._html.value
+    assert value.startswith('<div style="line-height:var(--jp-content-line-height,1.6);font-size:var(--jp-content')
+    assert "A question?" in value and "Some words." in value
+    with capture_output():
+        sink.finish(None)

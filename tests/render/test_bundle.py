@@ -24,7 +24,7 @@ def test_bundle_parts_and_metadata(emulator_answers) -> None:
     alfa = metadata["alfa"]
     assert alfa["thread_id"] == answer.thread_id and alfa["message_id"] == answer.message_id
     assert alfa["artifact_ids"] == [a.id for a in answer.artifacts] and alfa["status"] == "complete"
-    assert datetime.fromisoformat(alfa["time"]).tzinfo is not None
+    assert "time" not in alfa  # nothing that differs between two runs of a notebook
     json.dumps(metadata, allow_nan=False)
 
 
@@ -192,16 +192,16 @@ def test_a_cancelled_partial_answer_shows_its_status() -> None:
     data, metadata = answer_bundle(answer)
     shown = assert_inert(data["text/html"])
     assert shown.elements("div", role="status")
-    assert "Cancelled: the answer was stopped" in shown.visible and "User cancelled message" in shown.visible
-    assert "Half[1] an ans" in data["text/plain"] and "[Cancelled] the answer was stopped" in data["text/plain"]
-    assert "**Cancelled:**" in data["text/markdown"] and "cancelled" in shown.visible
+    assert "Stopped: the answer is incomplete." in shown.visible and "User cancelled message" in shown.visible
+    assert "Half[1] an ans" in data["text/plain"] and "[Stopped] the answer is incomplete." in data["text/plain"]
+    assert "**Stopped:**" in data["text/markdown"] and "cancelled" in shown.visible
     assert metadata["alfa"]["status"] == "cancelled"
 
 
 def test_an_error_with_no_text_still_renders() -> None:
     data, _ = answer_bundle(make_answer("", status="error", thread_id=None, message_id=None))
     shown = assert_inert(data["text/html"])
-    assert "Error: Alfa ended the answer with an error" in shown.visible and "No answer text." in shown.visible
+    assert "Failed: the answer is incomplete." in shown.visible and "No answer text." in shown.visible
 
 
 def test_the_suggested_repr_mimebundle_displays_the_whole_output(emulator_answers) -> None:

@@ -6,7 +6,7 @@ import random
 import time
 
 from alfa_notebook.events import MessageChunk, StatusChanged, WorkInProgress
-from alfa_notebook.render import live_html, live_text, markdown_html
+from alfa_notebook.render import live_html, live_text, live_views, markdown_html
 from alfa_notebook.turn import Turn
 
 from .conftest import marker
@@ -115,3 +115,57 @@ def test_live_updates_stay_cheap_on_a_20000_word_answer() -> None:
 def test_block_rendering_matches_whole_rendering_on_ordinary_markdown() -> None:
     source = "# T\n\nPara *one*.\n\n- a\n- b\n\n```\ncode\n\nmore code\n```\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\nEnd."
     assert markdown_html.render_blocks(source) == markdown_html.render(source)
+
+
+def test_the_status_line_says_when_the_client_reconnects_or_polls() -> None:
+    turn = streaming_turn("Half an ans")
+    turn.reconnecting = 2
+    assert live_text(turn).splitlines()[0] == "● Answering · reconnecting, attempt 2 · thread thread-42 · 3.2 s"
+    assert "reconnecting, attempt 2" in assert_inert(live_html(turn)).visible
+    turn.reconnecting, turn.polling = 0, True
+    assert live_text(turn).splitlines()[0] == (
+        "● Answering · stream lost, following the task by polling · thread thread-42 · 3.2 s"
+    )
+    turn.end("Complete")
+    assert live_text(turn).splitlines()[0] == "✓ Done · thread thread-42 · 3.2 s"
+
+
+def test_a_question_with_a_dataframe_summary_shows_as_a_table() -> None:
+    question = "Given\n\n| | ticker | weight |\n| --- | --- | --- |\n| 0 | NVDA | 0.6 |\n\nwhich is riskier?"
+    html = live_html(streaming_turn(""), question=question)
+    assert "<table>" in html and "| NVDA |" not in html
+
+
+def test_one_update_walks_the_text_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from alfa_notebook.render import live
+
+    walks = []
+    real = live.walk
+    monkeypatch.setattr(live, "walk", lambda *a, **k: walks.append(1) or real(*a, **k))
+    turn = streaming_turn("Some **text**.")
+    html, text = live_views(turn, question="q")
+    assert len(walks) == 1
+    assert (html, text) == (live_html(turn, question="q"), live_text(turn))
+
+
+def test_the_turn_tells_the_live_view_about_each_reconnect_attempt_and_polling() -> None:
+    """Driven effect by effect: three failed reconnects, then polling (what the status line reads)."""
+    from alfa_notebook.steps import AskProcedure, Lost, OpenStream
+
+    procedure = AskProcedure("q", "t1", clock=Clock(), rng=random.Random(0))
+    turn, steps = procedure.turn, procedure.run()
+    steps.send(None)  # open the stream
+    steps.send(None)  # post the question
+    steps.send(None)  # read an event ...
+    steps.send(Lost(None))  # ... the stream broke: close it
+    attempts = []
+    effect = steps.send(None)
+    while isinstance(effect, OpenStream) or type(effect).__name__ == "Sleep":
+        if isinstance(effect, OpenStream):
+            attempts.append(turn.reconnecting)
+            effect = steps.send(Lost(None))
+        else:
+            effect = steps.send(None)
+    assert attempts == [1, 2, 3]
+    assert turn.reconnecting == 0 and turn.polling  # now following the task's progress
+    assert "stream lost, following the task by polling" in live_text(turn)

@@ -67,3 +67,8 @@ def test_clean_html_allow_list() -> None:
     assert clean_html("<table><tr><td align=right>1</td><td align=evil>2</td></tr></table>") == (
         '<table><tbody><tr><td align="right">1</td><td>2</td></tr></tbody></table>'
     )
+
+
+def test_plain_shows_bidi_controls_instead_of_sending_them() -> None:
+    text = "ok \u202aa\u202bb\u202cc\u202dd\u202ee \u2066f\u2067g\u2068h\u2069 é ש"
+    assert plain(text) == "ok \\u202aa\\u202bb\\u202cc\\u202dd\\u202ee \\u2066f\\u2067g\\u2068h\\u2069 é ש"

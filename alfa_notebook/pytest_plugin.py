@@ -1,0 +1,65 @@
+"""pytest plugin (entry point ``pytest11``): test code that asks Alfa offline, from a cassette.
+
+* the ``alfa_cassette`` fixture: every Alfa client the test makes (``AlfaClient()``,
+  ``AsyncAlfaClient()``, the ``%%alfa`` magic) replays from, and records into,
+  ``cassettes/<test module>/<test name>.alfa.jsonl`` beside the test file; it returns that path.
+  ``@pytest.mark.alfa_cassette("name.alfa.jsonl")`` names the file instead (shared by tests).
+* the ``--alfa-record-mode`` option: ``none`` by default (replay only, never the network: a test
+  whose question was never recorded fails with CassetteMissError); ``once``, ``new_episodes`` or
+  ``all`` to record, with the service (or the emulator) reachable.
+
+Kept apart from the emulator's plugin, which imports nothing of the client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .settings import RECORD_MODES
+
+DEFAULT_MODE = "none"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("alfa-notebook")
+    group.addoption(
+        "--alfa-record-mode",
+        choices=RECORD_MODES,
+        default=None,
+        help="How the alfa_cassette fixture uses its cassette: 'none' (default: replay only), 'once', "
+        "'new_episodes' or 'all' (record, with the service reachable).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "alfa_cassette(name): the file, under cassettes/<test module>/, that alfa_cassette uses"
+    )
+
+
+def cassette_path(request: pytest.FixtureRequest) -> Path:
+    """``cassettes/<module>/<test>.alfa.jsonl`` beside the test file, or the marker's file name."""
+    marker = request.node.get_closest_marker("alfa_cassette")
+    folder = Path(request.node.path).parent / "cassettes" / Path(request.node.path).stem
+    if marker is not None and marker.args:
+        return folder / str(marker.args[0])
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    return folder / f"{name}.alfa.jsonl"
+
+
+@pytest.fixture
+def alfa_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The test's cassette: every Alfa client made during the test replays from it and records
+    into it, as ``--alfa-record-mode`` says (default ``none``). Returns its path."""
+    from .cassette import open_cassette
+
+    path = cassette_path(request)
+    mode = request.config.getoption("--alfa-record-mode") or DEFAULT_MODE
+    monkeypatch.setenv("ALFA_CASSETTE", str(path))
+    monkeypatch.setenv("ALFA_RECORD_MODE", mode)
+    open_cassette(path).rewind()  # each test replays its cassette from its first record
+    yield path

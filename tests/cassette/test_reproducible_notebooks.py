@@ -1,0 +1,62 @@
+"""The shipped notebooks recorded once, then run twice more with ALFA_RECORD_MODE=none and the
+service gone: every output of every cell is the same, byte for byte, in all three saved files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from security.notebooks import execute
+
+import alfa_notebook as alfa
+from alfa_notebook.emulator import Emulator
+
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
+NAMES = ["quickstart", "dataframes", "threads-and-files"]
+
+
+def run(name: str, base_url: str, api_key: str, workdir: Path, cassette: Path, mode: str) -> Path:
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ALFA_CASSETTE", str(cassette))
+        env.setenv("ALFA_RECORD_MODE", mode)
+        return execute(notebook, base_url=base_url, api_key=api_key, workdir=workdir, name=name, timeout=60)
+
+
+def outputs(path: Path) -> list[str]:
+    """Each code cell's outputs and execution count, as the saved file holds them."""
+    cells = json.loads(path.read_text())["cells"]
+    return [json.dumps([c["execution_count"], c["outputs"]], sort_keys=True) for c in cells if c["cell_type"] == "code"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    cassettes = tmp_path_factory.mktemp("cassettes")
+    saved: dict[str, list[Path]] = {name: [] for name in NAMES}
+    with Emulator(chunk_delay=0) as emulator:
+        base_url, api_key = emulator.base_url, emulator.api_key
+        for name in NAMES:
+            workdir = tmp_path_factory.mktemp(f"{name}-recorded")
+            saved[name].append(run(name, base_url, api_key, workdir, cassettes / f"{name}.alfa.jsonl", "once"))
+    # The emulator is stopped: nothing answers at base_url any more.
+    for attempt in ("first", "second"):
+        for name in NAMES:
+            workdir = tmp_path_factory.mktemp(f"{name}-{attempt}")
+            saved[name].append(run(name, base_url, api_key, workdir, cassettes / f"{name}.alfa.jsonl", "none"))
+    return saved
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_replays_are_byte_identical_to_each_other_and_to_the_recording(runs: dict[str, list[Path]], name: str) -> None:
+    recorded, first, second = (outputs(path) for path in runs[name])
+    assert not any('"output_type": "error"' in cell for cell in recorded)
+    assert first == second
+    assert first == recorded
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_load_answers_reads_every_answer_of_the_replayed_notebook(runs: dict[str, list[Path]], name: str) -> None:
+    answers = alfa.load_answers(runs[name][1])
+    assert answers and all(a.status == "complete" and a.text and a.thread_id for a in answers)
