@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
@@ -184,6 +185,8 @@ def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(asyncio.wait([task]))
+            gc.collect()  # async generators left unfinished are finalised now, on their loop
+            loop.run_until_complete(asyncio.sleep(0))
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()

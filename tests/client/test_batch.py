@@ -240,3 +240,26 @@ def test_progress_in_a_log_is_a_handful_of_lines_and_in_a_terminal_ten_a_second(
         now[0] = step / 100
         terminal.update(tally)
     assert terminal.updates == 10
+
+
+def test_a_batch_run_again_on_its_cassette_asks_only_what_was_not_answered(alfa_emulator, tmp_path):
+    from alfa_notebook.cassette.store import open_cassette
+
+    tape = tmp_path / "universe.alfa.jsonl"
+
+    def batch(questions, mode):
+        open_cassette(tape).rewind()  # as a new process (a re-run notebook) starts the counts over
+        with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as service:
+            before = len(service.threads.list())
+            with alfa.AlfaClient(
+                api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, cassette=tape, record_mode=mode
+            ) as client:
+                done = client.ask_many(questions, concurrency=4, progress=False)
+            return done, len(service.threads.list()) - before
+
+    first, made = batch(["INTC", "AMD", "NVDA"], "once")
+    assert first.counts() == {"complete": 3} and made == 3
+    again, made = batch(["INTC", "AMD", "NVDA", "AAPL"], "new_episodes")
+    assert again.counts() == {"complete": 4}
+    assert made == 1  # only AAPL was asked; the others were replayed, with their recorded threads
+    assert [a.thread_id for a in again[:3]] == [a.thread_id for a in first]
