@@ -11,13 +11,16 @@ the final output, which replaces the view and is rendered with or without one, i
 emulator runs in its own process; repetitions alternate with and without the view.
 
 Bounded by time: the same view on streams of 5,000 and 20,000 chunks at full speed, and on two
-paced streams of about the same duration whose chunk rates differ eightfold. Bar: every run
-publishes at most one update per interval of its duration, plus the first.
+paced streams of about the same duration whose chunk rates differ eightfold. Bar: what the live
+view promises (``notebook/live.py``), on a quiet machine as on a busy one: the first change and the
+answer's first words at once, then at most one update per interval; the final output, which
+replaces the view, is not an update.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +42,13 @@ SINKS: dict[str, Callable[[], sinks.Sink]] = {
 }
 # (words, chunk delay): two full-speed streams, then two paced ones of about two seconds.
 RATE_RUNS = ((5_000, 0.0), (20_000, 0.0), (250, 0.008), (2_000, 0.001))
+IMMEDIATE = 2  # updates published at once: the first change, and the answer's first words
+
+
+def updates_allowed(seconds: float) -> int:
+    """The most updates a stream of ``seconds`` may publish: the immediate ones, then one per
+    ``INTERVAL`` (a few parts in a billion spare the float division's rounding)."""
+    return IMMEDIATE + math.floor(seconds / INTERVAL + 1e-9)
 
 
 @dataclass
@@ -119,14 +129,14 @@ def rates(emu: RemoteEmulator) -> Figure:
             close_views()
             client.close()
         run = runs[0]
-        ok &= run.updates <= 1 + run.seconds / INTERVAL
+        ok &= run.updates <= updates_allowed(run.seconds)
         plural = "" if run.updates == 1 else "s"
         rate = run.updates / run.seconds
         parts.append(f"{run.chunks:,} chunks in {run.seconds:.2f} s: {run.updates} update{plural} ({rate:.1f}/s)")
     return Figure(
         "live view, updates bounded by time (handle sink)",
         "; ".join(parts),
-        f"<= 1 + duration/{INTERVAL:g} s",
+        f"<= {IMMEDIATE} + duration/{INTERVAL:g} s",
         ok,
     )
 

@@ -62,6 +62,10 @@ PAGE: tuple[str, ...] = (
     "\u202eevil\u202dfdp.exe",
     "\x1b[31mred\x1b[0m \x1b]0;title\x07",
     "\ue000\ue0011\ue001\u2046 forged marker",
+    # Links that pass the scheme check but carry quotes: an href must stay one attribute.
+    'https://example.com/"onmouseover="alert(1)',
+    "https://example.com/'onmouseover='alert(1)",
+    'https://example.com/?q="><script>alert(1)</script>',
     LONG,
 )
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import markers
-from .grid import TableView, table_view
+from .grid import Numbering, TableView, table_view
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from ..models import Artifact
 
 JSON_PREVIEW_CHARS = 20_000
+ANSWER_NAME = "_alfa"
+"""What the notes under a capped table call the answer: the name ``%%alfa`` gives the last one."""
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 
 
 @dataclass(frozen=True)
@@ -37,17 +41,26 @@ class ArtifactView:
     note: str | None = None  # why it is shown as it is (fetch or conversion error)
 
 
-def prepare(answer: Answer, limit: int) -> dict[str, ArtifactView]:
-    """A view of every artifact of ``answer`` and of every one its text announces, by id."""
+def prepare(
+    answer: Answer, limit: int, name: str = ANSWER_NAME, number: Numbering | None = None
+) -> dict[str, ArtifactView]:
+    """A view of every artifact of ``answer`` and of every one its text announces, by id.
+
+    ``name`` is what the answer is called where the user types (``_alfa``, or ``-o``'s name): a
+    capped table's note says where all its rows are in those words. ``number`` numbers the
+    citations of tables and charts as sources (see :func:`.grid.table_view`)."""
     frames = _frames(answer)
     views: dict[str, ArtifactView] = {}
     table_number = 0
     for artifact in answer.artifacts:
         hint = None
         if artifact.kind == "table":
-            hint = f".tables[{table_number}]"
+            hint = f"{name}.tables[{table_number}]"
             table_number += 1
-        views.setdefault(artifact.id, view(artifact, limit, frames.get(artifact.id), hint))
+        elif artifact.kind == "chart" and _PLAIN_ID.fullmatch(artifact.id):
+            hint = f"{name}.artifact({artifact.id!r}).to_dataframe()"
+        if artifact.id not in views:
+            views[artifact.id] = view(artifact, limit, frames.get(artifact.id), hint, number)
     for artifact_id in markers.artifact_ids(answer.raw_text):
         if artifact_id not in views:
             views[artifact_id] = missing(artifact_id, answer.warnings)
@@ -64,7 +77,13 @@ def _frames(answer: Answer) -> dict[str, Any]:
     return dict(zip(ids, tables))
 
 
-def view(artifact: Artifact, limit: int, frame: pd.DataFrame | None = None, hint: str | None = None) -> ArtifactView:
+def view(
+    artifact: Artifact,
+    limit: int,
+    frame: pd.DataFrame | None = None,
+    hint: str | None = None,
+    number: Numbering | None = None,
+) -> ArtifactView:
     kind, title = artifact.kind, artifact.title
     if kind in ("table", "chart"):
         try:
@@ -72,10 +91,8 @@ def view(artifact: Artifact, limit: int, frame: pd.DataFrame | None = None, hint
         except Exception as exc:
             reason = f"Could not be read as a {kind}: {exc}"
             return ArtifactView(artifact.id, "json", title, json=pretty_json(artifact.raw), note=reason)
-        table = table_view(frame, limit, title=title, hint=hint)
-        if kind == "chart":
-            names = chart_labels(frame.attrs.get("alfa_graph") or {})
-            table = replace(table, labels=[names.get(label, label) for label in table.labels])
+        names = chart_labels(frame.attrs.get("alfa_graph") or {}) if kind == "chart" else None
+        table = table_view(frame, limit, title=title, hint=hint, names=names, number=number)
         return ArtifactView(artifact.id, kind, title, table=table, frame=frame if kind == "chart" else None)
     if kind == "text":
         value = artifact.raw.get("val")
@@ -99,9 +116,8 @@ def chart_labels(graph: Mapping[str, Any]) -> dict[str, str]:
     graph_type = graph.get("graph_type")
     x_type = str(graph.get("x_type") or "").lower()
     x_name = _AXIS_NAMES.get(x_type) or {"bar": "Group", "pie": "Slice"}.get(str(graph_type), "X")
-    unit = graph.get("y_unit")
-    y_name = "Value" if not unit or str(graph.get("y_type")) == "currency" else f"Value ({unit})"
-    return {"series": _AXIS_NAMES.get(str(graph.get("series_type") or "").lower(), "Series"), "x": x_name, "y": y_name}
+    series = _AXIS_NAMES.get(str(graph.get("series_type") or "").lower(), "Series")
+    return {"series": series, "x": x_name, "y": "Value"}  # the unit joins the header as for any table
 
 
 def missing(artifact_id: str, warnings: list[str]) -> ArtifactView:

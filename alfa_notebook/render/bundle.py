@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..answer_data import MIME_JSON
 from ..settings import resolve_saved_rows
 from . import html, markdown, text
-from .artifacts import jsonable
+from .artifacts import ANSWER_NAME, jsonable
 from .prepared import Prepared, prepare_answer
 from .safe import md_text
 
@@ -29,9 +29,10 @@ def output_uid(answer: Answer) -> str:
     return digest if _shown[digest] == 1 else f"{digest}-{_shown[digest]}"
 
 
-def answer_text(answer: Answer, *, table_rows: int = 20) -> str:
-    """The plain-text rendering (``text/plain``, terminal): text with ``[n]``, tables, sources."""
-    return _text(prepare_answer(answer, table_rows))
+def answer_text(answer: Answer, *, table_rows: int = 20, name: str = ANSWER_NAME) -> str:
+    """The plain-text rendering (``text/plain``, terminal): text with ``[n]``, tables, sources.
+    ``name``: what the user calls the answer (``_alfa``, ``-o``'s name), for the notes on tables."""
+    return _text(prepare_answer(answer, table_rows, name))
 
 
 def _text(p: Prepared) -> str:
@@ -69,14 +70,15 @@ def answer_metadata(answer: Answer) -> dict[str, Any]:
 
 
 def answer_bundle(
-    answer: Answer, *, table_rows: int = 20, saved_rows: int | None = None
+    answer: Answer, *, table_rows: int = 20, saved_rows: int | None = None, name: str = ANSWER_NAME
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` for ``display(data, metadata=metadata, raw=True)``: the final output.
 
     Each part grows with what is shown, not with the data: ``table_rows`` rows of each table in the
     HTML, Markdown and text, ``saved_rows`` (``ALFA_SAVED_ROWS``, default 1,000) in the JSON part.
+    ``name``: what the user calls the answer (``_alfa``, ``-o``'s name), for the notes on tables.
     """
-    p = prepare_answer(answer, table_rows)
+    p = prepare_answer(answer, table_rows, name)
     data = {
         "text/html": html.answer_html(p, output_uid(answer)),
         "text/markdown": _markdown(p),

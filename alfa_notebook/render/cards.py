@@ -19,7 +19,12 @@ def anchor(uid: str, number: int) -> str:
 
 
 def marker(uid: str, number: int) -> str:
-    """The inline ``[n]`` linking to card ``n``."""
+    """The inline ``[n]`` linking to card ``n``, which opens without script.
+
+    The link's target is an ``<a name>`` inside the collapsed card: following a fragment, browsers
+    open the closed ``<details>`` that holds its target. It is a ``name``, not an ``id``, because
+    JupyterLab handles a click on a ``#id`` link itself, with ``scrollIntoView`` (which opens
+    nothing), but leaves a link whose target it cannot find by id to the browser."""
     return f'<sup class="alfa-cite"><a href="#{anchor(uid, number)}">[{number}]</a></sup>'
 
 
@@ -37,8 +42,8 @@ def card(facts: SourceFacts, uid: str) -> str:
     if facts.extras:
         body.append(f'<p class="alfa-extra"><small>{" · ".join(esc(e) for e in facts.extras)}</small></p>')
     inner = "".join(part for part in body if part) or '<p class="alfa-extra"><small>No details.</small></p>'
-    body_html = f'<div class="alfa-card-body">{inner}</div>'
-    return f'<details class="alfa-card" id="{anchor(uid, facts.number)}">{summary}{body_html}</details>'
+    body_html = f'<div class="alfa-card-body"><a name="{anchor(uid, facts.number)}"></a>{inner}</div>'
+    return f'<details class="alfa-card">{summary}{body_html}</details>'
 
 
 def _snippet(facts: SourceFacts) -> str:

@@ -6,9 +6,13 @@ Structure (semantic, readable without the stylesheet, which GitHub and nbviewer 
       <style>…</style>
       [status banner: cancelled / error, with the warnings]
       <div class="alfa-body"> answer HTML, [n] markers, tables / charts in place </div>
-      <div class="alfa-sources"> one collapsed <details> per source </div>
+      <div class="alfa-sources"> one collapsed <details> per source; [n] links into it </div>
       <div class="alfa-footer"> thread · message · elapsed </div>
     </div>
+
+A chart is an ``<svg>`` in a ``hidden`` box that the stylesheet shows, beside a note that the
+stylesheet hides, then its data in a ``<details>``: where a sanitiser removes the drawing and the
+stylesheet (an untrusted notebook in JupyterLab), the note and the data read in its place.
 """
 
 from __future__ import annotations
@@ -58,26 +62,32 @@ def body(
     html, cited, embedded = markdown_html.fill(
         rendered,
         cite=lambda n: cards.marker(uid, n),
-        embed=lambda i: artifact(view_of(embeds[i])),
+        embed=lambda i: artifact(view_of(embeds[i]), uid),
     )
     # Whatever the Markdown swallowed (a placeholder inside a link, say) is appended, not lost.
     placed = [n for s in doc.segments if isinstance(s, Cite) for n in s.numbers]
     lost = [n for n in placed if n not in cited]
     if lost:
         html += f'<p class="alfa-cites">{"".join(cards.marker(uid, n) for n in lost)}</p>'
-    return html + "".join(artifact(view_of(embeds[i])) for i in range(len(embeds)) if i not in embedded)
+    return html + "".join(artifact(view_of(embeds[i]), uid) for i in range(len(embeds)) if i not in embedded)
 
 
-def artifact(view: ArtifactView) -> str:
-    """One artifact as HTML, by kind."""
-    title = f'<p class="alfa-artifact-title"><strong>{esc(view.title)}</strong></p>' if view.title else ""
+def artifact(view: ArtifactView, uid: str = "") -> str:
+    """One artifact as HTML, by kind; ``uid`` the output's, for markers linking to its cards."""
+
+    def cite(n: int) -> str:
+        return cards.marker(uid, n)
+
+    marks = "".join(cite(n) for n in view.table.title_marks) if view.table is not None else ""
+    title = f'<p class="alfa-artifact-title"><strong>{esc(view.title)}</strong>{marks}</p>' if view.title else ""
     notice = f'<p class="alfa-notice"><small>{esc(view.note)}</small></p>' if view.note else ""
     if view.kind == "table" and view.table is not None:
-        return f'<div class="alfa-artifact alfa-table-artifact">{to_html(view.table)}</div>'
+        return f'<div class="alfa-artifact alfa-table-artifact">{to_html(view.table, cite=cite)}</div>'
     if view.kind == "chart" and view.table is not None:
         drawing = svg.svg(view.frame, view.title) if view.frame is not None else None
-        data = f"<details><summary>Data ({view.table.total:,} rows)</summary>{to_html(view.table, caption=False)}</details>"
-        return f'<div class="alfa-artifact alfa-chart">{title}{drawing or ""}{data}</div>'
+        count = view.table.count_note or f"{view.table.total:,} rows"
+        data = f"<details><summary>Data ({count})</summary>{to_html(view.table, caption=False, cite=cite)}</details>"
+        return f'<div class="alfa-artifact alfa-chart">{title}{_plot(drawing) if drawing else ""}{data}</div>'
     if view.kind == "text" and view.text is not None:
         text = markdown_html.render(view.text)
         return f'<div class="alfa-artifact alfa-text">{title}<div class="alfa-text-body">{text}</div></div>'
@@ -92,6 +102,22 @@ def artifact(view: ArtifactView) -> str:
             return ""  # a marker still arriving: nothing to show yet
         return '<p class="alfa-artifact alfa-pending"><small>table or chart loading…</small></p>'
     return f'<p class="alfa-artifact alfa-missing">⚠ {esc(view.note or "This artifact is not available.")}</p>'
+
+
+NO_PLOT = (
+    "The chart is not drawn here: this viewer removed the drawing (in JupyterLab, trust the notebook"
+    " to see it). Its data is below."
+)
+
+
+def _plot(drawing: str) -> str:
+    """The drawing, and a note for where it is removed; each shown only where it reads well.
+
+    Sanitisers (JupyterLab's for an untrusted notebook, GitHub's) drop ``<svg>`` but keep its
+    text, one run-on line of labels, and drop our ``<style>``, but keep ``hidden``: so the drawing
+    sits in a ``hidden`` box that the stylesheet shows, and the note is hidden by the stylesheet.
+    (``hidden="hidden"``: JupyterLab's sanitiser drops attributes with an empty value.)"""
+    return f'<div class="alfa-plot" hidden="hidden">{drawing}</div><p class="alfa-no-plot"><small>{esc(NO_PLOT)}</small></p>'
 
 
 def banner(status: str, warnings: list[str]) -> str:
@@ -117,7 +143,7 @@ def footer(p: Prepared) -> str:
 def answer_html(p: Prepared, uid: str) -> str:
     """The whole final output."""
     text = body(p.doc, p.view_of, uid)
-    text += "".join(artifact(v) for v in p.unplaced.values())
+    text += "".join(artifact(v, uid) for v in p.unplaced.values())
     if not text.strip():
         text = '<p class="alfa-empty"><em>No answer text.</em></p>'
     inner = (

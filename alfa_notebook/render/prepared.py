@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .artifacts import ArtifactView, missing, prepare
+from ..models import Citation
+from .artifacts import ANSWER_NAME, ArtifactView, missing, prepare
 from .safe import plain
 from .sources import SourceFacts, facts
-from .walk import Document, walk
+from .walk import Document, Source, walk
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -44,6 +45,46 @@ class Prepared:
         return " · ".join(["Alfa", *(i for i in items if i)])
 
 
-def prepare_answer(answer: Answer, table_rows: int = 20) -> Prepared:
+class SourceNumbers:
+    """Source numbers by citation id: the text's, then each new one a table or chart cites, in the
+    order they are met. A citation the text and a table share (the same id, or the same type, title
+    and link under another id) keeps one number and one card."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.sources: list[Source] = []
+        self._by_id: dict[str, int] = {}
+        self._by_content: dict[tuple[Any, ...], int] = {}
+        for source in sources:
+            self._add(source)
+
+    def _add(self, source: Source) -> None:
+        self.sources.append(source)
+        if source.citation.id is not None:
+            self._by_id.setdefault(source.citation.id, source.number)
+        self._by_content.setdefault(_content(source.citation), source.number)
+
+    def __call__(self, citation_id: str, citation: Any) -> int | None:
+        if citation_id in self._by_id:
+            return self._by_id[citation_id]
+        if isinstance(citation, Mapping):
+            citation = Citation.from_raw(citation)
+        if not isinstance(citation, Citation):
+            return None
+        number = self._by_content.get(_content(citation))
+        if number is None:
+            number = len(self.sources) + 1
+            self._add(Source(number, citation, placed=True))
+        self._by_id[citation_id] = number
+        return number
+
+
+def _content(c: Citation) -> tuple[Any, ...]:
+    """What makes two citations the same source to a reader; an id keeps untitled ones apart."""
+    return (c.type, c.title, c.url) if c.title or c.url else (c.id,)
+
+
+def prepare_answer(answer: Answer, table_rows: int = 20, name: str = ANSWER_NAME) -> Prepared:
     doc = walk(answer.raw_text, answer.citations)
-    return Prepared(answer, doc, prepare(answer, table_rows), [facts(s) for s in doc.sources])
+    numbers = SourceNumbers(doc.sources)
+    views = prepare(answer, table_rows, name, numbers)
+    return Prepared(answer, doc, views, [facts(s) for s in numbers.sources])

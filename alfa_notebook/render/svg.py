@@ -11,7 +11,7 @@ for untrusted notebooks) leave the data table that the HTML renderer puts below 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .safe import esc
@@ -23,6 +23,7 @@ WIDTH = 640
 PLOT_HEIGHT = 220
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 LEGEND_ITEMS = 10
+X_TICKS = 6  # at most this many labels under a line chart's x axis
 FONT = 11
 _TEXT = f'fill="currentColor" font-size="{FONT}"'
 _AXIS = 'stroke="currentColor" stroke-opacity="0.4"'
@@ -202,7 +203,7 @@ def _lines(
             if dots:
                 body += [f'<circle cx="{px(x):.1f}" cy="{frame.y(y):.1f}" r="2.5" fill="{color}"/>' for x, y in run]
     ticks = sorted({x: label for x, label in zip(xs, x_labels) if math.isfinite(x)}.items())
-    for x, label in _apart([(px(x), label) for x, label in _spread(ticks, 6)]):
+    for x, label in _even([(px(x), label) for x, label in ticks]):
         body.append(frame.x_label(x, label))
     return frame.wrap(body)
 
@@ -217,20 +218,22 @@ def _label_extent(x: float, text: str) -> tuple[float, float, str]:
     return x - width / 2, x + width / 2, "middle"
 
 
-def _apart(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
-    """Labels that do not overlap; the first and the last are kept."""
-    kept: list[tuple[float, str]] = []
+def _even(ticks: list[tuple[float, str]], most: int = X_TICKS) -> list[tuple[float, str]]:
+    """Every ``step``-th label from the first, the smallest step that shows at most ``most`` labels
+    with none overlapping: labels an even number of points apart (monthly data: every 3 months)."""
+    if len(ticks) <= 1:
+        return ticks
+    step = max(1, math.ceil((len(ticks) - 1) / (most - 1)))
+    while step < len(ticks):
+        chosen = ticks[::step]
+        if all(_clear(a, b) for a, b in zip(chosen, chosen[1:])):
+            return chosen
+        step += 1
+    return ticks[:1]
 
-    def clear(a: tuple[float, str], b: tuple[float, str]) -> bool:
-        return _label_extent(a[0], _short(a[1]))[1] + 8 <= _label_extent(b[0], _short(b[1]))[0]
 
-    for i, tick in enumerate(ticks):
-        if kept and not clear(kept[-1], tick):
-            if i < len(ticks) - 1 or len(kept) == 1:
-                continue
-            kept.pop()
-        kept.append(tick)
-    return kept
+def _clear(a: tuple[float, str], b: tuple[float, str]) -> bool:
+    return _label_extent(a[0], _short(a[1]))[1] + 8 <= _label_extent(b[0], _short(b[1]))[0]
 
 
 def _runs(points: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
@@ -242,12 +245,6 @@ def _runs(points: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
         elif runs[-1]:
             runs.append([])
     return [r for r in runs if r]
-
-
-def _spread(items: Sequence[Any], count: int) -> list[Any]:
-    if len(items) <= count:
-        return list(items)
-    return [items[round(k * (len(items) - 1) / (count - 1))] for k in range(count)]
 
 
 def _bars(x_labels: list[str], series: list[str], ys: list[float], y_label: Any, title: str | None) -> str:

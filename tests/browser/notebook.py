@@ -16,6 +16,7 @@ from .conftest import Lab
 
 LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
 _DONE_PROMPT = re.compile(r"^\[\d+\]:$")
+SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in front: another one may be open behind
 
 
 class Notebook:
@@ -36,7 +37,7 @@ class Notebook:
         return self.ready()
 
     def ready(self) -> Notebook:
-        expect(self.page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
+        expect(self.page.locator(f"{SHOWN} .jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
         self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
         self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
         self.wait_idle()
@@ -54,7 +55,7 @@ class Notebook:
             }""",
             timeout=timeout,
         )
-        expect(self.page.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute("data-status", "idle")
+        expect(self.page.locator(f"{SHOWN} .jp-Notebook-ExecutionIndicator")).to_have_attribute("data-status", "idle")
 
     def command(self, command: str, args: dict[str, Any] | None = None) -> None:
         self.page.evaluate("([id, args]) => window.jupyterapp.commands.execute(id, args)", [command, args or {}])
@@ -84,7 +85,7 @@ class Notebook:
 
     def save(self) -> None:
         """Ctrl+S, then wait until the tab no longer shows unsaved changes."""
-        self.page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
+        self.page.locator(f"{SHOWN} .jp-Notebook").first.click(position={"x": 5, "y": 5})
         self.page.keyboard.press("Escape")
         self.page.keyboard.press("Control+s")
         expect(self.page.locator(".lm-TabBar-tab.jp-mod-current")).not_to_have_class(re.compile(r"jp-mod-dirty"))
@@ -94,7 +95,7 @@ class Notebook:
 
     def cell(self, source: str) -> Locator:
         """The one code cell whose source contains ``source``."""
-        cells = self.page.locator(".jp-Notebook .jp-CodeCell").filter(
+        cells = self.page.locator(f"{SHOWN} .jp-Notebook .jp-CodeCell").filter(
             has=self.page.locator(".jp-InputArea-editor", has_text=source)
         )
         expect(cells).to_have_count(1)
@@ -126,7 +127,7 @@ class Notebook:
         self.page.keyboard.press("Escape")
         self.page.keyboard.press("b")  # a new cell below, selected
         self.page.keyboard.press("Enter")  # edit it
-        editor = self.page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content")
+        editor = self.page.locator(f"{SHOWN} .jp-Notebook .jp-Cell.jp-mod-active .cm-content")
         expect(editor).to_be_focused()
         self.page.keyboard.type(source)
         return self.cell(source.splitlines()[-1])

@@ -16,16 +16,19 @@ from .hostile import assert_inert
 
 
 def test_table_view_formats_and_caps() -> None:
-    v = view(table_artifact(rows=30), 4, hint=".tables[0]")
+    v = view(table_artifact(rows=30), 4, hint="_alfa.tables[0]")
     table = v.table
-    assert table.labels == ["Ticker", "Return", "Price", "Note"] and table.numeric == [False, True, True, False]
-    assert table.rows[0] == ["T0", "25.0%", "$25.20", "—"] and len(table.rows) == 4 and table.total == 30
+    assert table.labels == ["Ticker", "Return", "Price (USD)", "Note"] and table.numeric == [False, True, True, False]
+    assert table.rows[0] == ["T0", "+25.0%", "25.20", "—"] and len(table.rows) == 4 and table.total == 30
     assert table.count_note == "4 of 30 rows"
-    assert "_4 of 30 rows · all rows in `.tables[0]`_" in to_markdown(table)
+    assert (
+        "_4 of 30 rows · `_alfa.tables[0]` has all 30 · `%config AlfaMagics.table_rows = 30` shows them all here_"
+        in to_markdown(table)
+    )
     text = to_text(table)
-    assert text.splitlines()[1:3] == ["Ticker  Return   Price  Note", "------  ------  ------  ----"]
-    assert text.splitlines()[3] == "T0       25.0%  $25.20  —" and text.endswith(
-        "4 of 30 rows · all rows in .tables[0]"
+    assert text.splitlines()[1:3] == ["Ticker  Return  Price (USD)  Note", "------  ------  -----------  ----"]
+    assert text.splitlines()[3] == "T0      +25.0%        25.20  —" and text.endswith(
+        "4 of 30 rows · _alfa.tables[0] has all 30 · %config AlfaMagics.table_rows = 30 shows them all here"
     )
 
 

@@ -170,3 +170,22 @@ def audit_styles(html_text: str) -> list[str]:
 
     result = audit(html_text)
     return ["".join(result.styles)] if result.styles else []
+
+
+QUOTED_LINKS = [h for h in HOSTILE if h.startswith("https://") and ('"' in h or "'" in h)]
+
+
+@pytest.mark.parametrize("url", QUOTED_LINKS)
+def test_a_quoted_link_stays_one_href_attribute(url: str) -> None:
+    """An https link with quotes in it is a safe link: the card links to it, quotes and all,
+    and nothing in it becomes a second attribute."""
+    data, _ = answer_bundle(_citation(url=url))
+    shown = assert_inert(data["text/html"])
+    links = [a for a in shown.elements("a") if "href" in a and not a["href"].startswith("#")]
+    assert links == [{"href": url, "rel": "noopener noreferrer", "target": "_blank"}]
+    assert "onmouseover" not in {name for _, name, _ in shown.attributes}
+
+
+def test_the_corpus_holds_quoted_links() -> None:
+    assert 'https://example.com/"onmouseover="alert(1)' in QUOTED_LINKS
+    assert "https://example.com/'onmouseover='alert(1)" in QUOTED_LINKS

@@ -43,7 +43,7 @@ def answers(draw):  # type: ignore[no-untyped-def]
 def test_any_answer_renders_with_one_linked_marker_per_citation(answer) -> None:  # type: ignore[no-untyped-def]
     data, _ = answer_bundle(answer)
     shown = assert_inert(data["text/html"])
-    cards = {a["id"] for a in shown.elements("details") if a.get("id", "").startswith("alfa-src-")}
+    cards = {a["name"] for a in shown.elements("a") if a.get("name", "").startswith("alfa-src-")}
     links = [a["href"] for a in shown.elements("a") if a.get("href", "").startswith("#alfa-src-")]
     assert len(cards) == len(answer.citations)
     assert len(links) == len(answer.citations)  # every citation has an offset here
