@@ -263,3 +263,12 @@ def test_a_batch_run_again_on_its_cassette_asks_only_what_was_not_answered(alfa_
     assert again.counts() == {"complete": 4}
     assert made == 1  # only AAPL was asked; the others were replayed, with their recorded threads
     assert [a.thread_id for a in again[:3]] == [a.thread_id for a in first]
+
+
+def test_a_bad_rate_limit_names_where_it_came_from():
+    from alfa_notebook.settings import resolve_settings
+
+    with pytest.raises(ConfigurationError, match="from the environment variable ALFA_RATE_LIMIT") as info:
+        resolve_settings(env={"ALFA_RATE_LIMIT": "chat=fast"})
+    assert info.value.setting == "rate_limit" and info.value.source == "ALFA_RATE_LIMIT"
+    assert resolve_settings(env={"ALFA_RATE_LIMIT": "off"}).rate_limit == {}

@@ -60,3 +60,17 @@ def test_an_interrupted_each_keeps_the_batch_in_alfa_and_stops_run_all(slow_shel
     batch = shell.ns["_alfa"]
     assert batch is shell.ns["calls"] and batch.interrupted and len(batch) == 4
     assert batch[0].status == "complete" and batch[-1].status == "cancelled"
+
+
+def test_config_rate_limit_sets_the_pace_of_the_notebooks_client(shell):
+    from alfa_notebook.errors import ConfigurationError
+    from alfa_notebook.limiter import Rate
+
+    shell.run("%config AlfaMagics.rate_limit = 'chat=600/min'")
+    assert shell.magics.session.client().limiter.limits["chat"] == Rate(600, 60)
+    shell.run("%config AlfaMagics.rate_limit = 'chat=fast'")
+    with pytest.raises(
+        ConfigurationError, match=r"'chat=fast' is not BUCKET=N/WINDOW .* \(from the notebook configuration"
+    ):
+        shell.magics.session.client()
+    shell.run("%config AlfaMagics.rate_limit = None")
