@@ -97,6 +97,24 @@ def test_faults_on_some_items_lose_and_double_nothing(emulator_process, fault):
     assert server_count(emulator_process, names) == {name: [1] for name in names}
 
 
+@pytest.mark.timeout(120)
+def test_one_batch_with_faults_on_a_tenth_of_its_items(emulator_process, reliability_report):
+    """100 items: the first 10 streams dropped after 4 events, the first 10 requests (thread
+    creations) refused with 503; every item ends complete, asked once."""
+    names = keys("mixed", 100)
+    port = emulator_process.port
+    before = Resources.now(port)
+    controls = "drop_after=4;status=503;retry_after=0.1;times=10"
+    with make(alfa.AlfaClient, emulator_process, controls, rate_limit="off") as client:
+        batch = client.ask_many([QUESTION] * 100, keys=names, concurrency=50, progress=False)
+    after = Resources.now(port)
+    assert batch.counts() == {"complete": 100}, batch.to_dataframe()[["key", "status", "error"]]
+    assert sum(1 for a in batch if a.warnings) >= 10  # the dropped streams were mended
+    assert server_count(emulator_process, names) == {name: [1] for name in names}
+    assert after == before, f"before {before}, after {after}"
+    reliability_report.append(f"batch: 100 items, faults on 10% of them: {batch.counts()}, {batch.elapsed:.1f} s")
+
+
 def test_errored_turns_are_rows_with_a_typed_error(emulator_process):
     names = keys("errored", 6)
     with make(alfa.AlfaClient, emulator_process, "error=1") as client:
