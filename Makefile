@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8765
 
-.PHONY: demo test lint lab emulator bench clean
+.PHONY: demo test test-matrix lint lab emulator bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ $(VENV)/.emulator: $(PY) pyproject.toml
 # The house checks run first: a lint or type error fails `make test` as a failing test does.
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite on the oldest and the newest supported Python (noxfile.py), each in its own virtualenv
+# under .nox/; pyenv's interpreters are found when they are not on PATH. Pass folders with
+# NOX_ARGS="-- tests/frames".
+PYENV_PYTHONS := $(wildcard $(HOME)/.pyenv/versions/3.10*/bin $(HOME)/.pyenv/versions/3.13*/bin)
+test-matrix: $(VENV)/.dev
+	PATH="$(PATH):$(subst $(eval) ,:,$(PYENV_PYTHONS))" $(VENV)/bin/nox $(NOX_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -44,4 +51,4 @@ bench: $(VENV)/.dev
 	$(PY) -m bench
 
 clean:
-	rm -rf build .pytest_cache .hypothesis
+	rm -rf build .pytest_cache .hypothesis .nox

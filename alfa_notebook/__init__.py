@@ -102,7 +102,13 @@ if TYPE_CHECKING:  # the public names; see _exports()
         InternalServerError as InternalServerError,
     )
     from .errors import (
+        NoSuchTableError as NoSuchTableError,
+    )
+    from .errors import (
         NotFoundError as NotFoundError,
+    )
+    from .errors import (
+        OptionalDependencyError as OptionalDependencyError,
     )
     from .errors import (
         PermissionDeniedError as PermissionDeniedError,

@@ -8,11 +8,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import markers
-from .errors import TurnFailedError
+from .errors import NoSuchTableError, OptionalDependencyError, TurnFailedError
 from .models import Artifact, Citation
 
 if TYPE_CHECKING:
     import pandas as pd
+    import polars as pl
 
     from .steps import AskResult
     from .turn import Turn
@@ -86,23 +87,122 @@ class Answer:
         return markers.plain_text(self.raw_text).strip()
 
     @cached_property
+    def _table_frames(self) -> tuple[pd.DataFrame, ...]:
+        """The tables as Alfa sent them, converted once; only copies are handed out."""
+        return tuple(a.to_dataframe() for a in self._table_artifacts)
+
+    @property
+    def _table_artifacts(self) -> list[Artifact]:
+        return [a for a in self.artifacts if a.kind == "table"]
+
+    @property
     def tables(self) -> list[pd.DataFrame]:
-        """One typed DataFrame per table artifact, in the order the answer announced them."""
-        return [a.to_dataframe() for a in self.artifacts if a.kind == "table"]
+        """One typed DataFrame per table artifact, in the order the answer announced them.
+
+        Each access gives fresh copies: change them freely, the answer still shows what Alfa sent.
+        """
+        return [frame.copy() for frame in self._table_frames]
 
     @property
     def df(self) -> pd.DataFrame | None:
-        """The first table, or None."""
-        return self.tables[0] if self.tables else None
+        """A copy of the first table, or None."""
+        frames = self._table_frames
+        return frames[0].copy() if frames else None
+
+    @property
+    def charts(self) -> list[pd.DataFrame]:
+        """One tidy frame (``series``, ``x``, ``y``) per chart artifact; ``.alfa.plot()`` draws it."""
+        return [a.to_dataframe() for a in self.artifacts if a.kind == "chart"]
+
+    def to_df(
+        self,
+        i: int = 0,
+        *,
+        dtype_backend: str = "numpy_nullable",
+        units: str = "attrs",
+        expand_stocks: bool = False,
+        include_hidden: bool = False,
+    ) -> pd.DataFrame:
+        """Table ``i`` as a new DataFrame: ``dtype_backend`` ``"numpy_nullable"``, ``"pyarrow"`` or
+        ``"numpy"``; ``units="label"`` puts each unit into its column label (see docs/frames.md)."""
+        artifact = self._table_artifact(i)
+        if (dtype_backend, units, expand_stocks, include_hidden) == ("numpy_nullable", "attrs", False, False):
+            return self._table_frames[self._table_artifacts.index(artifact)].copy()
+        return artifact.to_dataframe(
+            dtype_backend=dtype_backend, units=units, expand_stocks=expand_stocks, include_hidden=include_hidden
+        )
+
+    def table(self, title_or_index: int | str) -> pd.DataFrame:
+        """A table by its position in :attr:`tables` or by its title (exact, else ignoring case)."""
+        if isinstance(title_or_index, int):
+            return self.to_df(title_or_index)
+        titles = [a.title or "" for a in self._table_artifacts]
+        wanted = str(title_or_index)
+        for same in (str.__eq__, lambda a, b: a.casefold() == b.casefold()):
+            for i, title in enumerate(titles):
+                if same(title, wanted):
+                    return self.to_df(i)
+        raise NoSuchTableError(f"no table titled {wanted!r}; the answer's tables are {titles!r}")
+
+    def _table_artifact(self, i: int) -> Artifact:
+        artifacts = self._table_artifacts
+        if not -len(artifacts) <= i < len(artifacts):
+            raise NoSuchTableError(f"no table {i}: the answer has {len(artifacts)} table(s)")
+        return artifacts[i]
+
+    def to_polars(self, i: int = 0) -> pl.DataFrame:
+        """Table ``i`` as a polars DataFrame (``pip install 'alfa-notebook[polars]'``), through Arrow;
+        quarters, months and years become their text ("2024Q2"), as polars has no period type."""
+        try:
+            import polars as pl
+        except ImportError:
+            raise OptionalDependencyError(
+                "to_polars() needs polars, which is not installed: pip install 'alfa-notebook[polars]'"
+            ) from None
+        frame = self.to_df(i, dtype_backend="pyarrow")
+        periods = [label for label, dtype in frame.dtypes.items() if str(dtype).startswith("period")]
+        for label in periods:
+            frame[label] = frame[label].astype("string[pyarrow]")
+        return pl.from_pandas(frame)
+
+    def to_markdown(self, *, table_rows: int = 20) -> str:
+        """The answer as Markdown, as the notebook's ``text/markdown`` output shows it."""
+        from .render import answer_bundle
+
+        return str(answer_bundle(self, table_rows=table_rows)[0]["text/markdown"])
+
+    def to_html(self, *, table_rows: int = 20) -> str:
+        """The answer as a self-contained, sanitised HTML fragment (the notebook's rendering)."""
+        from .render import answer_bundle
+
+        return str(answer_bundle(self, table_rows=table_rows)[0]["text/html"])
+
+    def to_text(self, *, table_rows: int = 20) -> str:
+        """The answer as plain text, as a terminal shows it."""
+        from .render import answer_text
+
+        return answer_text(self, table_rows=table_rows)
 
     def artifact(self, artifact_id: str) -> Artifact | None:
         return next((a for a in self.artifacts if a.id == artifact_id), None)
 
-    def citations_frame(self) -> pd.DataFrame:
-        """The sources as a DataFrame, one row per citation, type-specific fields as columns."""
-        from .frames import citations_to_dataframe
+    def citations_frame(self, *, dtype_backend: str = "numpy_nullable") -> pd.DataFrame:
+        """The sources as a DataFrame, one row per citation and place, type-specific fields as columns.
 
-        return citations_to_dataframe(self.citations)
+        The answer's own citations come first (``table``, ``row``, ``column`` missing), then each
+        table's: ``table`` is its position in :attr:`tables`, ``row`` and ``column`` the cell (a
+        column's citation has no ``row``, the table's own neither).
+        """
+        from .frames import citations_to_dataframe, table_citations
+
+        citations: list[Citation] = list(self.citations)
+        places: list[tuple[int | None, int | None, str | None]] = [(None, None, None)] * len(citations)
+        for number, frame in enumerate(self._table_frames):
+            records = frame.attrs.get("alfa_citations") or {}
+            for cit_id, row, column in table_citations(frame):
+                citations.append(Citation.from_raw(records[cit_id]))
+                places.append((number, row, column))
+        return citations_to_dataframe(citations, places=places, dtype_backend=dtype_backend)
 
     @property
     def ok(self) -> bool:

@@ -25,6 +25,7 @@ from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_o
 from .models import Artifact, History, Progress, Thread
 from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .settings import Secret, resolve_settings
+from .sources import source_overrides
 from .steps import AskProcedure, AskResult
 from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
 from .turn import Turn, thread_name
@@ -159,6 +160,7 @@ class _ClientBase:
         timeout: float | None = None,
         stream_read_timeout: float | None = None,
         max_retries: int | None = None,
+        sources: Mapping[str, Any] | str | None = None,
         transport: Any = None,
         headers: Mapping[str, str] | None = None,
         configured: Mapping[str, Any] | None = None,
@@ -179,6 +181,7 @@ class _ClientBase:
             timeout=timeout,
             stream_read_timeout=stream_read_timeout,
             max_retries=max_retries,
+            sources=sources,
             configured=configured,
             allow_insecure=allow_insecure,
             rate_limit=rate_limit,
@@ -212,11 +215,19 @@ class _ClientBase:
         return self._last_answer
 
     def _procedure(
-        self, question: str, thread: str | None, timeout: float | None, name: str | None = None
+        self,
+        question: str,
+        thread: str | None,
+        timeout: float | None,
+        sources: Mapping[str, Any] | str | None = None,
+        name: str | None = None,
     ) -> AskProcedure:
         if not isinstance(question, str) or not question.strip():
             raise ValueError("The question is empty: ask Alfa something.")
-        return AskProcedure(question, thread, clock=time.monotonic, timeout=timeout, name=name)
+        overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
+        return AskProcedure(
+            question, thread, clock=time.monotonic, timeout=timeout, source_overrides=overrides or None, name=name
+        )
 
     def __repr__(self) -> str:
         key = "set" if self.settings.has_key else "missing"
@@ -251,15 +262,18 @@ class AlfaClient(_ClientBase):
         thread: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
+        sources: Mapping[str, Any] | str | None = None,
         name: str | None = None,
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
         With no ``thread``, a new thread named ``name`` (default: after the question) is started. Ctrl-C cancels the
         task on the server and re-raises, with the partial answer in ``exc.answer`` and
-        :attr:`last_answer`.
+        :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
+        client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
+        :mod:`alfa_notebook.sources`).
         """
-        procedure = self._procedure(question, thread, timeout, name)
+        procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
         runner = SyncRunner(tape or self._transport, procedure)
         try:
@@ -291,13 +305,15 @@ class AlfaClient(_ClientBase):
         keys: Iterable[Hashable] | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float | None = None,
+        sources: Mapping[str, Any] | str | None = None,
         progress: bool = True,
     ) -> Batch:
         """Ask every question, each in its own new thread named after its key, at most
         ``concurrency`` at once, at the pace of this client's limiter; returns a :class:`Batch`.
 
         ``questions``: any iterable of strings (a list, a pandas Series or Index); ``keys`` label
-        them (default: a Series' index, else the questions). ``timeout`` applies to each item. A
+        them (default: a Series' index, else the questions). ``timeout`` and ``sources`` apply to
+        each item, as :meth:`ask` takes them. A
         failed item is an answer with status ``"error"`` and its exception in ``.error``; it never
         stops the others. Ctrl-C cancels every running item on the server and returns the batch
         with what was answered (also :attr:`last_batch`). ``progress`` shows a live view.
@@ -307,22 +323,22 @@ class AlfaClient(_ClientBase):
         cancellation for both clients, and no OS thread per item.
         """
         listed, labels = items_of(questions, keys)
-        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, progress))
+        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress))
         view = _progress_view(progress, len(listed))
 
         async def main() -> None:
             async with AsyncAlfaClient._sibling(self) as client:
-                await ask_each(client._item(timeout), run, concurrency)
+                await ask_each(client._item(timeout, sources), run, concurrency)
 
         run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
         self._last_batch = batch = run.finish(view)
         return batch
 
     def _rerun(
-        self, concurrency: int, timeout: float | None, progress: bool
+        self, concurrency: int, timeout: float | None, sources: Mapping[str, Any] | str | None, progress: bool
     ) -> Callable[[list[str], list[Any]], Batch]:
         return lambda questions, keys: self.ask_many(
-            questions, keys=keys, concurrency=concurrency, timeout=timeout, progress=progress
+            questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
         )
 
     def close(self) -> None:
@@ -363,11 +379,12 @@ class AsyncAlfaClient(_ClientBase):
         thread: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
+        sources: Mapping[str, Any] | str | None = None,
         name: str | None = None,
     ) -> Answer:
         """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
-        and the partial answer is kept in :attr:`last_answer`."""
-        procedure = self._procedure(question, thread, timeout, name)
+        and the partial answer is kept in :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
+        procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
         runner = AsyncRunner(tape or self._transport, procedure)
         try:
@@ -401,18 +418,24 @@ class AsyncAlfaClient(_ClientBase):
         keys: Iterable[Hashable] | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float | None = None,
+        sources: Mapping[str, Any] | str | None = None,
         progress: bool = True,
     ) -> Batch:
         """:meth:`AlfaClient.ask_many`, awaitable. Cancelling the task cancels every running item on
         the server and re-raises; the batch of what was answered is :attr:`last_batch` (and the
         ``CancelledError``'s ``.batch``)."""
         listed, labels = items_of(questions, keys)
-        rerun = lambda q, k: self.ask_many(q, keys=k, concurrency=concurrency, timeout=timeout, progress=progress)  # noqa: E731
+
+        def rerun(questions: list[str], keys: list[Any]) -> Any:
+            return self.ask_many(
+                questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
+            )
+
         run = BatchRun(listed, labels, rerun=rerun)
         view = _progress_view(progress, len(listed))
         ticker = asyncio.ensure_future(follow(view, run.tally))
         try:
-            await ask_each(self._item(timeout), run, concurrency)
+            await ask_each(self._item(timeout, sources), run, concurrency)
         except asyncio.CancelledError as stopped:
             run.interrupted = True
             self._last_batch = stopped.batch = run.finish(view)  # type: ignore[attr-defined]
@@ -422,9 +445,9 @@ class AsyncAlfaClient(_ClientBase):
         self._last_batch = batch = run.finish(view)
         return batch
 
-    def _item(self, timeout: float | None) -> Callable[[str, str], Any]:
+    def _item(self, timeout: float | None, sources: Mapping[str, Any] | str | None) -> Callable[[str, str], Any]:
         """How ask_many asks one item: a new thread named after its key."""
-        return lambda question, name: self.ask(question, timeout=timeout, name=name)
+        return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name)
 
     @classmethod
     def _sibling(cls, client: AlfaClient) -> AsyncAlfaClient:
@@ -436,9 +459,16 @@ class AsyncAlfaClient(_ClientBase):
         sibling._connect(None, client._headers, None, client.limiter)
         return sibling
 
-    def ask_events(self, question: str, *, thread: str | None = None, timeout: float | None = None) -> AskEvents:
+    def ask_events(
+        self,
+        question: str,
+        *,
+        thread: str | None = None,
+        timeout: float | None = None,
+        sources: Mapping[str, Any] | str | None = None,
+    ) -> AskEvents:
         """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards."""
-        return AskEvents(self, self._procedure(question, thread, timeout))
+        return AskEvents(self, self._procedure(question, thread, timeout, sources))
 
     async def aclose(self) -> None:
         await self._transport.aclose()

@@ -40,6 +40,14 @@ class ConfigurationError(AlfaError, ValueError):
         self.source = source
 
 
+class OptionalDependencyError(AlfaError, ImportError):
+    """A feature needs a package that is not installed; the message names what to install."""
+
+
+class NoSuchTableError(AlfaError, LookupError):
+    """The answer has no table at that position or with that title; the message lists them."""
+
+
 class APIError(AlfaError):
     """Something went wrong talking to the service."""
 

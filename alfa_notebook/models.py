@@ -237,8 +237,21 @@ class Artifact:
     def title(self) -> str | None:
         return _str(self.raw.get("title"))
 
-    def to_dataframe(self, *, expand_stocks: bool = False, include_hidden: bool = False) -> pd.DataFrame:
-        """The artifact as a typed DataFrame (tables and charts); see :mod:`alfa_notebook.tables`."""
+    def to_dataframe(
+        self,
+        *,
+        expand_stocks: bool = False,
+        include_hidden: bool = False,
+        dtype_backend: str = "numpy_nullable",
+        units: str = "attrs",
+    ) -> pd.DataFrame:
+        """The artifact as a typed DataFrame (tables and charts); see :mod:`alfa_notebook.frames`.
+
+        ``dtype_backend`` names pandas' arrays ("numpy_nullable", "pyarrow", "numpy"); ``units="label"``
+        writes each column's unit into its label.
+        """
         from . import frames
 
-        return frames.artifact_to_dataframe(self, expand_stocks=expand_stocks, include_hidden=include_hidden)
+        return frames.artifact_to_dataframe(
+            self, expand_stocks=expand_stocks, include_hidden=include_hidden, dtype_backend=dtype_backend, units=units
+        )

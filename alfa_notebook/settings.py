@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 from .limiter import DOCUMENTED, RateLimits, parse_rate_limit
+from .sources import source_overrides
 
 ApiVersion = Literal["v1", "v2"]
 
@@ -87,6 +88,7 @@ class Settings:
     record_mode: str = DEFAULT_RECORD_MODE
     rate_limit: RateLimits = field(default_factory=lambda: dict(DOCUMENTED))
     """Requests per bucket the client keeps to (:mod:`.limiter`); empty: no limit."""
+    sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
 
     @property
     def api_root(self) -> str:
@@ -153,6 +155,7 @@ def resolve_settings(
     cassette: str | os.PathLike[str] | None = None,
     record_mode: str | None = None,
     rate_limit: str | Mapping[str, float] | None = None,
+    sources: Mapping[str, Any] | str | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
 
@@ -210,6 +213,7 @@ def resolve_settings(
         cassette=os.fspath(tape) if tape is not None and str(tape).strip() else None,
         record_mode=mode,
         rate_limit=limits,
+        sources=source_overrides(_pick(sources, configured.get("sources") or None)),
     )
 
 

@@ -1,9 +1,11 @@
-"""Table conversion against ``pandas.DataFrame(rows, columns=names)`` (PRODUCT.md §7: at most 3x).
+"""Table conversion against ``pandas.DataFrame(rows, columns=names)`` (bar: at most 1.5x).
 
 Run from the repository root: ``python -m bench.bench_tables [--rows N] [--repeat K]``.
 The artifact is deterministic: 100,000 rows of ten mixed col_types, about 5 % nulls per column.
 Repetitions alternate baseline and ours, after one warm-up each; the figure is the ratio of the
-medians. Peak memory is measured apart, under ``tracemalloc`` (which slows what it traces).
+medians. The default dtype backend is the figure held to the bar; the pyarrow and numpy backends
+are reported beside it. Peak memory is measured apart, under ``tracemalloc`` (which slows what it
+traces).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from alfa_notebook.frames import table_to_dataframe
 
 from ._util import Figure, interleaved, peak_mib, report
 
-BAR = 3.0
+BAR = 1.5
 NULL_SHARE = 0.05
 SCHEMA: list[dict[str, Any]] = [
     {"name": "Security", "col_type": "stock", "is_highlighted": True},
@@ -75,6 +77,18 @@ def make_artifact(n_rows: int = 100_000, *, seed: int = 7) -> dict[str, Any]:
             "citations": []}  # fmt: skip
 
 
+def arrow_mib(make: Any) -> float:
+    """MiB the result of ``make()`` holds in Arrow's memory pool, which tracemalloc does not see
+    (Arrow-backed columns: text under every backend on pandas 3, every column under pyarrow)."""
+    import pyarrow as pa
+
+    before = pa.total_allocated_bytes()
+    result = make()
+    held = pa.total_allocated_bytes() - before
+    del result
+    return held / 2**20
+
+
 def measure(n_rows: int, repeat: int) -> list[Figure]:
     artifact = make_artifact(n_rows)
     rows, names = artifact["rows"], [column["name"] for column in artifact["columns"]]
@@ -85,17 +99,30 @@ def measure(n_rows: int, repeat: int) -> list[Figure]:
     def ours() -> pd.DataFrame:
         return table_to_dataframe(artifact)
 
-    timings = interleaved({"baseline": baseline, "ours": ours}, repeat=repeat)
-    base_ms, ours_ms = timings["baseline"].wall_ms, timings["ours"].wall_ms
-    ratio = ours_ms / base_ms
-    base_mib, ours_mib = peak_mib(baseline), peak_mib(ours)
+    def arrow() -> pd.DataFrame:
+        return table_to_dataframe(artifact, dtype_backend="pyarrow")
+
+    def plain() -> pd.DataFrame:
+        return table_to_dataframe(artifact, dtype_backend="numpy")
+
+    sides = {"baseline": baseline, "ours": ours, "pyarrow": arrow, "numpy": plain}
+    timings = interleaved(sides, repeat=repeat)
+    base_ms, base_cpu = timings["baseline"].wall_ms, timings["baseline"].cpu_ms
+    base_mib, base_arrow = peak_mib(baseline), arrow_mib(baseline)
     shape = f"{n_rows // 1000}k x {len(names)}"
-    return [
-        Figure(f"tables, {shape} to typed DataFrame vs pandas.DataFrame(rows)",
-               f"{ours_ms:.1f} / {base_ms:.1f} ms = {ratio:.2f}x", f"bar {BAR:g}x", ratio <= BAR),
-        Figure(f"tables, {shape} peak memory (tracemalloc)",
-               f"{ours_mib:.1f} / {base_mib:.1f} MiB = {ours_mib / base_mib:.2f}x", "reported"),
-    ]  # fmt: skip
+    figures = []
+    for side, name in (("ours", "numpy_nullable"), ("pyarrow", "pyarrow"), ("numpy", "numpy")):
+        ms, cpu, mib, arrow = timings[side].wall_ms, timings[side].cpu_ms, peak_mib(sides[side]), arrow_mib(sides[side])
+        held = side == "ours"
+        figures += [
+            Figure(f"tables, {shape} to typed DataFrame ({name}) vs pandas.DataFrame(rows)",
+                   f"{ms:.1f} / {base_ms:.1f} ms = {ms / base_ms:.2f}x (CPU {cpu / base_cpu:.2f}x)",
+                   f"bar {BAR:g}x" if held else "reported", ms / base_ms <= BAR if held else None),
+            Figure(f"tables, {shape} peak memory ({name}, tracemalloc)",
+                   f"{mib:.1f} / {base_mib:.1f} MiB = {mib / base_mib:.2f}x; "
+                   f"held in Arrow's pool {arrow:.1f} / {base_arrow:.1f} MiB", "reported"),
+        ]  # fmt: skip
+    return figures
 
 
 def run(argv: list[str] | None = None) -> list[Figure]:

@@ -1,7 +1,6 @@
 """Alfa artifacts as typed pandas DataFrames, driven by the declared schema.
 
-Every column's dtype comes from its declared ``col_type`` (reference §5.3), never from its
-values. Only JSON ``null`` (``None``; ``NaN`` too, which the backend sends as null anyway) is
+Every column's dtype comes from its declared ``col_type``, never from its values. Only JSON ``null`` (``None``; ``NaN`` too, which the backend sends as null anyway) is
 missing: the strings ``"NA"``, ``"N/A"`` and ``"null"`` are values, so the ticker ``NA`` stays
 ``"NA"`` and the CUSIP ``"00724F101"`` keeps its zeros. Missing cells become the missing value
 of the column's dtype (``<NA>`` or ``NaT``).
@@ -34,8 +33,11 @@ year                   ``period[Y-DEC]``       ``"2024"``: the backend says it i
 =====================  ======================  ===============================================
 
 Numeric columns are all nullable extension dtypes so that one rule holds for the whole frame:
-missing is ``<NA>`` and ``df.isna()`` means the same in every column. ``Series.to_numpy()``
-still gives ``float64`` with ``NaN`` (pandas 3) and numpy ufuncs accept them.
+missing is ``<NA>`` and ``df.isna()`` means the same in every column. That is the default
+``dtype_backend="numpy_nullable"``; ``"pyarrow"`` gives ``pd.ArrowDtype`` columns and ``"numpy"``
+plain numpy dtypes (``float64`` with ``NaN``, so ``df[cols].to_numpy()`` is a float array); see
+:mod:`.backends`. ``units="label"`` writes each column's unit into its label, "Market cap (USD bn)",
+where merges, concatenation and files keep it; see :mod:`.units`.
 
 Text cells in ``date``/``datetime`` columns must be ISO 8601; ``quarter`` ``YYYYQq`` (``YYYY-Qq``
 and a lower-case ``q`` accepted), ``month`` ``YYYY-MM``, ``year`` ``YYYY``. ``stock`` cells are
@@ -67,9 +69,11 @@ order, then any others the objects carry, as ``object``).
 ``DataFrame.attrs``
 ===================
 
-Read-only dicts (:class:`ReadOnlyDict`, a ``dict`` subclass), tuples, strings and numbers, so
-that the deep copy pandas makes of ``attrs`` on nearly every operation costs nothing; per-column
-entries are keyed by frame label:
+JSON values only (pandas writes ``attrs`` to parquet and feather as JSON, and reads them back
+equal), held in read-only dicts and lists (:class:`ReadOnlyDict`, ``ReadOnlyList``: ``dict`` and
+``list`` subclasses), so that the deep copy pandas makes
+of ``attrs`` on nearly every operation costs nothing; per-column entries are keyed by frame label.
+``df.alfa`` (:class:`AlfaAccessor`) reads them: ``df.alfa.sources(row=0, column="Revenue")``.
 
 ``alfa_kind``
     ``"table"``, ``"chart"`` or ``"citations"``.
@@ -81,8 +85,9 @@ entries are keyed by frame label:
     "source_column", "stock_field"}}`` for every column of the frame, in frame order.
     ``col_type`` is the raw declared type (also when unknown); ``position`` the index in the
     artifact's ``columns``; ``citation_ids`` the column-level citation ids and
-    ``row_citation_ids`` ``{row: (ids)}`` the cell-level ones (``row`` is the frame's index
-    label, which is the artifact's row index); ``source_column`` and ``stock_field`` are set
+    ``row_citation_ids`` ``{row: [ids]}`` the cell-level ones (``row`` is the frame's index
+    label, which is the artifact's row index, written as text as JSON keys are: ``"0"``);
+    ``source_column`` and ``stock_field`` are set
     on the columns that ``expand_stocks`` adds.
 ``alfa_hidden_columns``
     Names of the hidden columns left out of the frame.
@@ -92,7 +97,7 @@ entries are keyed by frame label:
     expanded columns are exact per row).
 ``alfa_citations``
     ``{citation id: citation}``: the table's citations and those its columns and cells refer
-    to, in that order, as the Citation objects the caller passed, else as raw dicts.
+    to, in that order, each as the JSON object the service sent (``Citation.from_raw`` reads it).
 ``alfa_graph`` (charts only)
     ``{"graph_type", "series_type", "x_type", "x_unit", "y_type", "y_unit"}``.
 
@@ -121,8 +126,10 @@ how a value of each ``col_type`` reads: ``25.0%``, ``+3.1%``, ``$1,234.50`` (USD
 from __future__ import annotations
 
 from ..models import artifact_kind
+from .accessor import AlfaAccessor, NotAnAlfaFrameError
+from .backends import DEFAULT_DTYPE_BACKEND, DTYPE_BACKENDS, check_dtype_backend
 from .charts import chart_to_dataframe
-from .citations import citations_to_dataframe
+from .citations import citations_to_dataframe, table_citations
 from .coltypes import (
     COLUMN_TYPES,
     MISSING_TEXT,
@@ -134,24 +141,35 @@ from .coltypes import (
 )
 from .convert import artifact_to_dataframe
 from .display import format_column, format_frame, format_value
-from .readonly import ReadOnlyDict
+from .readonly import ReadOnlyDict, ReadOnlyList
 from .schema import table_to_dataframe
+from .units import DEFAULT_UNITS, UNIT_MODES, check_units
 
 __all__ = [
     "COLUMN_TYPES",
+    "DEFAULT_DTYPE_BACKEND",
+    "DEFAULT_UNITS",
+    "DTYPE_BACKENDS",
     "MISSING_TEXT",
+    "UNIT_MODES",
+    "AlfaAccessor",
     "ArtifactKindError",
     "ColumnType",
+    "NotAnAlfaFrameError",
     "ReadOnlyDict",
+    "ReadOnlyList",
     "TableConversionError",
     "TableConversionWarning",
     "artifact_kind",
     "artifact_to_dataframe",
     "chart_to_dataframe",
+    "check_dtype_backend",
+    "check_units",
     "citations_to_dataframe",
     "column_dtype",
     "format_column",
     "format_frame",
     "format_value",
+    "table_citations",
     "table_to_dataframe",
 ]

@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from .backends import DEFAULT_DTYPE_BACKEND, check_dtype_backend
 from .coltypes import TableConversionError, object_array
 from .schema import assemble, convert_schema, provenance, referenced_citations, sequence
+from .units import DEFAULT_UNITS, check_units
 
 # --------------------------------------------------------------------------------------------
 # Charts: flatten each graph type into (series, x, y) cells plus their declared types.
@@ -110,8 +112,11 @@ def chart_to_dataframe(
     thread_id: str | None = None,
     message_id: str | None = None,
     citations: Mapping[str, object] | None = None,
+    dtype_backend: str = DEFAULT_DTYPE_BACKEND,
+    units: str = DEFAULT_UNITS,
 ) -> pd.DataFrame:
     """A graph artifact (line, bar, pie) as a tidy long frame ``series``, ``x``, ``y``."""
+    dtype_backend, units = check_dtype_backend(dtype_backend), check_units(units)
     graph = _graph_of(artifact)
     graph_type = graph.get("graph_type")
     flatten = _CHART_FLATTENERS.get(graph_type) if isinstance(graph_type, str) else None
@@ -140,4 +145,4 @@ def chart_to_dataframe(
     }
     attrs["alfa_hidden_columns"] = []
     attrs["alfa_citations"] = referenced_citations(artifact, schema, citations)
-    return assemble(converted, len(chart.series), attrs)
+    return assemble(converted, len(chart.series), attrs, dtype_backend=dtype_backend, units=units)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
 from ..models import Citation
+from .backends import DEFAULT_DTYPE_BACKEND, check_dtype_backend
 from .coltypes import OBJECT, TableConversionError, TableConversionWarning, column_type, convert_column, object_array
 from .schema import FrameColumn, assemble, column_meta
 
@@ -45,7 +46,7 @@ _CONSUMED_KEYS = frozenset(
     }
 )
 
-# The types of the type-specific fields of reference §4.2; other fields stay object.
+# The types of the type-specific fields the service documents per citation type; others stay object.
 CITATION_FIELD_TYPES: Mapping[str, str] = {
     "source_category": "string",
     "last_updated_at": "datetime",
@@ -80,12 +81,40 @@ def _lenient_column(name: str, col_type: str | None, cells: list[Any]) -> FrameC
     return FrameColumn(name, array, meta)
 
 
-def citations_to_dataframe(citations: Sequence[Any]) -> pd.DataFrame:
-    """One row per citation: ``id``, ``type``, ``title``, ``url``, ``published``, ``snippet``,
-    ``inline_offset``, then every other raw field (typed per reference §4.2, else object).
+# (table, row, column) a citation belongs to, None where it does not apply
+Place: TypeAlias = "tuple[int | None, int | None, str | None]"
+PLACE_COLUMNS: Mapping[str, str] = {"table": "integer", "row": "integer", "column": "string"}
 
-    Accepts Citation objects (``.id``, ``.type``, ... and ``.raw``) or plain dicts.
+
+def table_citations(frame: pd.DataFrame) -> list[tuple[str, int | None, str | None]]:
+    """``(citation id, row, column)`` for each place of a converted table that cites a source:
+    cells (row and column), columns (column only), then the table's own (neither)."""
+    known = frame.attrs.get("alfa_citations") or {}
+    places: list[tuple[str, int | None, str | None]] = []
+    for label, meta in (frame.attrs.get("alfa_columns") or {}).items():
+        places += [(cit_id, None, label) for cit_id in meta.get("citation_ids") or ()]
+        for row, ids in (meta.get("row_citation_ids") or {}).items():
+            places += [(cit_id, int(row), label) for cit_id in ids]
+    placed = {cit_id for cit_id, _, _ in places}
+    places += [(cit_id, None, None) for cit_id in known if cit_id not in placed]
+    return [place for place in places if place[0] in known]
+
+
+def citations_to_dataframe(
+    citations: Sequence[Any],
+    *,
+    places: Sequence[Place] | None = None,
+    dtype_backend: str = DEFAULT_DTYPE_BACKEND,
+) -> pd.DataFrame:
+    """One row per citation: ``id``, ``type``, ``title``, ``url``, ``published``, ``snippet``,
+    ``inline_offset``, then every other raw field (typed per the service's citation types, else
+    object).
+
+    Accepts Citation objects (``.id``, ``.type``, ... and ``.raw``) or plain dicts. With ``places``
+    (one ``(table, row, column)`` per citation, ``None`` where it does not apply) the columns
+    ``table``, ``row`` and ``column`` follow the common ones: where in which table it is cited.
     """
+    dtype_backend = check_dtype_backend(dtype_backend)
     citations = [Citation.from_raw(c) if isinstance(c, Mapping) else c for c in citations]
     raws = [_citation_raw(c) for c in citations]
     extra_fields = [key for key in dict.fromkeys(k for raw in raws for k in raw) if key not in _CONSUMED_KEYS]
@@ -93,7 +122,12 @@ def citations_to_dataframe(citations: Sequence[Any]) -> pd.DataFrame:
         _lenient_column(name, col_type, [getattr(c, name, None) for c in citations])
         for name, col_type in CITATION_COLUMNS.items()
     ]
+    if places is not None:
+        columns += [
+            _lenient_column(name, col_type, [place[i] for place in places])
+            for i, (name, col_type) in enumerate(PLACE_COLUMNS.items())
+        ]
     columns += [
         _lenient_column(key, CITATION_FIELD_TYPES.get(key), [raw.get(key) for raw in raws]) for key in extra_fields
     ]
-    return assemble(columns, len(citations), {"alfa_kind": "citations"})
+    return assemble(columns, len(citations), {"alfa_kind": "citations"}, dtype_backend=dtype_backend)

@@ -25,8 +25,8 @@ from .formats import (
     _format_score,
     _format_text,
 )
+from .temporal import DATETIME_UNIT, parse_utc
 
-DATETIME_UNIT = "us"
 MISSING_TEXT = "\u2014"  # em dash
 
 ArrayLike: TypeAlias = "ExtensionArray | np.ndarray[Any, Any]"
@@ -55,19 +55,20 @@ class TableConversionWarning(UserWarning):
 # Cell extraction: stock and score cells are objects; the column holds one field of each.
 
 
-def _stock_identifier(cell: Any) -> Any:
-    """The label the backend itself gives a stock: symbol, else ISIN; other values as they are."""
-    if isinstance(cell, dict):
-        return cell.get("symbol") or cell.get("isin") or None
-    return cell
+# One comprehension per column, the test inlined: these are the only per-cell Python loops of a
+# conversion, and a function call per cell would double their cost. Cells come from JSON, so a
+# stock or score object is exactly a dict.
 
 
 def stock_identifiers(cells: np.ndarray) -> np.ndarray:
-    return object_array([_stock_identifier(cell) for cell in cells])
+    """The label the backend itself gives a stock: symbol, else ISIN; other values as they are."""
+    return object_array(
+        [(cell.get("symbol") or cell.get("isin") or None) if type(cell) is dict else cell for cell in cells]
+    )
 
 
 def _score_values(cells: np.ndarray) -> np.ndarray:
-    return object_array([cell.get("val") if isinstance(cell, dict) else cell for cell in cells])
+    return object_array([cell.get("val") if type(cell) is dict else cell for cell in cells])
 
 
 def object_array(values: Sequence[Any]) -> np.ndarray:
@@ -103,15 +104,23 @@ def _data_and_mask(values: np.ndarray, fill: Any, dtype: type) -> tuple[np.ndarr
     return np.where(mask, fill, values).astype(dtype), mask
 
 
+_EXACT_IN_FLOAT = 2**53  # every integer below this magnitude survives a trip through float64
+
+
 def _to_integers(values: np.ndarray) -> ArrayLike:
-    if _require_kinds(values, _INTEGER_KINDS, "integers") in {"integer", "empty"}:
-        return pd.arrays.IntegerArray(*_data_and_mask(values, 1, np.int64))
-    return pd.array(values, dtype="Int64")  # floats present: pandas refuses non-integral ones
+    if _require_kinds(values, _INTEGER_KINDS, "integers") not in {"integer", "empty"}:
+        return pd.array(values, dtype="Int64")  # floats present: pandas refuses non-integral ones
+    floats = values.astype(np.float64)  # one C pass; None becomes NaN
+    mask = np.isnan(floats)
+    if np.abs(np.where(mask, 0.0, floats)).max(initial=0.0) < _EXACT_IN_FLOAT:
+        return pd.arrays.IntegerArray(np.where(mask, 1.0, floats).astype(np.int64), mask)
+    return pd.arrays.IntegerArray(*_data_and_mask(values, 1, np.int64))  # exact beyond 2**53
 
 
 def _to_floats(values: np.ndarray) -> ArrayLike:
     _require_kinds(values, _FLOAT_KINDS, "numbers")
-    return pd.arrays.FloatingArray(*_data_and_mask(values, np.nan, np.float64))
+    data = values.astype(np.float64)  # numbers only (checked above); numpy reads None as NaN
+    return pd.arrays.FloatingArray(data, np.isnan(data))
 
 
 def _to_booleans(values: np.ndarray) -> ArrayLike:
@@ -119,17 +128,22 @@ def _to_booleans(values: np.ndarray) -> ArrayLike:
     return pd.arrays.BooleanArray(*_data_and_mask(values, False, np.bool_))
 
 
+_STRING_DTYPE = pd.StringDtype()
+
+
 def _to_strings(values: np.ndarray) -> ArrayLike:
     _require_kinds(values, _STRING_KINDS, "strings")
-    return pd.array(values, dtype=pd.StringDtype())
+    if _STRING_DTYPE.storage == "pyarrow" and _STRING_DTYPE.na_value is pd.NA:
+        # Strings only (checked above), so Arrow takes them as they are: pd.array would check again.
+        import pyarrow as pa
+
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string(), from_pandas=True))
+    return pd.array(values, dtype=_STRING_DTYPE)
 
 
 def _parse_utc(values: np.ndarray) -> pd.DatetimeIndex:
     _require_kinds(values, _TEMPORAL_KINDS, "ISO 8601 dates")
-    try:
-        return pd.to_datetime(values, format="ISO8601", utc=True)
-    except ValueError as exc:  # pandas' hints (pass format=..., dayfirst) do not apply here
-        raise ValueError("not an ISO 8601 date or timestamp (or out of range)") from exc
+    return parse_utc(values)
 
 
 def _to_dates(values: np.ndarray) -> ArrayLike:

@@ -8,9 +8,11 @@ from typing import Any
 import pandas as pd
 
 from ..models import artifact_kind
+from .backends import DEFAULT_DTYPE_BACKEND
 from .charts import chart_to_dataframe
 from .coltypes import ArtifactKindError
 from .schema import citation_id, table_to_dataframe
+from .units import DEFAULT_UNITS
 
 # --------------------------------------------------------------------------------------------
 # Any artifact.
@@ -25,13 +27,15 @@ def artifact_to_dataframe(
     thread_id: str | None = None,
     message_id: str | None = None,
     citations: Mapping[str, object] | None = None,
+    dtype_backend: str = DEFAULT_DTYPE_BACKEND,
+    units: str = DEFAULT_UNITS,
 ) -> pd.DataFrame:
     """A table or chart artifact as a DataFrame; text and opaque JSON raise ArtifactKindError.
 
     ``artifact`` is the inner artifact mapping, or an object with ``raw`` (that mapping) and
     optionally ``id``, ``thread_id``, ``message_id`` and ``citations`` (Citation objects),
     which then supply the provenance not given explicitly. ``expand_stocks`` and
-    ``include_hidden`` apply to tables.
+    ``include_hidden`` apply to tables; ``dtype_backend`` and ``units`` to both.
     """
     body = artifact if isinstance(artifact, Mapping) else getattr(artifact, "raw", artifact)
     artifact_id = artifact_id or getattr(artifact, "id", None)
@@ -39,20 +43,12 @@ def artifact_to_dataframe(
     message_id = message_id or getattr(artifact, "message_id", None)
     citations = citations if citations is not None else _citations_by_id(artifact)
     kind = artifact_kind(body)
+    common: dict[str, Any] = {"artifact_id": artifact_id, "thread_id": thread_id, "message_id": message_id,
+              "citations": citations, "dtype_backend": dtype_backend, "units": units}  # fmt: skip
     if kind == "table":
-        return table_to_dataframe(
-            body,
-            expand_stocks=expand_stocks,
-            include_hidden=include_hidden,
-            artifact_id=artifact_id,
-            thread_id=thread_id,
-            message_id=message_id,
-            citations=citations,
-        )
+        return table_to_dataframe(body, expand_stocks=expand_stocks, include_hidden=include_hidden, **common)
     if kind == "chart":
-        return chart_to_dataframe(
-            body, artifact_id=artifact_id, thread_id=thread_id, message_id=message_id, citations=citations
-        )
+        return chart_to_dataframe(body, **common)
     raise ArtifactKindError(
         f"{_artifact_name(artifact_id, body)} is a {kind} artifact, not a table "
         "or chart, so it has no DataFrame form; its content is in Artifact.raw"

@@ -58,7 +58,8 @@ def _format_score(value: Any, unit: str | None) -> str:
 
 
 def _format_date(value: Any, unit: str | None) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
+    stamp = pd.Timestamp(value)  # not strftime: C's %Y does not pad year 1 to "0001" everywhere
+    return f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}"
 
 
 def _format_datetime(value: Any, unit: str | None) -> str:

@@ -31,13 +31,16 @@ class Question:
     timeout: float | None
     sink: Sink
     deliver: Callable[[Answer, bool], None]
+    sources: str | None = None  # --sources, over %config AlfaMagics.sources
 
 
 def ask(client: AlfaClient, question: Question) -> Answer:
     """Ask and wait, showing the answer live; Ctrl-C stops it (on the server too)."""
     live = Coalescer(question.sink.show)
     try:
-        answer = client.ask(question.text, thread=question.thread_id, timeout=question.timeout, on_event=live)
+        answer = client.ask(
+            question.text, thread=question.thread_id, timeout=question.timeout, on_event=live, sources=question.sources
+        )
     except BaseException as error:  # Ctrl-C and errors end the view too, with what arrived
         _end(question, live, error=error)
         raise
@@ -49,7 +52,9 @@ async def ask_async(client: AsyncAlfaClient, question: Question) -> Answer:
     """Ask on the running loop; cancelling the task stops the answer (on the server too)."""
     live = Coalescer(question.sink.show, call_later=asyncio.get_running_loop().call_later)
     try:
-        answer = await client.ask(question.text, thread=question.thread_id, timeout=question.timeout, on_event=live)
+        answer = await client.ask(
+            question.text, thread=question.thread_id, timeout=question.timeout, on_event=live, sources=question.sources
+        )
     except BaseException as error:  # cancellation and errors end the view too, with what arrived
         _end(question, live, error=error)
         raise

@@ -26,6 +26,7 @@ from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
 from ..errors import AlfaError
 from ..settings import RECORD_MODES, Secret
+from ..sources import source_overrides
 from . import options, subcommands
 from .errors import explain, short
 from .interpolation import interpolate
@@ -140,6 +141,19 @@ class AlfaMagics(Magics):
         "(replay, record what is missing), 'none' (replay only, never the network), 'all' (ask again, "
         "re-record). Unset: ALFA_RECORD_MODE, else 'once'.",
     )
+    sources = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="Data sources of every answer, e.g. 'web=off,filings=on' (web_search, web_scraping, filings, "
+        "earnings, news: on/all_sources or off). Unset: the account's defaults. --sources overrides it.",
+    )
+    dtype_backend = Enum(
+        ["numpy_nullable", "pyarrow", "numpy"],  # frames.DTYPE_BACKENDS, spelled out: no pandas at load
+        default_value="numpy_nullable",
+        config=True,
+        help="pandas dtype backend of the table --df stores (answer.to_df(dtype_backend=...)).",
+    )
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         self.session = Session(self.configured)
@@ -162,9 +176,10 @@ class AlfaMagics(Magics):
             "cassette": self.cassette,
             "record_mode": self.record_mode,
             "rate_limit": self.rate_limit,
+            "sources": self.sources,
         }
 
-    @observe("api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit")
+    @observe("api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit", "sources")
     def _connection_changed(self, change: Any) -> None:
         self.session.reset()
         if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):
@@ -211,6 +226,12 @@ class AlfaMagics(Magics):
         "{{NAME}} taking each item; -o stores the Batch, --df its to_dataframe()",
     )
     @argument("--concurrency", type=int, metavar="N", help="with --each: items asked at once (default 8)")
+    @argument(
+        "--sources",
+        metavar="NAME=VALUE,...",
+        help="turn data sources on or off for this answer: web=off,filings=on "
+        "(web_search, web_scraping, filings, earnings, news)",
+    )
     @argument("question", nargs="*", help="the question, for the line magic (a cell's question is its body)")
     @_clean_doc
     @line_cell_magic
@@ -232,8 +253,9 @@ class AlfaMagics(Magics):
         own new thread, `--concurrency` at once; `_alfa` and `-o` then hold the Batch.
 
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
-        timeout / short_errors / cassette / record_mode / rate_limit (see `%config AlfaMagics`); the
-        environment (ALFA_API_KEY, ALFA_BASE_URL, ALFA_CASSETTE, ...) is read when they are unset.
+        timeout / short_errors / cassette / record_mode / sources / dtype_backend / rate_limit (see
+        `%config AlfaMagics`); the environment (ALFA_API_KEY, ALFA_BASE_URL, ALFA_CASSETTE, ...) is
+        read when they are unset.
         """
         try:
             return self._alfa(line, cell, local_ns)
@@ -288,6 +310,8 @@ class AlfaMagics(Magics):
         if args.timeout is not None and args.timeout <= 0:
             raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
         attachments = [_attachment(path) for path in args.attach]  # before anything is sent
+        if args.sources is not None:
+            source_overrides(args.sources)  # refused here, before anything is sent
         if args.background:
             running_loop()  # before anything is sent: no loop, no background
         session = self.session
@@ -315,7 +339,7 @@ class AlfaMagics(Magics):
             self._deliver(answer, succeeded, out=args.out, df=args.df)
 
         try:
-            ask(session.client(), Question(question, thread_id, timeout, sink, deliver))
+            ask(session.client(), Question(question, thread_id, timeout, sink, deliver, sources=args.sources))
         except (AlfaError, KeyboardInterrupt) as error:
             if self.short_errors:
                 short(error, explain(error, getattr(error, "answer", None), timeout=timeout))
@@ -341,7 +365,9 @@ class AlfaMagics(Magics):
         async def follow() -> Answer:
             async with self.session.async_client() as client:
                 try:
-                    return await ask_async(client, Question(question, thread_id, timeout, sink, deliver))
+                    return await ask_async(
+                        client, Question(question, thread_id, timeout, sink, deliver, sources=args.sources)
+                    )
                 except AlfaError as error:
                     if self.short_errors:
                         short(error, explain(error, error.answer, timeout=timeout))
@@ -369,8 +395,10 @@ class AlfaMagics(Magics):
         items = each.resolve(source, namespace)
         questions = each.questions(name, template, items, namespace)
         timeout = args.timeout if args.timeout is not None else self.timeout
+        if args.sources is not None:
+            source_overrides(args.sources)  # refused here, before anything is sent
         batch = self.session.client().ask_many(
-            questions, keys=items, concurrency=args.concurrency or 8, timeout=timeout
+            questions, keys=items, concurrency=args.concurrency or 8, timeout=timeout, sources=args.sources
         )
         self.user_ns["_alfa"] = batch
         if args.out:
@@ -404,7 +432,7 @@ class AlfaMagics(Magics):
         if answer.status == "no_results":
             print(f"alfa: no results, so `{df}` was left as it was.")
         else:
-            namespace[df] = answer.df
+            namespace[df] = answer.to_df(dtype_backend=self.dtype_backend) if answer.df is not None else None
             if answer.df is None:
                 print(f"alfa: the answer has no table, so `{df}` is None.")
 

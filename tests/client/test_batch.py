@@ -272,3 +272,13 @@ def test_a_bad_rate_limit_names_where_it_came_from():
         resolve_settings(env={"ALFA_RATE_LIMIT": "chat=fast"})
     assert info.value.setting == "rate_limit" and info.value.source == "ALFA_RATE_LIMIT"
     assert resolve_settings(env={"ALFA_RATE_LIMIT": "off"}).rate_limit == {}
+
+
+def test_sources_apply_to_every_item(sync_client):
+    def cited(answer):
+        return set(answer.citations_frame()["type"].dropna())
+
+    question = "Compare NVDA and AMD revenue and earnings"
+    batch = sync_client.ask_many([question] * 2, keys=["a", "b"], sources={"web_search": "off"}, progress=False)
+    assert batch.counts() == {"complete": 2}
+    assert all("web" not in cited(a) and "company_filing" in cited(a) for a in batch)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import httpx
 from httpx_sse import aconnect_sse
@@ -50,11 +49,8 @@ def test_200_concurrent_streams_and_posts_on_one_port() -> None:
             ) as http:
                 return await asyncio.gather(*(_one_turn(http, i) for i in range(CONCURRENCY)))
 
-        started = time.monotonic()
         texts = asyncio.run(run())
-        elapsed = time.monotonic() - started
         state = emulator.state()
     assert len(texts) == CONCURRENCY and all(text.rstrip().endswith(FOOTER) for text in texts)
     assert state.thread_count == CONCURRENCY and state.user_message_count == CONCURRENCY
     assert all(t.answers == 1 and not t.running for t in state.threads)
-    assert elapsed < 60

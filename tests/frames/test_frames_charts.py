@@ -123,7 +123,7 @@ def test_a_pie_chart_has_one_row_per_slice_under_the_title() -> None:
     assert frame["series"].tolist() == ["Sector weights"] * 2
     assert frame["x"].tolist() == ["Technology", "Energy"]
     assert frame["y"].tolist() == [0.6, 0.4]
-    assert frame.attrs["alfa_columns"]["y"]["row_citation_ids"] == {0: ("c1",)}
+    assert frame.attrs["alfa_columns"]["y"]["row_citation_ids"] == {"0": ["c1"]}
     assert frame.attrs["alfa_citations"]["c1"]["name"] == "Index provider"
     assert format_frame(frame)["y"].tolist() == ["60.0%", "40.0%"]
 

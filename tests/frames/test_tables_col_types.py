@@ -21,6 +21,7 @@ from alfa_notebook.frames import (
     TableConversionError,
     TableConversionWarning,
     column_dtype,
+    format_column,
     table_to_dataframe,
 )
 
@@ -159,7 +160,23 @@ def test_datetimes_are_utc_and_dates_naive() -> None:
     ]
     dates = convert_one("date", ["0001-01-01", "2024-02-29", "9999-12-31"])
     assert dates.dt.tz is None
-    assert dates.dt.strftime("%Y-%m-%d").tolist() == ["0001-01-01", "2024-02-29", "9999-12-31"]
+    assert [(d.year, d.month, d.day) for d in dates] == [(1, 1, 1), (2024, 2, 29), (9999, 12, 31)]
+    assert format_column(dates, {"col_type": "date"}) == ["0001-01-01", "2024-02-29", "9999-12-31"]
+
+
+def test_an_open_ended_sentinel_date_converts_on_every_supported_pandas() -> None:
+    # pandas 2 parses to nanoseconds, which end in 2262: one sentinel used to fail the whole table.
+    frame = table_to_dataframe(
+        table(
+            [column("Until", "date"), column("Expires", "datetime")],
+            [["9999-12-31", "9999-12-31T20:00:00-02:00"], ["2024-05-01", "2024-05-01T10:00:00"], [None, None]],
+        )
+    )
+    assert str(frame["Until"].dtype) == "datetime64[us]"
+    assert format_column(frame["Until"], {"col_type": "date"}) == ["9999-12-31", "2024-05-01", "\u2014"]
+    expires = frame["Expires"]
+    assert str(expires.dtype) == "datetime64[us, UTC]"
+    assert [(t.year, t.month, t.day, t.hour) for t in expires.iloc[:2]] == [(9999, 12, 31, 22), (2024, 5, 1, 10)]
 
 
 def test_quarters_accept_the_usual_spellings() -> None:

@@ -36,14 +36,14 @@ def test_hidden_columns_are_dropped_by_default_and_kept_on_request() -> None:
     )
     frame = table_to_dataframe(artifact)
     assert list(frame.columns) == ["Security"]
-    assert frame.attrs["alfa_hidden_columns"] == ("gbi_id",)
+    assert frame.attrs["alfa_hidden_columns"] == ["gbi_id"]
     assert "gbi_id" not in frame.attrs["alfa_columns"]
 
     everything = table_to_dataframe(artifact, include_hidden=True)
     assert list(everything.columns) == ["gbi_id", "Security"]
     assert everything["gbi_id"].tolist() == [714]
     assert everything.attrs["alfa_columns"]["gbi_id"]["is_visible"] is False
-    assert everything.attrs["alfa_hidden_columns"] == ()
+    assert everything.attrs["alfa_hidden_columns"] == []
 
 
 def test_a_hidden_column_with_bad_cells_does_not_fail_the_visible_frame() -> None:
@@ -167,17 +167,19 @@ def cited_table() -> dict:
 def test_citation_refs_resolve_against_the_table_citations() -> None:
     frame = table_to_dataframe(cited_table())
     columns = frame.attrs["alfa_columns"]
-    assert columns["Security"]["citation_ids"] == ("c1",)
-    assert columns["Revenue"]["citation_ids"] == ()
-    assert columns["Revenue"]["row_citation_ids"] == {1: ("c2", "c3"), 0: ("gone",)}
+    assert columns["Security"]["citation_ids"] == ["c1"]
+    assert columns["Revenue"]["citation_ids"] == []
+    assert columns["Revenue"]["row_citation_ids"] == {"1": ["c2", "c3"], "0": ["gone"]}
     assert list(frame.attrs["alfa_citations"]) == ["c1", "c2", "c3"]
     assert frame.attrs["alfa_citations"]["c2"]["name"] == "10-K"
 
 
-def test_citation_refs_resolve_to_the_callers_citation_objects() -> None:
-    objects = {c["citation_id"]: SimpleNamespace(id=c["citation_id"], raw=c) for c in CITATIONS}
+def test_citation_refs_resolve_to_the_callers_citation_objects_kept_as_json() -> None:
+    richer = {**CITATIONS[2], "summary": "from the caller"}
+    objects = {"c3": SimpleNamespace(id="c3", raw=richer)}
     frame = table_to_dataframe(cited_table(), citations=objects)
-    assert frame.attrs["alfa_citations"]["c3"] is objects["c3"]
+    assert frame.attrs["alfa_citations"]["c3"] == richer
+    assert frame.attrs["alfa_citations"]["c2"] == CITATIONS[1]
 
 
 def test_provenance_is_in_attrs_and_survives_pandas_operations() -> None:
@@ -242,7 +244,7 @@ def test_artifact_to_dataframe_takes_provenance_from_an_artifact_object() -> Non
     artifact = SimpleNamespace(id="a9", raw=raw, thread_id="t9", message_id="m9", citations=citation_objects)
     frame = artifact_to_dataframe(artifact, expand_stocks=True)
     assert (frame.attrs["alfa_artifact_id"], frame.attrs["alfa_thread_id"]) == ("a9", "t9")
-    assert frame.attrs["alfa_citations"]["c1"] is citation_objects[0]
+    assert frame.attrs["alfa_citations"]["c1"] == CITATIONS[0]
     assert "Security.isin" in frame.columns
 
 
@@ -262,4 +264,5 @@ def test_the_clients_artifact_model_converts_through_this_module() -> None:
     frame = artifact.to_dataframe()
     assert isinstance(frame, pd.DataFrame)
     assert frame.attrs["alfa_artifact_id"] == "a1"
-    assert frame.attrs["alfa_citations"]["c2"].title == "10-K"
+    assert frame.attrs["alfa_citations"]["c2"]["name"] == "10-K"
+    assert frame.alfa.sources(row=1, column="Revenue")[0].title == "10-K"
