@@ -47,6 +47,7 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 if TYPE_CHECKING:  # the one list of public names; see _public.exports()
     from .answer import Answer as Answer
+    from .batch import Batch as Batch
     from .client import AlfaClient as AlfaClient
     from .client import AsyncAlfaClient as AsyncAlfaClient
     from .credentials import exchange_token as exchange_token
@@ -116,6 +117,7 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
     from .errors import (
         UnprocessableEntityError as UnprocessableEntityError,
     )
+    from .limiter import Limiter as Limiter
     from .load import load_answers as load_answers
     from .models import (
         Artifact as Artifact,

@@ -40,6 +40,7 @@ class Answer:
     tools_called: Mapping[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     status_log: str | None = None  # what the service said as it ended the turn
+    error: BaseException | None = None  # why an answer of a batch failed (``ask()`` raises it instead)
     cut_tables: Mapping[str, int] = field(default_factory=dict)  # artifact id -> rows it had, when saved cut
 
     @classmethod

@@ -10,16 +10,19 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import operations as ops
 from ._public import publish
 from .answer import Answer
+from .batch import Batch
 from .credentials import exchange_token
 from .errors import AlfaError, APITimeoutError
 from .events import Event
+from .limiter import Limiter
+from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_of, run_blocking
 from .models import Artifact, History, Progress, Thread
 from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .settings import Secret, resolve_settings
@@ -145,7 +148,9 @@ class _ClientBase:
     or ``all``. ``replay_pace="recorded"`` replays answers at the pace they arrived.
     """
 
+    _transport: SyncTransport | AsyncTransport
     _last_answer: Answer | None = None
+    _last_batch: Batch | None = None
     _cassette: Binding | None = None
 
     def __init__(
@@ -163,10 +168,14 @@ class _ClientBase:
         configured: Mapping[str, Any] | None = None,
         allow_insecure: bool = False,
         rng: random.Random | None = None,
+        rate_limit: str | Mapping[str, float] | None = None,
+        limiter: Limiter | None = None,
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str | None = None,
         replay_pace: str = "instant",
     ) -> None:
+        """``rate_limit`` is the pace kept to (default the service's documented limits; see
+        :mod:`alfa_notebook.limiter`); ``limiter`` shares one limiter between clients of one account."""
         self.settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -177,16 +186,30 @@ class _ClientBase:
             sources=sources,
             configured=configured,
             allow_insecure=allow_insecure,
+            rate_limit=rate_limit,
             cassette=cassette,
             record_mode=record_mode,
         )
         from .cassette import binding
 
         self._cassette = binding(self.settings, replay_pace)
-        self._connect(transport, headers, rng)
+        self._headers = headers
+        self._connect(transport, headers, rng, limiter)
 
-    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
+    def _connect(
+        self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
+    ) -> None:
         raise NotImplementedError
+
+    @property
+    def limiter(self) -> Limiter:
+        """The pace this client keeps, shared by every ask and batch of it."""
+        return self._transport.limiter
+
+    @property
+    def last_batch(self) -> Batch | None:
+        """The last batch of ``ask_many``, also one an interrupt stopped."""
+        return self._last_batch
 
     @property
     def last_answer(self) -> Answer | None:
@@ -194,12 +217,19 @@ class _ClientBase:
         return self._last_answer
 
     def _procedure(
-        self, question: str, thread: str | None, timeout: float | None, sources: Mapping[str, Any] | str | None = None
+        self,
+        question: str,
+        thread: str | None,
+        timeout: float | None,
+        sources: Mapping[str, Any] | str | None = None,
+        name: str | None = None,
     ) -> AskProcedure:
         if not isinstance(question, str) or not question.strip():
             raise ValueError("The question is empty: ask Alfa something.")
         overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
-        return AskProcedure(question, thread, clock=time.monotonic, timeout=timeout, source_overrides=overrides or None)
+        return AskProcedure(
+            question, thread, clock=time.monotonic, timeout=timeout, source_overrides=overrides or None, name=name
+        )
 
     def __repr__(self) -> str:
         key = "set" if self.settings.has_key else "missing"
@@ -212,8 +242,10 @@ class AlfaClient(_ClientBase):
     _transport: SyncTransport
     threads: Threads
 
-    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
-        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
+    def _connect(
+        self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
+    ) -> None:
+        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
         if self._cassette is None:
             self.threads = Threads(self._transport)
         else:
@@ -233,16 +265,17 @@ class AlfaClient(_ClientBase):
         timeout: float | None = None,
         on_event: OnEvent | None = None,
         sources: Mapping[str, Any] | str | None = None,
+        name: str | None = None,
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
-        With no ``thread``, a new thread named after the question is started. Ctrl-C cancels the
+        With no ``thread``, a new thread named ``name`` (default: after the question) is started. Ctrl-C cancels the
         task on the server and re-raises, with the partial answer in ``exc.answer`` and
         :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
         client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
         ``alfa_notebook.sources``; the names and values are in docs/protocol.md, Source overrides).
         """
-        procedure = self._procedure(question, thread, timeout, sources)
+        procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
         runner = SyncRunner(tape or self._transport, procedure)
         try:
@@ -267,6 +300,49 @@ class AlfaClient(_ClientBase):
             tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
 
+    def ask_many(
+        self,
+        questions: Iterable[str],
+        *,
+        keys: Iterable[Hashable] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float | None = None,
+        sources: Mapping[str, Any] | str | None = None,
+        progress: bool = True,
+    ) -> Batch:
+        """Ask every question, each in its own new thread named after its key, at most
+        ``concurrency`` at once, at the pace of this client's limiter; returns a :class:`Batch`.
+
+        ``questions``: any iterable of strings (a list, a pandas Series or Index); ``keys`` label
+        them (default: a Series' index, else the questions). ``timeout`` and ``sources`` apply to
+        each item, as :meth:`ask` takes them. A
+        failed item is an answer with status ``"error"`` and its exception in ``.error``; it never
+        stops the others. Ctrl-C cancels every running item on the server and returns the batch
+        with what was answered (also :attr:`last_batch`). ``progress`` shows a live view.
+
+        The items run as asyncio tasks on a private event loop in a helper thread (the procedure
+        the async client awaits), which this call waits for: one implementation of concurrency and
+        cancellation for both clients, and no OS thread per item.
+        """
+        listed, labels = items_of(questions, keys)
+        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress))
+        view = _progress_view(progress, len(listed))
+
+        async def main() -> None:
+            async with AsyncAlfaClient._sibling(self) as client:
+                await ask_each(client._item(timeout, sources), run, concurrency)
+
+        run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
+        self._last_batch = batch = run.finish(view)
+        return batch
+
+    def _rerun(
+        self, concurrency: int, timeout: float | None, sources: Mapping[str, Any] | str | None, progress: bool
+    ) -> Callable[[list[str], list[Any]], Batch]:
+        return lambda questions, keys: self.ask_many(
+            questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
+        )
+
     def close(self) -> None:
         """Close the connections; ``with AlfaClient() as client:`` does it on leaving."""
         self._transport.close()
@@ -284,8 +360,10 @@ class AsyncAlfaClient(_ClientBase):
     _transport: AsyncTransport
     threads: AsyncThreads
 
-    def _connect(self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None) -> None:
-        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng)
+    def _connect(
+        self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
+    ) -> None:
+        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
         if self._cassette is None:
             self.threads = AsyncThreads(self._transport)
         else:
@@ -305,10 +383,11 @@ class AsyncAlfaClient(_ClientBase):
         timeout: float | None = None,
         on_event: OnEvent | None = None,
         sources: Mapping[str, Any] | str | None = None,
+        name: str | None = None,
     ) -> Answer:
         """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
         and the partial answer is kept in :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
-        procedure = self._procedure(question, thread, timeout, sources)
+        procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
         runner = AsyncRunner(tape or self._transport, procedure)
         try:
@@ -335,6 +414,54 @@ class AsyncAlfaClient(_ClientBase):
             tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
 
+    async def ask_many(
+        self,
+        questions: Iterable[str],
+        *,
+        keys: Iterable[Hashable] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float | None = None,
+        sources: Mapping[str, Any] | str | None = None,
+        progress: bool = True,
+    ) -> Batch:
+        """:meth:`AlfaClient.ask_many`, awaitable. Cancelling the task cancels every running item on
+        the server and re-raises; the batch of what was answered is :attr:`last_batch` (and the
+        ``CancelledError``'s ``.batch``)."""
+        listed, labels = items_of(questions, keys)
+
+        def rerun(questions: list[str], keys: list[Any]) -> Any:
+            return self.ask_many(
+                questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
+            )
+
+        run = BatchRun(listed, labels, rerun=rerun)
+        view = _progress_view(progress, len(listed))
+        ticker = asyncio.ensure_future(follow(view, run.tally))
+        try:
+            await ask_each(self._item(timeout, sources), run, concurrency)
+        except asyncio.CancelledError as stopped:
+            run.interrupted = True
+            self._last_batch = stopped.batch = run.finish(view)  # type: ignore[attr-defined]
+            raise
+        finally:
+            ticker.cancel()
+        self._last_batch = batch = run.finish(view)
+        return batch
+
+    def _item(self, timeout: float | None, sources: Mapping[str, Any] | str | None) -> Callable[[str, str], Any]:
+        """How ask_many asks one item: a new thread named after its key."""
+        return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name)
+
+    @classmethod
+    def _sibling(cls, client: AlfaClient) -> AsyncAlfaClient:
+        """An async client with ``client``'s settings, headers and limiter (for its batches)."""
+        sibling = cls.__new__(cls)
+        sibling.settings = client.settings
+        sibling._headers = client._headers
+        sibling._cassette = client._cassette
+        sibling._connect(None, client._headers, None, client.limiter)
+        return sibling
+
     def ask_events(
         self,
         question: str,
@@ -357,6 +484,15 @@ class AsyncAlfaClient(_ClientBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _progress_view(progress: bool, total: int) -> Any:
+    """The live view a batch shows: in a notebook, the terminal or a log (see render.progress)."""
+    if not progress:
+        return View()
+    from .render.progress import choose_view
+
+    return choose_view(total)
 
 
 class AskEvents:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from ._public import publish
 from .errors import ConfigurationError
+from .limiter import DOCUMENTED, RateLimits, parse_rate_limit
 from .sources import source_overrides
 
 ApiVersion = Literal["v1", "v2"]
@@ -31,6 +32,7 @@ ENV_BASE_URL = ("ALFA_BASE_URL", "INVESTING_ASSISTANT_BASE_URL", "ALFA_API_BASE_
 ENV_API_VERSION = ("ALFA_API_VERSION",)
 ENV_CASSETTE = ("ALFA_CASSETTE",)
 ENV_RECORD_MODE = ("ALFA_RECORD_MODE",)
+ENV_RATE_LIMIT = ("ALFA_RATE_LIMIT",)
 
 ENV_SAVED_ROWS = ("ALFA_SAVED_ROWS",)
 DEFAULT_SAVED_ROWS = 1000  # rows of each table an answer saved in a notebook keeps in its JSON part
@@ -89,6 +91,8 @@ class Settings:
     max_retries: int = DEFAULT_MAX_RETRIES
     cassette: str | None = None  # a file of recorded turns to replay and record (None: always live)
     record_mode: str = DEFAULT_RECORD_MODE
+    rate_limit: RateLimits = field(default_factory=lambda: dict(DOCUMENTED))
+    """Requests per bucket the client keeps to (:mod:`.limiter`); empty: no limit."""
     sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
 
     @property
@@ -155,6 +159,7 @@ def resolve_settings(
     allow_insecure: bool = False,
     cassette: str | os.PathLike[str] | None = None,
     record_mode: str | None = None,
+    rate_limit: str | Mapping[str, float] | None = None,
     sources: Mapping[str, Any] | str | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
@@ -196,6 +201,13 @@ def resolve_settings(
             source=mode_from,
         )
 
+    raw_rate, rate_from = _resolve(rate_limit, configured.get("rate_limit"), _first_env(env, ENV_RATE_LIMIT))
+    try:
+        limits = parse_rate_limit(raw_rate)
+    except ConfigurationError as error:
+        message = f"{str(error).rstrip('.')} ({_from(rate_from)})."
+        raise ConfigurationError(message, setting="rate_limit", source=rate_from) from None
+
     return Settings(
         api_version=version,  # type: ignore[arg-type]
         base_url=url,
@@ -205,6 +217,7 @@ def resolve_settings(
         max_retries=int(_pick(max_retries, DEFAULT_MAX_RETRIES)),
         cassette=os.fspath(tape) if tape is not None and str(tape).strip() else None,
         record_mode=mode,
+        rate_limit=limits,
         sources=source_overrides(_pick(sources, configured.get("sources") or None)),
     )
 

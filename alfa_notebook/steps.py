@@ -136,9 +136,11 @@ class AskProcedure:
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
         source_overrides: Mapping[str, Any] | None = None,
+        name: str | None = None,
     ):
         self.turn = Turn(question, thread_id, clock=clock)
         self.source_overrides = source_overrides
+        self._name = name  # of the thread it starts; by default the question's
         self._clock = clock
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
@@ -279,7 +281,7 @@ class AskProcedure:
     # -- posting: a POST whose outcome is unknown is settled from the service's record -----------
 
     def _create_thread(self) -> Generator[Effect, Any, str]:
-        name = thread_name(self.turn.question)
+        name = thread_name(self._name or self.turn.question)
         for resends in range(MAX_RESENDS + 1):
             try:
                 thread: Thread = yield Call(ops.create_thread(name))

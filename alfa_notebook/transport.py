@@ -22,6 +22,7 @@ from httpx_sse import EventSource, SSEError
 
 from . import errors
 from .events import Event, decode
+from .limiter import Limiter, bucket_of
 from .operations import Operation, stream_path
 from .retry import (
     MAX_RETRY_AFTER,
@@ -74,9 +75,15 @@ class _TransportBase:
     """What the sync and async transports share: requests, retry decisions, error mapping."""
 
     def __init__(
-        self, settings: Settings, *, headers: Mapping[str, str] | None = None, rng: random.Random | None = None
+        self,
+        settings: Settings,
+        *,
+        headers: Mapping[str, str] | None = None,
+        rng: random.Random | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
+        self.limiter = limiter if limiter is not None else Limiter(settings.rate_limit, max_pause=MAX_RETRY_AFTER)
         self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)
@@ -87,14 +94,24 @@ class _TransportBase:
         url = httpx.URL(self.settings.base_url)
         return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
 
-    def _client_options(self) -> dict[str, Any]:
+    def _client_options(self, *, streams: bool = False) -> dict[str, Any]:
+        """Streams and REST calls have a pool each, so neither can starve the other: an ask holds
+        its stream while it posts, and with one shared pool of N, N asks holding streams would wait
+        for ever for a connection to post on. The stream pool is unbounded (one connection per
+        running ask: the caller's concurrency bounds it); a REST call never holds one connection
+        while it waits for another, so its bounded pool always drains."""
         s = self.settings
+        limits = (
+            httpx.Limits(max_connections=None, max_keepalive_connections=0)
+            if streams
+            else httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        )
         return {
             "base_url": s.api_root,
             "timeout": httpx.Timeout(s.timeout, connect=s.connect_timeout),
             "follow_redirects": True,
             "headers": {"user-agent": _user_agent(), **self._headers},
-            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            "limits": limits,
         }
 
     def _stream_timeout(self) -> httpx.Timeout:
@@ -175,6 +192,17 @@ class _TransportBase:
         timeout = _cut(self._stream_timeout() if stream else self._rest_timeout(), deadline)
         extra = {"headers": {"accept": "text/event-stream", "cache-control": "no-store"}} if stream else {}
         return self._build(self.http, op, timeout=timeout, **extra)  # type: ignore[attr-defined]
+
+    def _retry_wait(self, bucket: str, outcome: Any, delay: float) -> float:
+        """The wait before a retry: the plan's ``delay``, or after a 429, until the request's slot
+        in the limiter's queue behind the pause (retries must not all go at once when it ends)."""
+        if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
+            return max(delay, self.limiter.reserve(bucket))
+        return delay
+
+    def _observe(self, bucket: str, response: httpx.Response) -> None:
+        """Tell the client's limiter what the service said of its pace."""
+        self.limiter.observe(bucket, response.status_code, retry_after(response.headers))
 
     def _stream_operation(self, thread_id: str) -> Operation[None]:
         return Operation("GET", stream_path(thread_id), "/threads/stream/{id}", lambda b: None)
@@ -363,11 +391,12 @@ class SyncTransport(_TransportBase):
         transport: httpx.BaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         rng: random.Random | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
-        super().__init__(settings, headers=headers, rng=rng)
-        self.http = httpx.Client(
-            transport=transport, event_hooks={"request": [self._credentials.apply]}, **self._client_options()
-        )
+        super().__init__(settings, headers=headers, rng=rng, limiter=limiter)
+        hooks = {"request": [self._credentials.apply]}
+        self.http = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options())
+        self.streams = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options(streams=True))
 
     def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
         if op.authenticated:
@@ -377,6 +406,7 @@ class SyncTransport(_TransportBase):
 
     def _send(self, op: Operation[Any], send: Any, deadline: float | None = None) -> httpx.Response:
         plan = self._attempts(op, deadline)
+        bucket, first = bucket_of(op.method, op.route), True
         outcome: Any = None
         while True:
             try:
@@ -385,28 +415,33 @@ class SyncTransport(_TransportBase):
                 response: httpx.Response = done.value
                 return response
             if step is _SEND:
+                if first:  # a retry keeps its first attempt's slot (after a 429 it queues again: _retry_wait)
+                    self.limiter.wait(bucket)
+                    first = False
                 try:
                     outcome = send()
                 except httpx.RequestError as exc:
                     outcome = exc
                 else:
+                    self._observe(bucket, outcome)
                     if outcome.status_code >= 400:
                         outcome.read()
                         outcome.close()
             else:
-                time.sleep(cast(float, step))
+                time.sleep(self._retry_wait(bucket, outcome, cast(float, step)))
                 outcome = None
 
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncEventStream:
         self._require_key()
         op = self._stream_operation(thread_id)
         response = self._send(
-            op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline
+            op, lambda: self.streams.send(self._attempt(op, deadline, stream=True), stream=True), deadline
         )
         return SyncEventStream(response)
 
     def close(self) -> None:
         self.http.close()
+        self.streams.close()
 
 
 class SyncEventStream:
@@ -447,32 +482,47 @@ class AsyncTransport(_TransportBase):
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         rng: random.Random | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
-        super().__init__(settings, headers=headers, rng=rng)
+        super().__init__(settings, headers=headers, rng=rng, limiter=limiter)
         self._transport = transport
         self._http = self._new_client()
+        self._streams = self._new_client(streams=True)
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _new_client(self) -> httpx.AsyncClient:
+    def _new_client(self, *, streams: bool = False) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            transport=self._transport, event_hooks={"request": [self._apply_credentials]}, **self._client_options()
+            transport=self._transport,
+            event_hooks={"request": [self._apply_credentials]},
+            **self._client_options(streams=streams),
         )
 
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """The HTTP client of the running event loop. Its pooled connections belong to the loop
+    def _bind(self) -> None:
+        """Keep the HTTP clients of the running event loop. Pooled connections belong to the loop
         that opened them, so a client used again under another loop (a second ``asyncio.run()``)
-        starts a fresh pool instead of failing with "Event loop is closed"."""
+        starts fresh pools instead of failing with "Event loop is closed"."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not in a coroutine: nothing to bind to yet
-            return self._http
+            return
         if self._loop is None:
             self._loop = loop
         elif loop is not self._loop:
-            logger.debug("event loop changed: starting a new connection pool")
-            self._http, self._loop = self._new_client(), loop  # the old pool died with its loop
+            logger.debug("event loop changed: starting new connection pools")
+            # the old pools died with their loop
+            self._http, self._streams, self._loop = self._new_client(), self._new_client(streams=True), loop
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The REST client of the running event loop."""
+        self._bind()
         return self._http
+
+    @property
+    def streams(self) -> httpx.AsyncClient:
+        """The event streams' client of the running event loop."""
+        self._bind()
+        return self._streams
 
     async def _apply_credentials(self, request: httpx.Request) -> None:
         self._credentials.apply(request)
@@ -485,6 +535,7 @@ class AsyncTransport(_TransportBase):
 
     async def _send(self, op: Operation[Any], send: Any, deadline: float | None = None) -> httpx.Response:
         plan = self._attempts(op, deadline)
+        bucket, first = bucket_of(op.method, op.route), True
         outcome: Any = None
         while True:
             try:
@@ -493,28 +544,33 @@ class AsyncTransport(_TransportBase):
                 response: httpx.Response = done.value
                 return response
             if step is _SEND:
+                if first:  # a retry keeps its first attempt's slot (after a 429 it queues again: _retry_wait)
+                    await self.limiter.await_turn(bucket)
+                    first = False
                 try:
                     outcome = await send()
                 except httpx.RequestError as exc:
                     outcome = exc
                 else:
+                    self._observe(bucket, outcome)
                     if outcome.status_code >= 400:
                         await outcome.aread()
                         await outcome.aclose()
             else:
-                await asyncio.sleep(cast(float, step))
+                await asyncio.sleep(self._retry_wait(bucket, outcome, cast(float, step)))
                 outcome = None
 
     async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> AsyncEventStream:
         self._require_key()
         op = self._stream_operation(thread_id)
         response = await self._send(
-            op, lambda: self.http.send(self._attempt(op, deadline, stream=True), stream=True), deadline
+            op, lambda: self.streams.send(self._attempt(op, deadline, stream=True), stream=True), deadline
         )
         return AsyncEventStream(response)
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.streams.aclose()
 
 
 class AsyncEventStream:

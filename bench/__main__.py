@@ -10,7 +10,16 @@ import os
 import sys
 import time
 
-from . import bench_first_update, bench_live, bench_replay, bench_scale, bench_startup, bench_stream, bench_tables
+from . import (
+    bench_batch,
+    bench_first_update,
+    bench_live,
+    bench_replay,
+    bench_scale,
+    bench_startup,
+    bench_stream,
+    bench_tables,
+)
 from ._util import Figure, machine, report
 
 BENCHMARKS = {
@@ -20,6 +29,7 @@ BENCHMARKS = {
     "tables": bench_tables,
     "start-up": bench_startup,
     "scale": bench_scale,
+    "batch": bench_batch,
     "replay": bench_replay,
 }
 

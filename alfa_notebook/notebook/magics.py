@@ -118,6 +118,13 @@ class AlfaMagics(Magics):
         help="Seconds an answer may take before it is stopped (None: no limit). --timeout overrides it.",
     )
     short_errors = Bool(True, config=True, help="Show errors as one line; False shows the full traceback.")
+    rate_limit = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="The pace kept to, e.g. 'chat=600/min' or 'off'. Unset: ALFA_RATE_LIMIT, else the service's "
+        "documented limits (chat 1000/min, threads 10000/min, other 20/min).",
+    )
     cassette = Unicode(
         None,
         allow_none=True,
@@ -168,10 +175,11 @@ class AlfaMagics(Magics):
             "api_key": self.api_key,
             "cassette": self.cassette,
             "record_mode": self.record_mode,
+            "rate_limit": self.rate_limit,
             "sources": self.sources,
         }
 
-    @observe("api_version", "base_url", "api_key", "cassette", "record_mode", "sources")
+    @observe("api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit", "sources")
     def _connection_changed(self, change: Any) -> None:
         self.session.reset()
         if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):
@@ -211,6 +219,14 @@ class AlfaMagics(Magics):
         help="upload a file to the thread before asking (repeatable)",
     )
     @argument(
+        "--each",
+        nargs=3,
+        metavar=("NAME", "in", "COLLECTION"),
+        help="ask the cell once per item of COLLECTION (a list, tuple, Series, Index, or df.column), "
+        "{{NAME}} taking each item; -o stores the Batch, --df its to_dataframe()",
+    )
+    @argument("--concurrency", type=int, metavar="N", help="with --each: items asked at once (default 8)")
+    @argument(
         "--sources",
         metavar="NAME=VALUE,...",
         help="turn data sources on or off for this answer: web=off,filings=on "
@@ -233,8 +249,11 @@ class AlfaMagics(Magics):
         line under their own class and fail the cell; a kernel interrupt stops the answer on the
         server and keeps the partial answer.
 
+        `--each NAME in COLLECTION` asks the cell once per item (`{{NAME}}` taking each), each in its
+        own new thread, `--concurrency` at once; `_alfa` and `-o` then hold the Batch.
+
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
-        timeout / short_errors / cassette / record_mode / sources / dtype_backend (see
+        timeout / short_errors / cassette / record_mode / sources / dtype_backend / rate_limit (see
         `%config AlfaMagics`); the environment (ALFA_API_KEY, ALFA_BASE_URL, ALFA_CASSETTE, ...) is
         read when they are unset.
         """
@@ -271,6 +290,8 @@ class AlfaMagics(Magics):
                 )
             question = cell
         namespace = ChainMap(dict(local_ns or {}), self.user_ns)
+        if args.each:
+            return self._ask_each(args, question, namespace)
         question = interpolate(question, namespace).strip()
         if not question:
             raise UsageError("Nothing to ask: write a question after %alfa, or in the cell under %%alfa.")
@@ -356,6 +377,41 @@ class AlfaMagics(Magics):
         if args.out:
             self.user_ns[args.out] = pending
         return pending
+
+    def _ask_each(self, args: Any, template: str, namespace: Mapping[str, Any]) -> None:
+        """``--each NAME in COLLECTION``: one question per item, in a Batch (``_alfa``, ``-o``)."""
+        from . import each
+
+        if args.thread or args.new or args.background or args.attach:
+            raise UsageError(
+                "--each asks every item in its own new thread: drop --thread, --new, --background, --attach."
+            )
+        for name in (args.out, args.df):
+            if name is not None and not name.isidentifier():
+                raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
+        if args.concurrency is not None and args.concurrency < 1:
+            raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}.")
+        name, source = each.parse(args.each)
+        items = each.resolve(source, namespace)
+        questions = each.questions(name, template, items, namespace)
+        timeout = args.timeout if args.timeout is not None else self.timeout
+        if args.sources is not None:
+            source_overrides(args.sources)  # refused here, before anything is sent
+        batch = self.session.client().ask_many(
+            questions, keys=items, concurrency=args.concurrency or 8, timeout=timeout, sources=args.sources
+        )
+        self.user_ns["_alfa"] = batch
+        if args.out:
+            self.user_ns[args.out] = batch
+        if args.df:
+            self.user_ns[args.df] = batch.to_dataframe()
+        if batch.interrupted:  # a KeyboardInterrupt still, so a "Run All" stops here too
+            kept = f"`_alfa`{f' and `{args.out}`' if args.out else ''}"
+            raise short(
+                KeyboardInterrupt(
+                    f"the batch was stopped and its running items cancelled on the server; {kept} hold what was answered."
+                )
+            )
 
     def busy(self, thread_id: str | None) -> bool:
         """Whether a background answer is still streaming in ``thread_id``."""

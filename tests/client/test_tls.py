@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
 import ssl
 import subprocess
 import threading
@@ -13,8 +12,6 @@ import threading
 import pytest
 
 import alfa_notebook as alfa
-
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 
 
 @pytest.fixture(scope="module")

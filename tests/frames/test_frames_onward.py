@@ -220,7 +220,8 @@ def test_tables_by_position_or_title_and_as_markdown_html_text() -> None:
 
 
 def test_to_polars_keeps_values_and_names_the_extra_when_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     frame = holdings_answer().to_polars()
     assert isinstance(frame, pl.DataFrame)
     assert frame["CUSIP"].to_list() == ["00724F101", "594918104", "037833100"]

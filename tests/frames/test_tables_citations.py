@@ -81,7 +81,8 @@ def test_citation_objects_use_their_attributes_and_raw_extras() -> None:
 
 
 def test_the_clients_citation_model() -> None:
-    models = pytest.importorskip("alfa_notebook.models")
+    from alfa_notebook import models
+
     frame = citations_to_dataframe(models.parse_citations(MIXED))
     assert frame["id"].tolist() == ["n1", "w1", "d1", "x1"]
     assert frame["title"].tolist()[3] == "Future source"

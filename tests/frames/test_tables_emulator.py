@@ -7,10 +7,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 from table_builders import ALL_COL_TYPES, EXPECTED_DTYPES
 
+from alfa_notebook import emulator
 from alfa_notebook.frames import (
     ArtifactKindError,
     artifact_kind,
@@ -18,9 +20,6 @@ from alfa_notebook.frames import (
     chart_to_dataframe,
     table_to_dataframe,
 )
-
-httpx = pytest.importorskip("httpx")
-emulator = pytest.importorskip("alfa_notebook.emulator")
 
 QUESTION = "Screen all columns: revenue trend chart over time, and a summary memo"
 ARTIFACT_MARKER = re.compile(r"""```[\s\S]*?"artifact_id"\s*:\s*"([^"]+)"[\s\S]*?```""")

@@ -259,7 +259,8 @@ def test_text_and_json_artifacts_have_no_dataframe(raw: dict, kind: str) -> None
 
 
 def test_the_clients_artifact_model_converts_through_this_module() -> None:
-    models = pytest.importorskip("alfa_notebook.models")
+    from alfa_notebook import models
+
     artifact = models.Artifact.from_raw("a1", cited_table(), thread_id="t1", message_id="m1")
     frame = artifact.to_dataframe()
     assert isinstance(frame, pd.DataFrame)

@@ -18,7 +18,7 @@ from alfa_notebook.emulator import Emulator
 from alfa_notebook.render import MIME_JSON
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
-NAMES = ["quickstart", "dataframes", "threads-and-files"]
+NAMES = ["quickstart", "dataframes", "threads-and-files", "universe"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _TAG = re.compile(r"<[^>]+>")
@@ -66,7 +66,22 @@ def test_the_committed_notebook_has_no_outputs(name: str) -> None:
     assert all(not c.outputs and c.execution_count is None for c in code)
 
 
-@pytest.mark.parametrize("name", NAMES)
+def test_a_batch_over_a_universe_leaves_its_summary_in_the_saved_notebook(executed: dict[str, Path]) -> None:
+    notebook = nbformat.read(executed["universe"], as_version=4)
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    assert not [o for c in cells for o in c.outputs if o.output_type == "error"]
+    (each,) = [c for c in cells if c.source.startswith("%%alfa --each")]
+    (summary,) = [o for o in each.outputs if "alfa" in o.get("metadata", {})]
+    assert summary.metadata["alfa"]["batch"] == {"items": 4, "counts": {"complete": 4}, "interrupted": False}
+    assert summary.data["text/plain"].startswith("Alfa: 4 questions in ")
+    for ticker in ("NVDA", "AMD", "INTC", "AAPL"):
+        assert f"<bdi>{ticker}</bdi>" in summary.data["text/html"]
+    combined = next(c for c in cells if c.source == "calls.tables()")
+    html_table = combined.outputs[0].data["text/html"]
+    assert all(ticker in html_table for ticker in ("NVDA", "AMD", "INTC", "AAPL"))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "universe"])
 def test_every_answer_is_in_the_saved_notebook_in_full(
     name: str, executed: dict[str, Path], service: AlfaClient, alfa_emulator: Emulator
 ) -> None:

@@ -1,0 +1,76 @@
+"""``%%alfa --each NAME in COLLECTION`` in a shell: one question per item, a Batch, one-line errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from alfa_notebook.batch import Batch
+
+
+def test_each_over_a_dataframe_column_stores_the_batch_and_its_frame(shell):
+    shell.ns["df"] = pd.DataFrame({"ticker": ["NVDA", "AMD"]})
+    run = shell.run('%%alfa --each t in df["ticker"] -o calls --df summary --concurrency 2\nHow did {{t}} do?')
+    assert run.error is None
+    calls = shell.ns["calls"]
+    assert isinstance(calls, Batch) and shell.ns["_alfa"] is calls
+    assert calls.keys == ["NVDA", "AMD"]
+    assert calls.questions == ["How did NVDA do?", "How did AMD do?"]
+    assert list(shell.ns["summary"]["status"]) == ["complete", "complete"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("%%alfa --each t in nowhere\nHow did {{t}} do?", "NameError: --each: no variable named 'nowhere'"),
+        ("%%alfa --each t in empty\nHow did {{t}} do?", "ValueError: --each: empty is empty"),
+        ("%%alfa --each t in names\nHow did it do?", "UsageError: --each t: the question never says {{t}}"),
+        ("%%alfa --each t in frame.missing\nHow did {{t}} do?", "LookupError: --each: frame has no column 'missing'"),
+        ("%%alfa --each t in names.missing\nHow did {{t}} do?", "TypeError: --each: names is a list, not a DataFrame"),
+    ],
+)
+def test_each_errors_are_one_line(shell, cell, message):
+    shell.ns.update(empty=[], names=["NVDA"], frame=pd.DataFrame({"ticker": ["NVDA"]}))
+    run = shell.run(cell)
+    assert run.error is not None
+    lines = run.error._render_traceback_() if hasattr(run.error, "_render_traceback_") else run.stderr.splitlines()
+    (line,) = [line for line in lines if line.strip()]
+    assert line.startswith(message)
+
+
+def test_an_interrupted_each_keeps_the_batch_in_alfa_and_stops_run_all(slow_shell, monkeypatch):
+    shell = slow_shell
+
+    class PressCtrlC:
+        def update(self, tally):
+            if tally.done:
+                raise KeyboardInterrupt
+
+        def finish(self, batch):
+            pass
+
+    monkeypatch.setattr("alfa_notebook.client._progress_view", lambda progress, total: PressCtrlC())
+    shell.ns["names"] = ["NVDA", "AMD", "INTC", "AAPL"]
+    run = shell.run("%%alfa --each t in names -o calls --concurrency 1\nHow did {{t}} do?")
+    assert isinstance(run.error, KeyboardInterrupt)
+    assert run.error._render_traceback_() == [
+        "KeyboardInterrupt: the batch was stopped and its running items cancelled on the server; "
+        "`_alfa` and `calls` hold what was answered."
+    ]
+    batch = shell.ns["_alfa"]
+    assert batch is shell.ns["calls"] and batch.interrupted and len(batch) == 4
+    assert batch[0].status == "complete" and batch[-1].status == "cancelled"
+
+
+def test_config_rate_limit_sets_the_pace_of_the_notebooks_client(shell):
+    from alfa_notebook.errors import ConfigurationError
+    from alfa_notebook.limiter import Rate
+
+    shell.run("%config AlfaMagics.rate_limit = 'chat=600/min'")
+    assert shell.magics.session.client().limiter.limits["chat"] == Rate(600, 60)
+    shell.run("%config AlfaMagics.rate_limit = 'chat=fast'")
+    with pytest.raises(
+        ConfigurationError, match=r"'chat=fast' is not BUCKET=N/WINDOW .* \(from the notebook configuration"
+    ):
+        shell.magics.session.client()
+    shell.run("%config AlfaMagics.rate_limit = None")
