@@ -1,4 +1,5 @@
-"""Typed stream events, decoded liberally from server-sent events (PRODUCT.md §2).
+"""Typed stream events, decoded liberally from server-sent events: the service's documentation
+leaves the exact frames open, so every shape seen or plausible is read (docs/protocol.md, The stream).
 
 The documented frame is ``data: {"event": {"event_type": ..., ...}}``. Also accepted: the type in
 the SSE ``event:`` field, a top-level ``event_type`` or ``type``, and a payload keyed by the event

@@ -1,7 +1,7 @@
 """Inline objects in message text: ```` ```{"type": "output_artifact", "artifact_id": ...}``` ````.
 
-The service embeds JSON objects in fenced blocks anywhere in the text (reference §5.1); artifacts
-are one kind, stocks another, and more may come. The text is split once into plain strings and
+The service embeds JSON objects in fenced blocks anywhere in the text, mid-sentence included
+(docs/protocol.md, Inline objects); artifacts are one kind, stocks another, and more may come. The text is split once into plain strings and
 :class:`InlineObject` pieces, keeping each piece's span in the raw text so that citation offsets,
 which count raw characters, can still be placed.
 """

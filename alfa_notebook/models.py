@@ -1,7 +1,8 @@
 """Typed views of what the service returns. Each keeps the original JSON in ``raw``.
 
-Parsing is liberal (PRODUCT.md §2): unknown fields are kept in ``raw``, missing optional fields
-become ``None``, and an unknown ``citation_type`` is still a :class:`Citation`.
+Parsing is liberal, since the service's documentation leaves the shapes open (docs/protocol.md):
+unknown fields are kept in ``raw``, missing optional fields become ``None``, and an unknown
+``citation_type`` is still a :class:`Citation`.
 """
 
 from __future__ import annotations

@@ -1,1 +1,2 @@
-"""Benchmarks: each compares against a baseline run in the same process (PRODUCT.md §7)."""
+"""Benchmarks: each compares against a baseline run in the same process, as a ratio with a bar
+(BENCHMARKS.md lists the bars and the figures)."""

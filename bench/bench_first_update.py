@@ -11,7 +11,7 @@ paces a human-watchable answer (its default 30 ms between chunks).
 
 The figure splits in two: waiting (the Coalescer publishes the first change at once, then at most
 once an interval, and the "waiting for Alfa" view was published when the question was sent) and
-rendering plus publishing. The issue sets no bar; the bar shown is the live view's design: the
+rendering plus publishing. No requirement sets a bar; the bar shown is the live view's design: the
 first chunk is on screen within one interval plus the render (50 ms allowed for it).
 """
 

@@ -1,5 +1,5 @@
 """Live view: the 20,000-chunk stream of the streaming figure with the live view attached, against
-the same ``ask()`` without a view (PRODUCT.md §7, bar 1.5x); updates bounded by time, not chunks.
+the same ``ask()`` without a view (bar: 1.5x); updates bounded by time, not chunks.
 
 Run from the repository root: ``python -m bench.bench_live [--words N] [--repeat K]``.
 

@@ -1,5 +1,5 @@
 """Scale: the wall time of 1, 10 and 50 concurrent ``AsyncAlfaClient.ask()`` against the emulator
-(PRODUCT.md §7: the time grows far slower than the count). Bar: 50 asks take at most 5x one.
+(the time must grow far slower than the count). Bar: 50 asks take at most 5x one.
 
 Run from the repository root: ``python -m bench.bench_scale [--repeat K] [--chunk-delay S]``.
 

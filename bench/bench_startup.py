@@ -1,5 +1,5 @@
 """Start-up: ``import alfa_notebook`` and ``%load_ext alfa_notebook`` in a fresh process, against
-``import httpx`` (PRODUCT.md §7, bar 1.3x).
+``import httpx`` (bar: 1.3x).
 
 Run from the repository root: ``python -m bench.bench_startup [--repeat K]``.
 

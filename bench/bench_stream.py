@@ -1,5 +1,5 @@
 """Streaming: ``ask()`` on a 20,000-chunk answer against a minimal httpx-sse loop reading the same
-stream from the same emulator (PRODUCT.md §7, bar 1.3x), for the blocking and the async client.
+stream from the same emulator (bar: 1.3x), for the blocking and the async client.
 
 Run from the repository root: ``python -m bench.bench_stream [--words N] [--repeat K]``.
 

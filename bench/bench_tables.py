@@ -55,7 +55,8 @@ def _stocks(count: int) -> list[dict[str, Any]]:
 
 
 def make_artifact(n_rows: int = 100_000, *, seed: int = 7) -> dict[str, Any]:
-    """A table artifact shaped like reference §5.3, the same for the same arguments."""
+    """A table artifact shaped as the service sends tables (docs/protocol.md, Artifacts), the same
+    for the same arguments."""
     rng = random.Random(seed)
     stocks = _stocks(2_000)
     epoch = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)

@@ -12,7 +12,7 @@ from ..models import parse_time
 from .safe import safe_href
 from .walk import Source
 
-# citation_type -> badge (reference §4.2); any other type is shown under its own name.
+# citation_type -> badge (the types: docs/protocol.md, Citations); any other type is shown under its own name.
 BADGES: Mapping[str, str] = {
     "web": "web",
     "link": "web",

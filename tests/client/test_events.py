@@ -1,4 +1,5 @@
-"""Decoding is liberal: every shape PRODUCT.md §2 lists gives the same typed event."""
+"""Decoding is liberal: every frame shape the client accepts (docs/protocol.md, The stream; the SSE
+``event:`` field, a top-level type, a payload keyed by the event name) gives the same typed event."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Rate limits (reference §7): the spec, the sliding window, and 429s on the wire."""
+"""Rate limits (docs/protocol.md, Rate limits): the spec, the sliding window, and 429s on the wire."""
 
 from __future__ import annotations
 

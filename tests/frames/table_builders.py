@@ -1,4 +1,5 @@
-"""Hand-built artifacts for the table tests (reference §5.3 shapes)."""
+"""Hand-built artifacts for the table tests, shaped as the service sends tables (docs/protocol.md,
+Artifacts)."""
 
 from __future__ import annotations
 

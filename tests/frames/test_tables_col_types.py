@@ -1,4 +1,5 @@
-"""Every col_type of reference §5.3: its dtype, its values, its nulls, its bad cells."""
+"""Every col_type a table may declare (docs/protocol.md, Artifacts): its dtype, its values, its
+nulls, its bad cells."""
 
 from __future__ import annotations
 

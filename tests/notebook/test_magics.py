@@ -1,4 +1,4 @@
-"""``%%alfa`` and ``%alfa`` in a real IPython shell against the emulator (PRODUCT.md §4)."""
+"""``%%alfa`` and ``%alfa`` in a real IPython shell against the emulator (docs/notebook.md)."""
 
 from __future__ import annotations
 

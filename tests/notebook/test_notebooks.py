@@ -1,5 +1,6 @@
 """The notebooks in notebooks/ run top to bottom against the emulator, headless, with no edits, and
-the saved files show every answer in full without a kernel, widgets or secrets (PRODUCT.md §5)."""
+the saved files show every answer in full without a kernel, widgets or secrets (docs/notebook.md,
+What the saved output holds)."""
 
 from __future__ import annotations
 

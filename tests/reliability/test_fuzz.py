@@ -1,6 +1,6 @@
 """Fuzzing every parser that reads service data: only ``AlfaError`` subclasses may escape.
 
-Service data is untrusted and the client reads it liberally (PRODUCT.md §2): a malformed value is
+Service data is untrusted and the client reads it liberally (docs/protocol.md): a malformed value is
 skipped, read as missing, or refused with a typed error that says what was wrong, never a
 ``KeyError``, ``TypeError`` or ``RecursionError`` from deep inside. Covered here, with arbitrary
 JSON and with well-formed data broken in one place:
