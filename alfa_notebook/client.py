@@ -425,8 +425,8 @@ class AsyncAlfaClient(_ClientBase):
         progress: bool = True,
     ) -> Batch:
         """:meth:`AlfaClient.ask_many`, awaitable. Cancelling the task cancels every running item on
-        the server and re-raises; the batch of what was answered is :attr:`last_batch` (and the
-        ``CancelledError``'s ``.batch``)."""
+        the server and re-raises; the batch of what was answered is :attr:`last_batch` (and, from
+        Python 3.11, the ``CancelledError``'s ``.batch``: 3.10 hands the awaiting code a new one)."""
         listed, labels = items_of(questions, keys)
 
         def rerun(questions: list[str], keys: list[Any]) -> Any:
