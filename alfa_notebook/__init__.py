@@ -46,97 +46,97 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 if TYPE_CHECKING:  # the one list of public names; see _public.exports()
-    from .answer import Answer as Answer
-    from .batch import Batch as Batch
     from .client import AlfaClient as AlfaClient
     from .client import AsyncAlfaClient as AsyncAlfaClient
-    from .credentials import exchange_token as exchange_token
-    from .errors import (
+    from .results.answer import Answer as Answer
+    from .results.batch import Batch as Batch
+    from .results.load import load_answers as load_answers
+    from .turn.machine import Turn as Turn
+    from .wire.credentials import exchange_token as exchange_token
+    from .wire.errors import (
         AlfaError as AlfaError,
     )
-    from .errors import (
+    from .wire.errors import (
         APIConnectionError as APIConnectionError,
     )
-    from .errors import (
+    from .wire.errors import (
         APIError as APIError,
     )
-    from .errors import (
+    from .wire.errors import (
         APIStatusError as APIStatusError,
     )
-    from .errors import (
+    from .wire.errors import (
         APITimeoutError as APITimeoutError,
     )
-    from .errors import (
+    from .wire.errors import (
         AuthenticationError as AuthenticationError,
     )
-    from .errors import (
+    from .wire.errors import (
         BadRequestError as BadRequestError,
     )
-    from .errors import (
+    from .wire.errors import (
         CassetteError as CassetteError,
     )
-    from .errors import (
+    from .wire.errors import (
         CassetteMissError as CassetteMissError,
     )
-    from .errors import (
+    from .wire.errors import (
         ConfigurationError as ConfigurationError,
     )
-    from .errors import (
+    from .wire.errors import (
         ConflictError as ConflictError,
     )
-    from .errors import (
+    from .wire.errors import (
         InternalServerError as InternalServerError,
     )
-    from .errors import (
+    from .wire.errors import (
         NoSuchTableError as NoSuchTableError,
     )
-    from .errors import (
+    from .wire.errors import (
         NotFoundError as NotFoundError,
     )
-    from .errors import (
+    from .wire.errors import (
         OptionalDependencyError as OptionalDependencyError,
     )
-    from .errors import (
+    from .wire.errors import (
         PermissionDeniedError as PermissionDeniedError,
     )
-    from .errors import (
+    from .wire.errors import (
         RateLimitError as RateLimitError,
     )
-    from .errors import (
+    from .wire.errors import (
         ServiceUnavailableError as ServiceUnavailableError,
     )
-    from .errors import (
+    from .wire.errors import (
         StreamInterruptedError as StreamInterruptedError,
     )
-    from .errors import (
+    from .wire.errors import (
         TLSError as TLSError,
     )
-    from .errors import (
+    from .wire.errors import (
         TurnFailedError as TurnFailedError,
     )
-    from .errors import (
+    from .wire.errors import (
         UnprocessableEntityError as UnprocessableEntityError,
     )
-    from .limiter import Limiter as Limiter
-    from .load import load_answers as load_answers
-    from .models import (
+    from .wire.limiter import Limiter as Limiter
+    from .wire.models import (
         Artifact as Artifact,
     )
-    from .models import (
+    from .wire.models import (
         Citation as Citation,
     )
-    from .models import (
+    from .wire.models import (
         History as History,
     )
-    from .models import (
+    from .wire.models import (
         Message as Message,
     )
-    from .models import (
+    from .wire.models import (
         Progress as Progress,
     )
-    from .models import (
+    from .wire.models import (
         Thread as Thread,
     )
-    from .settings import Secret as Secret
-    from .settings import Settings as Settings
-    from .turn import Turn as Turn
+    from .wire.settings import Secret as Secret
+    from .wire.settings import Settings as Settings

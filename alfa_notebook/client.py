@@ -1,6 +1,6 @@
 """``AlfaClient`` and ``AsyncAlfaClient``: the same surface, blocking and awaitable.
 
-Both only perform the effects of :class:`~alfa_notebook.steps.AskProcedure`; every decision about
+Both only perform the effects of :class:`~alfa_notebook.turn.steps.AskProcedure`; every decision about
 the turn is made there, once.
 """
 
@@ -14,22 +14,22 @@ from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from . import operations as ops
 from ._public import publish
-from .answer import Answer
-from .batch import Batch
-from .credentials import exchange_token
-from .errors import AlfaError, APITimeoutError
-from .events import Event
-from .limiter import Limiter
 from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_of, run_blocking
-from .models import Artifact, History, Progress, Thread
-from .runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
-from .settings import Secret, resolve_settings
-from .sources import source_overrides
-from .steps import AskProcedure, AskResult
-from .transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
-from .turn import Turn, thread_name
+from .results.answer import Answer
+from .results.batch import Batch
+from .turn.machine import Turn, thread_name
+from .turn.runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
+from .turn.steps import AskProcedure, AskResult
+from .wire import operations as ops
+from .wire.credentials import exchange_token
+from .wire.errors import AlfaError, APITimeoutError
+from .wire.events import Event
+from .wire.limiter import Limiter
+from .wire.models import Artifact, History, Progress, Thread
+from .wire.settings import Secret, resolve_settings
+from .wire.source_overrides import source_overrides
+from .wire.transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
 
 if TYPE_CHECKING:
     from .cassette import Binding
@@ -175,7 +175,7 @@ class _ClientBase:
         replay_pace: str = "instant",
     ) -> None:
         """``rate_limit`` is the pace kept to (default the service's documented limits; see
-        :mod:`alfa_notebook.limiter`); ``limiter`` shares one limiter between clients of one account."""
+        :mod:`alfa_notebook.wire.limiter`); ``limiter`` shares one limiter between clients of one account."""
         self.settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -273,7 +273,7 @@ class AlfaClient(_ClientBase):
         task on the server and re-raises, with the partial answer in ``exc.answer`` and
         :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
         client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
-        ``alfa_notebook.sources``; the names and values are in docs/protocol.md, Source overrides).
+        ``alfa_notebook.wire.source_overrides``; the names and values are in docs/protocol.md, Source overrides).
         """
         procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)

@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answer import Answer
-from .batch import Batch, Rerun
+from .results.answer import Answer
+from .results.batch import Batch, Rerun
 
 AskOne = Callable[[str, str], Awaitable[Answer]]
 """Ask ``question`` in a new thread named ``name``; raises with the partial answer in ``.answer``."""

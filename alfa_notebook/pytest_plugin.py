@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .settings import RECORD_MODES
+from .wire.settings import RECORD_MODES
 
 DEFAULT_MODE = "none"
 

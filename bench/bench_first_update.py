@@ -4,7 +4,7 @@ live view published on the kernel's IOPub, in milliseconds and as a share of the
 Run from the repository root: ``python -m bench.bench_first_update [--repeat K]``.
 
 The first chunk "arrives" when the client decodes the first ``MessageChunk`` from the stream
-(``alfa_notebook.transport.decode`` is wrapped to note the time); the update is "published" when
+(``alfa_notebook.wire.transport.decode`` is wrapped to note the time); the update is "published" when
 the kernel-like IOPub of ``bench/_kernel.py`` receives its message. The view is built as in
 ``bench_live``. Two streams: the 20,000-chunk one at full speed, and one paced as the emulator
 paces a human-watchable answer (its default 30 ms between chunks).
@@ -26,9 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import alfa_notebook as alfa
-from alfa_notebook import transport
-from alfa_notebook.events import MessageChunk
 from alfa_notebook.notebook.live import INTERVAL, Coalescer
+from alfa_notebook.wire import transport
+from alfa_notebook.wire.events import MessageChunk
 
 from ._kernel import IOPUB, kernel_like
 from ._util import Figure, RemoteEmulator, emulator_process, report

@@ -24,9 +24,9 @@ from typing import Any
 import alfa_notebook as alfa
 from alfa_notebook.cassette import file as cassette_file
 from alfa_notebook.cassette import open_cassette
-from alfa_notebook.events import Event, from_payload
-from alfa_notebook.models import Artifact
-from alfa_notebook.turn import Turn
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire.events import Event, from_payload
+from alfa_notebook.wire.models import Artifact
 
 from ._util import Figure, emulator_process, interleaved, report
 from .bench_stream import QUESTION, WORDS, control

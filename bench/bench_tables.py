@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from alfa_notebook.frames import table_to_dataframe
+from alfa_notebook.results.frames import table_to_dataframe
 
 from ._util import Figure, interleaved, peak_mib, report
 

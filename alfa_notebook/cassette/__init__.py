@@ -8,7 +8,7 @@ request. docs/cassettes.md describes the format.
 
 from __future__ import annotations
 
-from ..settings import RECORD_MODES
+from ..wire.settings import RECORD_MODES
 from .store import Cassette, open_cassette
 from .tape import PACES, AsyncCassetteTransport, Binding, CassetteTransport, binding
 

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import CassetteError
+from ..wire.errors import CassetteError
 
 FORMAT_VERSION = 1
 HEADER: dict[str, Any] = {

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..errors import CassetteMissError
+from ..wire.errors import CassetteMissError
 from . import file
 
 _open: dict[Path, Cassette] = {}

@@ -4,8 +4,8 @@ record or asked live and recorded.
 A turn is replayed by the same procedure and runner as a live one: the tape stands in for the
 transport, answering the procedure's requests with the recorded responses and opening "streams"
 that deliver the recorded events through the stream's own decoders. So a replayed turn feeds the
-same :class:`~alfa_notebook.turn.Turn`, gives the same Answer and renders the same. Instantly, the
-recorded events of a stream come as one :class:`~alfa_notebook.steps.Burst`; at the recorded pace,
+same :class:`~alfa_notebook.turn.machine.Turn`, gives the same Answer and renders the same. Instantly, the
+recorded events of a stream come as one :class:`~alfa_notebook.turn.steps.Burst`; at the recorded pace,
 one at a time at their recorded times.
 
 What is recorded is what the service sent: response bodies and event payloads, never a request's
@@ -20,17 +20,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .. import errors
-from ..errors import APIStatusError, CassetteError
-from ..events import Event, MalformedEvent, StreamClosed, from_payload, type_of
-from ..operations import Operation
-from ..steps import AskProcedure, Burst
+from ..turn.steps import AskProcedure, Burst
+from ..wire import errors
+from ..wire.errors import APIStatusError, CassetteError
+from ..wire.events import Event, MalformedEvent, StreamClosed, from_payload, type_of
+from ..wire.operations import Operation
 from .store import Cassette, open_cassette
 
 if TYPE_CHECKING:
-    from ..answer import Answer
-    from ..settings import Settings
-    from ..transport import AsyncTransport, SyncTransport
+    from ..results.answer import Answer
+    from ..wire.settings import Settings
+    from ..wire.transport import AsyncTransport, SyncTransport
 
 T = TypeVar("T")
 PACES = ("instant", "recorded")

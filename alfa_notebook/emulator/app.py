@@ -3,8 +3,8 @@
 =====================================  ==========================================
 ``/client/v1/...``                     v1, ``x-api-key``
 ``/v2/...``                            v2, ``Authorization: Bearer`` from below
-``POST /oauth2/token``                 the token exchange (reference §6.2)
-``/client/assistant/threads/stream/``  the stream's alias (reference §2.2), v1 auth
+``POST /oauth2/token``                 the token exchange (docs/protocol.md, Flavours)
+``/client/assistant/threads/stream/``  the stream's alias (the path the public API listing names), v1 auth
 =====================================  ==========================================
 
 Both flavours share one store of threads. Middleware, outermost first: the emulator controls

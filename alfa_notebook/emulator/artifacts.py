@@ -1,4 +1,4 @@
-"""The artifact shapes of reference §5.3: tables, line charts and text outputs.
+"""The artifact shapes of docs/protocol.md (Artifacts): tables, line charts and text outputs.
 
 Only shapes live here; what goes in them is ``sample_tables.py``'s job.
 """
@@ -30,7 +30,7 @@ COL_TYPES = (
     "stock",
     "score",
 )
-"""Every ``TableColumnType`` of reference §5.3; the screen table uses each of them."""
+"""Every ``TableColumnType`` of docs/protocol.md (Artifacts); the screen table uses each of them."""
 
 
 def citation_ref(citation_id: str, row_index: int | None = None) -> JSON:

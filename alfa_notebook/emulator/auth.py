@@ -1,4 +1,4 @@
-"""Who may call: the v1 API key, v2 bearer tokens and the OAuth 2.0 token exchange (reference §6.2).
+"""Who may call: the v1 API key, v2 bearer tokens and the OAuth 2.0 token exchange (docs/protocol.md, Flavours).
 
 The exchange checks the form like the real endpoint (grant type, subject token type, partner
 credentials) but does not verify the subject JWT: any non-empty string is accepted.

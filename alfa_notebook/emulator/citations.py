@@ -1,4 +1,4 @@
-"""Citations of every type in reference §4.2, written about the synthetic sample data.
+"""Citations of every type in docs/protocol.md (Citations), written about the synthetic sample data.
 
 Each builder returns a citation with ``inline_offset`` unset; the prose builder sets it where the
 cited claim ends. Links point at reserved example domains (RFC 2606), never at real sites.

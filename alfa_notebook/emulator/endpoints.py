@@ -50,7 +50,7 @@ _STREAM_ONLY = tuple(e for e in THREAD_ENDPOINTS if e.name == "stream")
 _PREFIXES: tuple[tuple[str, tuple[Endpoint, ...]], ...] = (
     ("/client/v1", THREAD_ENDPOINTS),
     ("/v2", THREAD_ENDPOINTS),
-    ("/client/assistant", _STREAM_ONLY),  # the stream's alias (reference §2.2)
+    ("/client/assistant", _STREAM_ONLY),  # the stream's alias, as the public API listing names it
     ("", (TOKEN,)),
 )
 

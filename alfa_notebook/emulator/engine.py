@@ -24,7 +24,7 @@ word ("price", "return", "valuation",      on it ("What is the weather in Paris?
 ...), no attached file                     follow-up, a cue such as "and", "what about",
                                            "them" continues the previous question instead
 "screen" or "all columns"                  the screen table, which has EVERY col_type of
-                                           reference §5.3; "Screen all columns" in a fresh
+                                           docs/protocol.md; "Screen all columns" in a fresh
                                            thread screens all 41 stocks, ``NA`` and CUSIPs with
                                            leading zeros ("00724F101") included
 "top N", "best", "performers"              a ranking table of the top N (default 5) by
@@ -52,7 +52,7 @@ N word chunks for benchmarks.
 Sources (:mod:`.sources`): a source turned off removes its citations everywhere (prose and
 tables) and the claims drawn from it (web search: the valuation line; news: the best and worst
 performers; filings: the revenue lines; earnings: the EPS and earnings-call lines); the answer
-says which sources were off. Tables cite at two levels (reference §5.3): the performance table's
+says which sources were off. Tables cite at two levels (docs/protocol.md, Table artifacts): the performance table's
 Price column (kpi) and its 1Y return (news) and Market cap (web) cells; the screen's Price column
 and first Revenue growth cell (filing); the fundamentals table's latest Revenue (filing) and EPS
 (earnings) cells of each of the first five stocks.

@@ -61,7 +61,7 @@ class Stock:
     score: float
 
     def metadata(self) -> dict[str, Any]:
-        """The ``StockMetadata`` object of reference §5.3 (table cells, chart series, inline)."""
+        """The ``StockMetadata`` object of docs/protocol.md (Artifacts) (table cells, chart series, inline)."""
         return {
             "gbi_id": self.gbi_id,
             "symbol": self.symbol,

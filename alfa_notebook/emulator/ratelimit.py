@@ -1,4 +1,4 @@
-"""Per-account rate limits (reference §7), off unless asked for: ``--rate-limit`` or the
+"""Per-account rate limits (docs/protocol.md, Rate limits), off unless asked for: ``--rate-limit`` or the
 ``rate_limit=`` emulator option.
 
 The service documents three limits, "may be adjusted depending on account tier":
@@ -56,7 +56,7 @@ class Limit:
 
 
 DOCUMENTED: Mapping[str, Limit] = {CHAT: Limit(1000, 60.0), THREADS: Limit(10000, 60.0), OTHER: Limit(20, 60.0)}
-"""The limits of reference §7."""
+"""The documented per-account limits (docs/protocol.md, Rate limits)."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The answers' tables and charts, filled from the synthetic sample data (the shapes themselves
 are ``artifacts.py``'s).
 
-Which column types each table uses (the screen covers every ``col_type`` of reference §5.3), and
+Which column types each table uses (the screen covers every ``col_type`` of docs/protocol.md), and
 what it cites: table-level ``citations``, referred to by ``citation_refs`` on a column (``row_index``
 null: the whole column) or on one cell (``row_index`` set):
 

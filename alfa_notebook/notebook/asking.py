@@ -13,8 +13,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..answer import Answer
 from ..client import AlfaClient, AsyncAlfaClient
+from ..results.answer import Answer
 from .live import Coalescer
 from .sinks import Sink
 

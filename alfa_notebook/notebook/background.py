@@ -17,7 +17,7 @@ from IPython.core.error import UsageError
 from .errors import Stopped, short
 
 if TYPE_CHECKING:
-    from ..answer import Answer
+    from ..results.answer import Answer
 
 
 def running_loop() -> asyncio.AbstractEventLoop:

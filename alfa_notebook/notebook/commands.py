@@ -16,14 +16,14 @@ from IPython.core.error import UsageError
 from IPython.display import display
 
 from .._version import __version__
-from ..answer import Answer
 from ..client import AlfaClient
-from ..errors import AlfaError, APIConnectionError, AuthenticationError
-from ..markers import artifact_ids
-from ..models import Artifact, Message
 from ..render import answer_bundle
 from ..render.question import question_bundle
-from ..settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, resolve_settings
+from ..results.answer import Answer
+from ..wire.errors import AlfaError, APIConnectionError, AuthenticationError
+from ..wire.markers import artifact_ids
+from ..wire.models import Artifact, Message
+from ..wire.settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, resolve_settings
 from .sinks import choose
 
 if TYPE_CHECKING:

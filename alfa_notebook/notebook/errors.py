@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from ..errors import AlfaError, PartialAnswer
+from ..wire.errors import AlfaError, PartialAnswer
 
 if TYPE_CHECKING:
-    from ..answer import Answer
+    from ..results.answer import Answer
 
 E = TypeVar("E", bound=BaseException)
 
@@ -46,7 +46,7 @@ def arrived(answer: PartialAnswer | None) -> bool:
 
 def explain(error: BaseException, answer: PartialAnswer | None, *, timeout: float | None = None) -> str:
     """The one line the magic shows for ``error``: what happened, and what to do, in magic terms."""
-    from .. import errors as e
+    from ..wire import errors as e
 
     kept = " `_alfa` holds the partial answer." if arrived(answer) else ""
     name = type(error).__name__

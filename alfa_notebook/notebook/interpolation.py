@@ -81,7 +81,7 @@ def describe(value: Any) -> str:
             return summarize_frame(value.to_frame())
         if isinstance(value, pandas.DataFrame):
             return summarize_frame(value)
-    from ..answer import Answer
+    from ..results.answer import Answer
 
     if isinstance(value, Answer):
         return value.text

@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..events import Event
-from ..turn import Turn
+from ..turn.machine import Turn
+from ..wire.events import Event
 
 INTERVAL = 0.1  # seconds: about ten updates a second
 TICK = 0.5  # seconds without a publication after which the view is redrawn anyway

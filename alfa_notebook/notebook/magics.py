@@ -24,16 +24,16 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_loca
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
-from ..errors import AlfaError
-from ..settings import RECORD_MODES, Secret
-from ..sources import source_overrides
+from ..wire.errors import AlfaError
+from ..wire.settings import RECORD_MODES, Secret
+from ..wire.source_overrides import source_overrides
 from . import options, subcommands
 from .errors import explain, short
 from .interpolation import interpolate
 from .session import Session
 
 if TYPE_CHECKING:
-    from ..answer import Answer
+    from ..results.answer import Answer
     from .background import BackgroundAnswer
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
-from ..settings import RECORD_MODES, resolve_settings
+from ..wire.settings import RECORD_MODES, resolve_settings
 
 if TYPE_CHECKING:
     from .host import Host

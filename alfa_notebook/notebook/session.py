@@ -14,7 +14,7 @@ from .errors import short
 
 if TYPE_CHECKING:  # the client (and httpx) is imported when first needed: %load_ext stays cheap
     from ..client import AlfaClient, AsyncAlfaClient
-    from ..models import Thread
+    from ..wire.models import Thread
 
 Configured = Callable[[], Mapping[str, Any]]
 

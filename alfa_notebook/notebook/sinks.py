@@ -21,18 +21,18 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from IPython.display import display
 
-from .. import markers
 from ..render import answer_bundle, answer_text, live_html, live_views
 from ..render.prepared import prepare_answer
 from ..render.safe import plain
 from ..render.status import outcome_line
 from ..render.text import after_prose
 from ..render.walk import arriving_marker
+from ..wire import markers
 from .errors import arrived
 
 if TYPE_CHECKING:
-    from ..answer import Answer
-    from ..turn import Turn
+    from ..results.answer import Answer
+    from ..turn.machine import Turn
 
 STOP_TIP_BLOCKING = (
     "The kernel is busy with this answer: interrupt the kernel (■) to stop it; with --background this button works."

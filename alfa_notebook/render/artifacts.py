@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import markers
+from ..wire import markers
 from .grid import Numbering, TableView, table_view
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..answer import Answer
-    from ..models import Artifact
+    from ..results.answer import Answer
+    from ..wire.models import Artifact
 
 JSON_PREVIEW_CHARS = 20_000
 ANSWER_NAME = "_alfa"

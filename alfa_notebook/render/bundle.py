@@ -6,15 +6,15 @@ import hashlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from ..answer_data import MIME_JSON
-from ..settings import resolve_saved_rows
+from ..results.answer_data import MIME_JSON
+from ..wire.settings import resolve_saved_rows
 from . import html, markdown, text
 from .artifacts import ANSWER_NAME, jsonable
 from .prepared import Prepared, prepare_answer
 from .safe import md_text
 
 if TYPE_CHECKING:
-    from ..answer import Answer
+    from ..results.answer import Answer
 
 _shown: Counter[str] = Counter()
 

@@ -1,6 +1,6 @@
 """Tables for display: prepared once from a DataFrame (capped, formatted), written three ways.
 
-Values read as :func:`alfa_notebook.frames.format_column` says (``25.0%``, ``1,234.50``,
+Values read as :func:`alfa_notebook.results.frames.format_column` says (``25.0%``, ``1,234.50``,
 ``2024Q2``, ``—`` for missing), as an analyst reads a table: a column's unit once in its header
 ("Market cap (USD bn)"), changes and returns signed (``+3.1%``), levels not (``45.0%``). Numeric
 columns are right-aligned; only the first ``limit`` rows are formatted and shown, and a note says
@@ -86,7 +86,7 @@ def table_view(
     """Format the first ``limit`` rows of ``frame`` for display, as an analyst reads a table: the
     unit once in the header, changes and returns signed, levels not. ``names`` renames columns
     (a chart's ``series``, ``x``, ``y``); ``number`` numbers the table's citations as sources."""
-    from ..frames import format_column
+    from ..results.frames import format_column
 
     head = frame.head(max(limit, 0))
     metas: Mapping[str, Any] = frame.attrs.get("alfa_columns") or {}

@@ -22,7 +22,7 @@ from .text import body as text_body
 from .walk import Document, walk
 
 if TYPE_CHECKING:
-    from ..turn import Turn
+    from ..turn.machine import Turn
 
 STATES = {
     "waiting": ("○", "Waiting for Alfa"),

@@ -6,14 +6,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..models import Citation
+from ..wire.models import Citation
 from .artifacts import ANSWER_NAME, ArtifactView, missing, prepare
 from .safe import plain
 from .sources import SourceFacts, facts
 from .walk import Document, Source, walk
 
 if TYPE_CHECKING:
-    from ..answer import Answer
+    from ..results.answer import Answer
 
 
 @dataclass

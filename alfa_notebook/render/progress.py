@@ -16,10 +16,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..many import Tally, View
-from .batch import batch_bundle, headline, progress_html, progress_line
+from .batch_view import batch_bundle, headline, progress_html, progress_line
 
 if TYPE_CHECKING:
-    from ..batch import Batch
+    from ..results.batch import Batch
 
 INTERVAL = 0.1  # seconds between updates: about ten a second
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..models import parse_time
+from ..wire.models import parse_time
 from .safe import safe_href
 from .walk import Source
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..answer import Answer
+    from ..results.answer import Answer
 
 NOTES = {
     "no_results": ("No results", "Alfa found no data to answer this question; try asking it another way."),

@@ -1,7 +1,7 @@
 """Charts as inline SVG: no JavaScript, no plotting library, readable in light and dark themes.
 
 Drawn from a chart artifact's tidy frame (``series``, ``x``, ``y``; see
-:func:`alfa_notebook.frames.chart_to_dataframe`): line charts as polylines over a time, numeric or
+:func:`alfa_notebook.results.frames.chart_to_dataframe`): line charts as polylines over a time, numeric or
 categorical x axis; bar charts as grouped bars; pie charts as horizontal share bars (easier to read
 than slices). Axis text uses ``currentColor``, so it follows the theme; values on the axes read as
 the table formatter writes them. Every string is escaped. Sanitisers that drop SVG (JupyterLab's,
@@ -45,7 +45,7 @@ def svg(frame: pd.DataFrame, title: str | None = None) -> str | None:
     metas: Mapping[str, Any] = frame.attrs.get("alfa_columns") or {}
     if len(frame) == 0 or not {"series", "x", "y"} <= set(frame.columns):
         return None
-    from ..frames import format_column
+    from ..results.frames import format_column
 
     ys = [_number(v) for v in frame["y"]]
     if not any(math.isfinite(y) for y in ys):

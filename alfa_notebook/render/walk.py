@@ -1,6 +1,6 @@
 """The one walk over an answer that every renderer shares: prose, artifacts, citation markers.
 
-The service's text is split into prose and inline objects (:mod:`alfa_notebook.markers`); a stock
+The service's text is split into prose and inline objects (:mod:`alfa_notebook.wire.markers`); a stock
 object reads as its symbol, an artifact marker becomes an :class:`Embed`. Citations are numbered
 and placed here, once, so the HTML, Markdown and plain-text outputs agree on every ``[n]``.
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .. import markers
-from ..models import Citation
+from ..wire import markers
+from ..wire.models import Citation
 from . import mdscan
 from .safe import scrub_placeholders
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alfa_notebook.events import MessageChunk, WorkInProgress
 from alfa_notebook.notebook.live import Coalescer
-from alfa_notebook.turn import Turn
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire.events import MessageChunk, WorkInProgress
 from bench.bench_live import updates_allowed
 
 

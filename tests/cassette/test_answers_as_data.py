@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook.models import Artifact, Citation
 from alfa_notebook.render import MIME_JSON, answer_bundle
+from alfa_notebook.wire.models import Artifact, Citation
 
 MARKER = '```{{"type": "output_artifact", "artifact_id": "{}"}}```'
 

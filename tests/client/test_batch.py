@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook.errors import ConfigurationError
-from alfa_notebook.limiter import DOCUMENTED, Limiter, Rate, bucket_of, parse_rate_limit
 from alfa_notebook.many import items_of
+from alfa_notebook.wire.errors import ConfigurationError
+from alfa_notebook.wire.limiter import DOCUMENTED, Limiter, Rate, bucket_of, parse_rate_limit
 
 
 class Clock:
@@ -266,7 +266,7 @@ def test_a_batch_run_again_on_its_cassette_asks_only_what_was_not_answered(alfa_
 
 
 def test_a_bad_rate_limit_names_where_it_came_from():
-    from alfa_notebook.settings import resolve_settings
+    from alfa_notebook.wire.settings import resolve_settings
 
     with pytest.raises(ConfigurationError, match="from the environment variable ALFA_RATE_LIMIT") as info:
         resolve_settings(env={"ALFA_RATE_LIMIT": "chat=fast"})

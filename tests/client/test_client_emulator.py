@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook import operations as ops
-from alfa_notebook.events import MessageChunk, MessageComplete, StatusChanged, WorkInProgress
+from alfa_notebook.wire import operations as ops
+from alfa_notebook.wire.events import MessageChunk, MessageComplete, StatusChanged, WorkInProgress
 
 QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
 SHORT_QUESTION = "INTC"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alfa_notebook.events import (
+from alfa_notebook.wire.events import (
     MalformedEvent,
     MessageChunk,
     MessageComplete,
@@ -142,7 +142,7 @@ def test_decode_of_any_json_never_raises(value):
 def test_the_snippet_highlight_end_is_inclusive_on_the_wire():
     """The wire's ``snippet_highlight_end`` is the index of the last highlighted character; the
     model holds the span as Python's half-open [start, end)."""
-    from alfa_notebook.models import Citation
+    from alfa_notebook.wire.models import Citation
 
     snippet = "Revenue rose 12% in Q2."
     citation = Citation.from_raw(

@@ -14,8 +14,8 @@ import itertools
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook import operations as ops
-from alfa_notebook.events import MessageChunk
+from alfa_notebook.wire import operations as ops
+from alfa_notebook.wire.events import MessageChunk
 
 _questions = itertools.count(1)
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook.events import MessageChunk
+from alfa_notebook.wire.events import MessageChunk
 
 QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
 SLOW = "chunk_delay=0.01"

@@ -3,7 +3,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alfa_notebook import markers
+from alfa_notebook.wire import markers
 
 
 def block(obj):

@@ -7,7 +7,7 @@ import pytest
 import respx
 
 import alfa_notebook as alfa
-from alfa_notebook.retry import backoff, retry_after
+from alfa_notebook.wire.retry import backoff, retry_after
 
 BASE = "http://127.0.0.1:9"
 
@@ -15,7 +15,7 @@ BASE = "http://127.0.0.1:9"
 @pytest.fixture
 def slept(monkeypatch):
     delays = []
-    monkeypatch.setattr("alfa_notebook.transport.time.sleep", delays.append)
+    monkeypatch.setattr("alfa_notebook.wire.transport.time.sleep", delays.append)
     return delays
 
 
@@ -76,7 +76,7 @@ def test_a_refused_post_is_sent_again_as_a_get_would_be(slept, refusal):
     route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(
         side_effect=[httpx.Response(refusal, headers={"Retry-After": "2"}), httpx.Response(503), httpx.Response(200)]
     )
-    from alfa_notebook import operations as ops
+    from alfa_notebook.wire import operations as ops
 
     client()._transport.request(ops.send_message("t", "hi"))
     assert route.call_count == 3 and slept[0] == 2.0
@@ -87,7 +87,7 @@ def test_a_refused_post_is_sent_again_as_a_get_would_be(slept, refusal):
 def test_a_post_whose_outcome_is_unknown_is_not_resent_by_the_transport(slept, gateway):
     """A gateway error may come after the service acted: the ask procedure settles it."""
     route = respx.post(f"{BASE}/client/v1/threads/t/messages").mock(return_value=httpx.Response(gateway))
-    from alfa_notebook import operations as ops
+    from alfa_notebook.wire import operations as ops
 
     with pytest.raises(alfa.InternalServerError) as info:
         client()._transport.request(ops.send_message("t", "hi"))

@@ -1,7 +1,7 @@
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook.settings import Secret, resolve_settings
+from alfa_notebook.wire.settings import Secret, resolve_settings
 
 
 def test_order_argument_then_config_then_env_then_default():

@@ -8,8 +8,8 @@ import pytest
 import respx
 
 import alfa_notebook as alfa
-from alfa_notebook.sources import source_overrides
-from alfa_notebook.steps import Call, OpenStream
+from alfa_notebook.turn.steps import Call, OpenStream
+from alfa_notebook.wire.source_overrides import source_overrides
 
 QUESTION = "Compare NVDA and AMD revenue and earnings"
 

@@ -10,7 +10,7 @@ from httpx_sse import EventSource
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alfa_notebook.events import decode
+from alfa_notebook.wire.events import decode
 
 texts = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00\ufeff\u2028\u2029\x85"), max_size=12

@@ -4,9 +4,10 @@ import random
 
 import pytest
 
-from alfa_notebook import steps
-from alfa_notebook.errors import APIConnectionError, StreamInterruptedError
-from alfa_notebook.events import (
+from alfa_notebook.turn import steps
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire.errors import APIConnectionError, StreamInterruptedError
+from alfa_notebook.wire.events import (
     MalformedEvent,
     MessageChunk,
     MessageComplete,
@@ -14,8 +15,7 @@ from alfa_notebook.events import (
     StreamClosed,
     WorkInProgress,
 )
-from alfa_notebook.models import History, Message, Progress, Thread
-from alfa_notebook.turn import Turn
+from alfa_notebook.wire.models import History, Message, Progress, Thread
 
 
 def chunk(text, mid="m1", final=False):
@@ -266,7 +266,7 @@ def test_reconciling_stops_at_the_next_question():
 
 
 def test_an_unrecovered_stream_says_where_to_look_and_claims_no_recovery():
-    from alfa_notebook.answer import Answer
+    from alfa_notebook.results.answer import Answer
 
     proc = procedure()
     with pytest.raises(StreamInterruptedError) as info:
@@ -280,7 +280,7 @@ def test_an_unrecovered_stream_says_where_to_look_and_claims_no_recovery():
 
 
 def test_a_recovered_stream_says_so_once():
-    from alfa_notebook.answer import Answer
+    from alfa_notebook.results.answer import Answer
 
     history = History([Message("u", "q", True), Message("m1", "Hello world.", False)], 2, 0)
     script = Script([chunk("Hello "), steps.Lost(None)], progress=[Progress("complete")], history=history)

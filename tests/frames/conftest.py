@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from alfa_notebook.frames import TableConversionWarning
+from alfa_notebook.results.frames import TableConversionWarning
 
 
 @pytest.fixture(autouse=True)

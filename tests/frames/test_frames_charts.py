@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from table_builders import stock
 
-from alfa_notebook.frames import (
+from alfa_notebook.results.frames import (
     TableConversionError,
     artifact_to_dataframe,
     chart_to_dataframe,

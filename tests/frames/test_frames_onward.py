@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from table_builders import column, stock, table
 
-from alfa_notebook.answer import Answer
-from alfa_notebook.errors import ConfigurationError, NoSuchTableError, OptionalDependencyError
-from alfa_notebook.frames import NotAnAlfaFrameError, chart_to_dataframe, table_to_dataframe
-from alfa_notebook.models import Artifact
+from alfa_notebook.results.answer import Answer
+from alfa_notebook.results.frames import NotAnAlfaFrameError, chart_to_dataframe, table_to_dataframe
+from alfa_notebook.wire.errors import ConfigurationError, NoSuchTableError, OptionalDependencyError
+from alfa_notebook.wire.models import Artifact
 
 CITATIONS = [
     {"citation_id": "c1", "citation_type": "web", "name": "Exchange data", "link": "https://example.com/px"},

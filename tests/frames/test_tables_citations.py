@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from alfa_notebook.frames import TableConversionWarning, citations_to_dataframe
+from alfa_notebook.results.frames import TableConversionWarning, citations_to_dataframe
 
 COMMON = ["id", "type", "title", "url", "published", "snippet", "inline_offset"]
 
@@ -81,7 +81,7 @@ def test_citation_objects_use_their_attributes_and_raw_extras() -> None:
 
 
 def test_the_clients_citation_model() -> None:
-    from alfa_notebook import models
+    from alfa_notebook.wire import models
 
     frame = citations_to_dataframe(models.parse_citations(MIXED))
     assert frame["id"].tolist() == ["n1", "w1", "d1", "x1"]

@@ -18,7 +18,7 @@ from table_builders import (
     table,
 )
 
-from alfa_notebook.frames import (
+from alfa_notebook.results.frames import (
     TableConversionError,
     TableConversionWarning,
     column_dtype,

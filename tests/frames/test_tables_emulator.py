@@ -13,7 +13,7 @@ import pytest
 from table_builders import ALL_COL_TYPES, EXPECTED_DTYPES
 
 from alfa_notebook import emulator
-from alfa_notebook.frames import (
+from alfa_notebook.results.frames import (
     ArtifactKindError,
     artifact_kind,
     artifact_to_dataframe,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from table_builders import column, score, stock, table
 
-from alfa_notebook.frames import MISSING_TEXT, format_column, format_frame, table_to_dataframe
+from alfa_notebook.results.frames import MISSING_TEXT, format_column, format_frame, table_to_dataframe
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from table_builders import ALL_COL_TYPES, EXPECTED_DTYPES, WRONG_CELLS, column, table
 
-from alfa_notebook.frames import TableConversionError, table_to_dataframe
+from alfa_notebook.results.frames import TableConversionError, table_to_dataframe
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from table_builders import column, score, stock, table
 
-from alfa_notebook.frames import (
+from alfa_notebook.results.frames import (
     ArtifactKindError,
     TableConversionError,
     artifact_kind,
@@ -259,7 +259,7 @@ def test_text_and_json_artifacts_have_no_dataframe(raw: dict, kind: str) -> None
 
 
 def test_the_clients_artifact_model_converts_through_this_module() -> None:
-    from alfa_notebook import models
+    from alfa_notebook.wire import models
 
     artifact = models.Artifact.from_raw("a1", cited_table(), thread_id="t1", message_id="m1")
     frame = artifact.to_dataframe()

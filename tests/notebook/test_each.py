@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alfa_notebook.batch import Batch
+from alfa_notebook.results.batch import Batch
 
 
 def test_each_over_a_dataframe_column_stores_the_batch_and_its_frame(shell):
@@ -63,8 +63,8 @@ def test_an_interrupted_each_keeps_the_batch_in_alfa_and_stops_run_all(slow_shel
 
 
 def test_config_rate_limit_sets_the_pace_of_the_notebooks_client(shell):
-    from alfa_notebook.errors import ConfigurationError
-    from alfa_notebook.limiter import Rate
+    from alfa_notebook.wire.errors import ConfigurationError
+    from alfa_notebook.wire.limiter import Rate
 
     shell.run("%config AlfaMagics.rate_limit = 'chat=600/min'")
     assert shell.magics.session.client().limiter.limits["chat"] == Rate(600, 60)

@@ -10,7 +10,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from alfa_notebook.notebook.inputs import keep_question_marks
 from alfa_notebook.notebook.magics import AlfaMagics
-from alfa_notebook.settings import Secret
+from alfa_notebook.wire.settings import Secret
 
 from .conftest import Shell
 

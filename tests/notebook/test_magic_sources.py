@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from alfa_notebook.frames import DTYPE_BACKENDS
 from alfa_notebook.notebook.magics import AlfaMagics
+from alfa_notebook.results.frames import DTYPE_BACKENDS
 
 from .conftest import Shell
 

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from alfa_notebook import Answer
-from alfa_notebook.events import MessageChunk
-from alfa_notebook.models import Message
 from alfa_notebook.notebook import asking
 from alfa_notebook.notebook.live import Coalescer
+from alfa_notebook.wire.events import MessageChunk
+from alfa_notebook.wire.models import Message
 
 from .conftest import Run, Shell
 

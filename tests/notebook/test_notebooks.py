@@ -14,9 +14,10 @@ import nbformat
 import pytest
 from security.notebooks import execute as run_notebook
 
-from alfa_notebook import AlfaClient, markers
+from alfa_notebook import AlfaClient
 from alfa_notebook.emulator import Emulator
 from alfa_notebook.render import MIME_JSON
+from alfa_notebook.wire import markers
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 NAMES = ["quickstart", "dataframes", "threads-and-files", "universe"]

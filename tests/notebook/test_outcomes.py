@@ -8,8 +8,8 @@ import warnings
 import pandas as pd
 
 from alfa_notebook.emulator import Emulator
-from alfa_notebook.errors import APIConnectionError, APITimeoutError, TurnFailedError
 from alfa_notebook.notebook.magics import KEY_IN_CELL
+from alfa_notebook.wire.errors import APIConnectionError, APITimeoutError, TurnFailedError
 
 from .conftest import Shell
 

@@ -188,8 +188,8 @@ def test_question_marks_stay_questions(cell: str, expected: str) -> None:
 
 def test_the_clients_python_hints_become_magic_hints() -> None:
     from alfa_notebook import Answer
-    from alfa_notebook.errors import APIConnectionError, ConflictError, StreamInterruptedError
     from alfa_notebook.notebook.errors import explain
+    from alfa_notebook.wire.errors import APIConnectionError, ConflictError, StreamInterruptedError
 
     partial = Answer("q", "Half an answer", "error", "t1", "m1")
     broken = StreamInterruptedError("... `client.threads.messages(thread_id)` fetches the rest later.")

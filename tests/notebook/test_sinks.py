@@ -11,11 +11,11 @@ from IPython.utils.capture import capture_output
 
 from alfa_notebook import AlfaClient
 from alfa_notebook.emulator import CONTROL_HEADER, Emulator
-from alfa_notebook.events import MessageChunk, WorkInProgress
 from alfa_notebook.notebook import sinks
 from alfa_notebook.notebook.live import Coalescer
 from alfa_notebook.render import MIME_JSON, live_text
-from alfa_notebook.turn import Turn
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire.events import MessageChunk, WorkInProgress
 
 from .conftest import Shell
 

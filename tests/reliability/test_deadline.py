@@ -20,11 +20,11 @@ import time
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook import steps
 from alfa_notebook.emulator import CONTROL_HEADER
-from alfa_notebook.errors import APIConnectionError, APITimeoutError
-from alfa_notebook.events import MessageChunk
-from alfa_notebook.models import Progress, Thread
+from alfa_notebook.turn import steps
+from alfa_notebook.wire.errors import APIConnectionError, APITimeoutError
+from alfa_notebook.wire.events import MessageChunk
+from alfa_notebook.wire.models import Progress, Thread
 
 READ_TIMEOUT = 0.6
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook.answer import Answer
 from alfa_notebook.emulator import CONTROL_HEADER
-from alfa_notebook.runners import STOP_AFTER_TIMEOUT
+from alfa_notebook.results.answer import Answer
+from alfa_notebook.turn.runners import STOP_AFTER_TIMEOUT
 
 SEEDS = 200
 QUESTION = "INTC"  # a short answer (~115 events), so 200 runs stay cheap

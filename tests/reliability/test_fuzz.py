@@ -6,11 +6,11 @@ skipped, read as missing, or refused with a typed error that says what was wrong
 JSON and with well-formed data broken in one place:
 
 * the SSE wire: arbitrary bytes through both clients' event streams, frames through
-  :func:`alfa_notebook.events.decode`, and decoded events through a :class:`~alfa_notebook.turn.Turn`;
+  :func:`alfa_notebook.wire.events.decode`, and decoded events through a :class:`~alfa_notebook.turn.machine.Turn`;
 * the event and REST models (``*.from_raw``), and every REST endpoint's reading of a response of
   any status, headers and body;
-* artifact markers in message text (:mod:`alfa_notebook.markers`);
-* table, chart and citation conversion (:mod:`alfa_notebook.frames`) and display formatting;
+* artifact markers in message text (:mod:`alfa_notebook.wire.markers`);
+* table, chart and citation conversion (:mod:`alfa_notebook.results.frames`) and display formatting;
 * rendering an answer whose citations and artifacts are arbitrary JSON (:mod:`alfa_notebook.render`).
 
 ``@example`` pins each bug these tests found (nesting past the recursion limit, bodies of the
@@ -32,11 +32,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import alfa_notebook as alfa
-from alfa_notebook import events, frames, markers, models
-from alfa_notebook.answer import Answer
-from alfa_notebook.errors import AlfaError
 from alfa_notebook.render import answer_bundle, answer_text, live_html, live_text
-from alfa_notebook.turn import Turn
+from alfa_notebook.results import frames
+from alfa_notebook.results.answer import Answer
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire import events, markers, models
+from alfa_notebook.wire.errors import AlfaError
 
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -476,7 +477,7 @@ def test_nesting_past_the_recursion_limit_is_a_malformed_event_not_a_crash(deep)
     assert isinstance(events.decode("message", deep), events.MalformedEvent)
     assert markers.split('```{"type": "x", "v": ' + deep + "}```")[0].startswith("```")
     response = httpx.Response(200, content=deep.encode(), headers={"content-type": "application/json"})
-    from alfa_notebook.transport import _parse_body
+    from alfa_notebook.wire.transport import _parse_body
 
     assert isinstance(_parse_body(response), str)
 

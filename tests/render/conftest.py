@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import alfa_notebook as alfa
-from alfa_notebook.answer import Answer
-from alfa_notebook.models import Artifact, Citation
+from alfa_notebook.results.answer import Answer
+from alfa_notebook.wire.models import Artifact, Citation
 
 QUESTIONS = {
     "compare": "Compare NVDA and AMD revenue growth over the last 4 quarters",

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from alfa_notebook.answer import Answer
 from alfa_notebook.emulator.hostile import PAGE
-from alfa_notebook.models import Artifact, Citation
+from alfa_notebook.results.answer import Answer
+from alfa_notebook.wire.models import Artifact, Citation
 
 # The corpus lives with the emulator, whose hostile mode sends it through the whole path.
 HOSTILE: list[str] = list(PAGE)

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from alfa_notebook.models import Artifact
 from alfa_notebook.render import answer_bundle, svg
 from alfa_notebook.render.artifacts import JSON_PREVIEW_CHARS, pretty_json, view
 from alfa_notebook.render.grid import table_view, to_markdown, to_text
+from alfa_notebook.wire.models import Artifact
 
 from .conftest import make_answer, marker, table_artifact
 from .hostile import assert_inert

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from IPython.core.formatters import DisplayFormatter
 
-from alfa_notebook.models import Artifact
 from alfa_notebook.render import MIME_JSON, answer_bundle, answer_text
+from alfa_notebook.wire.models import Artifact
 
 from .conftest import cite, make_answer, marker, table_artifact
 from .hostile import assert_inert, audit

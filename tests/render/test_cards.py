@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from alfa_notebook.models import Citation
 from alfa_notebook.render import answer_bundle
+from alfa_notebook.wire.models import Citation
 
 from .conftest import make_answer
 

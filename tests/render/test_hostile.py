@@ -10,10 +10,10 @@ from collections.abc import Callable
 import pytest
 from markdown_it import MarkdownIt
 
-from alfa_notebook.answer import Answer
-from alfa_notebook.models import Artifact, Citation
 from alfa_notebook.render import MIME_JSON, answer_bundle, answer_text, live_html, live_text
-from alfa_notebook.turn import Turn
+from alfa_notebook.results.answer import Answer
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire.models import Artifact, Citation
 
 from .conftest import make_answer, marker
 from .hostile import HOSTILE, assert_inert, hostile_answer, normalise
@@ -124,7 +124,7 @@ def test_every_field_at_once_every_output(h: str) -> None:
 @pytest.mark.parametrize("h", HOSTILE, ids=IDS)
 def test_live_view_fields(h: str) -> None:
     turn = Turn(h, thread_id=h)
-    from alfa_notebook.events import MessageChunk, WorkInProgress
+    from alfa_notebook.wire.events import MessageChunk, WorkInProgress
 
     turn.feed(WorkInProgress(log=h, raw={}))
     turn.feed(MessageChunk(text=f"So far {h} and", message_id="m", final=False, raw={}))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import time
 
-from alfa_notebook.events import MessageChunk, StatusChanged, WorkInProgress
 from alfa_notebook.render import live_html, live_text, live_views, markdown_html
-from alfa_notebook.turn import Turn
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire.events import MessageChunk, StatusChanged, WorkInProgress
 
 from .conftest import marker
 from .hostile import assert_inert, audit
@@ -150,7 +150,7 @@ def test_one_update_walks_the_text_once(monkeypatch) -> None:  # type: ignore[no
 
 def test_the_turn_tells_the_live_view_about_each_reconnect_attempt_and_polling() -> None:
     """Driven effect by effect: three failed reconnects, then polling (what the status line reads)."""
-    from alfa_notebook.steps import AskProcedure, Lost, OpenStream
+    from alfa_notebook.turn.steps import AskProcedure, Lost, OpenStream
 
     procedure = AskProcedure("q", "t1", clock=Clock(), rng=random.Random(0))
     turn, steps = procedure.turn, procedure.run()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alfa_notebook.models import Citation
 from alfa_notebook.render import answer_bundle, live_html
 from alfa_notebook.render import walk as W
-from alfa_notebook.turn import Turn
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.wire.models import Citation
 
 from .conftest import make_answer, marker, table_artifact
 from .hostile import HOSTILE, assert_inert
@@ -77,7 +77,7 @@ MARKER = marker("q7w8e9")
 @given(complete_texts, st.integers(min_value=4, max_value=len(MARKER) - 1))
 def test_a_marker_cut_off_mid_stream_never_shows_as_json(text: str, cut: int) -> None:
     turn = Turn("q", "t")
-    from alfa_notebook.events import MessageChunk
+    from alfa_notebook.wire.events import MessageChunk
 
     turn.feed(MessageChunk(text=text + MARKER[:cut], message_id="m", final=False, raw={}))
     shown = assert_inert(live_html(turn))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from alfa_notebook.models import Artifact
 from alfa_notebook.render import answer_bundle
+from alfa_notebook.wire.models import Artifact
 
 from .conftest import cite, make_answer, marker
 from .hostile import assert_inert

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._public import publish
+from .._public import publish
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -260,12 +260,12 @@ class Artifact:
         units: str = "attrs",
     ) -> pd.DataFrame:
         """The artifact as a typed DataFrame (tables and charts), one dtype per declared column type;
-        the conversion lives in ``alfa_notebook.frames``.
+        the conversion lives in ``alfa_notebook.results.frames``.
 
         ``dtype_backend`` names pandas' arrays ("numpy_nullable", "pyarrow", "numpy"); ``units="label"``
         writes each column's unit into its label.
         """
-        from . import frames
+        from ..results import frames
 
         return frames.artifact_to_dataframe(
             self, expand_stocks=expand_stocks, include_hidden=include_hidden, dtype_backend=dtype_backend, units=units

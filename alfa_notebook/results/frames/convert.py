@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..models import artifact_kind
+from ...wire.models import artifact_kind
 from .backends import DEFAULT_DTYPE_BACKEND
 from .charts import chart_to_dataframe
 from .coltypes import ArtifactKindError

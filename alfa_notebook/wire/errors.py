@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._public import publish
+from .._public import publish
 
 if TYPE_CHECKING:
     import pandas as pd

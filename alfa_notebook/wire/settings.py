@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ._public import publish
+from .._public import publish
 from .errors import ConfigurationError
 from .limiter import DOCUMENTED, RateLimits, parse_rate_limit
-from .sources import source_overrides
+from .source_overrides import source_overrides
 
 ApiVersion = Literal["v1", "v2"]
 

@@ -3,7 +3,7 @@
 The service takes, per message, an object with any of :data:`SOURCE_NAMES` set to
 ``"all_sources"`` or ``"off"``, plus ``update_default_settings`` (true: the overrides also become
 the account's default). Sources left out keep the account's default. It is sent as a JSON *string*
-in the ``source_overrides`` form field (:func:`alfa_notebook.operations.send_message`).
+in the ``source_overrides`` form field (:func:`alfa_notebook.wire.operations.send_message`).
 
 Short spellings, for the magic's ``--sources web=off,filings=on``: ``web`` is ``web_search``,
 ``scraping`` ``web_scraping``; ``on`` is ``all_sources``. Anything else is refused with one line

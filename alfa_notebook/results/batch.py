@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from ._public import publish
+from .._public import publish
 from .answer import Answer
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ class Batch(Sequence[Answer]):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The static summary: counts, time, and a table of the items (what a notebook keeps)."""
-        from .render.batch import batch_bundle
+        from ..render.batch_view import batch_bundle
 
         return batch_bundle(self)
 

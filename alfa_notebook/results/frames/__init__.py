@@ -125,7 +125,7 @@ how a value of each ``col_type`` reads: ``25.0%``, ``+3.1%``, ``$1,234.50`` (USD
 
 from __future__ import annotations
 
-from ..models import artifact_kind
+from ...wire.models import artifact_kind
 from .accessor import AlfaAccessor, NotAnAlfaFrameError
 from .backends import DEFAULT_DTYPE_BACKEND, DTYPE_BACKENDS, check_dtype_backend
 from .charts import chart_to_dataframe

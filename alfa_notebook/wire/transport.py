@@ -222,7 +222,7 @@ def _cut(timeout: httpx.Timeout, deadline: float | None) -> httpx.Timeout:
 
 
 def _user_agent() -> str:
-    from ._version import __version__
+    from .._version import __version__
 
     return f"alfa-notebook/{__version__} httpx/{httpx.__version__}"
 

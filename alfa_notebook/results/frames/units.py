@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConfigurationError
+from ...wire.errors import ConfigurationError
 
 UNIT_MODES = ("attrs", "label")
 DEFAULT_UNITS = "attrs"

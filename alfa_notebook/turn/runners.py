@@ -1,6 +1,6 @@
 """The two performers of an ask procedure: one with blocking I/O, one with ``await``.
 
-:class:`~alfa_notebook.steps.AskProcedure` decides everything about a turn and yields effects;
+:class:`~alfa_notebook.turn.steps.AskProcedure` decides everything about a turn and yields effects;
 these runners only carry them out, so the sync and async clients cannot drift apart.
 """
 
@@ -12,11 +12,11 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol, TypeVar
 
-from . import operations as ops
-from .errors import AlfaError
-from .events import Event
-from .models import Artifact
-from .operations import Operation
+from ..wire import operations as ops
+from ..wire.errors import AlfaError
+from ..wire.events import Event
+from ..wire.models import Artifact
+from ..wire.operations import Operation
 from .steps import (
     AskProcedure,
     AskResult,

@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
-from ..models import Citation
+from ...wire.models import Citation
 from .backends import DEFAULT_DTYPE_BACKEND, check_dtype_backend
 from .coltypes import OBJECT, TableConversionError, TableConversionWarning, column_type, convert_column, object_array
 from .schema import FrameColumn, assemble, column_meta

@@ -1,6 +1,6 @@
 """``df.alfa``: what Alfa said about a converted frame, read from its ``attrs``.
 
-Registered as a pandas DataFrame accessor when :mod:`alfa_notebook.frames` is imported (converting
+Registered as a pandas DataFrame accessor when :mod:`alfa_notebook.results.frames` is imported (converting
 an artifact imports it). ``df.alfa.sources(row=..., column=...)`` gives a cell's citations;
 ``df.alfa.plot()`` draws a chart frame with pandas' plotting.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import AlfaError, OptionalDependencyError
-from ..models import Citation
+from ...wire.errors import AlfaError, OptionalDependencyError
+from ...wire.models import Citation
 
 
 class NotAnAlfaFrameError(AlfaError, KeyError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._public import publish
 from . import operations as ops
-from ._public import publish
 from .settings import Secret, resolve_settings
 from .transport import SyncTransport
 

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ._public import publish
+from .._public import publish
 from .errors import ConfigurationError
 
 CHAT, THREADS, OTHER = "chat", "threads", "other"

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ._public import publish
+from .._public import publish
 from .answer import Answer
 from .answer_data import MIME_JSON
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigurationError
+from ...wire.errors import ConfigurationError
 from .coltypes import ArrayLike
 
 DTYPE_BACKENDS = ("numpy_nullable", "pyarrow", "numpy")

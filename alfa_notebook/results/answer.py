@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from . import markers
-from ._public import publish
-from .errors import NoSuchTableError, OptionalDependencyError, TurnFailedError
-from .models import Artifact, Citation
+from .._public import publish
+from ..wire import markers
+from ..wire.errors import NoSuchTableError, OptionalDependencyError, TurnFailedError
+from ..wire.models import Artifact, Citation
 
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-    from .steps import AskResult
-    from .turn import Turn
+    from ..turn.machine import Turn
+    from ..turn.steps import AskResult
 
 
 @dataclass(eq=False)
@@ -168,19 +168,19 @@ class Answer:
 
     def to_markdown(self, *, table_rows: int = 20) -> str:
         """The answer as Markdown, as the notebook's ``text/markdown`` output shows it."""
-        from .render import answer_bundle
+        from ..render import answer_bundle
 
         return str(answer_bundle(self, table_rows=table_rows)[0]["text/markdown"])
 
     def to_html(self, *, table_rows: int = 20) -> str:
         """The answer as a self-contained, sanitised HTML fragment (the notebook's rendering)."""
-        from .render import answer_bundle
+        from ..render import answer_bundle
 
         return str(answer_bundle(self, table_rows=table_rows)[0]["text/html"])
 
     def to_text(self, *, table_rows: int = 20) -> str:
         """The answer as plain text, as a terminal shows it."""
-        from .render import answer_text
+        from ..render import answer_text
 
         return answer_text(self, table_rows=table_rows)
 
@@ -249,7 +249,7 @@ class Answer:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The whole answer as static output (HTML, Markdown, text, JSON): what a notebook keeps."""
-        from .render import answer_bundle
+        from ..render import answer_bundle
 
         return answer_bundle(self)
 

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .models import Artifact, Citation
+from ..wire.models import Artifact, Citation
 
 FORMAT = 1  # of the dict; from_dict reads this format
 MIME_JSON = "application/vnd.alfa.answer+json"  # the dict's media type, as a notebook output saves it

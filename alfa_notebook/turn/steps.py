@@ -19,8 +19,8 @@ from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import operations as ops
-from .errors import (
+from ..wire import operations as ops
+from ..wire.errors import (
     AlfaError,
     APIConnectionError,
     APIError,
@@ -29,10 +29,10 @@ from .errors import (
     RateLimitError,
     StreamInterruptedError,
 )
-from .events import Event, MessageChunk, StatusChanged, StreamClosed
-from .models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
-from .retry import backoff
-from .turn import Turn, same_question, thread_name
+from ..wire.events import Event, MessageChunk, StatusChanged, StreamClosed
+from ..wire.models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
+from ..wire.retry import backoff
+from .machine import Turn, same_question, thread_name
 
 MAX_RECONNECTS = 3
 POLL_INTERVAL = (1.0, 5.0)  # first and longest wait between progress polls

@@ -12,7 +12,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 from pandas.api.types import infer_dtype
 
-from ..errors import AlfaError
+from ...wire.errors import AlfaError
 from .formats import (
     _format_currency,
     _format_date,

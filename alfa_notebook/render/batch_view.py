@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..batch import describe_error
+from ..results.batch import describe_error
 from .safe import bidi, esc, plain
 
 if TYPE_CHECKING:
-    from ..answer import Answer
-    from ..batch import Batch
     from ..many import Tally
+    from ..results.answer import Answer
+    from ..results.batch import Batch
 
 ROWS = 50  # items listed in the summary; batch.to_dataframe() has every row
 SHORT = 120  # characters of each answer shown

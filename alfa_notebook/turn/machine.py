@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from . import markers
-from ._public import publish
-from .events import (
+from .._public import publish
+from ..wire import markers
+from ..wire.events import (
     Event,
     MalformedEvent,
     MessageChunk,
@@ -22,7 +22,7 @@ from .events import (
     UnknownEvent,
     WorkInProgress,
 )
-from .models import Citation, History, Message, normalise_status
+from ..wire.models import Citation, History, Message, normalise_status
 
 _SEPARATOR = "\n\n"  # between the assistant messages of one turn
 
