@@ -15,6 +15,7 @@ from . import (
     bench_first_update,
     bench_live,
     bench_replay,
+    bench_saved,
     bench_scale,
     bench_startup,
     bench_stream,
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "scale": bench_scale,
     "batch": bench_batch,
     "replay": bench_replay,
+    "saved size": bench_saved,
 }
 
 
