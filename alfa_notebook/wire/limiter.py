@@ -9,10 +9,10 @@ bucket), and this is a schedule every reading admits. A leaky bucket that first 
 N, then N a minute, sends up to 2N in the first minute, which a sliding-window server refuses.
 
 It adapts to what the service says. A 429 pauses every request of the client to the same limit,
-not only the one that met it, until its ``Retry-After`` has passed (each limit is counted apart,
-so a 429 on chat does not hold a cancel or a thread listing) (the request that met it is retried in the first
-slot after the pause, by the transport's retry plan); a 429 also slows its
-bucket to three quarters of its pace, without a burst, which then creeps back (1 % a request) to the
+not only the one that met it, until its ``Retry-After`` has passed; each limit is counted apart,
+so a 429 on chat does not hold a cancel or a thread listing. The request that met it is retried
+in the first slot after the pause, by the transport's retry plan. A 429 also slows its bucket to
+three quarters of its pace, without a burst, which then creeps back (1 % a request) to the
 configured pace.
 
 Why not aiolimiter, the well-kept asyncio leaky bucket: an ``AsyncLimiter`` belongs to one event
