@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..results.batch import describe_error
+from .markdown_html import words
 from .safe import bidi, esc, plain
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ def headline(batch: Batch) -> str:
 
 
 def short(answer: Answer, limit: int = SHORT) -> str:
-    """The answer's first words on one line, or why it failed."""
-    text = " ".join(answer.text.split()) or (describe_error(answer.error) or "")
+    """The answer's first words on one line (its Markdown read as text), or why it failed."""
+    text = words(answer.text) or (describe_error(answer.error) or "")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -70,6 +70,18 @@ def parser() -> MarkdownIt:
     return md
 
 
+def words(source: str) -> str:
+    """The Markdown's text on one line, as a reader sees it: the blocks joined with ``" · "``,
+    inline syntax (emphasis, links, code spans) dropped. Still text from the service: escape it."""
+    blocks = []
+    for token in parser().parse(source):
+        if token.type == "inline":
+            text = "".join(" " if c.type.endswith("break") else c.content for c in token.children or ())
+            if text.strip():
+                blocks.append(" ".join(text.split()))
+    return " · ".join(blocks)
+
+
 def render(source: str) -> str:
     """Markdown to sanitised HTML (placeholders pass through as text)."""
     return clean_html(parser().render(source)) if source.strip() else ""
