@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from ..render.safe import plain
 from ..wire.errors import AlfaError, PartialAnswer
 
 if TYPE_CHECKING:
@@ -25,8 +26,9 @@ E = TypeVar("E", bound=BaseException)
 
 
 def short(error: E, line: str | None = None) -> E:
-    """``error`` shown as the one line ``line`` (default ``Class: message``); its class is kept."""
-    text = line if line is not None else f"{type(error).__name__}: {error}"
+    """``error`` shown as the one line ``line`` (default ``Class: message``); its class is kept.
+    The line may quote the service, so it is made one line and its control characters visible."""
+    text = plain(" ".join((line if line is not None else f"{type(error).__name__}: {error}").split()))
     setattr(error, "_render_traceback_", lambda: [text])  # noqa: B010 (an instance attribute)
     return error
 
@@ -71,6 +73,10 @@ def explain(error: BaseException, answer: PartialAnswer | None, *, timeout: floa
             "`%alfa history 1` shows the whole answer once the service is back."
         )
     message = str(error).strip() or name
+    if isinstance(error, e.APIStatusError) and "client." in error.advice:  # Python advice: said below in magic terms
+        message = f"{error.method} {error.path} -> {error.status_code}" + (
+            f": {error.detail}." if error.detail else "."
+        )
     if "%alfa" in message:  # the message already points to a subcommand
         pass
     elif isinstance(error, e.ConflictError):

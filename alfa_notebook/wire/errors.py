@@ -156,12 +156,16 @@ class APIStatusError(APIError):
         request_id: str | None = None,
         retry_after: float | None = None,
         processed: bool | None = None,
+        detail: str = "",
+        advice: str = "",
     ) -> None:
         super().__init__(message, method=method, path=path, processed=processed)
         self.status_code = status_code
         self.body = body
         self.request_id = request_id
         self.retry_after = retry_after
+        self.detail = detail  # what the service said, shortened
+        self.advice = advice  # what to do, in Python terms (the magics say it in theirs)
 
 
 class BadRequestError(APIStatusError):

@@ -90,9 +90,7 @@ class _TransportBase:
 
     @property
     def _address(self) -> str:
-        """The base URL as messages show it: without any user or password it may hold."""
-        url = httpx.URL(self.settings.base_url)
-        return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+        return shown_url(self.settings.base_url)
 
     def _client_options(self, *, streams: bool = False) -> dict[str, Any]:
         """Streams and REST calls have a pool each, so neither can starve the other: an ask holds
@@ -208,6 +206,12 @@ class _TransportBase:
         return Operation("GET", stream_path(thread_id), "/threads/stream/{id}", lambda b: None)
 
 
+def shown_url(base_url: str) -> str:
+    """A URL as messages and reprs show it: without any user or password it may hold."""
+    url = httpx.URL(base_url)
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
 def _in_time(delay: float, deadline: float | None) -> bool:
     return deadline is None or time.monotonic() + delay < deadline
 
@@ -308,6 +312,8 @@ def status_error(response: httpx.Response, op: Operation[Any], base_url: str | N
         request_id=response.headers.get("x-request-id"),
         retry_after=wait,
         processed=status_processed(code),
+        detail=detail,
+        advice=advice,
     )
 
 

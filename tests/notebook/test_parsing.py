@@ -207,3 +207,26 @@ def test_the_clients_python_hints_become_magic_hints() -> None:
     said = APIConnectionError("Could not reach the service. Check base_url (`%alfa status`).")
     assert explain(said, None).count("%alfa status") == 1
     assert explain(KeyboardInterrupt(), None) == "KeyboardInterrupt: interrupted before the question was sent."
+
+
+def test_a_service_error_reads_in_magic_terms_on_one_inert_line() -> None:
+    """What the client builds from a real 409 and 404 (service text, Python advice) shows in the
+    magic as one line, the service's control characters visible, and only magic hints."""
+    import httpx
+
+    from alfa_notebook.notebook.errors import explain, short
+    from alfa_notebook.wire import operations as ops
+    from alfa_notebook.wire.transport import status_error
+
+    op = ops.send_message("t1", "Why?")
+    busy = status_error(httpx.Response(409, json={"detail": "busy\x1b[31mRED\nsecond line"}), op)
+    line = short(busy, explain(busy, None))._render_traceback_()  # type: ignore[attr-defined]
+    assert line == [
+        "ConflictError: POST /threads/{id}/messages -> 409: busy\\x1b[31mRED second line. `%alfa cancel` stops "
+        "what runs in the current thread, or ask with --new."
+    ]
+    gone = status_error(httpx.Response(404, json={"detail": "Thread not found"}), ops.progress("t1"))
+    assert explain(gone, None) == (
+        "NotFoundError: GET /threads/{id}/progress -> 404: Thread not found. `%alfa threads` lists the threads, "
+        "`%alfa new` starts one."
+    )
