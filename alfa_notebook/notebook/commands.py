@@ -246,7 +246,7 @@ def _artifact(client: AlfaClient, thread_id: str, artifact_id: str) -> Artifact 
 
 
 def _show(answer: Answer, table_rows: int) -> None:
-    data, metadata = answer_bundle(answer, table_rows=table_rows)
+    data, metadata = answer_bundle(answer, table_rows=table_rows, name=None)  # in no variable
     display(data, metadata=metadata, raw=True)
 
 

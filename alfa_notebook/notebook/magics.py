@@ -78,6 +78,15 @@ KEY_IN_CELL = (
 )
 
 
+def _check_common(args: Any) -> None:
+    """What every asking cell checks before anything is sent: the names it assigns, its timeout."""
+    for name in (args.out, args.df):
+        if name is not None and not name.isidentifier():
+            raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
+
+
 @magics_class
 class AlfaMagics(Magics):
     """Alfa in IPython: the ``%%alfa`` cell magic, the ``%alfa`` line magic and its subcommands."""
@@ -304,11 +313,7 @@ class AlfaMagics(Magics):
 
         if args.new and args.thread:
             raise UsageError("--new and --thread exclude each other: a new thread, or that one.")
-        for name in (args.out, args.df):
-            if name is not None and not name.isidentifier():
-                raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
-        if args.timeout is not None and args.timeout <= 0:
-            raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
+        _check_common(args)
         attachments = [_attachment(path) for path in args.attach]  # before anything is sent
         if args.sources is not None:
             source_overrides(args.sources)  # refused here, before anything is sent
@@ -333,7 +338,7 @@ class AlfaMagics(Magics):
         if args.background:
             pending = self._ask_background(question, thread_id, timeout, mode, args)
             return None if args.out else pending  # saved with the notebook, its repr would go stale
-        sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=None)
+        sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=None, out=args.out)
 
         def deliver(answer: Answer, succeeded: bool) -> None:
             self._deliver(answer, succeeded, out=args.out, df=args.df)
@@ -380,15 +385,14 @@ class AlfaMagics(Magics):
 
     def _ask_each(self, args: Any, template: str, namespace: Mapping[str, Any]) -> None:
         """``--each NAME in COLLECTION``: one question per item, in a Batch (``_alfa``, ``-o``)."""
+        from ..many import DEFAULT_CONCURRENCY
         from . import each
 
         if args.thread or args.new or args.background or args.attach:
             raise UsageError(
                 "--each asks every item in its own new thread: drop --thread, --new, --background, --attach."
             )
-        for name in (args.out, args.df):
-            if name is not None and not name.isidentifier():
-                raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
+        _check_common(args)
         if args.concurrency is not None and args.concurrency < 1:
             raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}.")
         name, source = each.parse(args.each)
@@ -398,7 +402,11 @@ class AlfaMagics(Magics):
         if args.sources is not None:
             source_overrides(args.sources)  # refused here, before anything is sent
         batch = self.session.client().ask_many(
-            questions, keys=items, concurrency=args.concurrency or 8, timeout=timeout, sources=args.sources
+            questions,
+            keys=items,
+            concurrency=args.concurrency or DEFAULT_CONCURRENCY,
+            timeout=timeout,
+            sources=args.sources,
         )
         self.user_ns["_alfa"] = batch
         if args.out:

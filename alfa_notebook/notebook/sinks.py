@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from IPython.display import display
 
 from ..render import answer_bundle, answer_text, live_html, live_views
+from ..render.artifacts import ANSWER_NAME
 from ..render.prepared import prepare_answer
 from ..render.safe import plain
 from ..render.status import outcome_line
@@ -55,7 +56,15 @@ class Sink(Protocol):
         """Replace the live view with the final, static output of ``answer``."""
 
 
-def show_final(handle: Any, answer: Answer | None, table_rows: int, *, headless: bool = False) -> None:
+def called(answer: Answer, out: str | None) -> str:
+    """What the user can type to reach ``answer`` after the cell: ``-o``'s name when the cell
+    assigned it (it succeeded), else ``_alfa``; the notes under capped tables say it."""
+    return out if out and answer.ok else ANSWER_NAME
+
+
+def show_final(
+    handle: Any, answer: Answer | None, table_rows: int, *, out: str | None = None, headless: bool = False
+) -> None:
     """Put the answer's final output in place of the live view (``handle``), or display it when
     there was no live view and something arrived. A live view of an answer of which nothing
     arrived is emptied: the error under the cell says what happened."""
@@ -63,7 +72,7 @@ def show_final(handle: Any, answer: Answer | None, table_rows: int, *, headless:
         if handle is not None:
             handle.update({"text/plain": ""}, raw=True)
         return
-    data, metadata = answer_bundle(answer, table_rows=table_rows)
+    data, metadata = answer_bundle(answer, table_rows=table_rows, name=called(answer, out))
     if handle is None:
         display(data, metadata=metadata, raw=True)
     else:
@@ -76,10 +85,17 @@ class WidgetSink:
     """An ipywidgets view: the live HTML and a Stop button, live when the kernel is free."""
 
     def __init__(
-        self, question: str, *, table_rows: int, on_stop: Callable[[], object] | None = None, headless: bool = False
+        self,
+        question: str,
+        *,
+        table_rows: int,
+        on_stop: Callable[[], object] | None = None,
+        headless: bool = False,
+        out: str | None = None,
     ) -> None:
         self._question = question
         self._table_rows = table_rows
+        self._out_name = out
         self._on_stop = on_stop
         self._headless = headless
         self._view: Any = None
@@ -119,7 +135,7 @@ class WidgetSink:
         return self._button
 
     def finish(self, answer: Answer | None) -> None:
-        show_final(self._handle, answer, self._table_rows, headless=self._headless)
+        show_final(self._handle, answer, self._table_rows, out=self._out_name, headless=self._headless)
         if self._view is None:
             return
         # The static output took the view's place. Emptying the HTML first keeps a copy of the
@@ -133,9 +149,10 @@ class WidgetSink:
 class HandleSink:
     """A display updated in place (``update_display_data``), for frontends without widgets."""
 
-    def __init__(self, question: str, *, table_rows: int, headless: bool = False) -> None:
+    def __init__(self, question: str, *, table_rows: int, headless: bool = False, out: str | None = None) -> None:
         self._question = question
         self._table_rows = table_rows
+        self._out_name = out
         self._headless = headless
         self._handle: Any = None
 
@@ -148,7 +165,7 @@ class HandleSink:
             self._handle.update(bundle, raw=True)
 
     def finish(self, answer: Answer | None) -> None:
-        show_final(self._handle, answer, self._table_rows, headless=self._headless)
+        show_final(self._handle, answer, self._table_rows, out=self._out_name, headless=self._headless)
 
 
 class TerminalSink:
@@ -162,9 +179,10 @@ class TerminalSink:
 
     RULE = "─" * 40
 
-    def __init__(self, *, table_rows: int, out: TextIO | None = None) -> None:
+    def __init__(self, *, table_rows: int, out: TextIO | None = None, out_name: str | None = None) -> None:
         self._table_rows = table_rows
         self._out = out
+        self._out_name = out_name
         self._logs = 0
         self._reconnect = 0  # the reconnect attempt last reported
         self._prose = ""  # what of the answer's prose is on screen
@@ -197,12 +215,12 @@ class TerminalSink:
         if answer is None or not (self._prose or arrived(answer)):
             return
         if self._prose and self._write_prose(prose_of(answer.raw_text)):
-            rest = after_prose(prepare_answer(answer, self._table_rows))
+            rest = after_prose(prepare_answer(answer, self._table_rows, called(answer, self._out_name)))
             self.out.write("\n\n" + rest)
         else:
             if self._prose:
                 self.out.write(f"\n{self.RULE}\n")
-            self.out.write(answer_text(answer, table_rows=self._table_rows))
+            self.out.write(answer_text(answer, table_rows=self._table_rows, name=called(answer, self._out_name)))
         self.out.flush()
 
 
@@ -234,7 +252,15 @@ def headless(shell: object) -> bool:
     return in_kernel(shell) and kernel is not None and getattr(kernel, "_allow_stdin", True) is False
 
 
-def choose(mode: str, shell: object, *, question: str, table_rows: int, on_stop: Callable[[], object] | None) -> Sink:
+def choose(
+    mode: str,
+    shell: object,
+    *,
+    question: str,
+    table_rows: int,
+    on_stop: Callable[[], object] | None,
+    out: str | None = None,
+) -> Sink:
     """The sink for ``display`` mode ``auto``, ``widget`` or ``static`` in this ``shell``.
 
     ``auto`` in a Jupyter kernel is the widget view for a background answer, whose Stop button
@@ -242,12 +268,12 @@ def choose(mode: str, shell: object, *, question: str, table_rows: int, on_stop:
     click, and a handle needs no widget manager, so every frontend and headless runner shows it and
     no widget state is left behind. ``static`` (``--static``) is the display handle, ``widget`` the
     widget view. Outside a kernel, whatever the mode: plain text on stdout (a terminal cannot show
-    a widget, only its repr).
+    a widget, only its repr). ``out`` is ``-o``'s name, which the final output's notes use.
     """
     if not in_kernel(shell):
-        return TerminalSink(table_rows=table_rows)
+        return TerminalSink(table_rows=table_rows, out_name=out)
     quiet = headless(shell)
     live_button = on_stop is not None and importlib.util.find_spec("ipywidgets") is not None
     if mode == "widget" or (mode == "auto" and live_button):
-        return WidgetSink(question, table_rows=table_rows, on_stop=on_stop, headless=quiet)
-    return HandleSink(question, table_rows=table_rows, headless=quiet)
+        return WidgetSink(question, table_rows=table_rows, on_stop=on_stop, headless=quiet, out=out)
+    return HandleSink(question, table_rows=table_rows, headless=quiet, out=out)

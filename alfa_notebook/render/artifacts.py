@@ -42,12 +42,13 @@ class ArtifactView:
 
 
 def prepare(
-    answer: Answer, limit: int, name: str = ANSWER_NAME, number: Numbering | None = None
+    answer: Answer, limit: int, name: str | None = ANSWER_NAME, number: Numbering | None = None
 ) -> dict[str, ArtifactView]:
     """A view of every artifact of ``answer`` and of every one its text announces, by id.
 
     ``name`` is what the answer is called where the user types (``_alfa``, or ``-o``'s name): a
-    capped table's note says where all its rows are in those words. ``number`` numbers the
+    capped table's note says where all its rows are in those words (None: the answer is in no
+    variable, as in ``%alfa history``, and the note says only how many rows). ``number`` numbers the
     citations of tables and charts as sources (see :func:`.grid.table_view`)."""
     frames = _frames(answer)
     views: dict[str, ArtifactView] = {}
@@ -55,9 +56,9 @@ def prepare(
     for artifact in answer.artifacts:
         hint = None
         if artifact.kind == "table":
-            hint = f"{name}.tables[{table_number}]"
+            hint = f"{name}.tables[{table_number}]" if name else None
             table_number += 1
-        elif artifact.kind == "chart" and _PLAIN_ID.fullmatch(artifact.id):
+        elif artifact.kind == "chart" and name and _PLAIN_ID.fullmatch(artifact.id):
             hint = f"{name}.artifact({artifact.id!r}).to_dataframe()"
         if artifact.id not in views:
             views[artifact.id] = view(artifact, limit, frames.get(artifact.id), hint, number)

@@ -29,7 +29,7 @@ def output_uid(answer: Answer) -> str:
     return digest if _shown[digest] == 1 else f"{digest}-{_shown[digest]}"
 
 
-def answer_text(answer: Answer, *, table_rows: int = 20, name: str = ANSWER_NAME) -> str:
+def answer_text(answer: Answer, *, table_rows: int = 20, name: str | None = ANSWER_NAME) -> str:
     """The plain-text rendering (``text/plain``, terminal): text with ``[n]``, tables, sources.
     ``name``: what the user calls the answer (``_alfa``, ``-o``'s name), for the notes on tables."""
     return _text(prepare_answer(answer, table_rows, name))
@@ -70,7 +70,7 @@ def answer_metadata(answer: Answer) -> dict[str, Any]:
 
 
 def answer_bundle(
-    answer: Answer, *, table_rows: int = 20, saved_rows: int | None = None, name: str = ANSWER_NAME
+    answer: Answer, *, table_rows: int = 20, saved_rows: int | None = None, name: str | None = ANSWER_NAME
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` for ``display(data, metadata=metadata, raw=True)``: the final output.
 

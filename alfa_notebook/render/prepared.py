@@ -83,7 +83,7 @@ def _content(c: Citation) -> tuple[Any, ...]:
     return (c.type, c.title, c.url) if c.title or c.url else (c.id,)
 
 
-def prepare_answer(answer: Answer, table_rows: int = 20, name: str = ANSWER_NAME) -> Prepared:
+def prepare_answer(answer: Answer, table_rows: int = 20, name: str | None = ANSWER_NAME) -> Prepared:
     doc = walk(answer.raw_text, answer.citations)
     numbers = SourceNumbers(doc.sources)
     views = prepare(answer, table_rows, name, numbers)
