@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._public import publish
-from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_of, run_blocking
+from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, check_concurrency, follow, items_of, run_blocking
 from .results.answer import Answer
 from .results.batch import Batch
 from .turn.machine import Turn, thread_name
@@ -23,13 +23,13 @@ from .turn.runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, Sync
 from .turn.steps import AskProcedure, AskResult
 from .wire import operations as ops
 from .wire.credentials import exchange_token
-from .wire.errors import AlfaError, APITimeoutError
+from .wire.errors import AlfaError, APITimeoutError, ConfigurationError
 from .wire.events import Event
 from .wire.limiter import Limiter
 from .wire.models import Artifact, History, Progress, Thread
 from .wire.settings import Secret, resolve_settings
 from .wire.source_overrides import source_overrides
-from .wire.transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport
+from .wire.transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport, shown_url
 
 if TYPE_CHECKING:
     from .cassette import Binding
@@ -194,6 +194,7 @@ class _ClientBase:
 
         self._cassette = binding(self.settings, replay_pace)
         self._headers = headers
+        self._custom_transport = transport
         self._connect(transport, headers, rng, limiter)
 
     def _connect(
@@ -225,7 +226,7 @@ class _ClientBase:
         name: str | None = None,
     ) -> AskProcedure:
         if not isinstance(question, str) or not question.strip():
-            raise ValueError("The question is empty: ask Alfa something.")
+            raise ConfigurationError("The question is empty: ask Alfa something.")
         overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
         return AskProcedure(
             question, thread, clock=time.monotonic, timeout=timeout, source_overrides=overrides or None, name=name
@@ -233,7 +234,7 @@ class _ClientBase:
 
     def __repr__(self) -> str:
         key = "set" if self.settings.has_key else "missing"
-        return f"<{type(self).__name__} {self.settings.api_version} {self.settings.base_url} key={key}>"
+        return f"<{type(self).__name__} {self.settings.api_version} {shown_url(self.settings.base_url)} key={key}>"
 
 
 class AlfaClient(_ClientBase):
@@ -325,16 +326,32 @@ class AlfaClient(_ClientBase):
         cancellation for both clients, and no OS thread per item.
         """
         listed, labels = items_of(questions, keys)
+        check_concurrency(concurrency)
+        batch_transport = self._batch_transport()
         run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress))
         view = _progress_view(progress, len(listed))
 
         async def main() -> None:
-            async with AsyncAlfaClient._sibling(self) as client:
+            async with AsyncAlfaClient._sibling(self, batch_transport) as client:
                 await ask_each(client._item(timeout, sources), run, concurrency)
 
         run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
         self._last_batch = batch = run.finish(view)
         return batch
+
+    def _batch_transport(self) -> Any:
+        """The transport the batch's async connection uses: the client's own ``transport=``, which
+        must then also be an ``httpx.AsyncBaseTransport`` (``httpx.MockTransport`` is both)."""
+        import httpx
+
+        given = self._custom_transport
+        if given is None or isinstance(given, httpx.AsyncBaseTransport):
+            return given
+        raise ConfigurationError(
+            f"ask_many runs its asks on an async connection, and this client's transport= "
+            f"({type(given).__name__}) is blocking only: pass one that is also an httpx.AsyncBaseTransport, "
+            "or use AsyncAlfaClient(transport=...).ask_many()."
+        )
 
     def _rerun(
         self, concurrency: int, timeout: float | None, sources: Mapping[str, Any] | str | None, progress: bool
@@ -428,6 +445,7 @@ class AsyncAlfaClient(_ClientBase):
         the server and re-raises; the batch of what was answered is :attr:`last_batch` (and, from
         Python 3.11, the ``CancelledError``'s ``.batch``: 3.10 hands the awaiting code a new one)."""
         listed, labels = items_of(questions, keys)
+        check_concurrency(concurrency)
 
         def rerun(questions: list[str], keys: list[Any]) -> Any:
             return self.ask_many(
@@ -453,13 +471,14 @@ class AsyncAlfaClient(_ClientBase):
         return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name)
 
     @classmethod
-    def _sibling(cls, client: AlfaClient) -> AsyncAlfaClient:
-        """An async client with ``client``'s settings, headers and limiter (for its batches)."""
+    def _sibling(cls, client: AlfaClient, transport: Any = None) -> AsyncAlfaClient:
+        """An async client with ``client``'s settings, headers, transport and limiter (for its batches)."""
         sibling = cls.__new__(cls)
         sibling.settings = client.settings
         sibling._headers = client._headers
         sibling._cassette = client._cassette
-        sibling._connect(None, client._headers, None, client.limiter)
+        sibling._custom_transport = transport
+        sibling._connect(transport, client._headers, None, client.limiter)
         return sibling
 
     def ask_events(

@@ -25,6 +25,7 @@ from typing import Any
 
 from .results.answer import Answer
 from .results.batch import Batch, Rerun
+from .wire.errors import ConfigurationError
 
 AskOne = Callable[[str, str], Awaitable[Answer]]
 """Ask ``question`` in a new thread named ``name``; raises with the partial answer in ``.answer``."""
@@ -34,12 +35,12 @@ DEFAULT_CONCURRENCY = 8
 
 def items_of(questions: Iterable[str], keys: Iterable[Hashable] | None = None) -> tuple[list[str], list[Any]]:
     """The questions as a list and their keys: ``keys``, else a pandas Series' index, else the
-    questions themselves. Raises ``ValueError`` naming the first item that is not a question."""
+    questions themselves. Raises ``ConfigurationError`` naming the first item that is not a question."""
     index = getattr(questions, "index", None)
     listed = list(questions)
     for position, question in enumerate(listed):
         if not isinstance(question, str) or not question.strip():
-            raise ValueError(f"item {position} is not a question: {question!r} (ask_many takes strings)")
+            raise ConfigurationError(f"item {position} is not a question: {question!r} (ask_many takes strings)")
     if keys is not None:
         labels = list(keys)
     elif index is not None and not callable(index):  # a Series (a list's .index is a method)
@@ -47,7 +48,7 @@ def items_of(questions: Iterable[str], keys: Iterable[Hashable] | None = None) -
     else:
         labels = list(listed)
     if len(labels) != len(listed):
-        raise ValueError(f"{len(labels)} keys for {len(listed)} questions: give one key per question")
+        raise ConfigurationError(f"{len(labels)} keys for {len(listed)} questions: give one key per question")
     return listed, labels
 
 
@@ -125,14 +126,19 @@ def failed_answer(question: str, error: BaseException) -> Answer:
     return Answer(question=question, raw_text="", status="error", thread_id=None, message_id=None, error=error)
 
 
+def check_concurrency(concurrency: int) -> None:
+    """Refuse a concurrency no batch can run with, before anything starts."""
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise ConfigurationError(f"concurrency must be a whole number of at least 1, not {concurrency!r}")
+
+
 async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:
     """Ask every item of ``run``, at most ``concurrency`` at once, filling ``run.answers``.
 
     Cancelled, it cancels every running item (each stops its task on the server, or deletes the
     thread it made if its question never reached it, and keeps what arrived), marks the run
     interrupted and re-raises."""
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    check_concurrency(concurrency)
     places = asyncio.Semaphore(concurrency)
     tally = run.tally
 

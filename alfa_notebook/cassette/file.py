@@ -41,6 +41,8 @@ def read(path: Path) -> tuple[str, list[str], list[dict[str, Any]]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise CassetteError(f"{path} is not a cassette: it is not UTF-8 text ({exc.reason}). {_LEFT}")
+    except OSError as exc:
+        raise CassetteError(f"{path} cannot be read as a cassette: {exc.strerror or exc}.")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -80,8 +82,11 @@ def _parse(path: Path, number: int, line: str) -> dict[str, Any]:
 def write(path: Path, header: str, lines: list[str]) -> None:
     """Replace the file with ``header`` and ``lines`` at once: a reader (or a crash) sees the old
     file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise CassetteError(f"{path}: the cassette cannot be written there: {exc.strerror or exc}.") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(header + "\n")
@@ -90,9 +95,11 @@ def write(path: Path, header: str, lines: list[str]) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):  # a full disk, say: the old file is still whole
+            raise CassetteError(f"{path}: the cassette could not be saved: {exc.strerror or exc}.") from exc
         raise
 
 

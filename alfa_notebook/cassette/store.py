@@ -132,7 +132,7 @@ class Cassette:
         return record
 
     def _redact(self, line: str) -> str:
-        for secret in self._secrets:
+        for secret in tuple(self._secrets):  # a client made on another thread may add one meanwhile
             for form in (secret, json.dumps(secret, ensure_ascii=False)[1:-1]):
                 line = line.replace(form, REDACTED)
         return line
@@ -158,6 +158,6 @@ class Cassette:
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # not there (yet): writing it says why not
         return None
     return st.st_mtime_ns, st.st_size

@@ -212,7 +212,10 @@ class Answer:
         return self.status in ("complete", "no_results")
 
     def raise_for_status(self) -> Answer:
-        """Raise :class:`TurnFailedError` if the service ended the turn with an error."""
+        """Raise what ended this answer in failure: the error an item of a batch met (``.error``),
+        else :class:`TurnFailedError` if the service ended the turn with an error."""
+        if self.error is not None:
+            raise self.error
         if self.status == "error":
             said = f" ({self.status_log.strip()})" if self.status_log and self.status_log.strip() else ""
             arrived = (

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .._public import publish
+from ..wire.errors import NoSuchTableError
 from .answer import Answer
 
 if TYPE_CHECKING:
@@ -124,7 +125,9 @@ class Batch(Sequence[Answer]):
         taken, and a warning names the keys of the others (and of answers with fewer tables)."""
         import pandas as pd
 
-        found = [(key, a.tables[i]) for key, a in zip(self.keys, self.answers) if len(a.tables) > i]
+        if not isinstance(i, int) or i < 0:
+            raise NoSuchTableError(f"tables(i) takes a table's position from 0, not {i!r}")
+        found = [(key, tables[i]) for key, a in zip(self.keys, self.answers) if len(tables := a.tables) > i]
         if not found:
             return pd.DataFrame(columns=["key"])
         shapes = Counter(tuple(map(str, frame.columns)) for _, frame in found)

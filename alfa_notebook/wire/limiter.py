@@ -213,6 +213,8 @@ class Limiter:
                     self._slowed_until[bucket] = now + wait
             elif interval is not None and configured is not None and status < 400:
                 self._interval[bucket] = max(configured, interval / _RECOVERY)
+                if self._interval[bucket] == configured:  # back to its pace: its burst too
+                    self._burst[bucket] = self.limits[bucket].burst
 
     def _configured(self, bucket: str) -> float | None:
         rate = self.limits.get(bucket)

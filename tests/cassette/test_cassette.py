@@ -257,3 +257,17 @@ def test_settings_resolve_the_cassette_and_mode_in_order(tmp_path, monkeypatch) 
         alfa.AlfaClient(api_key="k", record_mode="sometimes")
     monkeypatch.delenv("ALFA_CASSETTE")
     assert alfa.AlfaClient(api_key="k").settings.cassette is None
+
+
+def test_a_cassette_path_that_cannot_be_read_or_written_is_a_cassette_error(
+    tmp_path: Path, alfa_emulator: Emulator
+) -> None:
+    with alfa.AlfaClient(api_key="k", base_url=GONE, cassette=tmp_path, record_mode="none") as client:
+        with pytest.raises(alfa.CassetteError, match="cannot be read as a cassette"):
+            client.threads.list()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    recording = {"cassette": blocked / "c.alfa.jsonl", "record_mode": "all"}
+    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, **recording) as client:
+        with pytest.raises(alfa.CassetteError, match="cannot be written there"):
+            client.threads.list()

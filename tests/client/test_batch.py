@@ -282,3 +282,51 @@ def test_sources_apply_to_every_item(sync_client):
     batch = sync_client.ask_many([question] * 2, keys=["a", "b"], sources={"web_search": "off"}, progress=False)
     assert batch.counts() == {"complete": 2}
     assert all("web" not in cited(a) and "company_filing" in cited(a) for a in batch)
+
+
+def test_a_slowed_bucket_gets_its_burst_back_with_its_pace():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(600, 60)}, max_pause=60, clock=clock)
+    limiter.observe("chat", 429, 1.0)
+    for _ in range(40):  # answers that are not 429 bring the pace back, 1 % each
+        limiter.observe("chat", 200, None)
+    clock.now += 120  # long after the pause and every earlier slot
+    waits = [limiter.reserve("chat") for _ in range(11)]
+    assert waits[:10] == pytest.approx([0.0] * 10, abs=1e-9)  # one second's worth at once, as at first
+    assert waits[10] == pytest.approx(60 / 591)
+
+
+def test_a_failed_items_raise_for_status_raises_what_it_met():
+    with alfa.AlfaClient(api_key="k", base_url="http://127.0.0.1:9", max_retries=0) as client:
+        batch = client.ask_many(["INTC"], progress=False)
+    with pytest.raises(alfa.APIConnectionError) as raised:
+        batch[0].raise_for_status()
+    assert raised.value is batch[0].error  # not a TurnFailedError that says the service ended it
+
+
+def test_the_blocking_clients_batches_use_its_transport():
+    import httpx
+
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(503, json={"detail": "down"})
+
+    client = alfa.AlfaClient(
+        api_key="k", base_url="http://127.0.0.1:9", max_retries=0, transport=httpx.MockTransport(handler)
+    )
+    with client:
+        batch = client.ask_many(["INTC"], progress=False)
+    assert seen == ["/client/v1/threads"] and isinstance(batch[0].error, alfa.ServiceUnavailableError)
+    blocking_only = alfa.AlfaClient(api_key="k", base_url="http://127.0.0.1:9", transport=httpx.HTTPTransport())
+    with blocking_only, pytest.raises(ConfigurationError, match="blocking only"):
+        blocking_only.ask_many(["INTC"], progress=False)
+
+
+@pytest.mark.parametrize("concurrency", [0, -1, 1.5, True])
+def test_a_concurrency_no_batch_can_run_with_is_refused_before_anything_starts(concurrency):
+    with alfa.AlfaClient(api_key="k", base_url="http://127.0.0.1:9") as client:
+        with pytest.raises(ConfigurationError, match="concurrency must be a whole number of at least 1"):
+            client.ask_many(["INTC"], concurrency=concurrency, progress=False)
+        assert client.last_batch is None
