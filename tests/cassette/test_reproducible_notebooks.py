@@ -52,8 +52,19 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
 def test_replays_are_byte_identical_to_each_other_and_to_the_recording(runs: dict[str, list[Path]], name: str) -> None:
     recorded, first, second = (outputs(path) for path in runs[name])
     assert not any('"output_type": "error"' in cell for cell in recorded)
-    assert first == second
-    assert first == recorded
+    assert first == second, first_difference(first, second)
+    assert first == recorded, first_difference(recorded, first)
+
+
+def first_difference(a: list[str], b: list[str]) -> str:
+    """The first code cell whose outputs differ, as a diff a reader can act on."""
+    import difflib
+
+    for number, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            lines = difflib.unified_diff(x.split("\\n"), y.split("\\n"), lineterm="", n=2)
+            return f"code cell {number} differs:\n" + "\n".join(lines)[:4000]
+    return f"{len(a)} code cells against {len(b)}"
 
 
 @pytest.mark.parametrize("name", NAMES)
