@@ -270,9 +270,9 @@ class AlfaClient(_ClientBase):
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
-        With no ``thread``, a new thread named ``name`` (default: after the question) is started. Ctrl-C cancels the
-        task on the server and re-raises, with the partial answer in ``exc.answer`` and
-        :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
+        With no ``thread``, a new thread named ``name`` (default: after the question) is started.
+        Ctrl-C, or an exception from ``on_event``, cancels the task on the server and re-raises,
+        with the partial answer in ``exc.answer`` and :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
         client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
         ``alfa_notebook.wire.source_overrides``; the names and values are in docs/protocol.md, Source overrides).
         """
@@ -293,6 +293,10 @@ class AlfaClient(_ClientBase):
                 procedure.turn.interrupt()
                 result = runner.stop(STOP_AFTER_TIMEOUT)
             self._last_answer = _remember_partial(procedure.turn, exc, result)
+            raise
+        except Exception as exc:  # on_event raised: as for Ctrl-C, the task must not run on unseen
+            procedure.turn.interrupt()
+            self._last_answer = _remember_partial(procedure.turn, exc, runner.stop())
             raise
         finally:
             runner.close_stream()
@@ -402,8 +406,9 @@ class AsyncAlfaClient(_ClientBase):
         sources: Mapping[str, Any] | str | None = None,
         name: str | None = None,
     ) -> Answer:
-        """Ask Alfa and await the whole answer. Cancelling the task cancels it on the server too,
-        and the partial answer is kept in :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
+        """Ask Alfa and await the whole answer. Cancelling the task (or an exception from
+        ``on_event``) cancels it on the server too, and the partial answer is kept in
+        :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
         procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
         runner = AsyncRunner(tape or self._transport, procedure)
@@ -423,6 +428,10 @@ class AsyncAlfaClient(_ClientBase):
                 procedure.turn.interrupt()
                 result = await runner.stop(STOP_AFTER_TIMEOUT)
             self._last_answer = _remember_partial(procedure.turn, exc, result)
+            raise
+        except Exception as exc:  # on_event raised: as for cancellation, the task must not run on unseen
+            procedure.turn.interrupt()
+            self._last_answer = _remember_partial(procedure.turn, exc, await runner.stop())
             raise
         finally:
             await runner.close_stream()

@@ -119,3 +119,46 @@ def test_async_overall_timeout_cancels_and_keeps_partial(credentials):
     with alfa.AlfaClient(**credentials) as client:
         wait_until_idle(client, thread_id)
         assert client.threads.progress(thread_id).status == "cancelled"
+
+
+class ViewBroke(Exception):
+    """A bug in the caller's on_event callback."""
+
+
+def fail_after(n):
+    count = 0
+
+    def on_event(event, turn):
+        nonlocal count
+        if isinstance(event, MessageChunk):
+            count += 1
+            if count == n:
+                raise ViewBroke("the live view failed")
+
+    return on_event
+
+
+def test_a_failing_on_event_stops_the_task_on_the_server_too(credentials):
+    """The caller's callback raising ends the ask as Ctrl-C does: its error propagates, and the
+    task does not run on unseen (and is not charged) on the server."""
+    with alfa.AlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
+        with pytest.raises(ViewBroke) as info:
+            client.ask(QUESTION, on_event=fail_after(5))
+        partial = info.value.answer
+        assert partial is client.last_answer and partial.status == "cancelled" and partial.text
+        wait_until_idle(client, partial.thread_id)
+        assert client.threads.progress(partial.thread_id).status == "cancelled"
+
+
+def test_a_failing_on_event_stops_an_async_ask_on_the_server_too(credentials):
+    async def main():
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
+            with pytest.raises(ViewBroke) as info:
+                await client.ask(QUESTION, on_event=fail_after(5))
+            return info.value.answer, client.last_answer
+
+    partial, last = asyncio.run(main())
+    assert partial is last and partial.status == "cancelled" and partial.text
+    with alfa.AlfaClient(**credentials) as client:
+        wait_until_idle(client, partial.thread_id)
+        assert client.threads.progress(partial.thread_id).status == "cancelled"
