@@ -18,8 +18,11 @@ def exchange_token(
     base_url: str = "https://sandbox.api.boosted.ai",
     scope: str | None = "thread",
     timeout: float = 30.0,
+    max_retries: int | None = None,
 ) -> Secret:
-    """OAuth 2.0 token exchange (RFC 8693) for the v2 API: a partner JWT in, an access token out."""
+    """OAuth 2.0 token exchange (RFC 8693) for the v2 API: a partner JWT in, an access token out.
+
+    Retried as the clients retry (a 429 or 503 was not processed); ``max_retries`` as for them."""
     data = {
         "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
         "subject_token": subject_token,
@@ -29,7 +32,7 @@ def exchange_token(
     }
     if scope:
         data["scope"] = scope
-    settings = resolve_settings(base_url=base_url, api_version="v2", timeout=timeout, env={})
+    settings = resolve_settings(base_url=base_url, api_version="v2", timeout=timeout, max_retries=max_retries, env={})
     op = ops.Operation(
         "POST",
         f"{settings.base_url}/oauth2/token",
