@@ -23,7 +23,8 @@ def wait_until_idle(client, thread_id):
         time.sleep(0.02)
 
 
-def interrupt_after(n):
+def interrupt_after(n, error=KeyboardInterrupt):
+    """An ``on_event`` that raises ``error`` at the ``n``-th chunk (Ctrl-C, or a caller's bug)."""
     count = 0
 
     def on_event(event, turn):
@@ -31,7 +32,7 @@ def interrupt_after(n):
         if isinstance(event, MessageChunk):
             count += 1
             if count == n:
-                raise KeyboardInterrupt
+                raise error
 
     return on_event
 
@@ -125,25 +126,12 @@ class ViewBroke(Exception):
     """A bug in the caller's on_event callback."""
 
 
-def fail_after(n):
-    count = 0
-
-    def on_event(event, turn):
-        nonlocal count
-        if isinstance(event, MessageChunk):
-            count += 1
-            if count == n:
-                raise ViewBroke("the live view failed")
-
-    return on_event
-
-
 def test_a_failing_on_event_stops_the_task_on_the_server_too(credentials):
     """The caller's callback raising ends the ask as Ctrl-C does: its error propagates, and the
     task does not run on unseen (and is not charged) on the server."""
     with alfa.AlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
         with pytest.raises(ViewBroke) as info:
-            client.ask(QUESTION, on_event=fail_after(5))
+            client.ask(QUESTION, on_event=interrupt_after(5, ViewBroke("the live view failed")))
         partial = info.value.answer
         assert partial is client.last_answer and partial.status == "cancelled" and partial.text
         wait_until_idle(client, partial.thread_id)
@@ -154,7 +142,7 @@ def test_a_failing_on_event_stops_an_async_ask_on_the_server_too(credentials):
     async def main():
         async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
             with pytest.raises(ViewBroke) as info:
-                await client.ask(QUESTION, on_event=fail_after(5))
+                await client.ask(QUESTION, on_event=interrupt_after(5, ViewBroke("the live view failed")))
             return info.value.answer, client.last_answer
 
     partial, last = asyncio.run(main())
