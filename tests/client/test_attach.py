@@ -16,6 +16,7 @@ import httpx
 import matplotlib
 import pandas as pd
 import pytest
+from test_turn import Script, chunk, message, status
 
 import alfa_notebook as alfa
 from alfa_notebook.attachments import uploads
@@ -23,8 +24,6 @@ from alfa_notebook.turn import steps
 from alfa_notebook.wire.errors import APIStatusError, AttachmentError, OptionalDependencyError
 from alfa_notebook.wire.operations import Upload
 from alfa_notebook.wire.settings import DEFAULT_MAX_ATTACHMENT_BYTES
-
-from test_turn import Script, chunk, message, status
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
