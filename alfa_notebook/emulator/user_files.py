@@ -66,7 +66,7 @@ class UserTable:
             values = self.values(index)
             numbers = self.numbers(index)
             if numbers:
-                kind, low, mean, high = "number", min(numbers), sum(numbers) / len(numbers), max(numbers)
+                kind, low, mean, high = "number", min(numbers), round(sum(numbers) / len(numbers), 6), max(numbers)
                 example = None
             else:
                 kind, low, mean, high = "text", None, None, None

@@ -63,9 +63,7 @@ def holdings() -> pd.DataFrame:
 def test_a_frame_is_sent_as_csv_with_its_text_intact_and_a_default_index_left_out() -> None:
     (made,) = uploads([("holdings.csv", holdings())], limit=LIMIT)
     assert made.name == "holdings.csv"
-    assert made.content.decode() == (
-        "ticker,cusip,weight\nNA,00724F101,0.2\nNVDA,67066G104,0.5\nAMD,007903107,0.3\n"
-    )
+    assert made.content.decode() == ("ticker,cusip,weight\nNA,00724F101,0.2\nNVDA,67066G104,0.5\nAMD,007903107,0.3\n")
     assert made.origin == "a DataFrame, 3 rows × 3 columns"
 
 
@@ -239,7 +237,9 @@ def test_a_parquet_file_is_read_too(make_client) -> None:
 
 @pytest.mark.parametrize("attach", [[object()], [pd.DataFrame()], [("big.csv", holdings())]])
 def test_nothing_is_sent_for_an_attachment_refused(no_network: NoNetwork, attach) -> None:
-    blocking = alfa.AlfaClient(api_key="k", base_url="http://127.0.0.1:9", transport=no_network, max_attachment_bytes=10)
+    blocking = alfa.AlfaClient(
+        api_key="k", base_url="http://127.0.0.1:9", transport=no_network, max_attachment_bytes=10
+    )
     with pytest.raises(AttachmentError):
         blocking.ask("Review my file", attach=attach)
     with pytest.raises(AttachmentError):
