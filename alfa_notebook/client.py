@@ -313,8 +313,8 @@ class AlfaClient(_ClientBase):
         client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
         ``alfa_notebook.wire.source_overrides``; the names and values are in docs/protocol.md, Source overrides).
         ``attach`` sends files to the thread before the question, for Alfa to read: DataFrames (as CSV),
-        figures (as PNG), bytes, paths; ``[("holdings.csv", df), "report.pdf"]`` names them (see
-        :mod:`alfa_notebook.attachments`). They are all read and checked before anything is sent.
+        figures (as PNG), bytes, paths; ``[("holdings.csv", df), "report.pdf"]`` names them. They
+        are all read and checked before anything is sent (an :class:`AttachmentError` if one cannot be).
         """
         procedure = self._procedure(question, thread, timeout, sources, name, attach)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
