@@ -31,23 +31,20 @@ import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 LIMIT = DEFAULT_MAX_ATTACHMENT_BYTES
 
 
-class NoNetwork(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Counts what is sent through it and answers nothing."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(f"{request.method} {request.url.path}")
-        raise httpx.ConnectError("no network in this test", request=request)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return self.handle_request(request)
+@pytest.fixture
+def sent() -> list[httpx.Request]:
+    return []
 
 
 @pytest.fixture
-def no_network() -> NoNetwork:
-    return NoNetwork()
+def no_network(sent: list[httpx.Request]) -> httpx.MockTransport:
+    """Records every request and answers none."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        raise httpx.ConnectError("no network in this test", request=request)
+
+    return httpx.MockTransport(refuse)
 
 
 def holdings() -> pd.DataFrame:
@@ -236,7 +233,7 @@ def test_a_parquet_file_is_read_too(make_client) -> None:
 
 
 @pytest.mark.parametrize("attach", [[object()], [pd.DataFrame()], [("big.csv", holdings())]])
-def test_nothing_is_sent_for_an_attachment_refused(no_network: NoNetwork, attach) -> None:
+def test_nothing_is_sent_for_an_attachment_refused(no_network: httpx.MockTransport, sent, attach) -> None:
     blocking = alfa.AlfaClient(
         api_key="k", base_url="http://127.0.0.1:9", transport=no_network, max_attachment_bytes=10
     )
@@ -255,7 +252,7 @@ def test_nothing_is_sent_for_an_attachment_refused(no_network: NoNetwork, attach
                 await client.ask_many(["Review my file"], attach=attach, progress=False)
 
     asyncio.run(asynchronous())
-    assert no_network.sent == []
+    assert sent == []
 
 
 def test_the_emulator_refuses_a_file_over_the_default_limit(make_client) -> None:
