@@ -475,7 +475,7 @@ def test_nesting_past_the_recursion_limit_is_a_malformed_event_not_a_crash(deep)
     """Regression: json raised RecursionError (not ValueError) and it escaped decode, the marker
     parser and the REST body reader. Whether json reads this depth depends on the Python (3.13's
     does): the property is that each returns, with the text or what it parsed."""
-    assert isinstance(events.decode("message", deep), events.MalformedEvent)
+    assert isinstance(events.decode("message", deep), (events.MalformedEvent, events.UnknownEvent))
     (piece,) = markers.split('```{"type": "x", "v": ' + deep + "}```")
     assert isinstance(piece, str) and piece.startswith("```") or getattr(piece, "type", None) == "x"
     response = httpx.Response(200, content=deep.encode(), headers={"content-type": "application/json"})
