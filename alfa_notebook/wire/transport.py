@@ -9,6 +9,7 @@ queries, headers or bodies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
@@ -602,6 +603,11 @@ class AsyncEventStream:
                 return event
 
     async def aclose(self) -> None:
+        # The event parser is an async generator over the response's bytes: closed here, at once,
+        # not left to the garbage collector, which may find it after its event loop has closed.
+        # (Still being read by another task, it is ended by closing the response.)
+        with contextlib.suppress(RuntimeError):
+            await self._sse.aclose()
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncEventStream:
