@@ -30,7 +30,14 @@ MODULES: dict[str, list[str]] = {
         "tests/reliability/test_deadline.py::test_a_retry_after_that_ends_past_the_deadline_is_not_waited_but_raised",
     ],
     "render/safe.py": ["tests/render/test_safe.py", "tests/render/test_hostile.py", "tests/render/test_walk.py"],
-    "results/answer_data.py": ["tests/cassette/test_answers_as_data.py", "tests/frames/test_frames_exactness.py"],
+    # (element ids count per kernel: that test reads the count another test left, as mutmut's
+    # reordering shows; the renderer's tests cover it)
+    "results/answer_data.py": [
+        "tests/cassette/test_answers_as_data.py",
+        "tests/frames/test_frames_exactness.py",
+        "-k",
+        "not shown_twice_in_a_kernel",
+    ],
     "turn/machine.py": ["tests/client/test_turn.py", "tests/client/test_procedure_settling.py"],
     "turn/steps.py": [
         "tests/client/test_turn.py",
@@ -50,7 +57,10 @@ MODULES: dict[str, list[str]] = {
 }
 
 # mutmut's name of a mutant -> why no test of behaviour can kill it.
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
+    "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
+}
 
 
 def _pyproject(text: str, module: str, tests: list[str]) -> str:
@@ -84,6 +94,10 @@ def run(module: str) -> dict[str, int]:
     stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
     survivors = subprocess.run([str(mutmut), "results"], cwd=work, env=env, capture_output=True, text=True).stdout
     survived = [line.strip().split(":")[0] for line in survivors.splitlines() if line.strip().endswith("survived")]
+    for name in survived:
+        if name not in EQUIVALENT:
+            shown = subprocess.run([str(mutmut), "show", name], cwd=work, env=env, capture_output=True, text=True)
+            print(shown.stdout, flush=True)
     equivalent = [name for name in survived if name in EQUIVALENT]
     stats["equivalent"] = len(equivalent)
     stats["survivors"] = [name for name in survived if name not in EQUIVALENT]
@@ -97,7 +111,7 @@ def main(selected: list[str]) -> int:
         stats = run(module)
         counted = stats["killed"] + stats["survived"] - stats["equivalent"] + stats.get("timeout", 0)
         killed = stats["killed"] + stats.get("timeout", 0)
-        score = 100.0 * killed / counted if counted else 100.0
+        score = 100.0 * killed / counted if counted else 0.0  # none run: the tests failed unmutated
         worst = min(worst, score)
         lines.append(
             f"| `{module}` | {killed} | {stats['survived'] - stats['equivalent']} | {stats['equivalent']} | {score:.0f} % |"
