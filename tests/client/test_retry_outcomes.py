@@ -12,6 +12,7 @@ import respx
 
 import alfa_notebook as alfa
 from alfa_notebook.wire import operations as ops
+from alfa_notebook.wire.retry import retry_after, should_retry_status, status_processed
 
 BASE = "http://127.0.0.1:9"
 MESSAGES = f"{BASE}/client/v1/threads/t/messages"
@@ -66,3 +67,37 @@ def test_a_failed_tls_handshake_is_not_retried(slept):
     with pytest.raises(alfa.TLSError, match="CERTIFICATE_VERIFY_FAILED"):
         transport().request(ops.list_threads())
     assert route.call_count == 1 and slept == []
+
+
+@pytest.mark.parametrize(
+    "headers,wait",
+    [
+        ({"retry-after": "0.25"}, 0.25),  # under a second: kept, not rounded up
+        ({"retry-after": "-5"}, 0.0),  # a negative wait is no wait
+        ({"retry-after-ms": "-5"}, 0.0),
+        ({"retry-after-ms": "soon", "retry-after": "2"}, 2.0),  # an unreadable -ms falls back
+        ({"retry-after": "nan"}, None),  # no wait a client can keep
+        ({"retry-after": "inf"}, None),
+        ({"retry-after-ms": "inf"}, None),
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date passed: at once
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"}, 30.0),
+        ({"retry-after": "0 JAN 10000 0:0"}, None),  # out of range: no date
+    ],
+)
+def test_the_wait_a_service_asks_for_is_read_as_it_means(headers, wait):
+    assert retry_after(headers, now=1445412480) == wait
+
+
+@pytest.mark.parametrize("status,processed", [(400, False), (408, False), (499, False), (500, None), (503, False)])
+def test_what_an_error_status_says_about_the_request(status, processed):
+    assert status_processed(status) is processed
+
+
+@pytest.mark.parametrize("status", [408, 429, 503])
+def test_a_refused_request_is_retried_whatever_its_method(status):
+    assert should_retry_status(status, idempotent=False) and should_retry_status(status, idempotent=True)
+
+
+@pytest.mark.parametrize("status", [500, 501, 400, 404])
+def test_a_failure_that_is_no_refusal_or_gateway_is_not_retried(status):
+    assert not should_retry_status(status, idempotent=True)
