@@ -58,6 +58,7 @@ MODULES: dict[str, list[str]] = {
 
 # mutmut's name of a mutant -> why no test of behaviour can kill it.
 EQUIVALENT: dict[str, str] = {
+    "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
 }

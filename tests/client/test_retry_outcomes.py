@@ -101,3 +101,8 @@ def test_a_refused_request_is_retried_whatever_its_method(status):
 @pytest.mark.parametrize("status", [500, 501, 400, 404])
 def test_a_failure_that_is_no_refusal_or_gateway_is_not_retried(status):
     assert not should_retry_status(status, idempotent=True)
+
+
+def test_a_date_in_retry_after_counts_from_now():
+    assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after({"retry-after": "Fri, 01 Jan 2100 00:00:00 GMT"}) > 365 * 24 * 3600
