@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8765
 
-.PHONY: demo test test-matrix lint docs lab emulator bench clean
+.PHONY: demo test test-matrix mutation lint docs lab emulator bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: lint
 PYENV_PYTHONS := $(wildcard $(HOME)/.pyenv/versions/3.10*/bin $(HOME)/.pyenv/versions/3.13*/bin)
 test-matrix: $(VENV)/.dev
 	PATH="$(PATH):$(subst $(eval) ,:,$(PYENV_PYTHONS))" $(VENV)/bin/nox $(NOX_ARGS)
+
+# mutmut over the modules whose bugs lose or double answers or leak secrets, each with its own fast
+# tests; prints a score per module (docs/testing.md). One module: make mutation MODULES=wire/retry.py
+mutation: $(VENV)/.dev
+	$(PY) tests/mutation.py $(MODULES)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -19,7 +19,8 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Install the package with its dev extra and run pytest (browser tests excluded)."""
+    """Install the package with its dev extra and run pytest: everything but the browser test,
+    the exhaustive sweeps marked ``slow`` included (this -m replaces pyproject's ``not slow``)."""
     session.install("-e", ".[dev]")
     # The editable build leaves alfa_notebook.egg-info in the checkout; on the path of any later
     # `python -m pytest` here it would register the package's pytest plugins a second time.

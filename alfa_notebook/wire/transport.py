@@ -9,12 +9,13 @@ queries, headers or bodies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -81,8 +82,12 @@ class _TransportBase:
         headers: Mapping[str, str] | None = None,
         rng: random.Random | None = None,
         limiter: Limiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
+        # The scale of every ``deadline`` (the ask procedure's clock): injectable, so the deadline
+        # rules are tested on a fake clock instead of against the wall.
+        self._clock = clock
         self.limiter = limiter if limiter is not None else Limiter(settings.rate_limit, max_pause=MAX_RETRY_AFTER)
         self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
@@ -133,7 +138,7 @@ class _TransportBase:
     ) -> Generator[object | float, Any, httpx.Response]:
         """The retry plan of one request: yields ``_SEND`` or a delay, receives each outcome.
 
-        With a ``deadline`` (``time.monotonic()``), no wait that would end past it is begun: the
+        With a ``deadline`` (on the transport's clock), no wait that would end past it is begun: the
         error at hand is raised instead."""
         attempt = 0
         while True:
@@ -145,7 +150,7 @@ class _TransportBase:
                 # A failed TLS handshake fails the same way every time: it is not retried.
                 if retries_left and should_retry_error(outcome, idempotent=op.idempotent) and not tls_reason(outcome):
                     delay = backoff(attempt, self._rng)
-                    if _in_time(delay, deadline):
+                    if self._in_time(delay, deadline):
                         yield delay
                         attempt += 1
                         continue
@@ -168,7 +173,7 @@ class _TransportBase:
                 and (wait or 0) <= MAX_RETRY_AFTER
             ):
                 delay = backoff(attempt, self._rng) if wait is None else wait
-                if _in_time(delay, deadline):
+                if self._in_time(delay, deadline):
                     yield delay
                     attempt += 1
                     continue
@@ -187,9 +192,20 @@ class _TransportBase:
 
     def _attempt(self, op: Operation[Any], deadline: float | None, *, stream: bool = False) -> httpx.Request:
         """One attempt's request; its timeouts end at the ``deadline`` at the latest."""
-        timeout = _cut(self._stream_timeout() if stream else self._rest_timeout(), deadline)
+        timeout = self._cut(self._stream_timeout() if stream else self._rest_timeout(), deadline)
         extra = {"headers": {"accept": "text/event-stream", "cache-control": "no-store"}} if stream else {}
         return self._build(self.http, op, timeout=timeout, **extra)  # type: ignore[attr-defined]
+
+    def _in_time(self, delay: float, deadline: float | None) -> bool:
+        return deadline is None or self._clock() + delay < deadline
+
+    def _cut(self, timeout: httpx.Timeout, deadline: float | None) -> httpx.Timeout:
+        """``timeout`` with each phase cut to the time left before ``deadline``: an attempt never
+        outlasts the answer it serves."""
+        if deadline is None:
+            return timeout
+        left = max(deadline - self._clock(), 0.001)
+        return httpx.Timeout(**{phase: left if t is None else min(t, left) for phase, t in timeout.as_dict().items()})
 
     def _retry_wait(self, bucket: str, outcome: Any, delay: float) -> float:
         """The wait before a retry: the plan's ``delay``, or after a 429, until the request's slot
@@ -210,19 +226,6 @@ def shown_url(base_url: str) -> str:
     """A URL as messages and reprs show it: without any user or password it may hold."""
     url = httpx.URL(base_url)
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
-
-
-def _in_time(delay: float, deadline: float | None) -> bool:
-    return deadline is None or time.monotonic() + delay < deadline
-
-
-def _cut(timeout: httpx.Timeout, deadline: float | None) -> httpx.Timeout:
-    """``timeout`` with each phase cut to the time left before ``deadline``: an attempt never
-    outlasts the answer it serves."""
-    if deadline is None:
-        return timeout
-    left = max(deadline - time.monotonic(), 0.001)
-    return httpx.Timeout(**{phase: left if t is None else min(t, left) for phase, t in timeout.as_dict().items()})
 
 
 def _user_agent() -> str:
@@ -398,8 +401,9 @@ class SyncTransport(_TransportBase):
         headers: Mapping[str, str] | None = None,
         rng: random.Random | None = None,
         limiter: Limiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(settings, headers=headers, rng=rng, limiter=limiter)
+        super().__init__(settings, headers=headers, rng=rng, limiter=limiter, clock=clock)
         hooks = {"request": [self._credentials.apply]}
         self.http = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options())
         self.streams = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options(streams=True))
@@ -489,8 +493,9 @@ class AsyncTransport(_TransportBase):
         headers: Mapping[str, str] | None = None,
         rng: random.Random | None = None,
         limiter: Limiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(settings, headers=headers, rng=rng, limiter=limiter)
+        super().__init__(settings, headers=headers, rng=rng, limiter=limiter, clock=clock)
         self._transport = transport
         self._http = self._new_client()
         self._streams = self._new_client(streams=True)
@@ -598,6 +603,11 @@ class AsyncEventStream:
                 return event
 
     async def aclose(self) -> None:
+        # The event parser is an async generator over the response's bytes: closed here, at once,
+        # not left to the garbage collector, which may find it after its event loop has closed.
+        # (Still being read by another task, it is ended by closing the response.)
+        with contextlib.suppress(RuntimeError):
+            await self._sse.aclose()
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncEventStream:

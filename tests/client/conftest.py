@@ -71,6 +71,9 @@ def make_client(request, alfa_emulator, flavour, v2_token):
     yield make
     for driven in made:
         driven.run(driven.client.close())
+    # As asyncio.run() does: a stream closed part-way leaves httpx's async generators for the
+    # loop to finalise, which it must do before it closes.
+    loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
 
 

@@ -154,16 +154,47 @@ def test_unknown_thread_is_not_found(client):
 # -- faults: every run ends with the clean run's text, nothing lost, nothing doubled ----------------
 
 
-def test_stream_dropped_at_every_point_of_a_turn_recovers_the_same_answer(make_client):
+def drop_points(kinds: list[str], every: bool) -> list[int]:
+    """Where to cut the stream, given the kinds of the events a clean turn streams: everywhere, or
+    a stratified sample of about fifteen points: the first events, the last ones (the final
+    message, the end of the turn), each point where one kind of event gives way to another, and
+    evenly spaced ones between."""
+    count = len(kinds)
+    if every:
+        return list(range(count))
+    edges = {k for k in range(1, count) if kinds[k] != kinds[k - 1]}
+    spaced = set(range(0, count, max(1, count // 6)))
+    return sorted({0, 1, 2, count - 3, count - 2, count - 1} | edges | {e - 1 for e in edges} | spaced)
+
+
+def _dropped_at_points(make_client, every: bool) -> None:
     seen = []
-    clean = make_client().ask(SHORT_QUESTION, on_event=lambda event, turn: seen.append(turn))
-    events = seen[-1].events_received
+    clean = make_client().ask(SHORT_QUESTION, on_event=lambda event, turn: seen.append((type(event).__name__, turn)))
+    kinds = [kind for kind, _ in seen]
+    events = seen[-1][1].events_received
     assert events > 20
-    for k in range(events):
+    kinds += ["?"] * (events - len(kinds))  # events not published (none today) sort last
+    for k in drop_points(kinds[:events], every):
         answer = make_client(f"drop_after={k}").ask(SHORT_QUESTION)
         assert (answer.status, answer.text) == ("complete", clean.text), f"dropped after {k} events"
         assert any("broke 1 time" in w for w in answer.warnings), f"no drop after {k} events"
         assert [c.raw for c in answer.citations] == [c.raw for c in clean.citations]
+
+
+def test_stream_dropped_at_sampled_points_of_a_turn_recovers_the_same_answer(make_client):
+    _dropped_at_points(make_client, every=False)
+
+
+@pytest.mark.slow
+def test_stream_dropped_at_every_point_of_a_turn_recovers_the_same_answer(make_client):
+    _dropped_at_points(make_client, every=True)
+
+
+def test_the_sample_of_drop_points_covers_both_ends_and_every_change_of_kind():
+    kinds = ["status"] * 3 + ["log"] * 4 + ["chunk"] * 40 + ["complete", "status"]
+    points = drop_points(kinds, every=False)
+    assert {0, 2, 3, 6, 7, 46, 47, 48} <= set(points) and len(points) < 20
+    assert drop_points(kinds, every=True) == list(range(len(kinds)))
 
 
 @pytest.mark.parametrize("drop_after", [1, 8, 60])

@@ -216,7 +216,8 @@ def test_a_client_honouring_retry_after_gets_every_message_in_and_never_more_tha
         assert emulator.state().user_message_count == count
         with _v1_client(emulator) as http:
             times = sorted(
-                datetime.fromisoformat(m["message_time"]).timestamp()
+                # "...Z": fromisoformat reads the Z from Python 3.11 only
+                datetime.fromisoformat(m["message_time"].replace("Z", "+00:00")).timestamp()
                 for thread_id in threads
                 for m in http.get(f"/threads/{thread_id}/messages").json()["messages"]
                 if m["is_user_message"]

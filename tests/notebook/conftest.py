@@ -113,6 +113,7 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     """An event loop to run cells in, as ipykernel does."""
     loop = asyncio.new_event_loop()
     yield loop
+    loop.run_until_complete(loop.shutdown_asyncgens())  # as asyncio.run() does before it closes
     loop.close()
 
 

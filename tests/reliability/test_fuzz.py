@@ -473,13 +473,15 @@ def test_any_answer_renders(text, raw_citations, raw_artifacts, status):
 @pytest.mark.parametrize("deep", [DEEP_ARRAY, '{"a": ' * 3000 + "1" + "}" * 3000])
 def test_nesting_past_the_recursion_limit_is_a_malformed_event_not_a_crash(deep):
     """Regression: json raised RecursionError (not ValueError) and it escaped decode, the marker
-    parser and the REST body reader."""
-    assert isinstance(events.decode("message", deep), events.MalformedEvent)
-    assert markers.split('```{"type": "x", "v": ' + deep + "}```")[0].startswith("```")
+    parser and the REST body reader. Whether json reads this depth depends on the Python (3.13's
+    does): the property is that each returns, with the text or what it parsed."""
+    assert isinstance(events.decode("message", deep), (events.MalformedEvent, events.UnknownEvent))
+    (piece,) = markers.split('```{"type": "x", "v": ' + deep + "}```")
+    assert isinstance(piece, str) and piece.startswith("```") or getattr(piece, "type", None) == "x"
     response = httpx.Response(200, content=deep.encode(), headers={"content-type": "application/json"})
     from alfa_notebook.wire.transport import _parse_body
 
-    assert isinstance(_parse_body(response), str)
+    assert isinstance(_parse_body(response), (str, list, dict))
 
 
 def _deepest_json() -> Any:

@@ -72,3 +72,12 @@ def test_clean_html_allow_list() -> None:
 def test_plain_shows_bidi_controls_instead_of_sending_them() -> None:
     text = "ok \u202aa\u202bb\u202cc\u202dd\u202ee \u2066f\u2067g\u2068h\u2069 é ש"
     assert plain(text) == "ok \\u202aa\\u202bb\\u202cc\\u202dd\\u202ee \\u2066f\\u2067g\\u2068h\\u2069 é ש"
+
+
+def test_html_links_that_are_relative_or_of_another_scheme_lose_their_target() -> None:
+    """Behind markdown-it's own link check, the HTML cleaner keeps only absolute http(s) and
+    mailto links: a relative link would resolve against the notebook server, ftp is no source."""
+    html = clean_html(
+        '<p><a href="/x">rel</a> <a href="ftp://host/f">ftp</a> <a href="https://ok.example/a">ok</a></p>'
+    )
+    assert html.count("href=") == 1 and 'href="https://ok.example/a"' in html
