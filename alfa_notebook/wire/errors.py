@@ -188,6 +188,14 @@ class ConflictError(APIStatusError):
     """409: the thread is busy with another task."""
 
 
+class ThreadBusyError(ConflictError):
+    """The thread stayed busy with a task (``task_id``) for as long as the ask could wait for it
+    to end; nothing was posted. The service may have said so with 409 or with a 400 saying a task
+    is running (``status_code`` keeps which)."""
+
+    task_id: str | None = None
+
+
 class UnprocessableEntityError(APIStatusError):
     """422: the request was malformed."""
 
