@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..wire import operations as ops
 from ..wire.errors import (
@@ -501,7 +501,7 @@ class AskProcedure:
         return AskResult(self.turn, artifacts, errors)
 
 
-def is_busy(error: BaseException) -> bool:
+def is_busy(error: BaseException) -> TypeGuard[APIStatusError]:
     """Whether the service refused a question because the thread's task still runs: a 409, or
     another 4xx that says so. Either way the question was not processed."""
     if not isinstance(error, APIStatusError):
