@@ -31,6 +31,7 @@ from ..wire.errors import (
     RateLimitError,
     StreamInterruptedError,
     ThreadBusyError,
+    with_request_id,
 )
 from ..wire.events import Event, MessageChunk, StatusChanged, StreamClosed
 from ..wire.models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
@@ -51,7 +52,7 @@ HISTORY_PAGE = 10
 SETTLE_POLL = (0.1, 1.0)
 """First and longest wait between progress polls while a thread settles (its task ended, but the
 service still reads it running for a moment) and between history reads while it lags."""
-SETTLE_WITHIN = 60.0
+SETTLE_WITHIN = 30.0
 """Seconds a question waits for a busy thread to settle when the ask has no deadline."""
 RECONNECT_SETTLE = 1.5
 """Seconds a reattached stream's thread may still read running although its task has ended (and
@@ -425,7 +426,7 @@ class AskProcedure:
         )
         advice = f"Wait for it, or stop it with client.threads.cancel({thread_id!r}), then ask again."
         error = ThreadBusyError(
-            f"{busy.method} {busy.path} -> {busy.status_code}: {detail}. {advice}",
+            with_request_id(f"{busy.method} {busy.path} -> {busy.status_code}: {detail}. {advice}", busy.request_id),
             status_code=busy.status_code,
             body=busy.body,
             method=busy.method,

@@ -12,7 +12,6 @@ import pytest
 import respx
 
 import alfa_notebook as alfa
-from alfa_notebook.emulator.defaults import CONTROL_HEADER
 
 BASE = "http://127.0.0.1:9"
 
