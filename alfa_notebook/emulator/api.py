@@ -113,6 +113,7 @@ class ThreadsApi:
                 overrides = dataclasses.replace(overrides, update_default=update)
         running = self.service.running(thread)
         if running is not None:
+            thread.busy_refusals += 1
             raise _busy(thread, running.task_id, _controls(request))
         asked = self.service.start_turn(thread, fields["message"], _controls(request), overrides)
         return JSONResponse({"success": True, "message_id": asked.message_id})

@@ -99,6 +99,8 @@ class Thread:
     artifacts: dict[str, JSON] = field(default_factory=dict)
     files: list[Attachment] = field(default_factory=list)
     progress: Progress | None = None
+    busy_refusals: int = 0
+    """Messages refused because a task was running (or settling) in the thread."""
 
     def summary(self) -> JSON:
         return {

@@ -109,3 +109,12 @@ def test_a_bad_busy_status_on_the_command_line_is_a_usage_error() -> None:
     command = [sys.executable, "-m", "alfa_notebook", "emulator", "--port", "0", "--busy-status", "418"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--busy-status" in result.stderr
+
+
+def test_the_service_state_counts_the_messages_refused_as_busy(alfa_emulator: Emulator, alfa: Alfa) -> None:
+    thread_id = alfa.new_thread()
+    alfa.ask(thread_id, QUESTION, "settle_ms=60000")
+    assert alfa.send(thread_id, "And banks?").status_code == 409
+    alfa.http.delete(f"/threads/{thread_id}/task").raise_for_status()
+    state = alfa_emulator.state().thread(thread_id)
+    assert state.questions == (QUESTION,) and state.busy_refusals == 1
