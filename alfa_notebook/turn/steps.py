@@ -509,7 +509,7 @@ def is_busy(error: BaseException) -> TypeGuard[APIStatusError]:
         return False
     if error.status_code == 409:
         return True
-    text = error.detail or str(error.body or "")
+    text = error.detail or error.message  # a replayed refusal keeps only its message
     return 400 <= error.status_code < 500 and error.status_code != 429 and bool(_BUSY_DETAIL.search(text))
 
 

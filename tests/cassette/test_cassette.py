@@ -34,9 +34,9 @@ def same(a: alfa.Answer, b: alfa.Answer) -> None:
     assert a.to_dict() == b.to_dict()
 
 
-def test_a_conversation_recorded_once_replays_offline_with_its_ids(canary_emulator, tmp_path, no_network) -> None:
+def test_a_conversation_recorded_once_replays_offline_with_its_ids(canary_service, tmp_path, no_network) -> None:
     path = tmp_path / "research.alfa.jsonl"
-    with recorded(canary_emulator, path) as client:
+    with recorded(canary_service, path) as client:
         first = client.ask(QUESTION)
         second = client.ask(FOLLOW_UP, thread=first.thread_id)
     assert first.status == "complete" and first.tables and first.citations and second.thread_id == first.thread_id

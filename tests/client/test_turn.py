@@ -433,3 +433,13 @@ def test_a_history_that_never_shows_the_answer_is_given_up_on_at_the_deadline_ke
     result = script.run(procedure(timeout=5))
     assert result.turn.raw_text == "Hello " and result.turn.done
     assert script.slept <= 5.0
+
+
+def test_busy_is_read_from_a_409_or_a_4xx_that_says_a_run_is_active_even_replayed_without_its_detail():
+    from alfa_notebook.wire.errors import BadRequestError, RateLimitError
+
+    replayed = BadRequestError(f"POST /threads/{{id}}/messages -> 400: {BUSY_400}", status_code=400)
+    assert steps.is_busy(busy(409)) and steps.is_busy(busy(400, BUSY_400)) and steps.is_busy(replayed)
+    assert not steps.is_busy(busy(400, "message: field required"))
+    assert not steps.is_busy(RateLimitError("a task is running", status_code=429, detail="a task is running"))
+    assert not steps.is_busy(APIConnectionError("a task is running"))
