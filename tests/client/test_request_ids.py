@@ -81,7 +81,7 @@ def test_each_attempt_s_debug_line_names_its_request_id(caplog, no_sleep):
 
 
 def test_against_the_emulator_a_failed_ask_s_error_carries_the_echoed_id(make_client):
-    driven = make_client("status=503;retry_after=none;times=9;on=send_message")
+    driven = make_client("status=503;retry_after=none;on=send_message", max_retries=0)
     with pytest.raises(alfa.ServiceUnavailableError) as info:
         driven.ask("Compare NVDA and AMD", timeout=30)
     assert uuid4(info.value.request_id) and f"(request id {info.value.request_id})" in str(info.value)
