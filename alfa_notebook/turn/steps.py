@@ -308,7 +308,7 @@ class AskProcedure:
             if status != "complete" or self.turn.replied_in(history) or left <= 0:
                 break
             yield Sleep(min(wait, left))
-            wait = min(wait * 2, SETTLE_POLL[1])
+            wait = min(wait * 1.5, SETTLE_POLL[1])
         self.turn.reconcile(history, status)
         yield Publish(None)
 
@@ -407,7 +407,7 @@ class AskProcedure:
             if left <= 0:
                 break
             yield Sleep(min(wait, left))
-            wait = min(wait * 2, SETTLE_POLL[1])
+            wait = min(wait * 1.5, SETTLE_POLL[1])
             progress = (yield from self._read_progress(thread_id)) or progress
         if first_wait:
             self._settle_wait = wait
