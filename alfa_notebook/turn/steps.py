@@ -53,12 +53,13 @@ SETTLE_POLL = (0.1, 1.0)
 """First and longest wait between progress polls while a thread settles (its task ended, but the
 service still reads it running for a moment) and between history reads while it lags."""
 SETTLE_WITHIN = 30.0
-"""Seconds a question waits for a busy thread to settle when the ask has no deadline."""
+"""Seconds a question waits at most for a busy thread to settle (never past the ask's deadline):
+a settling task ends in a moment; one still running after this is another task, worth saying so."""
 RECONNECT_SETTLE = 1.5
 """Seconds a reattached stream's thread may still read running although its task has ended (and
 sent its last events while the stream was down): progress is polled this long before reading on."""
 HISTORY_LAG = 10.0
-"""Seconds a finished turn's answer may take to appear in the history (when the ask has no
+"""Seconds a finished turn's answer may take to appear in the history (never past the ask's
 deadline): a history without it is read again, never taken as the whole answer."""
 _BUSY_DETAIL = re.compile(r"(?i)\b(task|run)\b.*\b(running|active|in progress)\b|\balready running\b")
 """How a service says, in a 4xx other than 409, that the thread's task is still running
