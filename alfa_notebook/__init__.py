@@ -114,6 +114,9 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
         StreamInterruptedError as StreamInterruptedError,
     )
     from .wire.errors import (
+        ThreadBusyError as ThreadBusyError,
+    )
+    from .wire.errors import (
         TLSError as TLSError,
     )
     from .wire.errors import (

@@ -161,7 +161,8 @@ class RequestTape(Generic[T]):
 
 
 def _describe(error: APIStatusError) -> dict[str, Any]:
-    return {"type": type(error).__name__, "status_code": error.status_code, "message": error.message}
+    said = {"type": type(error).__name__, "status_code": error.status_code, "message": error.message}
+    return {**said, "request_id": error.request_id} if error.request_id else said
 
 
 def _outcome(op: Operation[T], recorded: dict[str, Any]) -> T:
@@ -172,7 +173,14 @@ def _outcome(op: Operation[T], recorded: dict[str, Any]) -> T:
         code = int(said.get("status_code") or 500)
         if not (isinstance(kind, type) and issubclass(kind, APIStatusError)):
             kind = errors.status_error_class(code)
-        raise kind(str(said.get("message", "")), status_code=code, method=op.method, path=op.route)
+        request_id = said.get("request_id")  # absent from records made before request ids
+        raise kind(
+            str(said.get("message", "")),
+            status_code=code,
+            method=op.method,
+            path=op.route,
+            request_id=request_id if isinstance(request_id, str) else None,
+        )
     return op.parse(recorded.get("response"))
 
 

@@ -39,6 +39,13 @@ def _endpoint(request: Request) -> Endpoint | None:
     return endpoint
 
 
+def _busy(thread: Thread, task_id: str, controls: Controls) -> HTTPException:
+    """A message refused because the thread's task runs, in either reading a service may give."""
+    if controls.busy_status == 400:
+        return HTTPException(400, f"Can't add messages to thread {thread.thread_id} while a run {task_id} is active.")
+    return HTTPException(409, "A task is already running in this thread; cancel it or wait")
+
+
 class ThreadsApi:
     def __init__(self, service: Service) -> None:
         self.service = service
@@ -105,8 +112,10 @@ class ThreadsApi:
             update = form_bool("update_default_settings", fields["update_default_settings"])
             if overrides.update_default is None:
                 overrides = dataclasses.replace(overrides, update_default=update)
-        if self.service.running(thread) is not None:
-            raise HTTPException(409, "A task is already running in this thread; cancel it or wait")
+        running = self.service.running(thread)
+        if running is not None:
+            thread.busy_refusals += 1
+            raise _busy(thread, running.task_id, _controls(request))
         asked = self.service.start_turn(thread, fields["message"], _controls(request), overrides)
         return JSONResponse({"success": True, "message_id": asked.message_id})
 

@@ -7,8 +7,8 @@
 ``/client/assistant/threads/stream/``  the stream's alias (the path the public API listing names), v1 auth
 =====================================  ==========================================
 
-Both flavours share one store of threads. Middleware, outermost first: the emulator controls
-(faults, :mod:`.controls`), then per mount the credentials, then the rate limits (only requests
+Both flavours share one store of threads. Middleware, outermost first: the request id's echo
+(:mod:`.tracing`), the emulator controls (faults, :mod:`.controls`), then per mount the credentials, then the rate limits (only requests
 with valid credentials count against the account).
 """
 
@@ -22,6 +22,7 @@ from .api import ThreadsApi
 from .auth import V1_DETAIL, V2_DETAIL, RequireCredential
 from .controls import ControlsMiddleware, RateLimitMiddleware
 from .service import Service, Settings
+from .tracing import RequestIdMiddleware
 from .validation import HANDLERS
 
 
@@ -49,7 +50,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/v2", routes=api.routes(), middleware=bearer),
             Mount("/client/assistant", routes=[stream_alias], middleware=api_key),
         ],
-        middleware=[Middleware(ControlsMiddleware, defaults=service.settings.faults, book=service.faults)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(ControlsMiddleware, defaults=service.settings.faults, book=service.faults),
+        ],
         exception_handlers=HANDLERS,
     )
     app.state.service = service

@@ -46,7 +46,29 @@ def _parser() -> argparse.ArgumentParser:
         help=f"server-wide fault option, repeatable; the keys of the {CONTROL_HEADER} header "
         "(drop_after, stall, stall_after, slow_first_byte, status, retry_after, "
         "reset_after_processing, on, times, malformed, duplicate, ping, chunk_delay, words, "
-        "error, hostile, rate_limit, tag); see docs/protocol.md",
+        "error, hostile, rate_limit, settle_ms, history_lag_ms, busy_status, tag); see docs/protocol.md",
+    )
+    manners = parser.add_argument_group(
+        "a real service's manners", "off by default: the emulator is kinder than a real service"
+    )
+    manners.add_argument(
+        "--realistic",
+        action="store_true",
+        help="turn them all on at plausible values: --settle-ms 400 --history-lag-ms 1500 --busy-status 400 "
+        "(an explicit flag overrides its value)",
+    )
+    manners.add_argument(
+        "--settle-ms",
+        type=int,
+        metavar="N",
+        help="the task reads Running N ms after its last event, and a message posted then is refused as busy",
+    )
+    manners.add_argument("--history-lag-ms", type=int, metavar="N", help="the history shows an answer N ms late")
+    manners.add_argument(
+        "--busy-status",
+        type=int,
+        choices=(409, 400),
+        help='how a busy thread refuses a message: 409, or 400 "Can\'t add messages ... while a run ... is active"',
     )
     parser.add_argument(
         "--rate-limit",
@@ -119,17 +141,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        from .controls import Controls, parse_options
+        from .controls import MANNERS, REALISTIC, Controls, parse_options
         from .server import Emulator
     except ImportError as exc:
         from .defaults import EXTRA_HINT
 
         print(f"{EXTRA_HINT}\n({exc})", file=sys.stderr)
         return 1
-    faults: dict[str, str] = {}
+    faults: dict[str, str] = dict(REALISTIC) if args.realistic else {}
     try:
         for option in args.fault:
             faults.update(parse_options(option))
+        faults.update({key: str(getattr(args, key)) for key in MANNERS if getattr(args, key) is not None})
         if args.rate_limit:
             faults["rate_limit"] = ",".join(args.rate_limit)
         controls = Controls.from_options(faults)
@@ -151,8 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(banner(emulator), flush=True)
     if controls.rate_limit is not None:
         print(f"Rate limits: {controls.rate_limit}", flush=True)
-    if faults.keys() - {"rate_limit"}:
-        shown = ";".join(f"{k}={v}" for k, v in faults.items() if k != "rate_limit")
+    if faults.keys() & set(MANNERS):
+        shown = ", ".join(f"{k}={faults[k]}" for k in MANNERS if k in faults)
+        print(f"A real service's manners: {shown}", flush=True)
+    if faults.keys() - {"rate_limit", *MANNERS}:
+        shown = ";".join(f"{k}={v}" for k, v in faults.items() if k not in ("rate_limit", *MANNERS))
         print(f"Server-wide faults: {shown}", flush=True)
     with _signals_stop():
         try:

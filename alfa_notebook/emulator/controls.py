@@ -49,6 +49,12 @@ def _status(text: str) -> int:
     return int(status)
 
 
+def _busy_status(text: str) -> int:
+    if text not in ("409", "400"):
+        raise ValueError("must be 409 or 400")
+    return int(text)
+
+
 def _seconds_or_none(text: str) -> float | None:
     return None if text.lower() == "none" else _seconds(text)
 
@@ -85,6 +91,9 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "words": _count,
     "error": _flag,
     "hostile": _flag,
+    "settle_ms": _count,
+    "history_lag_ms": _count,
+    "busy_status": _busy_status,
     "tag": str,  # no effect: it makes an option string, and so its one-shot faults, distinct
 }
 
@@ -116,6 +125,13 @@ class Controls:
     """Hostile strings in every field emitted (:mod:`.hostile`): answers, logs, sources, names."""
     rate_limit: RateLimits | None = None
     """The account's rate limits (:mod:`.ratelimit`); None: unlimited."""
+    settle_ms: int = 0
+    """A real service's manner: the task still reads ``Running`` (and a new message is refused as
+    busy) this long after its last event."""
+    history_lag_ms: int = 0
+    """A real service's manner: the history shows an answer this long after its turn ended."""
+    busy_status: int = 409
+    """How a busy thread refuses a message: 409, or 400 "Can't add messages ... while a run ... is active"."""
     tag: str = ""
     signature: str = ""
     """The canonical ``key=value;...`` string: the identity one-shot faults are counted by."""
@@ -139,6 +155,12 @@ class Controls:
     def options(self) -> dict[str, str]:
         """The raw options these controls were built from (for merging with a header)."""
         return dict(item.split("=", 1) for item in self.signature.split(";") if item)
+
+
+MANNERS = ("settle_ms", "history_lag_ms", "busy_status")
+"""The options that give the emulator a real service's manners (each off by default)."""
+REALISTIC: Mapping[str, str] = {"settle_ms": "400", "history_lag_ms": "1500", "busy_status": "400"}
+"""``--realistic``: a real service's manners, at plausible values (docs/emulator.md)."""
 
 
 def parse_options(text: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .app import create_app
 from .auth import GRANT_TYPE, SUBJECT_TOKEN_TYPE
-from .controls import DROP_CONNECTION, Controls
+from .controls import DROP_CONNECTION, MANNERS, REALISTIC, Controls
 from .defaults import (
     DEFAULT_API_KEY,
     DEFAULT_CHUNK_DELAY,
@@ -89,8 +89,10 @@ class Emulator:
     serve the v1 flavour, ``emu.issue_token()`` returns a bearer token for v2. ``faults`` sets
     server-wide fault options (the keys of docs/protocol.md's "Emulator controls", for example
     ``{"drop_after": 5, "times": 2}``); ``rate_limit`` the account's rate limits (for example
-    ``"chat=600/min"`` or ``"documented"``; docs/emulator.md). ``state()`` shows what the service
-    holds (threads, their questions, running turns), for tests that count what a fault let through.
+    ``"chat=600/min"`` or ``"documented"``; docs/emulator.md). ``realistic=True`` gives it a real
+    service's manners (a task that settles late, a history that lags, busy as 400); ``settle_ms``,
+    ``history_lag_ms`` and ``busy_status`` set each. ``state()`` shows what the service holds
+    (threads, their questions, running turns), for tests that count what a fault let through.
     """
 
     def __init__(
@@ -102,10 +104,17 @@ class Emulator:
         chunk_delay: float = DEFAULT_CHUNK_DELAY,
         faults: Mapping[str, object] | None = None,
         rate_limit: str | None = None,
+        realistic: bool = False,
+        settle_ms: int | None = None,
+        history_lag_ms: int | None = None,
+        busy_status: int | None = None,
     ) -> None:
         self.host = host
         self._port = port
-        options = {key: str(value) for key, value in (faults or {}).items()}
+        options = dict(REALISTIC) if realistic else {}
+        options.update({key: str(value) for key, value in (faults or {}).items()})
+        manners = dict(zip(MANNERS, (settle_ms, history_lag_ms, busy_status)))
+        options.update({key: str(value) for key, value in manners.items() if value is not None})
         if rate_limit is not None:
             options["rate_limit"] = rate_limit
         self._settings = Settings(
@@ -230,6 +239,11 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    @property
+    def controls(self) -> Controls:
+        """The server-wide options in force (faults, rate limits, a real service's manners)."""
+        return self._settings.faults
 
     def __repr__(self) -> str:
         where = self.base_url if self._server is not None else "stopped"

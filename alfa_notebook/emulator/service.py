@@ -47,6 +47,8 @@ class ThreadState:
     """How many assistant messages the history holds."""
     running: bool
     """Whether a turn is running in it."""
+    busy_refusals: int = 0
+    """Messages refused as busy: with the questions, every POST of a message the thread met."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class Service:
                     questions=tuple(t.user_questions()),
                     answers=sum(1 for m in t.messages if not m.is_user),
                     running=t.thread_id in self.turns,
+                    busy_refusals=t.busy_refusals,
                 )
                 for t in self.threads
             ),

@@ -36,6 +36,8 @@ class StoredMessage:
     time: datetime
     citations: list[JSON] = field(default_factory=list)
     tools_called: JSON = field(default_factory=dict)
+    shown_from: datetime | None = None
+    """With ``history_lag_ms``: the history shows the message only from this moment on."""
 
     def _common(self) -> JSON:
         return {
@@ -97,6 +99,8 @@ class Thread:
     artifacts: dict[str, JSON] = field(default_factory=dict)
     files: list[Attachment] = field(default_factory=list)
     progress: Progress | None = None
+    busy_refusals: int = 0
+    """Messages refused because a task was running (or settling) in the thread."""
 
     def summary(self) -> JSON:
         return {
@@ -127,7 +131,14 @@ class Thread:
         latest 25) while the page itself reads oldest first, as the reference describes; the
         total counts the messages inside the ``start``/``end`` window.
         """
-        window = [m for m in self.messages if (start is None or m.time >= start) and (end is None or m.time <= end)]
+        now = utc_now()
+        window = [
+            m
+            for m in self.messages
+            if (start is None or m.time >= start)
+            and (end is None or m.time <= end)
+            and (m.shown_from is None or m.shown_from <= now)
+        ]
         stop = max(len(window) - start_index, 0)
         begin = 0 if limit is None else max(stop - limit, 0)
         return window[begin:stop], len(window)

@@ -3,7 +3,9 @@
 A turn runs whether anyone listens or not. It updates the thread (progress, history) before
 publishing the event that announces the change, so a client reacting to an event already finds
 the state it implies: after ``execution_status`` ``Complete`` the history holds the answer and a
-new message is accepted.
+new message is accepted. Unless the controls ask for a real service's manners: with
+``settle_ms`` the task reads ``Running`` (and the thread refuses messages as busy) that long after
+its last event, and with ``history_lag_ms`` the history shows the answer that long after.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from . import events
 from .controls import Controls
@@ -83,6 +86,9 @@ class Turn:
         self._on_end = on_end
         self._chunk_delay = chunk_delay
         self._error = controls.error
+        self._settle = controls.settle_ms / 1000
+        self._history_lag = timedelta(milliseconds=controls.history_lag_ms)
+        self._ending: tuple[str, str] | None = None  # the status and log the thread reads once settled
         self._steps = _steps(answer)
         total = len(self._steps) + 5  # + Running, final chunk, message, task and execution status
         self._malformed_at = _spread(controls.malformed, total)
@@ -110,6 +116,23 @@ class Turn:
             await asyncio.wait([self._task])  # not cancelled if the caller is
 
     async def _run(self) -> None:
+        try:
+            await self._stream()
+            await self._settle_down()
+        finally:
+            self._on_end(self)
+
+    async def _settle_down(self) -> None:
+        """With ``settle_ms``: the thread reads the task running a while after its last event (a
+        cancel cuts that short), then its end."""
+        if self._ending is None:
+            return
+        if self._settle > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._cancel_requested.wait(), self._settle)
+        self._set_progress(*self._ending)
+
+    async def _stream(self) -> None:
         self._set_progress("Running", "Started")
         self._emit(events.task_status("Running", "Started"))
         streamed: list[str] = []
@@ -123,7 +146,7 @@ class Turn:
                 streamed.append(step.text)
                 self._emit(events.message_chunk(step.text, self.message_id, final=False))
                 if self._error and len(streamed) >= _ERROR_AFTER:
-                    self._set_progress("Error", ERROR_LOG)
+                    self._end_progress("Error", ERROR_LOG)
                     self._emit(events.task_status("Error", ERROR_LOG))
                     self._emit(events.execution_status("Error"))
                     return
@@ -133,8 +156,6 @@ class Turn:
             partial = "".join(streamed)
             kept = [c for c in self._answer.citations if c["inline_offset"] <= len(partial)]
             self._finish(partial + CANCEL_SUFFIX, CANCEL_SUFFIX, "Cancelled", "User cancelled message", kept)
-        finally:
-            self._on_end(self)
 
     async def _pause(self, index: int, step: _Step) -> None:
         delay = self._chunk_delay * (_LOG_PAUSE if step.is_log else 1)
@@ -155,12 +176,20 @@ class Turn:
             citations=list(citations),
             tools_called=dict(self._answer.tools_called),
         )
+        if self._history_lag:
+            message.shown_from = message.time + self._history_lag
         self._thread.append(message)
-        self._set_progress(status, log)
+        self._end_progress(status, log)
         self._emit(events.message_chunk(last_chunk, self.message_id, final=True))
         self._emit(events.message(message.as_event()))
         self._emit(events.task_status(status, log))
         self._emit(events.execution_status(status))
+
+    def _end_progress(self, status: str, log: str) -> None:
+        """The task's end as the thread will read it: at once, or once settled (``settle_ms``)."""
+        self._ending = (status, log)
+        if not self._settle:
+            self._set_progress(status, log)
 
     def _set_progress(self, status: str, log: str) -> None:
         self._thread.progress = Progress(task_id=self.task_id, status=status, log=log)

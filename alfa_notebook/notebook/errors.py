@@ -77,6 +77,7 @@ def explain(error: BaseException, answer: PartialAnswer | None, *, timeout: floa
         message = f"{error.method} {error.path} -> {error.status_code}" + (
             f": {error.detail}." if error.detail else "."
         )
+        message = e.with_request_id(message, error.request_id)
     if "%alfa" in message:  # the message already points to a subcommand
         pass
     elif isinstance(error, e.ConflictError):

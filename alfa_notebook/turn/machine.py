@@ -213,6 +213,10 @@ class Turn:
         self.end(status)
         return self.raw_text != before
 
+    def replied_in(self, history: History) -> bool:
+        """Whether ``history`` holds this turn's reply (a lagging history may not yet)."""
+        return bool(_replies_to(history.messages, self.question, self.message_id))
+
     def keep_sources(self, history: History) -> None:
         """After the client stopped the turn: take the sources the service kept for the messages
         that had partly arrived. The text stays what arrived: the service's record of a cancelled

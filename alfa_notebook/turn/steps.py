@@ -14,20 +14,24 @@ thread to clean up) or let it propagate.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..wire import operations as ops
 from ..wire.errors import (
     AlfaError,
     APIConnectionError,
     APIError,
+    APIStatusError,
     APITimeoutError,
     InternalServerError,
     RateLimitError,
     StreamInterruptedError,
+    ThreadBusyError,
+    with_request_id,
 )
 from ..wire.events import Event, MessageChunk, StatusChanged, StreamClosed
 from ..wire.models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
@@ -46,6 +50,21 @@ CLOCK_SKEW = 120.0
 before the ask began still counts as made by it."""
 HISTORY_PAGE = 10
 """The latest messages read to find a question or a turn's replies in the service's record."""
+SETTLE_POLL = (0.1, 1.0)
+"""First and longest wait between progress polls while a thread settles (its task ended, but the
+service still reads it running for a moment) and between history reads while it lags."""
+SETTLE_WITHIN = 30.0
+"""Seconds a question waits at most for a busy thread to settle (never past the ask's deadline):
+a settling task ends in a moment; one still running after this is another task, worth saying so."""
+RECONNECT_SETTLE = 1.5
+"""Seconds a reattached stream's thread may still read running although its task has ended (and
+sent its last events while the stream was down): progress is polled this long before reading on."""
+HISTORY_LAG = 10.0
+"""Seconds a finished turn's answer may take to appear in the history (never past the ask's
+deadline): a history without it is read again, never taken as the whole answer."""
+_BUSY_DETAIL = re.compile(r"(?i)\b(task|run)\b.*\b(running|active|in progress)\b|\balready running\b")
+"""How a service says, in a 4xx other than 409, that the thread's task is still running
+("Can't add messages to thread ... while a run ... is active")."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +175,9 @@ class AskProcedure:
         """Whether this ask created its thread (and so may delete it if the question never got there)."""
         self.posted: bool | None = False
         """Whether the question reached the service: None while a POST's outcome is unknown."""
+        self._settle_by: float | None = None  # when waiting for a busy thread to settle must end
+        self._settle_began: float | None = None
+        self._settle_wait = SETTLE_POLL[0]  # the next wait between polls of a settling thread
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and self._clock() >= self._deadline:
@@ -249,8 +271,10 @@ class AskProcedure:
             if isinstance(opened, Lost):
                 continue
             self.turn.reconnecting = 0
-            progress = yield Call(ops.progress(thread_id), recoverable=True)
-            if isinstance(progress, Progress) and progress.status in TERMINAL_STATUSES:
+            # The task may have ended while the stream was down, its last events gone with it, and
+            # still read running for a moment: wait that moment out (the stream keeps what comes).
+            progress = yield from self._settled(thread_id, self._wait_bound(RECONNECT_SETTLE))
+            if progress is not None and progress.status in TERMINAL_STATUSES:
                 yield from self._reconcile(thread_id, progress.status)
             return
         self.turn.reconnecting, self.turn.polling = 0, True
@@ -281,7 +305,18 @@ class AskProcedure:
             wait = min(wait * 1.5, POLL_INTERVAL[1])
 
     def _reconcile(self, thread_id: str, status: str) -> Generator[Effect, Any, None]:
-        history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
+        """End the turn from the service's record. A completed task's answer may reach the history
+        a moment after the task ends: a history without it is read again, with backoff, within the
+        deadline, and never taken for the whole answer before then."""
+        until = self._wait_bound(HISTORY_LAG)
+        wait = SETTLE_POLL[0]
+        while True:
+            history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
+            left = until - self._clock()
+            if status != "complete" or self.turn.replied_in(history) or left <= 0:
+                break
+            yield Sleep(min(wait, left))
+            wait = min(wait * 1.5, SETTLE_POLL[1])
         self.turn.reconcile(history, status)
         yield Publish(None)
 
@@ -318,17 +353,23 @@ class AskProcedure:
         return None
 
     def _post_question(self, thread_id: str) -> Generator[Effect, Any, None]:
-        for resends in range(MAX_RESENDS + 1):
+        resends = 0
+        while True:
             try:
                 yield Call(ops.send_message(thread_id, self.turn.question, source_overrides=self.source_overrides))
                 self.posted = True
                 return
             except APIError as error:
+                if is_busy(error):  # refused, so not processed: posting again once it settles asks once
+                    self.posted = False
+                    yield from self._settle(thread_id, error)
+                    continue
                 if error.processed is not None:
                     raise error
                 self.posted = None
                 if not self._may_settle(error, resends):
                     raise error
+                resends += 1
                 try:
                     history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
                 except AlfaError:
@@ -337,6 +378,75 @@ class AskProcedure:
                     self.posted = True
                     return
                 self.posted = False  # the service has no record of it: sending again asks it once
+
+    # -- settling: a real service may read a task running for a moment after its last event ------
+
+    def _wait_bound(self, window: float) -> float:
+        """When a wait of at most ``window`` seconds from now must end: the deadline, if sooner."""
+        until = self._clock() + window
+        return until if self._deadline is None else min(until, self._deadline)
+
+    def _settle(self, thread_id: str, busy: APIStatusError) -> Generator[Effect, Any, None]:
+        """The thread refused the question as busy: poll its progress, with backoff, until its task
+        has ended, within the ask's deadline. A task still running then is a :class:`ThreadBusyError`."""
+        if self._settle_by is None:  # one budget for the whole ask, however often it meets "busy"
+            self._settle_by = self._wait_bound(SETTLE_WITHIN)
+            self._settle_began = self._clock()
+        progress = yield from self._settled(thread_id, self._settle_by, first_wait=True)
+        if progress is None or progress.is_running:
+            raise self._thread_busy(thread_id, busy, progress)
+
+    def _settled(
+        self, thread_id: str, until: float, *, first_wait: bool = False
+    ) -> Generator[Effect, Any, Progress | None]:
+        """Poll the thread's progress with backoff until its task is over or ``until`` passes;
+        returns the last progress read. With ``first_wait`` (a busy thread), it waits before the
+        first poll and polls on through failed reads; otherwise a failed read ends it (None)."""
+        progress: Progress | None = None
+        wait = SETTLE_POLL[0]
+        if first_wait:
+            wait = self._settle_wait  # a thread met busy again: the waits go on growing, no faster polls
+        else:
+            progress = yield from self._read_progress(thread_id)
+            if progress is None:
+                return None
+        while progress is None or progress.is_running:
+            left = until - self._clock()
+            if left <= 0:
+                break
+            yield Sleep(min(wait, left))
+            wait = min(wait * 1.5, SETTLE_POLL[1])
+            progress = (yield from self._read_progress(thread_id)) or progress
+        if first_wait:
+            self._settle_wait = wait
+        return progress
+
+    def _read_progress(self, thread_id: str) -> Generator[Effect, Any, Progress | None]:
+        progress = yield Call(ops.progress(thread_id), recoverable=True)
+        return progress if isinstance(progress, Progress) else None
+
+    def _thread_busy(self, thread_id: str, busy: APIStatusError, progress: Progress | None) -> ThreadBusyError:
+        task_id = progress.task_id if progress is not None else None
+        task = f"task {task_id}" if task_id else "a task"
+        waited = self._clock() - (self._settle_began or self._clock())
+        detail = (
+            f"thread {thread_id} is busy with {task}, still running after {waited:.0f} s; the question was not sent"
+        )
+        advice = f"Wait for it, or stop it with client.threads.cancel({thread_id!r}), then ask again."
+        error = ThreadBusyError(
+            with_request_id(f"{busy.method} {busy.path} -> {busy.status_code}: {detail}. {advice}", busy.request_id),
+            status_code=busy.status_code,
+            body=busy.body,
+            method=busy.method,
+            path=busy.path,
+            request_id=busy.request_id,
+            processed=False,
+            detail=detail,
+            advice=advice,
+        )
+        error.task_id = task_id
+        error.thread_id = thread_id
+        return error
 
     def _may_settle(self, error: APIError, resends: int) -> bool:
         """Whether a failed POST is worth settling from the record: its outcome is unknown, it may
@@ -398,6 +508,17 @@ class AskProcedure:
         artifacts = [a for a in fetched.values() if isinstance(a, Artifact)]
         errors = {i: e for i, e in fetched.items() if isinstance(e, BaseException)}
         return AskResult(self.turn, artifacts, errors)
+
+
+def is_busy(error: BaseException) -> TypeGuard[APIStatusError]:
+    """Whether the service refused a question because the thread's task still runs: a 409, or
+    another 4xx that says so. Either way the question was not processed."""
+    if not isinstance(error, APIStatusError):
+        return False
+    if error.status_code == 409:
+        return True
+    text = error.detail or error.message  # a replayed refusal keeps only its message
+    return 400 <= error.status_code < 500 and error.status_code != 429 and bool(_BUSY_DETAIL.search(text))
 
 
 def is_recoverable(error: BaseException) -> bool:

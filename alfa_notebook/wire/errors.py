@@ -64,6 +64,9 @@ class AlfaError(Exception):
     answer: PartialAnswer | None = None
     thread_id: str | None = None
     """The thread the failed call or turn belongs to, when there is one."""
+    request_id: str | None = None
+    """The ``x-request-id`` of the request that failed (the one the service echoed, else the one
+    sent): quote it to support, whose logs know the request by it. None when no request failed."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickle rebuilds an exception as ``cls(*args)``, and ``args`` lacks the keyword-only
@@ -123,12 +126,14 @@ class APIError(AlfaError):
         method: str | None = None,
         path: str | None = None,
         processed: bool | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.method = method
         self.path = path
         self.processed = processed
+        self.request_id = request_id
 
 
 class APIConnectionError(APIError):
@@ -139,8 +144,16 @@ class TLSError(APIConnectionError):
     """The TLS handshake failed: an untrusted certificate (self-signed, a corporate proxy's CA),
     or an ``https://`` address that speaks plain HTTP. ``reason`` is OpenSSL's own words."""
 
-    def __init__(self, message: str, *, reason: str, method: str | None = None, path: str | None = None) -> None:
-        super().__init__(message, method=method, path=path, processed=False)
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        method: str | None = None,
+        path: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path, processed=False, request_id=request_id)
         self.reason = reason
 
 
@@ -170,10 +183,9 @@ class APIStatusError(APIError):
         detail: str = "",
         advice: str = "",
     ) -> None:
-        super().__init__(message, method=method, path=path, processed=processed)
+        super().__init__(message, method=method, path=path, processed=processed, request_id=request_id)
         self.status_code = status_code
         self.body = body
-        self.request_id = request_id
         self.retry_after = retry_after
         self.detail = detail  # what the service said, shortened
         self.advice = advice  # what to do, in Python terms (the magics say it in theirs)
@@ -197,6 +209,14 @@ class NotFoundError(APIStatusError):
 
 class ConflictError(APIStatusError):
     """409: the thread is busy with another task."""
+
+
+class ThreadBusyError(ConflictError):
+    """The thread stayed busy with a task (``task_id``) for as long as the ask could wait for it
+    to end; nothing was posted. The service may have said so with 409 or with a 400 saying a task
+    is running (``status_code`` keeps which)."""
+
+    task_id: str | None = None
 
 
 class UnprocessableEntityError(APIStatusError):
@@ -241,6 +261,11 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     429: RateLimitError,
     503: ServiceUnavailableError,
 }
+
+
+def with_request_id(message: str, request_id: str | None) -> str:
+    """An error's message, ending with the id the service's logs know the request by."""
+    return f"{message} (request id {request_id})" if request_id else message
 
 
 def status_error_class(status_code: int) -> type[APIStatusError]:

@@ -2,8 +2,12 @@
 
 The credential is added by a request hook, which httpx runs for every request it sends, redirects
 included, and only when the request goes to the configured origin: a redirect elsewhere never
-carries it, and it never sits in a client's default headers. Logs carry method, route template, status and timing: no ids,
-queries, headers or bodies.
+carries it, and it never sits in a client's default headers. Logs carry method, route template,
+status, timing and the request id: no thread ids, queries, other headers or bodies.
+
+Every attempt carries a fresh ``x-request-id`` (a UUID4: a retry is told apart from the attempt it
+repeats). The service echoes it, on errors too, so the id on an error (``.request_id``, and in its
+message) is what the service's logs know the request by.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import random
 import re
 import ssl
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
@@ -22,6 +27,7 @@ import httpx
 from httpx_sse import EventSource, SSEError
 
 from . import errors
+from .errors import with_request_id
 from .events import Event, decode
 from .limiter import Limiter, bucket_of
 from .operations import Operation, stream_path
@@ -41,6 +47,7 @@ logger = logging.getLogger("alfa_notebook")
 T = TypeVar("T")
 
 _SENSITIVE = ("authorization", "x-api-key")
+REQUEST_ID = "x-request-id"
 # One "send" step of an attempt plan; its outcome is a response or the transport error it raised.
 _SEND = object()
 
@@ -146,7 +153,14 @@ class _TransportBase:
             outcome = yield _SEND
             retries_left = attempt < self.settings.max_retries
             if isinstance(outcome, httpx.RequestError):  # TransportError, DecodingError, TooManyRedirects
-                logger.debug("%s %s failed: %s (attempt %d)", op.method, op.route, type(outcome).__name__, attempt + 1)
+                logger.debug(
+                    "%s %s failed: %s (attempt %d, request id %s)",
+                    op.method,
+                    op.route,
+                    type(outcome).__name__,
+                    attempt + 1,
+                    sent_request_id(outcome),
+                )
                 # A failed TLS handshake fails the same way every time: it is not retried.
                 if retries_left and should_retry_error(outcome, idempotent=op.idempotent) and not tls_reason(outcome):
                     delay = backoff(attempt, self._rng)
@@ -157,12 +171,13 @@ class _TransportBase:
                 raise connection_error(outcome, op, self._address) from outcome
             response: httpx.Response = outcome
             logger.debug(
-                "%s %s -> %d in %.0f ms (attempt %d)",
+                "%s %s -> %d in %.0f ms (attempt %d, request id %s)",
                 op.method,
                 op.route,
                 response.status_code,
                 (time.monotonic() - started) * 1000,
                 attempt + 1,
+                response_request_id(response),
             )
             if response.status_code < 400:
                 return response
@@ -193,8 +208,10 @@ class _TransportBase:
     def _attempt(self, op: Operation[Any], deadline: float | None, *, stream: bool = False) -> httpx.Request:
         """One attempt's request; its timeouts end at the ``deadline`` at the latest."""
         timeout = self._cut(self._stream_timeout() if stream else self._rest_timeout(), deadline)
-        extra = {"headers": {"accept": "text/event-stream", "cache-control": "no-store"}} if stream else {}
-        return self._build(self.http, op, timeout=timeout, **extra)  # type: ignore[attr-defined]
+        headers = {REQUEST_ID: str(uuid.uuid4())}  # a new one per attempt, retries included
+        if stream:
+            headers.update({"accept": "text/event-stream", "cache-control": "no-store"})
+        return self._build(self.http, op, timeout=timeout, headers=headers)  # type: ignore[attr-defined]
 
     def _in_time(self, delay: float, deadline: float | None) -> bool:
         return deadline is None or self._clock() + delay < deadline
@@ -220,6 +237,27 @@ class _TransportBase:
 
     def _stream_operation(self, thread_id: str) -> Operation[None]:
         return Operation("GET", stream_path(thread_id), "/threads/stream/{id}", lambda b: None)
+
+
+def response_request_id(response: httpx.Response) -> str | None:
+    """The id the service knows a response's request by: the one it echoed, else the one sent."""
+    echoed: str | None = response.headers.get(REQUEST_ID)
+    if echoed:
+        return echoed
+    try:
+        sent: str | None = response.request.headers.get(REQUEST_ID)
+    except RuntimeError:  # a response built without a request (a test's stand-in)
+        return None
+    return sent
+
+
+def sent_request_id(error: httpx.RequestError) -> str | None:
+    """The id a request that got no response was sent with."""
+    try:
+        sent: str | None = error.request.headers.get(REQUEST_ID)
+    except RuntimeError:  # raised before a request existed
+        return None
+    return sent
 
 
 def shown_url(base_url: str) -> str:
@@ -303,16 +341,17 @@ def status_error(response: httpx.Response, op: Operation[Any], base_url: str | N
         advice = "The service failed; retry shortly." + (f" It asked to wait {wait:g} s." if wait is not None else "")
     else:
         advice = _ADVICE.get(code, "")
+    request_id = response_request_id(response)
     message = (
         f"{op.method} {op.route} -> {code}" + (f": {detail}" if detail else "") + (f". {advice}" if advice else "")
     )
     return errors.status_error_class(code)(
-        message,
+        with_request_id(message, request_id),
         status_code=code,
         body=body,
         method=op.method,
         path=op.route,
-        request_id=response.headers.get("x-request-id"),
+        request_id=request_id,
         retry_after=wait,
         processed=status_processed(code),
         detail=detail,
@@ -353,43 +392,68 @@ def connection_error(
     error: httpx.RequestError, op: Operation[Any], base_url: str | None = None
 ) -> errors.APIConnectionError:
     processed = False if not was_sent(error) else None
+    request_id = sent_request_id(error)
     if isinstance(error, httpx.TimeoutException):
         phase = "connecting" if isinstance(error, httpx.ConnectTimeout) else "waiting for the response"
         return errors.APITimeoutError(
-            f"{op.method} {op.route} timed out ({type(error).__name__}) {phase}. The service is slow or "
-            "unreachable; retry, or allow more time: AlfaClient(timeout=...), ask(..., timeout=...).",
+            with_request_id(
+                f"{op.method} {op.route} timed out ({type(error).__name__}) {phase}. The service is slow or "
+                "unreachable; retry, or allow more time: AlfaClient(timeout=...), ask(..., timeout=...).",
+                request_id,
+            ),
             method=op.method,
             path=op.route,
             processed=processed,
+            request_id=request_id,
         )
     reason = tls_reason(error)
     if reason is not None:
         where = f" with {base_url}" if base_url else ""
         return errors.TLSError(
-            f"{op.method} {op.route}: the TLS handshake{where} failed: {reason}. {_tls_advice(reason)}",
+            with_request_id(
+                f"{op.method} {op.route}: the TLS handshake{where} failed: {reason}. {_tls_advice(reason)}",
+                request_id,
+            ),
             reason=reason,
             method=op.method,
             path=op.route,
+            request_id=request_id,
         )
     where = f" at {base_url}" if base_url else ""
     happened = "could not reach the service" if processed is False else "lost the connection to the service"
     return errors.APIConnectionError(
-        f"{op.method} {op.route} {happened}{where} ({type(error).__name__}: {error}). Check the network and base_url.",
+        with_request_id(
+            f"{op.method} {op.route} {happened}{where} ({type(error).__name__}: {error}). "
+            "Check the network and base_url.",
+            request_id,
+        ),
         method=op.method,
         path=op.route,
         processed=processed,
+        request_id=request_id,
     )
 
 
-def stream_error(error: Exception, route: str = "/threads/stream/{id}") -> errors.APIConnectionError:
+def stream_error(
+    error: Exception, route: str = "/threads/stream/{id}", request_id: str | None = None
+) -> errors.APIConnectionError:
     """A stream that broke after it was open: timed out, cut off, or not an event stream at all."""
     if isinstance(error, httpx.TimeoutException):
         return errors.APITimeoutError(
-            f"The event stream sent nothing for longer than the read timeout ({type(error).__name__}).",
+            with_request_id(
+                f"The event stream sent nothing for longer than the read timeout ({type(error).__name__}).",
+                request_id,
+            ),
             method="GET",
             path=route,
+            request_id=request_id,
         )
-    return errors.APIConnectionError(f"The event stream broke ({type(error).__name__}).", method="GET", path=route)
+    return errors.APIConnectionError(
+        with_request_id(f"The event stream broke ({type(error).__name__}).", request_id),
+        method="GET",
+        path=route,
+        request_id=request_id,
+    )
 
 
 class SyncTransport(_TransportBase):
@@ -469,7 +533,7 @@ class SyncEventStream:
             try:
                 sse = next(self._sse)
             except (httpx.RequestError, SSEError) as exc:  # a body that breaks, or is not what it says
-                raise stream_error(exc) from exc
+                raise stream_error(exc, request_id=response_request_id(self.response)) from exc
             event = decode(sse.event, sse.data)
             if event is not None:
                 return event
@@ -597,7 +661,7 @@ class AsyncEventStream:
             try:
                 sse = await self._sse.__anext__()
             except (httpx.RequestError, SSEError) as exc:  # a body that breaks, or is not what it says
-                raise stream_error(exc) from exc
+                raise stream_error(exc, request_id=response_request_id(self.response)) from exc
             event = decode(sse.event, sse.data)
             if event is not None:
                 return event

@@ -19,6 +19,20 @@ def canary_emulator() -> Iterator[Emulator]:
         yield emulator
 
 
+@pytest.fixture(scope="session")
+def realistic_canary_emulator() -> Iterator[Emulator]:
+    with Emulator(api_key=CANARY, chunk_delay=0, realistic=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture(params=["default", "realistic"])
+def canary_service(request: pytest.FixtureRequest) -> Emulator:
+    """``canary_emulator``, then one with a real service's manners (docs/emulator.md)."""
+    name = "canary_emulator" if request.param == "default" else "realistic_canary_emulator"
+    emulator: Emulator = request.getfixturevalue(name)
+    return emulator
+
+
 class NoNetwork(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """An HTTP transport that counts what is sent through it and answers nothing."""
 

@@ -34,9 +34,9 @@ def same(a: alfa.Answer, b: alfa.Answer) -> None:
     assert a.to_dict() == b.to_dict()
 
 
-def test_a_conversation_recorded_once_replays_offline_with_its_ids(canary_emulator, tmp_path, no_network) -> None:
+def test_a_conversation_recorded_once_replays_offline_with_its_ids(canary_service, tmp_path, no_network) -> None:
     path = tmp_path / "research.alfa.jsonl"
-    with recorded(canary_emulator, path) as client:
+    with recorded(canary_service, path) as client:
         first = client.ask(QUESTION)
         second = client.ask(FOLLOW_UP, thread=first.thread_id)
     assert first.status == "complete" and first.tables and first.citations and second.thread_id == first.thread_id
@@ -188,6 +188,24 @@ def test_a_refusal_is_recorded_and_replayed_as_the_same_error(canary_emulator, t
     with offline(path) as client, pytest.raises(alfa.NotFoundError) as replayed:
         client.threads.messages("no-such-thread")
     assert str(replayed.value) == str(live.value) and replayed.value.status_code == 404
+    assert replayed.value.request_id == live.value.request_id is not None  # support can still trace it
+
+
+def test_a_refusal_recorded_before_request_ids_replays_without_one(canary_emulator, tmp_path) -> None:
+    path = tmp_path / "c.alfa.jsonl"
+    with recorded(canary_emulator, path) as client, pytest.raises(alfa.NotFoundError):
+        client.threads.messages("no-such-thread")
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for line in lines:
+        line.get("error", {}).pop("request_id", None)
+        for value in line.values():
+            if isinstance(value, dict) and isinstance(value.get("error"), dict):
+                value["error"].pop("request_id", None)
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert "request_id" not in path.read_text()
+    with offline(path) as client, pytest.raises(alfa.NotFoundError) as replayed:
+        client.threads.messages("no-such-thread")
+    assert replayed.value.request_id is None and replayed.value.status_code == 404
 
 
 def test_the_key_is_never_written(canary_emulator, tmp_path) -> None:

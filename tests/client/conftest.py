@@ -51,20 +51,16 @@ def flavour(request):
 _tags = itertools.count()
 
 
-@pytest.fixture(params=["sync", "async"])
-def make_client(request, alfa_emulator, flavour, v2_token):
-    """Clients whose emulator controls are their own: the emulator fires a one-shot fault once
-    per distinct option string, so each client's string carries a unique tag."""
+def _clients(kind, emulator, flavour, token):
+    """A factory of clients of one ``kind`` for ``emulator``, and the closing of what it made."""
     loop = asyncio.new_event_loop()
     made = []
 
     def make(controls: str | None = None, **kw) -> Driven:
-        key = alfa_emulator.api_key if flavour == "v1" else v2_token
-        cls = alfa.AlfaClient if request.param == "sync" else alfa.AsyncAlfaClient
+        key = emulator.api_key if flavour == "v1" else token
+        cls = alfa.AlfaClient if kind == "sync" else alfa.AsyncAlfaClient
         headers = {CONTROL_HEADER: f"{controls};tag={next(_tags)}"} if controls else None
-        driven = Driven(
-            cls(api_key=key, base_url=alfa_emulator.base_url, api_version=flavour, headers=headers, **kw), loop
-        )
+        driven = Driven(cls(api_key=key, base_url=emulator.base_url, api_version=flavour, headers=headers, **kw), loop)
         made.append(driven)
         return driven
 
@@ -77,6 +73,26 @@ def make_client(request, alfa_emulator, flavour, v2_token):
     loop.close()
 
 
+@pytest.fixture(params=["sync", "async"])
+def make_client(request, alfa_emulator, flavour, v2_token):
+    """Clients whose emulator controls are their own: the emulator fires a one-shot fault once
+    per distinct option string, so each client's string carries a unique tag."""
+    yield from _clients(request.param, alfa_emulator, flavour, v2_token)
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_service_client(request, alfa_service, flavour):
+    """As ``make_client``, against the default emulator and then the realistic one (a task that
+    settles late, a history that lags, busy as 400): for the scenarios a user meets first."""
+    token = alfa_service.issue_token() if flavour == "v2" else None
+    yield from _clients(request.param, alfa_service, flavour, token)
+
+
 @pytest.fixture
 def client(make_client):
     return make_client()
+
+
+@pytest.fixture
+def service_client(make_service_client):
+    return make_service_client()

@@ -76,8 +76,9 @@ def test_items_take_a_series_index_as_keys():
 
 
 @pytest.fixture
-def sync_client(alfa_emulator):
-    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+def sync_client(alfa_service):
+    """A client of the default emulator, then of the realistic one."""
+    with alfa.AlfaClient(api_key=alfa_service.api_key, base_url=alfa_service.base_url) as client:
         yield client
 
 

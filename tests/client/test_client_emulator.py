@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -38,11 +39,22 @@ def test_thread_lifecycle(client):
         client.threads("progress", thread.id)
 
 
-def test_ask_returns_the_whole_answer(client):
+def shown_history(client, thread_id, count):
+    """The thread's history once it shows ``count`` messages (a real service's lags behind)."""
+    for _ in range(100):
+        history = client.threads("messages", thread_id)
+        if len(history.messages) >= count:
+            return history
+        client.run(asyncio.sleep(0.05)) if client.is_async else time.sleep(0.05)
+    raise AssertionError(f"the history never showed {count} messages")
+
+
+def test_ask_returns_the_whole_answer(service_client):
+    client = service_client
     seen = []
     answer = client.ask(QUESTION, on_event=lambda event, turn: seen.append((event, turn.raw_text)))
     assert answer.status == "complete" and answer.ok
-    history = client.threads("messages", answer.thread_id)
+    history = shown_history(client, answer.thread_id, 2)
     assert [m.is_user for m in history.messages] == [True, False]
     assert history.messages[0].text == QUESTION
     assert answer.raw_text == history.messages[1].text and answer.message_id == history.messages[1].id
@@ -62,7 +74,8 @@ def test_ask_returns_the_whole_answer(client):
     assert any(isinstance(e, WorkInProgress) for e, _ in seen[:first_chunk])
 
 
-def test_follow_up_continues_the_thread(client):
+def test_follow_up_continues_the_thread(service_client):
+    client = service_client
     first = client.ask("Top 5 semiconductor performers last quarter")
     second = client.ask("And AVGO?", thread=first.thread_id)
     assert second.thread_id == first.thread_id and second.message_id != first.message_id
@@ -149,6 +162,36 @@ def test_wrong_key_is_an_authentication_error_without_the_key(alfa_emulator, fla
 def test_unknown_thread_is_not_found(client):
     with pytest.raises(alfa.NotFoundError, match="threads"):
         client.ask(QUESTION, thread="00000000-0000-0000-0000-000000000000")
+
+
+# -- a real service's manners: a thread that settles late, a history that lags --------------------
+
+
+def test_follow_ups_asked_at_once_wait_for_the_thread_to_settle_and_are_each_posted_once(alfa_emulator, make_client):
+    """The task reads running 0.4 s after its last event, and posting then is refused as busy
+    (in the 400 reading): each follow-up waits for the thread, then posts once."""
+    client = make_client("settle_ms=400;busy_status=400")
+    questions = ["INTC", "And AMD?", "And NVDA?"]
+    first = client.ask(questions[0], timeout=30)
+    answers = [first] + [client.ask(q, thread=first.thread_id, timeout=30) for q in questions[1:]]
+    assert [a.status for a in answers] == ["complete"] * 3
+    assert len({a.message_id for a in answers}) == 3
+    state = alfa_emulator.state().thread(first.thread_id)
+    assert state.questions == tuple(questions)  # the POSTs the service acted on: each question once
+    assert state.busy_refusals >= 1  # and the settle was met on the way (the other POSTs it made)
+
+
+def test_a_drop_near_the_end_of_a_turn_gives_the_whole_answer(make_service_client):
+    """The stream breaks in the turn's last events. From the realistic emulator, the task still
+    reads running a moment and the history shows the answer 1.5 s late: the answer is the whole
+    one, never the partial text."""
+    seen = []
+    clean = make_service_client().ask(SHORT_QUESTION, on_event=lambda event, turn: seen.append(turn))
+    near_the_end = seen[-1].events_received - 3  # before the message and the statuses
+    answer = make_service_client(f"drop_after={near_the_end}").ask(SHORT_QUESTION, timeout=30)
+    assert any("broke 1 time" in w for w in answer.warnings)  # the fault did fire
+    assert (answer.status, answer.raw_text) == ("complete", clean.raw_text)
+    assert [c.raw for c in answer.citations] == [c.raw for c in clean.citations]
 
 
 # -- faults: every run ends with the clean run's text, nothing lost, nothing doubled ----------------

@@ -147,11 +147,14 @@ def test_a_busy_thread_points_to_the_python_cancel(alfa_emulator):
     ) as client:
         thread = client.threads.create("busy")
         client._transport.request(ops.send_message(thread.id, "INTC"))  # a task now runs in the thread
-        with pytest.raises(alfa.ConflictError) as info:
-            client.ask("And AMD?", thread=thread.id)
+        with pytest.raises(alfa.ThreadBusyError) as info:
+            client.ask("And AMD?", thread=thread.id, timeout=1)  # waits for the thread to settle, in vain
         client.threads.cancel(thread.id)
-    assert "client.threads.cancel(thread_id)" in str(info.value) and "%alfa" not in str(info.value)
-    assert info.value.thread_id == thread.id
+        assert client.threads.messages(thread.id).messages[-2].text == "INTC"  # "And AMD?" was never posted
+    error = info.value
+    assert isinstance(error, alfa.ConflictError) and error.thread_id == thread.id and error.task_id
+    assert f"client.threads.cancel({thread.id!r})" in str(error) and "%alfa" not in str(error)
+    assert error.task_id in str(error) and f"(request id {error.request_id})" in str(error)
 
 
 # -- 10. An interrupted answer keeps what had arrived, and what the service kept ------------

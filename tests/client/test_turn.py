@@ -6,7 +6,7 @@ import pytest
 
 from alfa_notebook.turn import steps
 from alfa_notebook.turn.machine import Turn
-from alfa_notebook.wire.errors import APIConnectionError, StreamInterruptedError
+from alfa_notebook.wire.errors import AlfaError, APIConnectionError, StreamInterruptedError
 from alfa_notebook.wire.events import (
     MalformedEvent,
     MessageChunk,
@@ -89,25 +89,46 @@ def test_reconcile_takes_the_reply_to_this_question():
     assert turn.raw_text == "The full answer." and turn.done
 
 
+class Clock:
+    """The procedure's clock in these tests: time passes only when the procedure sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
 class Script:
-    """Performs effects from canned results, recording what the procedure asked for."""
+    """Performs effects from canned results, recording what the procedure asked for. The last
+    progress given is read again for as long as the procedure polls."""
 
     def __init__(self, events, progress=(), history=None):
         self.events = list(events)
         self.progress = list(progress)
         self.history = history
         self.log = []
+        self.slept = 0.0
 
     def run(self, procedure):
         gen = procedure.run()
+        clock = procedure._clock
         outcome = None
+        failure = None
         while True:
             try:
-                effect = gen.send(outcome)
+                effect = gen.send(outcome) if failure is None else gen.throw(failure)
             except StopIteration as done:
                 return done.value
             self.log.append(type(effect).__name__)
-            outcome = self.perform(effect)
+            if isinstance(effect, steps.Sleep):
+                self.slept += effect.seconds
+                if isinstance(clock, Clock):
+                    clock.now += effect.seconds
+            try:
+                outcome, failure = self.perform(effect), None
+            except AlfaError as exc:  # thrown into the procedure, as the runners do
+                outcome, failure = None, exc
 
     def perform(self, effect):
         if isinstance(effect, steps.Call):
@@ -116,9 +137,9 @@ class Script:
             if route == ("POST", "/threads"):
                 return Thread("t1", effect.operation.json["thread_name"])
             if route == ("GET", "/threads/{id}/progress"):
-                return self.progress.pop(0)
+                return self.progress.pop(0) if len(self.progress) > 1 else self.progress[0]
             if route == ("GET", "/threads/{id}/messages"):
-                return self.history
+                return self.history.pop(0) if isinstance(self.history, list) else self.history
             return None
         if isinstance(effect, steps.NextEvent):
             return self.events.pop(0)
@@ -127,8 +148,13 @@ class Script:
         return None
 
 
-def procedure(question="q"):
-    return steps.AskProcedure(question, None, clock=lambda: 0.0, rng=random.Random(0))
+def backoffs(log):
+    """The waits before a reconnect (not those of a reattached thread's settling)."""
+    return sum(1 for i, entry in enumerate(log[:-1]) if entry == "Sleep" and log[i + 1] == "OpenStream")
+
+
+def procedure(question="q", thread_id=None, timeout=None):
+    return steps.AskProcedure(question, thread_id, clock=Clock(), timeout=timeout, rng=random.Random(0))
 
 
 def test_stream_is_opened_before_the_message_is_posted():
@@ -166,7 +192,7 @@ def test_repeated_reconnect_failures_back_off():
         [chunk("a "), steps.Lost(None), message("a b"), status("Complete")], progress=[Progress("running")]
     )
     result = script.run(procedure())
-    assert result.turn.raw_text == "a b" and script.log.count("Sleep") == 2
+    assert result.turn.raw_text == "a b" and backoffs(script.log) == 2
 
 
 def test_server_close_is_treated_like_a_drop():
@@ -205,14 +231,14 @@ def test_a_stream_cut_again_and_again_backs_off_then_polls():
     history = History([Message("u", "q", True), Message("m1", "Done.", False)], 2, 0)
     script = Script(
         [chunk("a ")] + [steps.Lost(None)] * 10,
-        progress=[Progress("running")] * 3 + [Progress("complete")] * 2,
+        progress=[Progress("running")] * 20 + [Progress("complete")],
         history=history,
     )
     result = script.run(procedure())
     assert result.turn.raw_text == "Done."
     reconnects = script.log.count("OpenStream") - 1
     assert reconnects == steps.MAX_RECONNECTS
-    assert script.log.count("Sleep") >= steps.MAX_RECONNECTS - 1
+    assert backoffs(script.log) == steps.MAX_RECONNECTS - 1
 
 
 def test_citation_offsets_count_in_the_joined_text_of_several_messages():
@@ -234,9 +260,9 @@ def test_a_received_event_resets_the_failure_count_so_each_drop_reconnects_at_on
     script = Script(events, progress=[Progress("running")] * drops)
     result = script.run(procedure())
     assert result.turn.raw_text == "a b c d e f" and result.turn.status == "complete"
-    assert "Sleep" not in script.log
+    assert backoffs(script.log) == 0
     assert script.log.count("OpenStream") == 1 + drops
-    assert script.log.count(("GET", "/threads/{id}/progress")) == drops  # one check per reconnect, no polling
+    assert not result.turn.polling
 
 
 def test_reconciling_without_the_question_in_the_history_takes_no_older_answer():
@@ -288,3 +314,132 @@ def test_a_recovered_stream_says_so_once():
     assert answer.warnings == [
         "The event stream broke 1 time(s); each time the client picked the answer up again from the service."
     ]
+
+
+# -- a real service's manners: a thread that settles late, a history that lags ----------------------
+
+BUSY_409 = "A task is already running in this thread; cancel it or wait"
+BUSY_400 = "Can't add messages to thread t1 while a run run_7 is active."
+
+
+def busy(status_code=409, detail=BUSY_409):
+    from alfa_notebook.wire.errors import status_error_class
+
+    return status_error_class(status_code)(
+        f"POST /threads/{{id}}/messages -> {status_code}: {detail}",
+        status_code=status_code,
+        method="POST",
+        path="/threads/{id}/messages",
+        processed=False,
+        detail=detail,
+        request_id="req-1",
+    )
+
+
+class Posting(Script):
+    """Answers each POST of the question with the next of ``posts`` (an error, or None: accepted)."""
+
+    def __init__(self, events, posts, **kwargs):
+        super().__init__(events, **kwargs)
+        self.posts = list(posts)
+
+    def perform(self, effect):
+        if isinstance(effect, steps.Call) and effect.operation.route == "/threads/{id}/messages":
+            if effect.operation.method == "POST":
+                self.log.append(("POST", effect.operation.route))
+                outcome = self.posts.pop(0)
+                if outcome is not None:
+                    raise outcome
+                return None
+        return super().perform(effect)
+
+    @property
+    def posted(self):
+        return self.log.count(("POST", "/threads/{id}/messages"))
+
+
+ANSWER = [chunk("Hi", final=True), message("Hi"), status("Complete")]
+
+
+@pytest.mark.parametrize("refusal", [busy(409), busy(400, BUSY_400)], ids=["409", "400-run-active"])
+def test_a_follow_up_that_meets_a_busy_thread_waits_for_it_to_settle_then_posts_once(refusal):
+    settling = [Progress("running", task_id="task-1")] * 2 + [Progress("complete", task_id="task-1")]
+    script = Posting(ANSWER, posts=[refusal, None], progress=settling)
+    result = script.run(procedure(thread_id="t1", timeout=30))
+    assert result.turn.raw_text == "Hi" and result.turn.status == "complete"
+    assert script.posted == 2  # the first was refused, so not processed: the question is asked once
+    assert script.log.count(("GET", "/threads/{id}/progress")) == 3
+    assert script.slept < 1.0  # polled with short waits first: a settle of a moment costs a moment
+
+
+def test_a_thread_busy_with_a_task_that_does_not_end_raises_thread_busy_error_and_posts_nothing_more():
+    from alfa_notebook import ConflictError, ThreadBusyError
+
+    proc = procedure(thread_id="t1", timeout=20)
+    script = Posting(ANSWER, posts=[busy(400, BUSY_400)], progress=[Progress("running", task_id="task-9")])
+    with pytest.raises(ThreadBusyError) as info:
+        script.run(proc)
+    error = info.value
+    assert isinstance(error, ConflictError) and error.task_id == "task-9" and error.thread_id == "t1"
+    assert "task-9" in str(error) and "client.threads.cancel('t1')" in str(error)
+    assert error.request_id == "req-1" and error.processed is False
+    assert script.posted == 1 and proc.posted is False  # so stopping the ask cancels nobody's task
+    assert 19.0 <= script.slept <= 20.0  # it waited out the ask's deadline, no longer
+    assert script.log.count(("GET", "/threads/{id}/progress")) < 30  # with backoff, not a spin
+
+
+def test_a_4xx_that_is_not_busy_is_raised_at_once():
+    from alfa_notebook.wire.errors import BadRequestError
+
+    script = Posting(ANSWER, posts=[busy(400, "message: field required")], progress=[Progress("complete")])
+    with pytest.raises(BadRequestError):
+        script.run(procedure(thread_id="t1", timeout=20))
+    assert script.posted == 1 and "Sleep" not in script.log
+
+
+def test_a_reattached_thread_still_reading_running_after_its_task_ended_is_reconciled_not_read_for_ever():
+    """The drop ate the last events; the service reads the task running a moment longer. Reading
+    the reattached stream would wait for events that will never come (the script has none left)."""
+    history = History([Message("u", "q", True), Message("m1", "Hello world.", False)], 2, 0)
+    script = Script(
+        [chunk("Hello "), steps.Lost(APIConnectionError("cut"))],
+        progress=[Progress("running")] * 3 + [Progress("complete")],
+        history=history,
+    )
+    result = script.run(procedure(timeout=30))
+    assert result.turn.raw_text == "Hello world." and result.turn.status == "complete"
+    assert script.slept < steps.RECONNECT_SETTLE
+
+
+def test_a_history_that_lags_is_read_again_until_it_holds_the_answer():
+    asked = [Message("u", "q", True)]
+    lagging = History(asked, 1, 0)
+    whole = History([*asked, Message("m1", "Hello world, the whole answer.", False)], 2, 0)
+    script = Script(
+        [chunk("Hello "), steps.Lost(APIConnectionError("cut"))],
+        progress=[Progress("complete")],
+        history=[lagging, lagging, lagging, whole],
+    )
+    result = script.run(procedure(timeout=30))
+    assert result.turn.raw_text == "Hello world, the whole answer."
+    assert script.log.count(("GET", "/threads/{id}/messages")) == 4
+
+
+def test_a_history_that_never_shows_the_answer_is_given_up_on_at_the_deadline_keeping_what_arrived():
+    lagging = History([Message("u", "q", True)], 1, 0)
+    script = Script(
+        [chunk("Hello "), steps.Lost(APIConnectionError("cut"))], progress=[Progress("complete")], history=lagging
+    )
+    result = script.run(procedure(timeout=5))
+    assert result.turn.raw_text == "Hello " and result.turn.done
+    assert script.slept <= 5.0
+
+
+def test_busy_is_read_from_a_409_or_a_4xx_that_says_a_run_is_active_even_replayed_without_its_detail():
+    from alfa_notebook.wire.errors import BadRequestError, RateLimitError
+
+    replayed = BadRequestError(f"POST /threads/{{id}}/messages -> 400: {BUSY_400}", status_code=400)
+    assert steps.is_busy(busy(409)) and steps.is_busy(busy(400, BUSY_400)) and steps.is_busy(replayed)
+    assert not steps.is_busy(busy(400, "message: field required"))
+    assert not steps.is_busy(RateLimitError("a task is running", status_code=429, detail="a task is running"))
+    assert not steps.is_busy(APIConnectionError("a task is running"))

@@ -48,3 +48,35 @@ def test_the_fixture_explains_a_missing_extra(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout
     assert "pip install 'alfa-notebook[emulator]'" in result.stdout
+
+
+def test_alfa_service_runs_a_test_against_the_default_and_the_realistic_emulator(tmp_path: Path) -> None:
+    (tmp_path / "test_both.py").write_text(
+        textwrap.dedent(
+            """
+            def test_it(alfa_service):
+                print("manners", alfa_service.controls.settle_ms, alfa_service.controls.busy_status)
+            """
+        )
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout
+    assert "manners 0 409" in result.stdout and "manners 400 400" in result.stdout
+    assert "2 passed" in result.stdout

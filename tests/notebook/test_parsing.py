@@ -231,3 +231,40 @@ def test_a_service_error_reads_in_magic_terms_on_one_inert_line() -> None:
         "NotFoundError: GET /threads/{id}/progress -> 404: Thread not found. `%alfa threads` lists the threads, "
         "`%alfa new` starts one."
     )
+
+
+def test_the_failed_cell_s_line_names_the_request_id_support_can_trace() -> None:
+    import httpx
+
+    from alfa_notebook.notebook.errors import explain
+    from alfa_notebook.wire import operations as ops
+    from alfa_notebook.wire.transport import status_error
+
+    busy = status_error(
+        httpx.Response(409, headers={"x-request-id": "req_7"}, json={"detail": "busy"}), ops.send_message("t1", "Why?")
+    )
+    assert explain(busy, None) == (
+        "ConflictError: POST /threads/{id}/messages -> 409: busy. (request id req_7) `%alfa cancel` stops what "
+        "runs in the current thread, or ask with --new."
+    )
+    gone = status_error(httpx.Response(404, headers={"x-request-id": "req_8"}), ops.list_threads())
+    assert "(request id req_8)" in explain(gone, None)
+
+
+def test_a_thread_busy_error_reads_in_magic_terms_naming_the_task() -> None:
+    from alfa_notebook.notebook.errors import explain
+    from alfa_notebook.wire.errors import ThreadBusyError
+
+    busy = ThreadBusyError(
+        "POST /threads/{id}/messages -> 400: thread t1 is busy with task k9, still running after 30 s; the "
+        "question was not sent. Wait for it, or stop it with client.threads.cancel('t1'), then ask again.",
+        status_code=400,
+        method="POST",
+        path="/threads/{id}/messages",
+        request_id="req_9",
+        detail="thread t1 is busy with task k9, still running after 30 s; the question was not sent",
+        advice="Wait for it, or stop it with client.threads.cancel('t1'), then ask again.",
+    )
+    line = explain(busy, None)
+    assert line.startswith("ThreadBusyError: POST /threads/{id}/messages -> 400: thread t1 is busy with task k9")
+    assert "(request id req_9)" in line and "`%alfa cancel`" in line and "client." not in line
