@@ -169,13 +169,16 @@ class _ClientBase:
         allow_insecure: bool = False,
         rng: random.Random | None = None,
         rate_limit: str | Mapping[str, float] | None = None,
+        rate_limit_wait: float | None = None,
         limiter: Limiter | None = None,
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str | None = None,
         replay_pace: str = "instant",
     ) -> None:
         """``rate_limit`` is the pace kept to (default the service's documented limits; see
-        :mod:`alfa_notebook.wire.limiter`); ``limiter`` shares one limiter between clients of one account."""
+        :mod:`alfa_notebook.wire.limiter`); ``rate_limit_wait`` the seconds one request may wait
+        out the service's 429s in all before it fails (default 120); ``limiter`` shares one limiter
+        between clients of one account."""
         self.settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -187,6 +190,7 @@ class _ClientBase:
             configured=configured,
             allow_insecure=allow_insecure,
             rate_limit=rate_limit,
+            rate_limit_wait=rate_limit_wait,
             cassette=cassette,
             record_mode=record_mode,
         )
@@ -332,7 +336,9 @@ class AlfaClient(_ClientBase):
         listed, labels = items_of(questions, keys)
         check_concurrency(concurrency)
         batch_transport = self._batch_transport()
-        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress))
+        run = BatchRun(
+            listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress), paused=self.limiter.paused
+        )
         view = _progress_view(progress, len(listed))
 
         async def main() -> None:
@@ -461,7 +467,7 @@ class AsyncAlfaClient(_ClientBase):
                 questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
             )
 
-        run = BatchRun(listed, labels, rerun=rerun)
+        run = BatchRun(listed, labels, rerun=rerun, paused=self.limiter.paused)
         view = _progress_view(progress, len(listed))
         ticker = asyncio.ensure_future(follow(view, run.tally))
         try:
