@@ -13,10 +13,11 @@ a ceiling, not a promise (an account tier may have less, and two notebooks or a 
 share the account's). A 429 pauses every request of the client to the same limit, not only the one
 that met it, until its ``Retry-After`` has passed (the latest 429 says when: a later, shorter
 ``Retry-After`` shortens the pause); each limit is counted apart, so a 429 on chat does not hold a
-cancel or a thread listing. A 429 also halves the bucket's pace, without a burst (multiplicative
-decrease: the 429s that answer requests sent before the pause are the same news, and halve it
-once); each answer admitted afterwards adds a fixed step back (additive increase), so the pace
-climbs linearly to the configured one unless the service refuses again. Two clients of one account
+cancel or a thread listing. A 429 also cuts the bucket's pace to 70 %, without a burst
+(multiplicative decrease: the 429s that answer requests sent before the pause ends are the same
+news, and cut it once); each answer admitted afterwards adds 2 % of the configured pace back
+(additive increase), so the pace climbs linearly to the configured one unless the service refuses
+again. Two clients of one account
 that each do this converge on sharing the account's rate, as TCP flows share a link. The request
 that met the 429 is retried by the transport in this limiter's first slot after the pause.
 
@@ -43,8 +44,8 @@ BUCKETS = (CHAT, THREADS, OTHER)
 
 _UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0}
 _RATE = re.compile(r"(?P<requests>\d+(?:\.\d+)?)\s*/\s*(?P<count>\d+(?:\.\d+)?)?\s*(?P<unit>[a-z]+)")
-_DECREASE = 0.5  # a 429 sets the bucket's pace to this share of what it was
-_RECOVERY = 50  # admitted answers that then win back what a 429 took, a fixed step each
+_DECREASE = 0.7  # a 429 sets the bucket's pace to this share of what it was (multiplicative decrease)
+_RECOVERY = 0.02  # each admitted answer then adds this share of the configured pace back (additive increase)
 _SLOWEST = 0.01  # no pace below this share of the configured one
 
 
@@ -149,7 +150,6 @@ class Limiter:
         self._lock = threading.Lock()
         self._interval = {bucket: rate.interval for bucket, rate in self.limits.items()}
         self._burst = {bucket: rate.burst for bucket, rate in self.limits.items()}
-        self._step: dict[str, float] = {}  # per bucket: requests a second each admitted answer adds back
         self._due: dict[str, float] = {}  # each bucket's theoretical arrival time
         self._paused_until: dict[str, float] = {}  # per bucket: until when a 429 holds it
         self._slowed_until: dict[str, float] = {}  # 429s before this answer the pace already slowed
@@ -205,10 +205,10 @@ class Limiter:
     def observe(self, bucket: str, status: int, retry_after: float | None) -> None:
         """Learn from a response. A 429 pauses every request to ``bucket`` for its ``Retry-After``
         (1 s if it gives none; the latest 429 sets the pause, longer or shorter; a wait longer than
-        the transport keeps is no pause: the request fails saying how long) and halves
-        ``bucket``'s pace, without a burst (the 429s that answer requests sent before the pause
-        are the same news, and halve it once). Any other answer adds back a fixed share of what
-        the last halving took, up to the configured pace (which brings the burst back)."""
+        the transport keeps is no pause: the request fails saying how long) and cuts ``bucket``'s
+        pace to 70 %, without a burst (the 429s that answer requests sent before the pause ends are
+        the same news, and cut it once). Each admitted answer then adds 2 % of the configured pace
+        back, up to it (which brings the burst back)."""
         if status != 429 and self._interval.get(bucket) == self._configured(bucket):
             return  # the hot path: nothing to learn
         with self._lock:
@@ -221,14 +221,11 @@ class Limiter:
                     return
                 self._paused_until[bucket] = now + wait
                 if interval is not None and configured is not None and now >= self._slowed_until.get(bucket, 0.0):
-                    slowest = configured / _SLOWEST
                     self._burst[bucket] = 1
-                    self._interval[bucket] = min(interval / _DECREASE, slowest)
-                    self._step[bucket] = (1 / interval - 1 / self._interval[bucket]) / _RECOVERY
+                    self._interval[bucket] = min(interval / _DECREASE, configured / _SLOWEST)
                     self._slowed_until[bucket] = now + wait
             elif interval is not None and configured is not None and status < 400:
-                rate = 1 / interval + self._step.get(bucket, 0.0)
-                self._interval[bucket] = max(configured, 1 / rate)
+                self._interval[bucket] = max(configured, 1 / (1 / interval + _RECOVERY / configured))
                 if self._interval[bucket] == configured:  # back to its pace: its burst too
                     self._burst[bucket] = self.limits[bucket].burst
 
