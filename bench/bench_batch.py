@@ -10,15 +10,15 @@ Run from the repository root: ``python -m bench.bench_batch [--items N] [--wide 
    the floor, no failed item, 429s at most 2 % of the requests.
 2. **Wide.** 1,000 questions at concurrency 200, no limit on either side: wall time, the client
    process's peak resident memory, and no failed item.
-3. **Below the configured limit.** 90 questions at concurrency 40 against an account admitting 30
+3. **Below the configured limit.** 90 questions at concurrency 200 against an account admitting 30
    messages in any 10 s, while the client keeps the documented 1,000 a minute: it must learn the
    pace from the 429s. Blocking and async clients, each against a fresh emulator. The floor is
    the earliest the account admits the last message: it admits 30 at once, then 3 a second, so
    (90 - 30) / 3 = 20 s (stricter than 90 / 3 = 30 s). Bars: no failed item, wall time at most
    1.5x the floor.
-4. **Two processes, one account.** Two processes of one account, 60 questions each at
+4. **Two processes, one account.** Two processes of one account, 120 questions each at
    concurrency 40, against the same 30-in-10-s limit: neither knows of the other. The floor is
-   (120 - 30) / 3 = 30 s, from the first batch's start to the last one's end. Bars: no failed
+   (240 - 30) / 3 = 70 s, from the first batch's start to the last one's end. Bars: no failed
    item in either, wall time at most 1.6x the floor.
 
 The emulator runs in its own process; answers stream with no delay between chunks.
@@ -120,20 +120,22 @@ def _lower_controls() -> str:
     return f"rate_limit=chat={LOWER[0]}/{LOWER[1]:g}s"
 
 
-def _blocking_or_async(base_url: str, api_key: str, n: int, blocking: bool) -> tuple[alfa.Batch, float, float, int]:
-    """A batch of ``n`` at concurrency 40 at the documented limits: the batch, its start and end
-    (``time.time()``, comparable across processes), and the 429s its client met."""
+def _blocking_or_async(
+    base_url: str, api_key: str, n: int, blocking: bool, concurrency: int
+) -> tuple[alfa.Batch, float, float, int]:
+    """A batch of ``n`` at the documented limits: the batch, its start and end (``time.time()``,
+    comparable across processes), and the 429s its client met."""
     kw = {"api_key": api_key, "base_url": base_url, "headers": {"X-Alfa-Emulator": _lower_controls()}}
     if blocking:
         with alfa.AlfaClient(**kw) as client:
             start = time.time()
-            batch = client.ask_many([QUESTION] * n, concurrency=40, progress=False)
+            batch = client.ask_many([QUESTION] * n, concurrency=concurrency, progress=False)
             return batch, start, time.time(), client.limiter.throttled
 
     async def main() -> tuple[alfa.Batch, float, float, int]:
         async with alfa.AsyncAlfaClient(**kw) as client:
             start = time.time()
-            batch = await client.ask_many([QUESTION] * n, concurrency=40, progress=False)
+            batch = await client.ask_many([QUESTION] * n, concurrency=concurrency, progress=False)
             return batch, start, time.time(), client.limiter.throttled
 
     return asyncio.run(main())
@@ -146,9 +148,9 @@ def measure_lower(items: int) -> list[Figure]:
         kind = "blocking" if blocking else "async"
         with emulator_process() as emu:  # a fresh account: its window holds nothing of the last run
             asyncio.run(_batch(emu, 5, 5, None, "off"))  # warm-up: imports, connections
-            batch, start, end, throttled = _blocking_or_async(emu.base_url, emu.api_key, items, blocking)
+            batch, start, end, throttled = _blocking_or_async(emu.base_url, emu.api_key, items, blocking, 200)
         seconds, failed = end - start, len(batch.failed)
-        name = f"batch below the configured limit, {kind}: {items} at {LOWER[0]}/{LOWER[1]:g}s"
+        name = f"batch below the configured limit, {kind}: {items} at concurrency 200, {LOWER[0]}/{LOWER[1]:g}s"
         figures += [
             Figure(
                 f"{name} (wall, x the floor {floor:.0f} s)",
@@ -186,7 +188,7 @@ def measure_shared(items: int) -> list[Figure]:
 
 def _worker(base_url: str, api_key: str, items: int) -> None:
     """One of section 4's processes: its batch, then one JSON line saying how it went."""
-    batch, start, end, throttled = _blocking_or_async(base_url, api_key, items, blocking=False)
+    batch, start, end, throttled = _blocking_or_async(base_url, api_key, items, blocking=False, concurrency=40)
     print(json.dumps({"start": start, "end": end, "failed": len(batch.failed), "throttled": throttled}), flush=True)
 
 
@@ -195,7 +197,7 @@ def run(argv: list[str] | None = None) -> list[Figure]:
     parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--wide", type=int, default=1000)
     parser.add_argument("--lower", type=int, default=90, help="items of section 3 (0: skip it)")
-    parser.add_argument("--shared", type=int, default=60, help="items of each process in section 4 (0: skip it)")
+    parser.add_argument("--shared", type=int, default=120, help="items of each process in section 4 (0: skip it)")
     parser.add_argument("--only-limits", action="store_true", help="sections 3 and 4 only")
     args = parser.parse_args(argv)
     figures = [] if args.only_limits else measure(args.items, args.wide)

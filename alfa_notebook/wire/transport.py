@@ -168,10 +168,10 @@ class _TransportBase:
                 return response
             wait = retry_after(response.headers)
             if response.status_code == 429 and self.settings.max_retries > 0:
-                delay = throttled_delay(wait, throttled, waited, self.settings.rate_limit_wait, self._rng)
-                if delay is not None and _in_time(delay, deadline):
-                    yield delay
-                    throttled, waited = throttled + 1, waited + delay
+                paced = throttled_delay(wait, throttled, waited, self.settings.rate_limit_wait, self._rng)
+                if paced is not None and _in_time(paced, deadline):
+                    yield paced
+                    throttled, waited = throttled + 1, waited + paced
                     continue
                 raise status_error(response, op, self._address)
             if (
