@@ -15,7 +15,9 @@ Run from the repository root: ``python -m bench.bench_batch [--items N] [--wide 
    pace from the 429s. Blocking and async clients, each against a fresh emulator. The floor is
    the earliest the account admits the last message: it admits 30 at once, then 3 a second, so
    (90 - 30) / 3 = 20 s (stricter than 90 / 3 = 30 s). Bars: no failed item, wall time at most
-   1.5x the floor.
+   1.5x the floor. Then 60 questions (async) against 5 in any second, the issue's harder case:
+   each 429 asks for a whole second (``Retry-After`` is whole seconds), a whole window; its time
+   is reported, its failed items barred.
 4. **Two processes, one account.** Two processes of one account, 120 questions each at
    concurrency 40, against the same 30-in-10-s limit: neither knows of the other. The floor is
    (240 - 30) / 3 = 70 s, from the first batch's start to the last one's end. Bars: no failed
@@ -33,6 +35,7 @@ import resource
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 
@@ -45,6 +48,7 @@ RATE = 600  # chat requests a minute
 FLOOR_BAR = 1.1
 THROTTLED_BAR = 0.02
 LOWER = (30, 10.0)  # the account's limit in sections 3 and 4: 30 messages in any 10 s
+PER_SECOND = (5, 1.0)  # section 3's other limit: 5 in any second, each 429 a whole window's wait
 LOWER_BAR = 1.5
 SHARED_BAR = 1.6
 
@@ -109,23 +113,27 @@ def measure(items: int, wide: int) -> list[Figure]:
     return figures
 
 
-def _floor(items: int) -> float:
+def _floor(items: int, limit: tuple[int, float] = LOWER) -> float:
     """The earliest the account's limit admits the last of ``items`` messages: a whole window's
     worth at once, then the rest at its rate."""
-    requests, window = LOWER
+    requests, window = limit
     return max(items - requests, 0) / (requests / window)
 
 
-def _lower_controls() -> str:
-    return f"rate_limit=chat={LOWER[0]}/{LOWER[1]:g}s"
+def _spec(limit: tuple[int, float]) -> str:
+    return f"chat={limit[0]}/{limit[1]:g}s"
 
 
 def _blocking_or_async(
-    base_url: str, api_key: str, n: int, blocking: bool, concurrency: int
+    base_url: str, api_key: str, n: int, blocking: bool, concurrency: int, limit: tuple[int, float] = LOWER
 ) -> tuple[alfa.Batch, float, float, int]:
     """A batch of ``n`` at the documented limits: the batch, its start and end (``time.time()``,
     comparable across processes), and the 429s its client met."""
-    kw = {"api_key": api_key, "base_url": base_url, "headers": {"X-Alfa-Emulator": _lower_controls()}}
+    kw: dict[str, Any] = {
+        "api_key": api_key,
+        "base_url": base_url,
+        "headers": {"X-Alfa-Emulator": f"rate_limit={_spec(limit)}"},
+    }
     if blocking:
         with alfa.AlfaClient(**kw) as client:
             start = time.time()
@@ -142,21 +150,22 @@ def _blocking_or_async(
 
 
 def measure_lower(items: int) -> list[Figure]:
-    floor = _floor(items)
     figures = []
-    for blocking in (True, False):
+    runs = [(True, LOWER, items, True), (False, LOWER, items, True), (False, PER_SECOND, 60, False)]
+    for blocking, limit, n, barred in runs:
         kind = "blocking" if blocking else "async"
+        floor = _floor(n, limit)
         with emulator_process() as emu:  # a fresh account: its window holds nothing of the last run
             asyncio.run(_batch(emu, 5, 5, None, "off"))  # warm-up: imports, connections
-            batch, start, end, throttled = _blocking_or_async(emu.base_url, emu.api_key, items, blocking, 200)
+            batch, start, end, throttled = _blocking_or_async(emu.base_url, emu.api_key, n, blocking, 200, limit)
         seconds, failed = end - start, len(batch.failed)
-        name = f"batch below the configured limit, {kind}: {items} at concurrency 200, {LOWER[0]}/{LOWER[1]:g}s"
+        name = f"batch below the configured limit, {kind}: {n} at concurrency 200, {_spec(limit)}"
         figures += [
             Figure(
                 f"{name} (wall, x the floor {floor:.0f} s)",
                 f"{seconds:.1f} s = {seconds / floor:.2f}x ({throttled} 429s)",
-                f"<= {LOWER_BAR:g}x",
-                seconds <= LOWER_BAR * floor,
+                f"<= {LOWER_BAR:g}x" if barred else "reported",
+                seconds <= LOWER_BAR * floor if barred else None,
             ),
             Figure(f"{name}: failed items", f"{failed}", "0", failed == 0),
         ]
@@ -172,7 +181,7 @@ def measure_shared(items: int) -> list[Figure]:
         results = [json.loads(worker.communicate()[0].splitlines()[-1]) for worker in workers]
     seconds = max(r["end"] for r in results) - min(r["start"] for r in results)
     failed = sum(r["failed"] for r in results)
-    name = f"two processes of one account, {items} each at {LOWER[0]}/{LOWER[1]:g}s"
+    name = f"two processes of one account, {items} each at {_spec(LOWER)}"
     return [
         Figure(
             f"{name} (wall, x the floor {floor:.0f} s)",

@@ -129,9 +129,10 @@ def _share_one_account(clients: int, items: int, concurrency: int, account: Limi
     start = clock.now
     window = SlidingWindow(account)
     limiters = [Limiter(DOCUMENTED, max_pause=120, clock=clock) for _ in range(clients)]
-    left = [items - concurrency] * clients
+    at_once = min(items, concurrency)
+    left = [items - at_once] * clients
     # (when it goes, client, whether it has yet to look for a pause begun after its slot was taken)
-    queue = [(clock.now + lim.reserve("chat"), i, True) for i, lim in enumerate(limiters) for _ in range(concurrency)]
+    queue = [(clock.now + lim.reserve("chat"), i, True) for i, lim in enumerate(limiters) for _ in range(at_once)]
     last = start
     while queue:
         queue.sort()
