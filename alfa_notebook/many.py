@@ -103,8 +103,7 @@ class BatchRun:
     answers: list[Answer | None] = field(init=False)
     tally: Tally = field(init=False)
     interrupted: bool = False
-
-    paused: Callable[[], float] = lambda: 0.0
+    paused: Callable[[], float] = lambda: 0.0  # the client's ``Limiter.paused``, for the progress view
 
     def __post_init__(self) -> None:
         self.answers = [None] * len(self.questions)

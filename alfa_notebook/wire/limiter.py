@@ -17,9 +17,9 @@ cancel or a thread listing. A 429 also cuts the bucket's pace to 70 %, without a
 (multiplicative decrease: the 429s that answer requests sent before the pause ends are the same
 news, and cut it once); each answer admitted afterwards adds 2 % of the configured pace back
 (additive increase), so the pace climbs linearly to the configured one unless the service refuses
-again. Two clients of one account
-that each do this converge on sharing the account's rate, as TCP flows share a link. The request
-that met the 429 is retried by the transport in this limiter's first slot after the pause.
+again. Two clients of one account that each do this share the account's rate without knowing of
+each other, as TCP flows share a link. The request that met the 429 is retried by the transport
+in this limiter's first slot after the pause (not a pause later).
 
 Why not aiolimiter, the well-kept asyncio leaky bucket: an ``AsyncLimiter`` belongs to one event
 loop and is not thread-safe, while this limiter must be shared by the blocking client's calls (any
