@@ -34,6 +34,19 @@ def test_bad_limits_say_what_is_wrong():
         parse_rate_limit("chats=5/s")
 
 
+def test_rate_limit_wait_resolves_as_every_setting_does():
+    from alfa_notebook.wire.errors import ConfigurationError
+    from alfa_notebook.wire.settings import resolve_settings
+
+    assert resolve_settings(env={}).rate_limit_wait == 120
+    assert resolve_settings(env={"ALFA_RATE_LIMIT_WAIT": "30"}).rate_limit_wait == 30
+    assert resolve_settings(rate_limit_wait=5, env={"ALFA_RATE_LIMIT_WAIT": "30"}).rate_limit_wait == 5
+    assert resolve_settings(configured={"rate_limit_wait": 7.5}, env={}).rate_limit_wait == 7.5
+    with pytest.raises(ConfigurationError, match="from the environment variable ALFA_RATE_LIMIT_WAIT") as info:
+        resolve_settings(env={"ALFA_RATE_LIMIT_WAIT": "soon"})
+    assert info.value.setting == "rate_limit_wait"
+
+
 def test_requests_are_counted_against_the_documented_buckets():
     assert bucket_of("POST", "/threads/{id}/messages") == "chat"
     assert bucket_of("GET", "/threads/{id}/messages") == "threads"
