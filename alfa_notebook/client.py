@@ -174,6 +174,7 @@ class _ClientBase:
         allow_insecure: bool = False,
         rng: random.Random | None = None,
         rate_limit: str | Mapping[str, float] | None = None,
+        rate_limit_wait: float | None = None,
         limiter: Limiter | None = None,
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str | None = None,
@@ -181,7 +182,9 @@ class _ClientBase:
         max_attachment_bytes: int | None = None,
     ) -> None:
         """``rate_limit`` is the pace kept to (default the service's documented limits; see
-        :mod:`alfa_notebook.wire.limiter`); ``limiter`` shares one limiter between clients of one account."""
+        :mod:`alfa_notebook.wire.limiter`); ``rate_limit_wait`` the seconds one request may wait
+        out the service's 429s in all before it fails (default 120); ``limiter`` shares one limiter
+        between clients of one account."""
         self.settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -193,6 +196,7 @@ class _ClientBase:
             configured=configured,
             allow_insecure=allow_insecure,
             rate_limit=rate_limit,
+            rate_limit_wait=rate_limit_wait,
             cassette=cassette,
             record_mode=record_mode,
             max_attachment_bytes=max_attachment_bytes,
@@ -375,7 +379,12 @@ class AlfaClient(_ClientBase):
         check_concurrency(concurrency)
         shared = self._uploads(attach)  # read once, sent to every item's thread
         batch_transport = self._batch_transport()
-        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress, shared))
+        run = BatchRun(
+            listed,
+            labels,
+            rerun=self._rerun(concurrency, timeout, sources, progress, shared),
+            paused=self.limiter.paused,
+        )
         view = _progress_view(progress, len(listed))
 
         async def main() -> None:
@@ -549,7 +558,7 @@ class AsyncAlfaClient(_ClientBase):
                 attach=shared,
             )
 
-        run = BatchRun(listed, labels, rerun=rerun)
+        run = BatchRun(listed, labels, rerun=rerun, paused=self.limiter.paused)
         view = _progress_view(progress, len(listed))
         ticker = asyncio.ensure_future(follow(view, run.tally))
         try:

@@ -63,6 +63,8 @@ class Tally:
     failed: int = 0
     running: int = 0
     finished: float | None = None
+    paused: Callable[[], float] = lambda: 0.0
+    """Seconds left of a pause the service's rate limit imposes (the client's ``Limiter.paused``)."""
 
     @property
     def elapsed(self) -> float:
@@ -101,10 +103,11 @@ class BatchRun:
     answers: list[Answer | None] = field(init=False)
     tally: Tally = field(init=False)
     interrupted: bool = False
+    paused: Callable[[], float] = lambda: 0.0  # the client's ``Limiter.paused``, for the progress view
 
     def __post_init__(self) -> None:
         self.answers = [None] * len(self.questions)
-        self.tally = Tally(len(self.questions), time.monotonic())
+        self.tally = Tally(len(self.questions), time.monotonic(), paused=self.paused)
 
     def finish(self, view: View) -> Batch:
         """The batch as it ended, shown by ``view``: an item never started is ``"cancelled"``."""

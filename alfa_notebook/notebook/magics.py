@@ -135,6 +135,14 @@ class AlfaMagics(Magics):
         help="The pace kept to, e.g. 'chat=600/min' or 'off'. Unset: ALFA_RATE_LIMIT, else the service's "
         "documented limits (chat 1000/min, threads 10000/min, other 20/min).",
     )
+    rate_limit_wait = Float(
+        None,
+        allow_none=True,
+        min=0.0,
+        config=True,
+        help="Seconds one request may wait out the service's rate limit (429s) in all before it fails. "
+        "Unset: ALFA_RATE_LIMIT_WAIT, else 120.",
+    )
     cassette = Unicode(
         None,
         allow_none=True,
@@ -186,10 +194,13 @@ class AlfaMagics(Magics):
             "cassette": self.cassette,
             "record_mode": self.record_mode,
             "rate_limit": self.rate_limit,
+            "rate_limit_wait": self.rate_limit_wait,
             "sources": self.sources,
         }
 
-    @observe("api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit", "sources")
+    @observe(
+        "api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit", "rate_limit_wait", "sources"
+    )
     def _connection_changed(self, change: Any) -> None:
         self.session.reset()
         if change["name"] == "api_key" and change["new"] is not None and getattr(self, "_ready", False):

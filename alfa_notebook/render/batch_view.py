@@ -4,6 +4,7 @@ string from the service is escaped."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..results.batch import describe_error
@@ -35,11 +36,15 @@ def short(answer: Answer, limit: int = SHORT) -> str:
 
 
 def progress_line(tally: Tally) -> str:
-    """``37/200 done · 2 failed · 8 running · 4.1/s · ~40 s left``."""
+    """``37/200 done · 2 failed · 8 running · 4.1/s · ~40 s left``, with ``waiting: rate limit
+    (7 s)`` while a 429 holds the client's requests (else a stalled count reads as a hang)."""
     parts = [f"{tally.done}/{tally.total} done"]
     if tally.failed:
         parts.append(f"{tally.failed} failed")
     parts.append(f"{tally.running} running")
+    paused = tally.paused() if tally.finished is None else 0.0
+    if paused > 0:
+        parts.append(f"waiting: rate limit ({math.ceil(paused)} s)")
     if tally.done:
         parts.append(f"{tally.rate:.1f}/s")
     if tally.left is not None and tally.done < tally.total:

@@ -8,12 +8,18 @@ limit's length: the service does not say how it counts (a sliding window, a fixe
 bucket), and this is a schedule every reading admits. A leaky bucket that first allows a burst of
 N, then N a minute, sends up to 2N in the first minute, which a sliding-window server refuses.
 
-It adapts to what the service says. A 429 pauses every request of the client to the same limit,
-not only the one that met it, until its ``Retry-After`` has passed; each limit is counted apart,
-so a 429 on chat does not hold a cancel or a thread listing. The request that met it is retried
-in the first slot after the pause, by the transport's retry plan. A 429 also slows its bucket to
-three quarters of its pace, without a burst, which then creeps back (1 % a request) to the
-configured pace.
+It learns the pace the service admits, as TCP learns a path's capacity: the configured limit is
+a ceiling, not a promise (an account tier may have less, and two notebooks or a colleague's script
+share the account's). A 429 pauses every request of the client to the same limit, not only the one
+that met it, until its ``Retry-After`` has passed (the latest 429 says when: a later, shorter
+``Retry-After`` shortens the pause); each limit is counted apart, so a 429 on chat does not hold a
+cancel or a thread listing. A 429 also cuts the bucket's pace to 70 %, without a burst
+(multiplicative decrease: the 429s that answer requests sent before the pause ends are the same
+news, and cut it once); each answer admitted afterwards adds 2 % of the configured pace back
+(additive increase), so the pace climbs linearly to the configured one unless the service refuses
+again. Two clients of one account that each do this share the account's rate without knowing of
+each other, as TCP flows share a link. The request that met the 429 is retried by the transport
+in this limiter's first slot after the pause (not a pause later).
 
 Why not aiolimiter, the well-kept asyncio leaky bucket: an ``AsyncLimiter`` belongs to one event
 loop and is not thread-safe, while this limiter must be shared by the blocking client's calls (any
@@ -38,8 +44,9 @@ BUCKETS = (CHAT, THREADS, OTHER)
 
 _UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0}
 _RATE = re.compile(r"(?P<requests>\d+(?:\.\d+)?)\s*/\s*(?P<count>\d+(?:\.\d+)?)?\s*(?P<unit>[a-z]+)")
-_SLOWDOWN = 0.75  # a 429 sets the bucket's pace to this share of what it was
-_RECOVERY = 1.01  # each request then brings it back by this factor, up to the configured rate
+_DECREASE = 0.7  # a 429 sets the bucket's pace to this share of what it was (multiplicative decrease)
+_RECOVERY = 0.02  # each admitted answer then adds this share of the configured pace back (additive increase)
+_SLOWEST = 0.01  # no pace below this share of the configured one
 
 
 @dataclass(frozen=True)
@@ -132,11 +139,11 @@ class Limiter:
 
     Each bucket is a GCRA (the leaky bucket as a meter): a burst of :attr:`Rate.burst` requests,
     then one every :attr:`Rate.interval`; together never more than the rate's requests in any
-    window of its length."""
+    window of its length. What the service answers moves the pace below that (:meth:`observe`)."""
 
     def __init__(self, limits: RateLimits, *, max_pause: float, clock: Callable[[], float] = time.monotonic) -> None:
-        """``max_pause``: the longest ``Retry-After`` the transport waits for (a longer one is
-        raised to the caller, so it pauses nothing)."""
+        """``max_pause``: the longest ``Retry-After`` the transport waits for (the ``rate_limit_wait``
+        setting; a longer one is raised to the caller, so it pauses nothing)."""
         self.limits = dict(limits)
         self._clock = clock
         self._max_pause = max_pause
@@ -161,9 +168,14 @@ class Limiter:
             self._due[bucket] = max(due, slot) + interval
             return slot - now
 
-    def _paused(self, bucket: str) -> float:
+    def paused(self, bucket: str | None = None) -> float:
+        """Seconds left of the pause a 429 put on ``bucket`` (None: on any bucket; 0: none in
+        force). A batch's progress view reads it to say why nothing moves."""
         with self._lock:
-            return max(0.0, self._paused_until.get(bucket, 0.0) - self._clock())
+            until = (
+                max(self._paused_until.values(), default=0.0) if bucket is None else self._paused_until.get(bucket, 0.0)
+            )
+            return max(0.0, until - self._clock())
 
     def wait(self, bucket: str) -> None:
         """Block until a request to ``bucket`` may go; a pause that began meanwhile is waited out
@@ -172,7 +184,7 @@ class Limiter:
             delay = self.reserve(bucket)
             if delay > 0:
                 time.sleep(delay)
-            paused = self._paused(bucket)
+            paused = self.paused(bucket)
             if not paused:
                 return
             time.sleep(paused)
@@ -185,17 +197,18 @@ class Limiter:
             delay = self.reserve(bucket)
             if delay > 0:
                 await asyncio.sleep(delay)
-            paused = self._paused(bucket)
+            paused = self.paused(bucket)
             if not paused:
                 return
             await asyncio.sleep(paused)
 
     def observe(self, bucket: str, status: int, retry_after: float | None) -> None:
-        """Learn from a response: a 429 pauses every request to ``bucket`` for its ``Retry-After``
-        (1 s if it gives none; a wait longer than the transport keeps is no pause: the request
-        fails saying how long) and slows ``bucket`` (no more burst, three quarters of the pace; the 429s
-        that answer requests sent before the pause are the same news, and slow it once); any
-        other answer brings a slowed bucket back towards its configured pace."""
+        """Learn from a response. A 429 pauses every request to ``bucket`` for its ``Retry-After``
+        (1 s if it gives none; the latest 429 sets the pause, longer or shorter; a wait longer than
+        the transport keeps is no pause: the request fails saying how long) and cuts ``bucket``'s
+        pace to 70 %, without a burst (the 429s that answer requests sent before the pause ends are
+        the same news, and cut it once). Each admitted answer then adds 2 % of the configured pace
+        back, up to it (which brings the burst back)."""
         if status != 429 and self._interval.get(bucket) == self._configured(bucket):
             return  # the hot path: nothing to learn
         with self._lock:
@@ -206,13 +219,13 @@ class Limiter:
                 wait = 1.0 if retry_after is None else retry_after
                 if wait > self._max_pause:  # not waited for: the request fails, saying how long
                     return
-                self._paused_until[bucket] = max(self._paused_until.get(bucket, 0.0), now + wait)
-                if interval is not None and now >= self._slowed_until.get(bucket, 0.0):
+                self._paused_until[bucket] = now + wait
+                if interval is not None and configured is not None and now >= self._slowed_until.get(bucket, 0.0):
                     self._burst[bucket] = 1
-                    self._interval[bucket] = interval / _SLOWDOWN
+                    self._interval[bucket] = min(interval / _DECREASE, configured / _SLOWEST)
                     self._slowed_until[bucket] = now + wait
             elif interval is not None and configured is not None and status < 400:
-                self._interval[bucket] = max(configured, interval / _RECOVERY)
+                self._interval[bucket] = max(configured, 1 / (1 / interval + _RECOVERY / configured))
                 if self._interval[bucket] == configured:  # back to its pace: its burst too
                     self._burst[bucket] = self.limits[bucket].burst
 

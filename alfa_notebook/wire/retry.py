@@ -7,6 +7,12 @@ a read timeout) is retried only when it is idempotent; a POST in that state is s
 procedure, which looks at the service's record before sending anything again (``steps.py``).
 ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`; a longer wait is not slept in a
 notebook but raised, with ``retry_after`` saying how long.
+
+A 429 is different: the service is answering, only asking the client to slow down. It is retried
+however many times it comes (``max_retries`` does not count it) while the waits it asks for add up
+to no more than the ``rate_limit_wait`` setting (default 120 s), and within an ask's deadline: a
+batch then finishes every item against a limit lower than configured or shared with another
+process, and a service that asks for longer is raised to the caller, saying how long.
 """
 
 from __future__ import annotations
@@ -49,6 +55,16 @@ def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> floa
     except (ValueError, OverflowError, IndexError):  # a date out of range ("0 JAN 10000 0:0") is no date
         return None
     return None if when is None else max(when - (time.time() if now is None else now), 0.0)
+
+
+def throttled_delay(
+    wait: float | None, throttled: int, waited: float, bound: float, rng: random.Random
+) -> float | None:
+    """The wait before retrying a request refused with 429, the ``throttled``-th in a row after
+    ``waited`` seconds of such waits: its ``Retry-After``, else a backoff. None when that would
+    take the waits past ``bound`` seconds in all: the request then fails."""
+    delay = backoff(throttled, rng) if wait is None else wait
+    return delay if waited + delay <= bound else None
 
 
 def _seconds(value: float) -> float:

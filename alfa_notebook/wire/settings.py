@@ -33,6 +33,7 @@ ENV_API_VERSION = ("ALFA_API_VERSION",)
 ENV_CASSETTE = ("ALFA_CASSETTE",)
 ENV_RECORD_MODE = ("ALFA_RECORD_MODE",)
 ENV_RATE_LIMIT = ("ALFA_RATE_LIMIT",)
+ENV_RATE_LIMIT_WAIT = ("ALFA_RATE_LIMIT_WAIT",)
 
 ENV_SAVED_ROWS = ("ALFA_SAVED_ROWS",)
 DEFAULT_SAVED_ROWS = 1000  # rows of each table an answer saved in a notebook keeps in its JSON part
@@ -50,6 +51,7 @@ DEFAULT_TIMEOUT = 60.0  # seconds for a REST call
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_STREAM_READ_TIMEOUT = 45.0  # three of the service's 15 s keep-alive pings
 DEFAULT_MAX_RETRIES = 2
+DEFAULT_RATE_LIMIT_WAIT = 120.0  # seconds one request waits out 429s in all before it fails
 
 
 class Secret:
@@ -98,6 +100,9 @@ class Settings:
     record_mode: str = DEFAULT_RECORD_MODE
     rate_limit: RateLimits = field(default_factory=lambda: dict(DOCUMENTED))
     """Requests per bucket the client keeps to (:mod:`.limiter`); empty: no limit."""
+    rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT
+    """Seconds one request may wait out the service's 429s in all (their ``Retry-After``s) before
+    it fails with ``RateLimitError``."""
     sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES  # the largest file attach= sends
 
@@ -168,6 +173,7 @@ def resolve_settings(
     rate_limit: str | Mapping[str, float] | None = None,
     sources: Mapping[str, Any] | str | None = None,
     max_attachment_bytes: int | None = None,
+    rate_limit_wait: float | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
 
@@ -215,6 +221,23 @@ def resolve_settings(
         message = f"{str(error).rstrip('.')} ({_from(rate_from)})."
         raise ConfigurationError(message, setting="rate_limit", source=rate_from) from None
 
+    raw_wait, wait_from = _resolve(
+        rate_limit_wait,
+        configured.get("rate_limit_wait"),
+        _first_env(env, ENV_RATE_LIMIT_WAIT),
+        DEFAULT_RATE_LIMIT_WAIT,
+    )
+    try:
+        wait = float(raw_wait)
+    except (TypeError, ValueError):
+        wait = -1.0
+    if not 0 <= wait < float("inf"):
+        raise ConfigurationError(
+            f"rate_limit_wait must be a number of seconds, 0 or more, not {raw_wait!r} ({_from(wait_from)}).",
+            setting="rate_limit_wait",
+            source=wait_from,
+        )
+
     return Settings(
         api_version=version,  # type: ignore[arg-type]
         base_url=url,
@@ -225,6 +248,7 @@ def resolve_settings(
         cassette=os.fspath(tape) if tape is not None and str(tape).strip() else None,
         record_mode=mode,
         rate_limit=limits,
+        rate_limit_wait=wait,
         sources=source_overrides(_pick(sources, configured.get("sources") or None)),
         max_attachment_bytes=resolve_max_attachment_bytes(max_attachment_bytes, env),
     )

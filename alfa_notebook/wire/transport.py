@@ -38,6 +38,7 @@ from .retry import (
     should_retry_error,
     should_retry_status,
     status_processed,
+    throttled_delay,
     was_sent,
 )
 from .settings import Settings
@@ -95,7 +96,9 @@ class _TransportBase:
         # The scale of every ``deadline`` (the ask procedure's clock): injectable, so the deadline
         # rules are tested on a fake clock instead of against the wall.
         self._clock = clock
-        self.limiter = limiter if limiter is not None else Limiter(settings.rate_limit, max_pause=MAX_RETRY_AFTER)
+        self.limiter = (
+            limiter if limiter is not None else Limiter(settings.rate_limit, max_pause=settings.rate_limit_wait)
+        )
         self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)
@@ -146,8 +149,10 @@ class _TransportBase:
         """The retry plan of one request: yields ``_SEND`` or a delay, receives each outcome.
 
         With a ``deadline`` (on the transport's clock), no wait that would end past it is begun: the
-        error at hand is raised instead."""
+        error at hand is raised instead. A 429 is the service's pacing, not a failure: its retries
+        do not count against ``max_retries`` (:func:`.retry.throttled_delay` bounds them)."""
         attempt = 0
+        throttled, waited = 0, 0.0  # 429s met, and the seconds they asked to wait in all
         while True:
             started = time.monotonic()
             outcome = yield _SEND
@@ -182,6 +187,13 @@ class _TransportBase:
             if response.status_code < 400:
                 return response
             wait = retry_after(response.headers)
+            if response.status_code == 429 and self.settings.max_retries > 0:
+                paced = throttled_delay(wait, throttled, waited, self.settings.rate_limit_wait, self._rng)
+                if paced is not None and self._in_time(paced, deadline):
+                    yield paced
+                    throttled, waited = throttled + 1, waited + paced
+                    continue
+                raise status_error(response, op, self._address)
             if (
                 retries_left
                 and should_retry_status(response.status_code, idempotent=op.idempotent)

@@ -1,4 +1,4 @@
-"""ask_many and Batch against the emulator; the limiter's arithmetic on a fake clock."""
+"""ask_many and Batch against the emulator (the limiter's arithmetic: test_limiter.py)."""
 
 from __future__ import annotations
 
@@ -10,58 +10,6 @@ import pytest
 import alfa_notebook as alfa
 from alfa_notebook.many import items_of
 from alfa_notebook.wire.errors import ConfigurationError
-from alfa_notebook.wire.limiter import DOCUMENTED, Limiter, Rate, bucket_of, parse_rate_limit
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_the_documented_limits_are_the_default():
-    assert parse_rate_limit(None) == {"chat": Rate(1000, 60), "threads": Rate(10000, 60), "other": Rate(20, 60)}
-    assert parse_rate_limit("chat=600/min") == {**DOCUMENTED, "chat": Rate(600, 60)}
-    assert parse_rate_limit("off") == {}
-    assert parse_rate_limit("off,chat=5/2s") == {"chat": Rate(5, 2)}
-    assert parse_rate_limit({"chat": 120})["chat"] == Rate(120, 60)
-    with pytest.raises(ConfigurationError, match="'chat=fast' is not BUCKET=N/WINDOW"):
-        parse_rate_limit("chat=fast")
-    with pytest.raises(ConfigurationError, match="unknown bucket 'chats'"):
-        parse_rate_limit("chats=5/s")
-
-
-def test_requests_are_counted_against_the_documented_buckets():
-    assert bucket_of("POST", "/threads/{id}/messages") == "chat"
-    assert bucket_of("GET", "/threads/{id}/messages") == "threads"
-    assert bucket_of("POST", "/threads") == "threads"
-    assert bucket_of("POST", "/oauth2/token") == "other"
-
-
-def test_a_burst_of_one_second_then_an_even_pace_never_more_than_the_limit_in_a_window():
-    clock = Clock()
-    limiter = Limiter({"chat": Rate(600, 60)}, max_pause=60, clock=clock)
-    waits = [limiter.reserve("chat") for _ in range(12)]
-    # 10 at once (one second's worth), then one every 60/591 s: 600 in any 60 s at most.
-    assert waits[:10] == pytest.approx([0.0] * 10, abs=1e-9)
-    assert waits[10] == pytest.approx(60 / 591)
-    assert waits[11] == pytest.approx(2 * 60 / 591)
-    assert limiter.reserve("threads") == 0.0  # unlimited bucket
-
-
-def test_a_429_pauses_its_bucket_for_every_worker_and_slows_it_once():
-    clock = Clock()
-    limiter = Limiter({"chat": Rate(60, 60), "threads": Rate(60, 60)}, max_pause=60, clock=clock)
-    limiter.observe("chat", 429, 2.0)
-    limiter.observe("chat", 429, 2.0)  # the same news: slowed once
-    assert limiter.reserve("chat") == pytest.approx(2.0)  # every chat request waits out the pause
-    assert limiter.reserve("chat") == pytest.approx(2.0 + 1 / 0.75)  # no burst, three quarters of the pace
-    assert limiter.reserve("threads") == 0.0  # another limit, counted apart: not held
-    assert limiter.throttled == 2
-    limiter.observe("threads", 429, 600.0)  # longer than the transport waits: raised, no pause
-    assert limiter.reserve("threads") == pytest.approx(1.0)  # its pace, one a second: no 600 s pause
 
 
 def test_items_take_a_series_index_as_keys():
@@ -283,18 +231,6 @@ def test_sources_apply_to_every_item(sync_client):
     batch = sync_client.ask_many([question] * 2, keys=["a", "b"], sources={"web_search": "off"}, progress=False)
     assert batch.counts() == {"complete": 2}
     assert all("web" not in cited(a) and "company_filing" in cited(a) for a in batch)
-
-
-def test_a_slowed_bucket_gets_its_burst_back_with_its_pace():
-    clock = Clock()
-    limiter = Limiter({"chat": Rate(600, 60)}, max_pause=60, clock=clock)
-    limiter.observe("chat", 429, 1.0)
-    for _ in range(40):  # answers that are not 429 bring the pace back, 1 % each
-        limiter.observe("chat", 200, None)
-    clock.now += 120  # long after the pause and every earlier slot
-    waits = [limiter.reserve("chat") for _ in range(11)]
-    assert waits[:10] == pytest.approx([0.0] * 10, abs=1e-9)  # one second's worth at once, as at first
-    assert waits[10] == pytest.approx(60 / 591)
 
 
 def test_a_failed_items_raise_for_status_raises_what_it_met():

@@ -23,7 +23,8 @@ def test_every_public_class_reports_the_package_as_its_module():
 
 
 def test_an_error_raised_inside_the_client_reads_alfa_notebook_in_its_traceback(alfa_emulator):
-    """In a fresh interpreter that never touched ``alfa_notebook.RateLimitError``."""
+    """In a fresh interpreter that never touched ``alfa_notebook.RateLimitError`` (a Retry-After past
+    the 120 s a request waits out 429s in all: it fails at once)."""
     script = textwrap.dedent(
         f"""
         from alfa_notebook.client import AlfaClient
@@ -31,7 +32,7 @@ def test_an_error_raised_inside_the_client_reads_alfa_notebook_in_its_traceback(
         client = AlfaClient(
             api_key={alfa_emulator.api_key!r},
             base_url={alfa_emulator.base_url!r},
-            headers={{{CONTROL_HEADER!r}: "status=429;retry_after=120;times=1;tag=public-names"}},
+            headers={{{CONTROL_HEADER!r}: "status=429;retry_after=600;times=1;tag=public-names"}},
         )
         client.threads.list()
         """

@@ -54,11 +54,61 @@ def test_429_then_success_honours_retry_after(slept):
 
 
 @respx.mock
-def test_retry_after_beyond_a_minute_raises_with_the_wait(slept):
-    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "120"}))
+def test_a_retry_after_beyond_rate_limit_wait_raises_with_the_wait(slept):
+    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "121"}))
     with pytest.raises(alfa.RateLimitError) as info:
         client().threads.list()
-    assert info.value.retry_after == 120 and "120" in str(info.value) and slept == []
+    assert info.value.retry_after == 121 and "121" in str(info.value) and slept == []
+
+
+@respx.mock
+def test_429s_are_retried_past_max_retries_while_the_service_answers(slept):
+    """A 429 is the service's pacing, not a failure: max_retries does not count it."""
+    route = respx.get(f"{BASE}/client/v1/threads").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "1"})] * 6
+        + [httpx.Response(200, json={"threads": []})]
+    )
+    assert client(max_retries=2).threads.list() == []
+    assert route.call_count == 7 and slept == pytest.approx([1.0] * 6, abs=0.05)
+
+
+@respx.mock
+def test_the_waits_429s_ask_for_are_bounded_in_all_by_rate_limit_wait(slept):
+    route = respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "50"}))
+    with pytest.raises(alfa.RateLimitError):
+        client(rate_limit_wait=120).threads.list()
+    assert route.call_count == 3 and slept == pytest.approx([50.0, 50.0], abs=0.05)  # a third would make 150
+
+
+@respx.mock
+def test_max_retries_0_retries_no_429(slept):
+    route = respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "1"}))
+    with pytest.raises(alfa.RateLimitError):
+        client(max_retries=0).threads.list()
+    assert route.call_count == 1 and slept == []
+
+
+@respx.mock
+def test_a_429_is_waited_out_only_within_the_asks_deadline(slept):
+    import time
+
+    from alfa_notebook.wire import operations as ops
+
+    respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "7"}))
+    with pytest.raises(alfa.RateLimitError) as info:
+        client()._transport.request(ops.list_threads(), deadline=time.monotonic() + 5)
+    assert slept == [] and info.value.retry_after == 7
+
+
+@respx.mock
+def test_a_retry_after_a_429_goes_when_the_pause_ends_not_a_pause_later(slept):
+    """The 429 pauses the limiter for its Retry-After; the request that met it takes the first slot
+    after that pause, instead of waiting the Retry-After and then the pause again."""
+    route = respx.get(f"{BASE}/client/v1/threads").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(200, json={"threads": []})]
+    )
+    assert client().threads.list() == []
+    assert route.call_count == 2 and slept == [pytest.approx(2.0, abs=0.1)]
 
 
 @respx.mock

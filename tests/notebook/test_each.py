@@ -68,6 +68,9 @@ def test_config_rate_limit_sets_the_pace_of_the_notebooks_client(shell):
 
     shell.run("%config AlfaMagics.rate_limit = 'chat=600/min'")
     assert shell.magics.session.client().limiter.limits["chat"] == Rate(600, 60)
+    shell.run("%config AlfaMagics.rate_limit_wait = 30")
+    assert shell.magics.session.client().settings.rate_limit_wait == 30
+    shell.run("%config AlfaMagics.rate_limit_wait = None")
     shell.run("%config AlfaMagics.rate_limit = 'chat=fast'")
     with pytest.raises(
         ConfigurationError, match=r"'chat=fast' is not BUCKET=N/WINDOW .* \(from the notebook configuration"

@@ -125,3 +125,40 @@ def test_errored_turns_are_rows_with_a_typed_error(emulator_process):
     assert frame["error"].str.startswith("TurnFailedError: Alfa ended the answer with an error").all()
     assert batch.failed == [0, 1, 2, 3, 4, 5]
     assert server_count(emulator_process, names) == {name: [1] for name in names}
+
+
+_WORKER = """
+import json, sys
+import alfa_notebook as alfa
+base_url, api_key, controls, prefix, n = sys.argv[1:6]
+names = [f"{prefix}-{i:02d}" for i in range(int(n))]
+with alfa.AlfaClient(api_key=api_key, base_url=base_url, headers={"X-Alfa-Emulator": controls}) as client:
+    batch = client.ask_many(["INTC"] * len(names), keys=names, concurrency=len(names), progress=False)
+print(json.dumps({"counts": batch.counts(), "names": names, "throttled": client.limiter.throttled}))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_two_processes_of_one_account_each_complete_every_item(emulator_process, reliability_report):
+    """Two processes of one account, each starting at the documented 1,000 messages a minute with
+    10 items at once, against an account admitting 5 in any 2 s: they share its limit by what its
+    429s teach them, and no item fails."""
+    import json
+    import subprocess
+    import sys
+
+    controls = f"rate_limit=chat=5/2s;tag=shared-{next(_runs)}"
+    prefixes = keys("shared", 2)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, emulator_process.base_url, emulator_process.api_key, controls, p, "10"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for p in prefixes
+    ]
+    results = [json.loads(worker.communicate(timeout=110)[0]) for worker in workers]
+    assert [r["counts"] for r in results] == [{"complete": 10}] * 2
+    names = [name for r in results for name in r["names"]]
+    assert server_count(emulator_process, names) == {name: [1] for name in names}
+    reliability_report.append(f"two processes at 5/2s: {[r['throttled'] for r in results]} 429s")

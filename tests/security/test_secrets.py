@@ -244,8 +244,10 @@ def test_the_credentials_are_in_no_log_exception_or_answer(emulator, caplog, tmp
         errors.append(_raises(lambda: client.threads.artifact(client.threads.create("x").id, "nope")))
     with alfa.AlfaClient(api_key=KEY, base_url=base, headers=header("chunk_delay=0.05")) as client:
         errors.append(_raises(lambda: client.ask("NVDA", timeout=0.3)))  # out of time: cancelled on the server
-    with alfa.AlfaClient(api_key=KEY, base_url=base, headers=header("status=429;retry_after=0.1;times=9")) as client:
-        errors.append(_raises(lambda: client.threads.list()))  # rate limited past the retries
+    with alfa.AlfaClient(
+        api_key=KEY, base_url=base, headers=header("status=429;retry_after=0.1;times=9"), rate_limit_wait=0.3
+    ) as client:
+        errors.append(_raises(lambda: client.threads.list()))  # rate limited for longer than it waits
     with alfa.AlfaClient(api_key=KEY, base_url=f"http://127.0.0.1:{_free_port()}", max_retries=0) as client:
         errors.append(_raises(lambda: client.threads.list()))  # nothing listens
 

@@ -1,0 +1,177 @@
+"""The limiter's arithmetic on an injected clock (no sleeps): the pace, the pause after a 429,
+the pace it learns from the service, and two clients sharing one account's limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from alfa_notebook.emulator.ratelimit import Limit, SlidingWindow
+from alfa_notebook.wire.limiter import DOCUMENTED, Limiter, Rate, bucket_of, parse_rate_limit
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_documented_limits_are_the_default():
+    assert parse_rate_limit(None) == {"chat": Rate(1000, 60), "threads": Rate(10000, 60), "other": Rate(20, 60)}
+    assert parse_rate_limit("chat=600/min") == {**DOCUMENTED, "chat": Rate(600, 60)}
+    assert parse_rate_limit("off") == {}
+    assert parse_rate_limit("off,chat=5/2s") == {"chat": Rate(5, 2)}
+    assert parse_rate_limit({"chat": 120})["chat"] == Rate(120, 60)
+
+
+def test_bad_limits_say_what_is_wrong():
+    from alfa_notebook.wire.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="'chat=fast' is not BUCKET=N/WINDOW"):
+        parse_rate_limit("chat=fast")
+    with pytest.raises(ConfigurationError, match="unknown bucket 'chats'"):
+        parse_rate_limit("chats=5/s")
+
+
+def test_rate_limit_wait_resolves_as_every_setting_does():
+    from alfa_notebook.wire.errors import ConfigurationError
+    from alfa_notebook.wire.settings import resolve_settings
+
+    assert resolve_settings(env={}).rate_limit_wait == 120
+    assert resolve_settings(env={"ALFA_RATE_LIMIT_WAIT": "30"}).rate_limit_wait == 30
+    assert resolve_settings(rate_limit_wait=5, env={"ALFA_RATE_LIMIT_WAIT": "30"}).rate_limit_wait == 5
+    assert resolve_settings(configured={"rate_limit_wait": 7.5}, env={}).rate_limit_wait == 7.5
+    with pytest.raises(ConfigurationError, match="from the environment variable ALFA_RATE_LIMIT_WAIT") as info:
+        resolve_settings(env={"ALFA_RATE_LIMIT_WAIT": "soon"})
+    assert info.value.setting == "rate_limit_wait"
+
+
+def test_requests_are_counted_against_the_documented_buckets():
+    assert bucket_of("POST", "/threads/{id}/messages") == "chat"
+    assert bucket_of("GET", "/threads/{id}/messages") == "threads"
+    assert bucket_of("POST", "/threads") == "threads"
+    assert bucket_of("POST", "/oauth2/token") == "other"
+
+
+def test_a_burst_of_one_second_then_an_even_pace_never_more_than_the_limit_in_a_window():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(600, 60)}, max_pause=60, clock=clock)
+    waits = [limiter.reserve("chat") for _ in range(12)]
+    # 10 at once (one second's worth), then one every 60/591 s: 600 in any 60 s at most.
+    assert waits[:10] == pytest.approx([0.0] * 10, abs=1e-9)
+    assert waits[10] == pytest.approx(60 / 591)
+    assert waits[11] == pytest.approx(2 * 60 / 591)
+    assert limiter.reserve("threads") == 0.0  # unlimited bucket
+
+
+def test_a_per_hour_limit_is_kept_per_hour_not_read_per_minute():
+    limits = parse_rate_limit("off,chat=120/h")
+    assert limits == {"chat": Rate(120, 3600)}
+    limiter = Limiter(limits, max_pause=60, clock=Clock())
+    # One at once, then one every 30 s: 120 in an hour (120 a minute would be 2 a second).
+    assert [limiter.reserve("chat") for _ in range(3)] == pytest.approx([0.0, 30.0, 60.0])
+
+
+def test_a_429_pauses_its_bucket_for_every_worker_and_slows_its_pace_once():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(60, 60), "threads": Rate(60, 60)}, max_pause=60, clock=clock)
+    limiter.observe("chat", 429, 2.0)
+    limiter.observe("chat", 429, 2.0)  # the same news: slowed once
+    assert limiter.paused("chat") == pytest.approx(2.0) and limiter.paused() == pytest.approx(2.0)
+    assert limiter.reserve("chat") == pytest.approx(2.0)  # every chat request waits out the pause
+    assert limiter.reserve("chat") == pytest.approx(2.0 + 1 / 0.7)  # no burst, 70 % of the pace
+    assert limiter.reserve("threads") == 0.0  # another limit, counted apart: not held
+    assert limiter.paused("threads") == 0.0
+    assert limiter.throttled == 2
+    limiter.observe("threads", 429, 600.0)  # longer than the transport waits: raised, no pause
+    assert limiter.reserve("threads") == pytest.approx(1.0)  # its pace, one a second: no 600 s pause
+    clock.now += 2.0
+    assert limiter.paused() == 0.0  # the pause is over
+
+
+def test_a_later_shorter_retry_after_shortens_the_pause_in_force():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(60, 60)}, max_pause=60, clock=clock)
+    limiter.observe("chat", 429, 10.0)
+    clock.now += 1.0
+    limiter.observe("chat", 429, 2.0)  # the service's latest word: a slot frees in 2 s, not 9
+    assert limiter.paused("chat") == pytest.approx(2.0)
+    assert limiter.reserve("chat") == pytest.approx(2.0)
+
+
+def test_after_a_429_the_pace_climbs_back_by_a_fixed_step_an_answer():
+    """Additive increase (as TCP's): the rate grows linearly with the answers admitted, not
+    geometrically, so it stays near what the service admits instead of overshooting it at once."""
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(60, 10)}, max_pause=60, clock=clock)  # 6 a second, paced at 60/55
+    full = limiter.rate("chat")
+    limiter.observe("chat", 429, 1.0)
+    assert limiter.rate("chat") == pytest.approx(0.7 * full)
+    rates = []
+    for _ in range(10):
+        limiter.observe("chat", 200, None)
+        rates.append(limiter.rate("chat"))
+    steps = [b - a for a, b in zip([0.7 * full, *rates], rates)]
+    assert steps == pytest.approx([0.02 * full] * 10)  # 2 % of the configured pace each
+    assert all(r < full for r in rates)  # not yet back
+    for _ in range(100):
+        limiter.observe("chat", 200, None)
+    assert limiter.rate("chat") == pytest.approx(full)  # and never past the configured pace
+
+
+def test_a_slowed_bucket_gets_its_burst_back_with_its_pace():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(600, 60)}, max_pause=60, clock=clock)
+    limiter.observe("chat", 429, 1.0)
+    for _ in range(100):  # answers that are not 429 bring the pace back
+        limiter.observe("chat", 200, None)
+    clock.now += 120  # long after the pause and every earlier slot
+    waits = [limiter.reserve("chat") for _ in range(11)]
+    assert waits[:10] == pytest.approx([0.0] * 10, abs=1e-9)  # one second's worth at once, as at first
+    assert waits[10] == pytest.approx(60 / 591)
+
+
+def _share_one_account(clients: int, items: int, concurrency: int, account: Limit) -> tuple[float, list[int]]:
+    """``clients`` limiters at the documented pace, each sending ``items`` requests, at most
+    ``concurrency`` at once, against one sliding window of ``account``. A request takes its slot as
+    ``Limiter.wait`` does (a pause begun meanwhile is waited out, and the slot taken again); a
+    refused one waits out its Retry-After (whole seconds, as the emulator says it) in its slot
+    after the pause, as the transport does. Returns when the last was admitted, and each client's 429s."""
+    clock = Clock()
+    start = clock.now
+    window = SlidingWindow(account)
+    limiters = [Limiter(DOCUMENTED, max_pause=120, clock=clock) for _ in range(clients)]
+    at_once = min(items, concurrency)
+    left = [items - at_once] * clients
+    # (when it goes, client, whether it has yet to look for a pause begun after its slot was taken)
+    queue = [(clock.now + lim.reserve("chat"), i, True) for i, lim in enumerate(limiters) for _ in range(at_once)]
+    last = start
+    while queue:
+        queue.sort()
+        when, i, first = queue.pop(0)
+        clock.now = max(clock.now, when)
+        paused = limiters[i].paused("chat")
+        if first and paused:
+            queue.append((clock.now + paused + limiters[i].reserve("chat"), i, False))
+            continue
+        wait = window.admit(clock.now)
+        if wait is None:
+            limiters[i].observe("chat", 200, None)
+            last = clock.now
+            if left[i] > 0:
+                left[i] -= 1
+                queue.append((clock.now + limiters[i].reserve("chat"), i, True))
+            continue
+        retry_after = float(max(1, -(-wait // 1)))
+        limiters[i].observe("chat", 429, retry_after)
+        queue.append((clock.now + max(retry_after, limiters[i].reserve("chat")), i, False))
+    return last - start, [limiter.throttled for limiter in limiters]
+
+
+def test_two_clients_of_one_account_learn_to_share_its_limit():
+    """Two processes of one account, each configured with the documented 1,000 a minute, against
+    an account admitting 30 in any 10 s: every request goes through, near the limit's floor."""
+    seconds, throttled = _share_one_account(2, 120, 40, Limit(30, 10.0))
+    floor = 240 / 3
+    assert seconds <= 1.6 * floor
