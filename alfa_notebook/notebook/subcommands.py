@@ -91,7 +91,7 @@ def _cassette_argument(rest: str) -> Any:
 
 
 def _doctor_argument(rest: str) -> Any:
-    """``doctor [--ask [QUESTION]] [--json] [--include-text] [--timeout SECONDS]``, parsed by the
+    """``doctor`` and its options (:data:`DOCTOR_OPTIONS`), parsed by the
     command line's own parser (imported when first used)."""
     import shlex
 
@@ -103,16 +103,16 @@ def _doctor_argument(rest: str) -> Any:
         args, unknown = doctor.parse_known_args(shlex.split(rest))
     except (ValueError, argparse.ArgumentError, SystemExit) as error:  # SystemExit: --help, or argparse's own exit
         said = "" if isinstance(error, SystemExit) else f"{error}; "
-        raise UsageError(f"doctor: {said}it takes {DOCTOR_USAGE}.") from None
+        raise UsageError(f"doctor: {said}it takes {DOCTOR_OPTIONS}.") from None
     if unknown or args.base_url or args.api_version:
         raise UsageError(
-            f"doctor takes {DOCTOR_USAGE}, not {' '.join(unknown) or rest!r} (the service is the one "
+            f"doctor takes {DOCTOR_OPTIONS}, not {' '.join(unknown) or rest!r} (the service is the one "
             "%config AlfaMagics and the environment name)."
         )
     return args
 
 
-DOCTOR_USAGE = "doctor [--ask [QUESTION]] [--json] [--include-text] [--timeout SECONDS]"
+DOCTOR_OPTIONS = "[--ask [QUESTION]] [--json] [--include-text] [--timeout SECONDS]"
 
 
 def _unquote(text: str) -> str:
@@ -131,7 +131,7 @@ register("cancel", "cancel", no_argument("cancel"), ".commands:cancel")
 register("last", "last", no_argument("last"), ".commands:last")
 register("version", "version", no_argument("version"), ".commands:version")
 register("cassette", "cassette [PATH [MODE] | off]", _cassette_argument, ".recording:cassette")
-register("doctor", DOCTOR_USAGE, _doctor_argument, ".commands:doctor")
+register("doctor", f"doctor {DOCTOR_OPTIONS}", _doctor_argument, ".commands:doctor")
 
 
 # -- recognising a subcommand ---------------------------------------------------------------

@@ -33,5 +33,5 @@ def test_alfa_doctor_asks_and_prints_a_summary(shell: Shell) -> None:
 @pytest.mark.parametrize("line", ["%alfa doctor --bogus", "%alfa doctor --timeout soon", "%alfa doctor --base-url x"])
 def test_alfa_doctor_refuses_what_it_does_not_take_before_asking_anything(shell: Shell, line: str) -> None:
     run = shell.run(line)
-    assert isinstance(run.error, UsageError) and "takes doctor [--ask [QUESTION]]" in str(run.error)
+    assert isinstance(run.error, UsageError) and "takes [--ask [QUESTION]] [--json]" in str(run.error)
     assert shell.ns.get("_alfa") is None  # nothing was asked
