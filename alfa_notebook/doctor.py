@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import json
+import os
 import platform
 import re
 import socket
@@ -33,7 +34,7 @@ from httpx_sse import EventSource, SSEError
 
 from ._version import __version__
 from .wire import operations as ops
-from .wire.conformance import StreamCheck, check_stream, shown
+from .wire.conformance import StreamCheck, check_stream, ends_task, shown
 from .wire.errors import AlfaError
 from .wire.models import Thread
 from .wire.operations import Operation
@@ -52,6 +53,7 @@ THREAD_NAME = "alfa-notebook doctor"
 REQUEST_ID = "x-request-id"
 _RATE_HEADER = re.compile(r"^(x-)?rate-?limit|^retry-after$", re.IGNORECASE)
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._:-]")
+_PROXY_ENV = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
 @dataclass
@@ -244,6 +246,11 @@ class _Doctor:
         addresses = list(dict.fromkeys(str(a[4][0]) for a in found))
         shown_addresses = ", ".join(addresses[:3]) + (", ..." if len(addresses) > 3 else "")
         self.check("DNS", True, f"{host}: {shown_addresses}", _since(started))
+        proxies = [name for name in _PROXY_ENV if os.environ.get(name)]
+        if proxies:  # the value is not shown: a proxy's URL may hold a password
+            self.check(
+                "proxy", None, f"{', '.join(proxies)} set: requests may go through it; DNS and TLS here are direct"
+            )
         if url.scheme != "https":
             self.check("TLS", None, "plain http: no TLS (allowed to this machine only)")
             return True
@@ -429,7 +436,7 @@ class _Doctor:
                 frames.append((sse.event if sse.event != "message" else "", sse.data))
                 if sse.event == "close":
                     return
-                if ended_at is None and check_stream(frames[-1:]).ended:
+                if ended_at is None and ends_task(sse.data):
                     ended_at = time.monotonic()
         finally:
             await events.aclose()

@@ -92,6 +92,21 @@ def shown(name: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
+def ends_task(data: str) -> bool:
+    """Whether a frame's data is the documented ``task_status`` that ends the turn (a reader of
+    the stream may stop soon after it)."""
+    try:
+        obj = json.loads(data)
+    except ValueError:
+        return False
+    event = obj.get("event") if isinstance(obj, dict) else None
+    return (
+        isinstance(event, dict)
+        and event.get("event_type") == "task_status"
+        and normalise_status(event.get("status")) in TERMINAL
+    )
+
+
 def check_stream(frames: Iterable[tuple[str, str]]) -> StreamCheck:
     """Check one turn's frames, each ``(SSE event name, data)`` as received, in order."""
     check = _Checker()

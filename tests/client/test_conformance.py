@@ -110,3 +110,11 @@ def test_names_the_service_sent_are_shown_escaped_and_short():
     check = check_stream([frame(event_type=hostile), *documented()])
     what = check.findings[0].what
     assert "\x1b" not in what and "\\x1b" in what and len(what) < 120
+
+
+def test_the_final_task_status_is_recognised_for_a_reader_to_stop_after():
+    from alfa_notebook.wire.conformance import ends_task
+
+    frames = documented()
+    assert [ends_task(data) for _, data in frames] == [False] * 5 + [True, False]
+    assert not ends_task("not json") and not ends_task(frames[0][1].replace("Running", "Finished"))

@@ -183,3 +183,10 @@ def test_a_deviant_server_shows_as_deviations_and_problems(monkeypatch):
     out = report.to_text() + report.to_json()
     assert SECRET_ANSWER not in out and "deviant-key" not in out and "private name" not in out
     assert "(echoed)" in report.to_text() and "x-ratelimit-remaining: 41" in report.to_text()
+
+
+def test_a_proxy_in_the_environment_is_named_but_its_address_is_not_shown(environment, monkeypatch, capsys):
+    monkeypatch.setenv("HTTPS_PROXY", "http://me:s3cret@proxy.example:3128")  # not used for http://
+    code, out = doctor(capsys)
+    assert code == 0 and "- proxy HTTPS_PROXY set: requests may go through it" in out
+    assert "s3cret" not in out and "proxy.example" not in out
