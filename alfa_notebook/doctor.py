@@ -470,11 +470,16 @@ def diagnose(
 ) -> Report:
     """Run the doctor; ``ask`` is the question to check the stream with (None: no question).
 
-    Runs on an event loop of its own in a helper thread, so it works the same from a terminal and
-    from a notebook, whose kernel already runs a loop. ``transport`` (tests) skips DNS and TLS."""
+    Runs on an event loop of its own: here, or where a loop already runs (a notebook's kernel), in
+    a helper thread. ``transport`` (tests) skips DNS and TLS."""
     settings = resolve_settings(configured=configured, base_url=base_url, api_version=api_version)
+    diagnosis = _diagnose(settings, ask, include_text, timeout, transport)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a terminal: Ctrl-C cancels the diagnosis, whose thread is still deleted
+        return asyncio.run(diagnosis)
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="alfa-doctor") as pool:
-        return pool.submit(asyncio.run, _diagnose(settings, ask, include_text, timeout, transport)).result()
+        return pool.submit(asyncio.run, diagnosis).result()
 
 
 # -- the command -----------------------------------------------------------------------------------

@@ -35,3 +35,9 @@ def test_alfa_doctor_refuses_what_it_does_not_take_before_asking_anything(shell:
     run = shell.run(line)
     assert isinstance(run.error, UsageError) and "takes [--ask [QUESTION]] [--json]" in str(run.error)
     assert shell.ns.get("_alfa") is None  # nothing was asked
+
+
+def test_alfa_doctor_runs_in_a_kernel_whose_event_loop_is_running(shell: Shell, loop) -> None:
+    run = loop.run_until_complete(shell.run_async("%alfa doctor --json"))  # as ipykernel runs a cell
+    assert run.error is None, run.stdout + run.stderr
+    assert json.loads(run.stdout)["problems"] == 0
