@@ -332,30 +332,31 @@ class _Doctor:
                 value = None
         return response, value
 
-    async def reads(self, asking: bool) -> None:
+    async def reads(self, asking: bool) -> bool:
         """The credential, then each read endpoint: on the newest thread, when there is one (else,
         when ``asking``, on the question's thread)."""
         if not self.settings.has_key:
             names = " or ".join(self.settings.key_env_names())
             self.check("auth", False, f"no credential: set {names}")
-            return
+            return False
         response, threads = await self.call(ops.list_threads())
         if response is None:
             self.check("auth", False, "GET /threads had no response")
-            return
+            return False
         if response.status_code in (401, 403):
             self.check("auth", False, f"the credential was refused (GET /threads: {response.status_code})")
-            return
+            return False
         if response.status_code >= 300 or threads is None:
             self.check("auth", False, f"GET /threads answered {response.status_code}, not the documented thread list")
-            return
+            return False
         self.check("auth", True, f"the credential was accepted (GET /threads: {len(threads)} threads)")
         newest: list[Thread] = threads
         if not newest:
             if not asking:
                 self.check("reads", None, "no thread to read messages and progress from (try --ask)")
-            return
+            return True
         await self.thread_reads(newest[0].id)
+        return True
 
     async def thread_reads(self, thread_id: str) -> None:
         """A thread's read endpoints: its messages, its progress, its event stream (opened, closed)."""
@@ -452,8 +453,8 @@ async def _diagnose(
     doctor = _Doctor(settings, transport)
     async with doctor.http:
         if transport is not None or await doctor.connection():
-            await doctor.reads(asking=ask is not None)
-            if ask is not None and settings.has_key:
+            accepted = await doctor.reads(asking=ask is not None)
+            if ask is not None and accepted:
                 await doctor.ask(ask, include_text, timeout)
     return doctor.report
 

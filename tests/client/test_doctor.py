@@ -86,8 +86,9 @@ def test_the_report_holds_no_key_and_no_answer_text_unless_asked(environment, ca
 
 def test_a_refused_key_fails_the_doctor_and_says_so(environment, monkeypatch, capsys):
     monkeypatch.setenv("ALFA_API_KEY", "not-the-key")
-    code, out = doctor(capsys)
+    code, out = doctor(capsys, "--ask")
     assert code == 1 and "✗ auth  the credential was refused (GET /threads: 401)" in out
+    assert "POST" not in out  # nothing is asked with a credential the service refused
     assert "not-the-key" not in out
 
 
