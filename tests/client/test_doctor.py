@@ -191,3 +191,15 @@ def test_a_proxy_in_the_environment_is_named_but_its_address_is_not_shown(enviro
     code, out = doctor(capsys)
     assert code == 0 and "- proxy HTTPS_PROXY set: requests may go through it" in out
     assert "s3cret" not in out and "proxy.example" not in out
+
+
+def test_doctor_with_a_v2_token(environment, monkeypatch, v2_token, capsys):
+    monkeypatch.delenv("ALFA_API_KEY")
+    monkeypatch.setenv("ALFA_API_VERSION", "v2")
+    monkeypatch.setenv("ALFA_ACCESS_TOKEN", v2_token.reveal())
+    code, out = doctor(capsys, "--ask", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["problems"] == 0 and v2_token.reveal() not in out
+    settings = {s["name"]: (s["value"], s["from"]) for s in report["settings"]}
+    assert settings["api_key"] == ("set (not shown)", "$ALFA_ACCESS_TOKEN")
+    assert settings["api_version"] == ("v2", "$ALFA_API_VERSION")
