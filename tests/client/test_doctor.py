@@ -203,3 +203,26 @@ def test_doctor_with_a_v2_token(environment, monkeypatch, v2_token, capsys):
     settings = {s["name"]: (s["value"], s["from"]) for s in report["settings"]}
     assert settings["api_key"] == ("set (not shown)", "$ALFA_ACCESS_TOKEN")
     assert settings["api_version"] == ("v2", "$ALFA_API_VERSION")
+
+
+@pytest.fixture(scope="module")
+def hostile_emulator():
+    """An emulator whose every string (answers, logs, thread names) carries the hostile corpus."""
+    from alfa_notebook.emulator import Emulator
+
+    with Emulator(chunk_delay=0, faults={"hostile": 1}) as emulator:
+        yield emulator
+
+
+def test_nothing_hostile_the_service_sends_reaches_the_report(hostile_emulator, monkeypatch, capsys):
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALFA_BASE_URL", hostile_emulator.base_url)
+    monkeypatch.setenv("ALFA_API_KEY", hostile_emulator.api_key)
+    with alfa.AlfaClient() as client:
+        client.threads.create("a thread named <script>alert(1)</script>\x1b[31m")
+    code, out = doctor(capsys, "--ask")
+    _, as_json = doctor(capsys, "--ask", "--json")
+    assert code == 0
+    for report in (out, as_json):
+        assert "<script" not in report and "\x1b" not in report and "\x00" not in report
