@@ -21,11 +21,20 @@ def main(argv: list[str] | None = None) -> int:
         help="run the local Alfa emulator (synthetic data, loopback only)",
         add_help=False,
     )
+    sub.add_parser(
+        "doctor",
+        help="check the settings, the connection and the service's answers, for a bug report",
+        add_help=False,
+    )
     args, rest = parser.parse_known_args(argv)
     if args.command == "emulator":
         from .emulator.cli import main as emulator_main
 
         return emulator_main(rest)
+    if args.command == "doctor":
+        from .doctor import main as doctor_main
+
+        return doctor_main(rest)
     parser.print_help()
     return 2
 

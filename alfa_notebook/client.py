@@ -1,7 +1,9 @@
 """``AlfaClient`` and ``AsyncAlfaClient``: the same surface, blocking and awaitable.
 
-Both only perform the effects of :class:`~alfa_notebook.turn.steps.AskProcedure`; every decision about
-the turn is made there, once.
+Both only perform the effects of :class:`~alfa_notebook.turn.steps.AskProcedure`, through the
+runners of :mod:`~alfa_notebook.turn.runners`: every decision about the turn is made there, once,
+and how an ask ends in :mod:`~alfa_notebook.turn.ending`. What this module adds is what is kept
+(:class:`_Asking`): the answer, on the exception and in ``last_answer``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
+import weakref
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,12 +24,13 @@ from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, check_concurren
 from .results.answer import Answer
 from .results.batch import Batch
 from .results.conversation import answer_of, exchanges
+from .turn.ending import COMPLETE, Ending
 from .turn.machine import Turn, thread_name
-from .turn.runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
+from .turn.runners import AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .turn.steps import AskProcedure, AskResult
 from .wire import operations as ops
 from .wire.credentials import exchange_token
-from .wire.errors import AlfaError, APITimeoutError, ConfigurationError
+from .wire.errors import AlfaError, ConfigurationError
 from .wire.events import Event
 from .wire.limiter import Limiter
 from .wire.markers import artifact_ids
@@ -38,6 +42,7 @@ from .wire.transport import AsyncEventStream, AsyncTransport, SyncEventStream, S
 
 if TYPE_CHECKING:
     from .cassette import Binding
+    from .cassette.tape import AsyncTurnRecording, AsyncTurnReplay, SyncTurnRecording, SyncTurnReplay
 
 __all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token", "thread_name"]
 
@@ -45,13 +50,37 @@ OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
 
 
-def _remember_partial(turn: Turn, error: BaseException, result: AskResult | None = None) -> Answer:
-    """The answer as far as it got, attached to the error that ended it with its thread's id."""
-    answer = Answer.from_result(result) if result is not None else Answer.from_turn(turn)
-    error.answer = answer  # type: ignore[attr-defined]
-    if isinstance(error, AlfaError) and error.thread_id is None:
-        error.thread_id = turn.thread_id
-    return answer
+class _Asking:
+    """What one ask keeps as it ends (the ``keep`` of :meth:`~alfa_notebook.turn.runners.SyncRunner.following`),
+    the same for ``ask()`` of both clients and ``ask_events()``: the answer becomes ``.answer`` and
+    the client's ``last_answer``; an answer as far as it got is also on the exception that ended it
+    (with its thread's id); a complete one is written to the cassette, and raises if the service
+    ended the turn in failure."""
+
+    def __init__(
+        self,
+        client: _ClientBase,
+        procedure: AskProcedure,
+        tape: SyncTurnReplay | SyncTurnRecording | AsyncTurnReplay | AsyncTurnRecording | None,
+    ) -> None:
+        self._client = client
+        self._turn = procedure.turn
+        self._tape = tape
+        self.answer: Answer | None = None
+
+    def keep(self, how: Ending, result: AskResult | None, error: BaseException | None) -> None:
+        turn = self._turn
+        answer = Answer.from_result(result) if result is not None else Answer.from_turn(turn)
+        self.answer = self._client._last_answer = answer
+        if error is not None:
+            error.answer = answer  # type: ignore[attr-defined]
+            if isinstance(error, AlfaError) and error.thread_id is None:
+                error.thread_id = turn.thread_id
+        if how is COMPLETE:
+            self._client._note_attachments(answer)
+            if self._tape is not None:
+                self._tape.finish(answer)
+            answer.raise_for_status()
 
 
 class Threads:
@@ -322,33 +351,13 @@ class AlfaClient(_ClientBase):
         """
         procedure = self._procedure(question, thread, timeout, sources, name, attach)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
-        runner = SyncRunner(tape or self._transport, procedure)
-        try:
-            for event in runner:
+        asking = _Asking(self, procedure, tape)
+        with SyncRunner(tape or self._transport, procedure).following(asking.keep) as events:
+            for event in events:
                 if on_event is not None:
                     on_event(event, procedure.turn)
-        except KeyboardInterrupt as exc:
-            procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc, runner.stop())
-            raise
-        except AlfaError as exc:
-            result = None
-            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for Ctrl-C
-                procedure.turn.interrupt()
-                result = runner.stop(STOP_AFTER_TIMEOUT)
-            self._last_answer = _remember_partial(procedure.turn, exc, result)
-            raise
-        except Exception as exc:  # on_event raised: as for Ctrl-C, the task must not run on unseen
-            procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc, runner.stop())
-            raise
-        finally:
-            runner.close_stream()
-        self._last_answer = Answer.from_result(runner.result)
-        self._note_attachments(self._last_answer)
-        if tape is not None:
-            tape.finish(self._last_answer)
-        return self._last_answer.raise_for_status()
+        assert asking.answer is not None
+        return asking.answer
 
     def ask_many(
         self,
@@ -499,35 +508,13 @@ class AsyncAlfaClient(_ClientBase):
         :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
         procedure = self._procedure(question, thread, timeout, sources, name, attach)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
-        runner = AsyncRunner(tape or self._transport, procedure)
-        try:
-            async for event in runner:
+        asking = _Asking(self, procedure, tape)
+        async with AsyncRunner(tape or self._transport, procedure).following(asking.keep) as events:
+            async for event in events:
                 if on_event is not None:
                     on_event(event, procedure.turn)
-        except asyncio.CancelledError as exc:
-            procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc)
-            stopping = asyncio.ensure_future(runner.stop())
-            self._last_answer = _remember_partial(procedure.turn, exc, await asyncio.shield(stopping))
-            raise
-        except AlfaError as exc:
-            result = None
-            if isinstance(exc, APITimeoutError) and not procedure.turn.done:  # out of time: as for cancellation
-                procedure.turn.interrupt()
-                result = await runner.stop(STOP_AFTER_TIMEOUT)
-            self._last_answer = _remember_partial(procedure.turn, exc, result)
-            raise
-        except Exception as exc:  # on_event raised: as for cancellation, the task must not run on unseen
-            procedure.turn.interrupt()
-            self._last_answer = _remember_partial(procedure.turn, exc, await runner.stop())
-            raise
-        finally:
-            await runner.close_stream()
-        self._last_answer = Answer.from_result(runner.result)
-        self._note_attachments(self._last_answer)
-        if tape is not None:
-            tape.finish(self._last_answer)
-        return self._last_answer.raise_for_status()
+        assert asking.answer is not None
+        return asking.answer
 
     async def ask_many(
         self,
@@ -599,7 +586,13 @@ class AsyncAlfaClient(_ClientBase):
         sources: Mapping[str, Any] | str | None = None,
         attach: Attach = None,
     ) -> AskEvents:
-        """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards."""
+        """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards.
+
+        ``async with client.ask_events(q) as events: async for event in events: ...``. Leaving the
+        loop early (``break``, an exception in its body) ends the ask as cancelling :meth:`ask` does:
+        the task is cancelled on the server and the partial answer kept in :attr:`last_answer`. The
+        ``async with`` block waits for that on leaving; a bare ``async for`` has it done on the event
+        loop right after the loop is left (or the iterator garbage-collected)."""
         return AskEvents(self, self._procedure(question, thread, timeout, sources, attach=attach))
 
     async def history(self, thread_id: str, *, last: int | None = None) -> list[Answer]:
@@ -644,39 +637,57 @@ def _progress_view(progress: bool, total: int) -> Any:
 
 
 class AskEvents:
-    """``async for event in client.ask_events(q): ...`` then ``.answer``; ``.turn`` is the state."""
+    """One ask's events: ``async with client.ask_events(q) as events: async for event in events: ...``,
+    then ``.answer``; ``.turn`` is the state as it arrives. Followed once.
+
+    The iterator is an async generator that holds this object, and this object holds it only weakly:
+    so a ``break`` out of a bare ``async for``, which drops the iterator, has asyncio close it (and
+    so end the ask) at once, instead of whenever this object is collected."""
 
     def __init__(self, client: AsyncAlfaClient, procedure: AskProcedure) -> None:
-        self._client = client
         cassette = client._cassette
-        self._tape = None if cassette is None else cassette.async_turn(procedure, client._transport)
-        self._runner = AsyncRunner(self._tape or client._transport, procedure)
+        tape = None if cassette is None else cassette.async_turn(procedure, client._transport)
+        self._asking = _Asking(client, procedure, tape)
+        self._runner = AsyncRunner(tape or client._transport, procedure)
         self.turn = procedure.turn
-        self.answer: Answer | None = None
+        self._events: weakref.ref[AsyncGenerator[Event | None, None]] | None = None
+        self._ended: asyncio.Event | None = None  # set once the ask has ended, however it ended
 
-    async def __aiter__(self) -> AsyncIterator[Event | None]:
+    @property
+    def answer(self) -> Answer | None:
+        """The answer once the ask ended: the whole one, or as far as it got."""
+        return self._asking.answer
+
+    def __aiter__(self) -> AsyncGenerator[Event | None, None]:
+        if self._events is not None:
+            raise RuntimeError("An ask's events can be followed once: call client.ask_events() again to ask again.")
+        events = self._follow()
+        self._events = weakref.ref(events)
+        return events
+
+    async def _follow(self) -> AsyncGenerator[Event | None, None]:
+        self._ended = asyncio.Event()
         try:
-            async for event in self._runner:
-                yield event
-        except asyncio.CancelledError as exc:
-            self.turn.interrupt()
-            self._client._last_answer = _remember_partial(self.turn, exc)
-            stopping = asyncio.ensure_future(self._runner.stop())
-            self._client._last_answer = _remember_partial(self.turn, exc, await asyncio.shield(stopping))
-            raise
-        except AlfaError as exc:
-            result = None
-            if isinstance(exc, APITimeoutError) and not self.turn.done:  # out of time: as for cancellation
-                self.turn.interrupt()
-                result = await self._runner.stop(STOP_AFTER_TIMEOUT)
-            self._client._last_answer = _remember_partial(self.turn, exc, result)
-            raise
+            async with self._runner.following(self._asking.keep) as events:
+                async for event in events:
+                    yield event
         finally:
-            await self._runner.close_stream()
-        self.answer = self._client._last_answer = Answer.from_result(self._runner.result)
-        if self._tape is not None:
-            self._tape.finish(self.answer)
-        self.answer.raise_for_status()
+            self._ended.set()
+
+    async def aclose(self) -> None:
+        """End the ask now if it is still being followed (cancelled on the server, the partial
+        answer kept), or wait until the ending that leaving the loop started is over."""
+        events = None if self._events is None else self._events()
+        if events is not None:
+            await events.aclose()
+        elif self._ended is not None:
+            await self._ended.wait()
+
+    async def __aenter__(self) -> AskEvents:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -2,7 +2,8 @@
 
 * the ``alfa_cassette`` fixture: every Alfa client the test makes (``AlfaClient()``,
   ``AsyncAlfaClient()``, the ``%%alfa`` magic) replays from, and records into,
-  ``cassettes/<test module>/<test name>.alfa.jsonl`` beside the test file; it returns that path.
+  ``cassettes/<test module>/[<test class>.]<test name>.alfa.jsonl`` beside the test file (a test in a
+  class is named with its class, as pytest-recording names its cassettes); it returns that path.
   ``@pytest.mark.alfa_cassette("name.alfa.jsonl")`` names the file instead (shared by tests).
 * the ``--alfa-record-mode`` option: ``none`` by default (replay only, never the network: a test
   whose question was never recorded fails with CassetteMissError); ``once``, ``new_episodes`` or
@@ -42,12 +43,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def cassette_path(request: pytest.FixtureRequest) -> Path:
-    """``cassettes/<module>/<test>.alfa.jsonl`` beside the test file, or the marker's file name."""
+    """``cassettes/<module>/[<class>.]<test>.alfa.jsonl`` beside the test file, or the marker's file
+    name. The class is in the name so that two classes' tests of one name have a cassette each."""
     marker = request.node.get_closest_marker("alfa_cassette")
     folder = Path(request.node.path).parent / "cassettes" / Path(request.node.path).stem
     if marker is not None and marker.args:
         return folder / str(marker.args[0])
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    test = request.node.name if request.cls is None else f"{request.cls.__name__}.{request.node.name}"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", test).strip("-")
     return folder / f"{name}.alfa.jsonl"
 
 

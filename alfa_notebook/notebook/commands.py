@@ -1,4 +1,4 @@
-"""The ``%alfa`` subcommands: help, status, threads, new, use, history, cancel, last, version.
+"""The ``%alfa`` subcommands: help, status, threads, new, use, history, cancel, last, version, doctor.
 
 Each reads or changes the magics' state through :class:`~.host.Host` (the session, the background
 answer) and either prints a line or returns a value, so ``threads = %alfa threads`` gives a
@@ -7,7 +7,6 @@ DataFrame. Which subcommands exist, and what each takes, is listed in :mod:`.sub
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from ..render import answer_bundle
 from ..render.question import question_bundle
 from ..results.answer import Answer
 from ..wire.errors import AlfaError, APIConnectionError, AuthenticationError
-from ..wire.settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, resolve_settings
+from ..wire.settings import resolve_settings
 from .sinks import choose
 
 if TYPE_CHECKING:
@@ -36,6 +35,14 @@ STATUS_TIMEOUT = 5.0  # seconds for the reachability check: a status must not ha
 def help_(magics: Host, _: None) -> None:
     """Print the generated help of the magic."""
     print(magics.help_text())
+
+
+def doctor(magics: Host, args: Any) -> None:
+    """Print what ``alfa-notebook doctor`` prints, for this notebook's settings (``%config`` too)."""
+    from ..doctor import run
+
+    report = run(args, configured=magics.configured())
+    print(report.to_json() if args.json else report.to_text())
 
 
 def version(magics: Host, _: None) -> None:
@@ -56,21 +63,15 @@ def status(magics: Host, _: None) -> None:
         _print_rows(rows)
         return
 
-    def origin(name: str, env_names: tuple[str, ...]) -> str:
-        if configured.get(name) is not None:
-            return f"%config AlfaMagics.{name}"
-        found = next((n for n in env_names if os.environ.get(n, "").strip()), None)
-        return f"${found}" if found else "default"
-
-    key_names = ENV_KEYS[settings.api_version]
-    rows.append(("api_version", f"{settings.api_version}  ({origin('api_version', ENV_API_VERSION)})"))
-    rows.append(("base_url", f"{settings.base_url}  ({origin('base_url', ENV_BASE_URL)})"))
+    origin = settings.origin
+    rows.append(("api_version", f"{settings.api_version}  ({origin('api_version')})"))
+    rows.append(("base_url", f"{settings.base_url}  ({origin('base_url')})"))
     if settings.has_key:
-        rows.append(("api_key", f"✓ set  ({origin('api_key', key_names)})"))
+        rows.append(("api_key", f"✓ set  ({origin('api_key')})"))
     else:
-        rows.append(("api_key", f"✗ missing: set {' or '.join(key_names)}"))
+        rows.append(("api_key", f"✗ missing: set {' or '.join(settings.key_env_names())}"))
     if settings.cassette:  # not its mode: the run that records a notebook prints what its replays print
-        rows.append(("cassette", f"{settings.cassette}  ({origin('cassette', ENV_CASSETTE)})"))
+        rows.append(("cassette", f"{settings.cassette}  ({origin('cassette')})"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"

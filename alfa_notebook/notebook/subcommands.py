@@ -8,12 +8,14 @@ wrong one with a :class:`UsageError` that says what it takes.
 A line is a subcommand when its first word is one and what follows fits (``history 5``). A first
 word that names one but is followed by several words is a question (``%alfa status of AMD's
 earnings``); a single word that does not fit is refused (``history abc``: "history takes a
-number"), and so is a single word close to a subcommand (``histroy``: did you mean 'history'?),
+number"), as is one followed by an option that does not fit (``doctor --bogus``), and so is a
+single word close to a subcommand (``histroy``: did you mean 'history'?),
 before any thread is made or any query spent. ``%alfa -- ...`` always asks.
 """
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import importlib
 from collections.abc import Callable
@@ -106,6 +108,31 @@ def _export_argument(rest: str) -> tuple[str, str | None]:
     return words[0], thread
 
 
+def _doctor_argument(rest: str) -> Any:
+    """``doctor`` and its options (:data:`DOCTOR_OPTIONS`), parsed by the
+    command line's own parser (imported when first used)."""
+    import shlex
+
+    from ..doctor import parser
+
+    doctor = parser("%alfa doctor")
+    doctor.exit_on_error = False
+    try:
+        args, unknown = doctor.parse_known_args(shlex.split(rest))
+    except (ValueError, argparse.ArgumentError, SystemExit) as error:  # SystemExit: --help, or argparse's own exit
+        said = "" if isinstance(error, SystemExit) else f"{error}; "
+        raise UsageError(f"doctor: {said}it takes {DOCTOR_OPTIONS}.") from None
+    if unknown or args.base_url or args.api_version:
+        raise UsageError(
+            f"doctor takes {DOCTOR_OPTIONS}, not {' '.join(unknown) or rest!r} (the service is the one "
+            "%config AlfaMagics and the environment name)."
+        )
+    return args
+
+
+DOCTOR_OPTIONS = "[--ask [QUESTION]] [--json] [--include-text] [--timeout SECONDS]"
+
+
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return text[1:-1]
@@ -123,6 +150,7 @@ register("cancel", "cancel", no_argument("cancel"), ".commands:cancel")
 register("last", "last", no_argument("last"), ".commands:last")
 register("version", "version", no_argument("version"), ".commands:version")
 register("cassette", "cassette [PATH [MODE] | off]", _cassette_argument, ".recording:cassette")
+register("doctor", f"doctor {DOCTOR_OPTIONS}", _doctor_argument, ".commands:doctor")
 
 
 # -- recognising a subcommand ---------------------------------------------------------------
@@ -142,7 +170,7 @@ def recognise(question: str) -> tuple[Subcommand, Any] | None:
         try:
             return spec, spec.parse(rest)
         except UsageError:
-            if one_token:  # the shape of a subcommand call, with a wrong argument
+            if one_token or rest.startswith("-"):  # the shape of a subcommand call, with a wrong argument
                 raise
             return None  # several words: a question that starts with this word
     if one_token:

@@ -2,5 +2,6 @@
 
 ``machine.Turn`` is the state machine fed the stream's events; ``steps.AskProcedure`` is ask() as
 one generator of effects (open the stream, post the question, read an event, reconnect, poll...);
-``runners`` perform those effects, one with blocking I/O and one with ``await``.
+``ending`` decides how an ask ends; ``runners`` perform those effects, one with blocking I/O and one
+with ``await``.
 """

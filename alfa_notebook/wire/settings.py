@@ -105,6 +105,9 @@ class Settings:
     it fails with ``RateLimitError``."""
     sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES  # the largest file attach= sends
+    origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Where each setting came from: ``"argument"``, ``"configuration"`` (``%config AlfaMagics``),
+    an environment variable's name, or ``"default"``; a setting left unset is not listed."""
 
     @property
     def api_root(self) -> str:
@@ -116,6 +119,14 @@ class Settings:
 
     def key_env_names(self) -> tuple[str, ...]:
         return ENV_KEYS[self.api_version]
+
+    def origin(self, name: str) -> str:
+        """Where setting ``name`` came from, as a person would set it: ``argument``,
+        ``%config AlfaMagics.NAME``, ``$ENV_VARIABLE`` or ``default``."""
+        origin = self.origins.get(name, "default")
+        if origin == "configuration":
+            return f"%config AlfaMagics.{name}"
+        return origin if origin in ("argument", "default") else f"${origin}"
 
 
 def _first_env(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
@@ -198,11 +209,11 @@ def resolve_settings(
     )
     url = _normalise_base_url(str(url), version, allow_insecure=allow_insecure, source=url_from)
 
-    key, _ = _resolve(api_key, configured.get("api_key"), _first_env(env, ENV_KEYS[version]))
+    key, key_from = _resolve(api_key, configured.get("api_key"), _first_env(env, ENV_KEYS[version]))
     if isinstance(key, str):
         key = Secret(key.strip()) if key.strip() else None
 
-    tape, _ = _resolve(cassette, configured.get("cassette"), _first_env(env, ENV_CASSETTE))
+    tape, tape_from = _resolve(cassette, configured.get("cassette"), _first_env(env, ENV_CASSETTE))
     raw_mode, mode_from = _resolve(
         record_mode, configured.get("record_mode"), _first_env(env, ENV_RECORD_MODE), DEFAULT_RECORD_MODE
     )
@@ -238,11 +249,26 @@ def resolve_settings(
             source=wait_from,
         )
 
+    timeout, timeout_from = _resolve(timeout, configured.get("timeout"), None, DEFAULT_TIMEOUT)
+    origins = {
+        "api_version": version_from,
+        "base_url": url_from,
+        "api_key": key_from,
+        "timeout": timeout_from,
+        "stream_read_timeout": "default" if stream_read_timeout is None else "argument",
+        "max_retries": "default" if max_retries is None else "argument",
+        "rate_limit": rate_from or "default",
+        "rate_limit_wait": wait_from,
+        "cassette": tape_from,
+        "record_mode": mode_from,
+        "sources": _resolve(sources, configured.get("sources") or None, None)[1],
+        "max_attachment_bytes": _resolve(max_attachment_bytes, None, _first_env(env, ENV_MAX_ATTACHMENT_BYTES))[1],
+    }
     return Settings(
         api_version=version,  # type: ignore[arg-type]
         base_url=url,
         api_key=key,
-        timeout=float(_pick(timeout, configured.get("timeout"), DEFAULT_TIMEOUT)),
+        timeout=float(timeout),
         stream_read_timeout=float(_pick(stream_read_timeout, DEFAULT_STREAM_READ_TIMEOUT)),
         max_retries=int(_pick(max_retries, DEFAULT_MAX_RETRIES)),
         cassette=os.fspath(tape) if tape is not None and str(tape).strip() else None,
@@ -251,6 +277,7 @@ def resolve_settings(
         rate_limit_wait=wait,
         sources=source_overrides(_pick(sources, configured.get("sources") or None)),
         max_attachment_bytes=resolve_max_attachment_bytes(max_attachment_bytes, env),
+        origins={name: origin for name, origin in origins.items() if origin is not None},
     )
 
 

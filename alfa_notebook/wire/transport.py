@@ -656,8 +656,17 @@ class AsyncTransport(_TransportBase):
         return AsyncEventStream(response)
 
     async def aclose(self) -> None:
-        await self.http.aclose()
-        await self.streams.aclose()
+        """Close the pools this transport holds, under whichever event loop opened them: not through
+        ``http``/``streams``, which under another loop would open fresh pools and close those. Pools
+        of a loop that has closed since cannot be closed through it; each is still closed as far as
+        it can be, and its sockets are freed as that loop's transports are collected."""
+        for client in (self._http, self._streams):
+            try:
+                await client.aclose()
+            except RuntimeError:
+                if self._loop is None or not self._loop.is_closed():
+                    raise
+                logger.debug("the pools' event loop has closed: their sockets are freed as it is collected")
 
 
 class AsyncEventStream:

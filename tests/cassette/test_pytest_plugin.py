@@ -51,3 +51,26 @@ def test_the_pytest_plugin_records_with_an_option_and_replays_offline_by_default
     missing = _pytest(tmp_path)
     assert missing.returncode == 1 and "CassetteMissError" in missing.stdout
     assert "record_mode='none'" in missing.stdout
+
+
+def test_two_classes_tests_of_one_name_have_a_cassette_each(tmp_path) -> None:
+    """The class is in the cassette's name (as pytest-recording names its cassettes): otherwise the
+    second class's test would replay the first one's answers."""
+    (tmp_path / "test_mine.py").write_text(
+        textwrap.dedent(
+            """
+            class TestNvda:
+                def test_growth(self, alfa_cassette):
+                    assert alfa_cassette.name == "TestNvda.test_growth.alfa.jsonl"
+
+            class TestAmd:
+                def test_growth(self, alfa_cassette):
+                    assert alfa_cassette.name == "TestAmd.test_growth.alfa.jsonl"
+
+            def test_growth(alfa_cassette):
+                assert alfa_cassette.name == "test_growth.alfa.jsonl"
+            """
+        )
+    )
+    ran = _pytest(tmp_path)
+    assert ran.returncode == 0 and "3 passed" in ran.stdout, ran.stdout + ran.stderr

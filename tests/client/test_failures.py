@@ -229,3 +229,14 @@ def test_uploading_a_directory_says_it_is_a_directory(client, tmp_path):
     thread = client.threads("create", "uploads")
     with pytest.raises(IsADirectoryError, match="is a directory"):
         client.threads("upload", thread.id, tmp_path)
+
+
+def test_an_async_client_closed_under_another_event_loop_closes_the_pools_it_opened(alfa_emulator):
+    """Closing must not go through the rebinding to the running loop, which would open fresh pools,
+    close those, and leave the ones in use open."""
+    client = alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url)
+    in_use = client._transport._http, client._transport._streams
+    asyncio.run(client.ask("INTC"))  # a REST and a stream connection, pooled under this loop
+    asyncio.run(client.aclose())
+    assert all(pool.is_closed for pool in in_use)
+    assert (client._transport._http, client._transport._streams) == in_use  # no fresh pools

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -170,3 +171,113 @@ def test_a_failing_on_event_stops_an_async_ask_on_the_server_too(credentials):
     with alfa.AlfaClient(**credentials) as client:
         wait_until_idle(client, partial.thread_id)
         assert client.threads.progress(partial.thread_id).status == "cancelled"
+
+
+# -- leaving ask_events() early: however it is left, the task is cancelled and the partial kept ----
+
+
+async def until_idle(client, thread_id):
+    """The server's state once the ending that leaving the loop started has cancelled the task."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while (progress := await client.threads.progress(thread_id)).is_running:
+        assert time.monotonic() < deadline, "the task kept running after the loop was left"
+        await asyncio.sleep(0.02)
+    return progress
+
+
+def chunks_seen(n):
+    """A predicate true at the ``n``-th chunk."""
+    count = 0
+
+    def seen(event):
+        nonlocal count
+        count += isinstance(event, MessageChunk)
+        return count == n
+
+    return seen
+
+
+def assert_cancelled_and_kept(partial, progress):
+    assert progress.status == "cancelled"  # not left to run on, unseen, to "complete"
+    assert partial is not None and partial.status == "cancelled" and partial.text
+    assert partial.thread_id is not None
+
+
+def test_breaking_out_of_ask_events_cancels_on_the_server_and_keeps_the_partial_answer(credentials):
+    async def main():
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
+            follow, fifth = client.ask_events(QUESTION), chunks_seen(5)
+            async for event in follow:
+                if fifth(event):
+                    break
+            progress = await until_idle(client, follow.turn.thread_id)
+            return client.last_answer, progress, follow.answer
+
+    partial, progress, answer = asyncio.run(main())
+    assert_cancelled_and_kept(partial, progress)
+    assert answer is partial
+
+
+def test_an_exception_in_the_body_of_an_ask_events_loop_cancels_on_the_server_and_keeps_the_partial_answer(
+    credentials,
+):
+    async def main():
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
+            follow, fifth = client.ask_events(QUESTION), chunks_seen(5)
+            with pytest.raises(ViewBroke):
+                async for event in follow:
+                    if fifth(event):
+                        raise ViewBroke("the caller's code failed")
+            progress = await until_idle(client, follow.turn.thread_id)
+            return client.last_answer, progress
+
+    assert_cancelled_and_kept(*asyncio.run(main()))
+
+
+def test_an_ask_events_iterator_garbage_collected_cancels_on_the_server_and_keeps_the_partial_answer(credentials):
+    async def main():
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
+            follow, fifth = client.ask_events(QUESTION), chunks_seen(5)
+            events = aiter(follow)
+            while not fifth(await anext(events)):
+                pass
+            thread_id = follow.turn.thread_id
+            cycle = [events]
+            cycle.append(cycle)  # only the collector can free it
+            del follow, events, cycle
+            assert client.last_answer is None  # still followed, by nobody
+            gc.collect()
+            progress = await until_idle(client, thread_id)
+            return client.last_answer, progress
+
+    assert_cancelled_and_kept(*asyncio.run(main()))
+
+
+def test_leaving_an_ask_events_block_early_has_ended_the_ask_by_the_next_line(credentials):
+    async def main():
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW}) as client:
+            fifth = chunks_seen(5)
+            async with client.ask_events(QUESTION) as events:
+                async for event in events:
+                    if fifth(event):
+                        break
+            partial = client.last_answer
+            assert partial is events.answer and partial.status == "cancelled" and partial.text
+            return partial, await until_idle(client, partial.thread_id)
+
+    assert_cancelled_and_kept(*asyncio.run(main()))
+
+
+def test_an_ask_events_block_followed_to_its_end_keeps_the_whole_answer(credentials):
+    async def main():
+        async with alfa.AsyncAlfaClient(**credentials) as client:
+            async with client.ask_events(QUESTION) as events:
+                chunks = [e async for e in events if isinstance(e, MessageChunk)]
+                with pytest.raises(RuntimeError, match="followed once"):
+                    aiter(events)
+            return chunks, events.answer, client.last_answer
+
+    chunks, answer, last = asyncio.run(main())
+    assert chunks and answer is last and answer.status == "complete" and answer.text

@@ -142,3 +142,20 @@ def test_plain_http_to_this_machine_is_allowed(host):
 
 def test_plain_http_to_a_private_address_is_allowed_when_asked_for():
     assert resolve_settings(env={}, base_url="http://10.0.0.5", allow_insecure=True).base_url == "http://10.0.0.5"
+
+
+def test_each_setting_says_where_it_came_from():
+    settings = resolve_settings(
+        timeout=5,
+        configured={"base_url": "http://localhost:1", "rate_limit": "chat=1/1s"},
+        env={"ALFA_API_KEY": "k", "ALFA_BASE_URL": "http://localhost:2", "ALFA_RECORD_MODE": "none"},
+    )
+    origins = {name: settings.origin(name) for name in ("timeout", "base_url", "rate_limit", "api_key", "record_mode")}
+    assert origins == {
+        "timeout": "argument",
+        "base_url": "%config AlfaMagics.base_url",  # the notebook's configuration before the environment
+        "rate_limit": "%config AlfaMagics.rate_limit",
+        "api_key": "$ALFA_API_KEY",
+        "record_mode": "$ALFA_RECORD_MODE",
+    }
+    assert settings.origin("api_version") == "default" and settings.origin("cassette") == "default"

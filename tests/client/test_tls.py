@@ -89,3 +89,25 @@ def test_https_to_a_plain_http_server_is_named(alfa_emulator):
     assert "WRONG_VERSION_NUMBER" in info.value.reason or "record layer failure" in info.value.reason
     assert "TLS handshake" in str(info.value) and "base_url should start with http://" in str(info.value)
     assert "SSL_CERT_FILE" not in str(info.value)
+
+
+def test_the_doctor_says_a_certificate_is_not_trusted_and_why(tls_server, monkeypatch, capsys):
+    from alfa_notebook.doctor import main
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.setenv("ALFA_API_KEY", "k")
+    assert main(["--base-url", tls_server]) == 1
+    out = capsys.readouterr().out
+    assert "✗ TLS   the certificate is not trusted: self-signed certificate" in out
+
+
+def test_the_doctor_shows_the_tls_version_and_the_certificate_it_trusts(tls_server, certificate, monkeypatch, capsys):
+    from alfa_notebook.doctor import main
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    monkeypatch.setenv("ALFA_API_KEY", "k")
+    assert main(["--base-url", tls_server]) == 0
+    out = capsys.readouterr().out
+    assert "✓ TLS   TLSv1.3, certificate issued by 127.0.0.1, valid until" in out
+    assert "✓ auth  the credential was accepted (GET /threads: 0 threads)" in out

@@ -88,6 +88,7 @@ def test_subcommands_are_recognised_only_in_their_own_shape(line: str, expected:
         ("history 0", "history takes a number above 0"),
         ("use", "use takes a thread's id or name"),
         ("status now", "status takes no argument; to ask a question, write `%alfa -- status now`."),
+        ("doctor --ask what --now", "doctor takes [--ask [QUESTION]] [--json]"),  # an option: not a question
     ],
 )  # fmt: skip
 def test_typos_and_wrong_arguments_are_refused_not_asked(line: str, message: str) -> None:
@@ -101,7 +102,7 @@ def test_the_subcommands_are_listed_once_and_the_help_lists_them_all() -> None:
     assert usage == (
         "help | status | threads | new [NAME] | use ID_OR_NAME | history [N] | export PATH [--thread ID] | cancel"
         " | last | version"
-        " | cassette [PATH [MODE] | off]"
+        " | cassette [PATH [MODE] | off] | doctor [--ask [QUESTION]] [--json] [--include-text] [--timeout SECONDS]"
     )
     doc = " ".join(AlfaMagics.alfa.__doc__.split())
     assert "%alfa SUBCOMMAND help | status | threads | new [NAME] | use ID_OR_NAME | history [N] |" in doc

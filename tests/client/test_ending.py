@@ -1,0 +1,210 @@
+"""How an ask ends (turn/ending.py), and both runners carrying it out, with a scripted service:
+what is kept, what is cancelled on the server, what is raised, and that every generator is closed.
+The same endings end to end against the emulator are in test_interrupt.py."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from alfa_notebook.turn import ending as endings
+from alfa_notebook.turn.machine import Turn
+from alfa_notebook.turn.runners import AsyncRunner, SyncRunner
+from alfa_notebook.turn.steps import AskProcedure
+from alfa_notebook.wire.errors import APIStatusError, APITimeoutError, StreamInterruptedError
+from alfa_notebook.wire.events import MessageChunk, StatusChanged
+from alfa_notebook.wire.models import History
+
+
+class Broke(Exception):
+    """The caller's code failed."""
+
+
+def events():
+    return [MessageChunk(f"part {i} ", "m1", False, {}) for i in range(3)] + [
+        StatusChanged("task_status", "complete", None, {})
+    ]
+
+
+class Service:
+    """A scripted service: answers every call, streams ``events()``, and notes what it was asked."""
+
+    def __init__(self, fail_post: Exception | None = None) -> None:
+        self.calls: list[str] = []
+        self.fail_post = fail_post
+        self.streams: list[Stream] = []
+
+    def _answer(self, op):
+        self.calls.append(f"{op.method} {op.route}")
+        if op.method == "POST" and self.fail_post is not None:
+            raise self.fail_post
+        if op.method == "GET" and op.route.endswith("/messages"):
+            return History([], 0, 0)
+        return True
+
+    def request(self, op, *, deadline=None):
+        return self._answer(op)
+
+    def open_stream(self, thread_id, *, deadline=None):
+        self.streams.append(Stream(events()))
+        return self.streams[-1]
+
+    @property
+    def cancelled(self) -> bool:
+        return "DELETE /threads/{id}/task" in self.calls
+
+
+class Stream:
+    def __init__(self, items):
+        self._items = iter(items)
+        self.closed = False
+
+    def __next__(self):
+        return next(self._items)
+
+    def close(self):
+        self.closed = True
+
+
+class AsyncService(Service):
+    async def request(self, op, *, deadline=None):
+        return self._answer(op)
+
+    async def open_stream(self, thread_id, *, deadline=None):
+        self.streams.append(AsyncStream(events()))
+        return self.streams[-1]
+
+
+class AsyncStream(Stream):
+    async def __anext__(self):
+        try:
+            return next(self._items)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self):
+        self.closed = True
+
+
+def follow(kind, service, leave=None, kept=None):
+    """Follow one ask in thread t1 with a runner of ``kind``; ``leave(event)`` may raise, or
+    return True to leave the loop there. Returns what was kept (``(ending, result, error)`` each
+    time, into ``kept`` if given), and the procedure."""
+    procedure = AskProcedure("q", "t1", clock=lambda: 0.0)
+    kept = [] if kept is None else kept
+    procedure.driven = []  # every generator of the procedure the runner drove
+    for name in ("run", "stop"):
+        made = getattr(procedure, name)
+        setattr(procedure, name, lambda made=made: procedure.driven.append(made()) or procedure.driven[-1])
+
+    def keep(how, result, error):
+        kept.append((how, result, error))
+
+    def body(event):
+        return leave is not None and leave(event)
+
+    if kind == "sync":
+        with SyncRunner(service, procedure).following(keep) as events:
+            for event in events:
+                if body(event):
+                    break
+    else:
+
+        async def main():
+            async with AsyncRunner(service, procedure).following(keep) as events:
+                async for event in events:
+                    if body(event):
+                        break
+
+        asyncio.run(main())
+    return kept, procedure
+
+
+def chunk_seen(error=None):
+    def leave(event):
+        if isinstance(event, MessageChunk):
+            if error is not None:
+                raise error
+            return True
+        return False
+
+    return leave
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request):
+    return request.param
+
+
+def service_of(kind, **kw):
+    return (Service if kind == "sync" else AsyncService)(**kw)
+
+
+def test_complete_keeps_the_result_once_and_cancels_nothing(kind):
+    service = service_of(kind)
+    kept, procedure = follow(kind, service)
+    assert [(how, error) for how, _, error in kept] == [(endings.COMPLETE, None)]
+    assert kept[0][1].turn is procedure.turn and procedure.turn.status == "complete"
+    assert not service.cancelled and all(s.closed for s in service.streams)
+
+
+def test_a_failure_of_the_service_is_kept_as_far_as_it_got_and_cancels_nothing(kind):
+    refused = APIStatusError("refused", status_code=400, method="POST", path="/threads/{id}/messages")
+    service, kept = service_of(kind, fail_post=refused), []
+    with pytest.raises(APIStatusError):
+        follow(kind, service, kept=kept)
+    assert kept == [(endings.FAILED, None, refused)]
+    assert not service.cancelled and all(s.closed for s in service.streams)
+
+
+@pytest.mark.parametrize(
+    "error", [Broke("on_event failed"), KeyboardInterrupt(), APITimeoutError("out of time")], ids=type
+)
+def test_an_exception_while_following_cancels_on_the_server_keeps_twice_and_goes_on(kind, error):
+    service, kept = service_of(kind), []
+    with pytest.raises(type(error)):
+        follow(kind, service, chunk_seen(error), kept)
+    # kept first from the turn (in case the stop is cut short), then with what the stop read
+    assert [(result is None, raised) for _, result, raised in kept] == [(True, error), (False, error)]
+    assert kept[0][0].stop_within is not None and kept[1][1].turn.status == "cancelled"
+    assert service.cancelled and all(s.closed for s in service.streams)
+
+
+def test_leaving_the_loop_early_without_an_exception_is_an_interrupt(kind):
+    service = service_of(kind)
+    kept, procedure = follow(kind, service, chunk_seen())
+    assert [how for how, _, _ in kept] == [endings.INTERRUPTED, endings.INTERRUPTED]
+    assert kept[0][1] is None and kept[1][1].turn is procedure.turn
+    assert procedure.turn.status == "cancelled" and procedure.turn.raw_text == "part 0 "
+    assert service.cancelled and all(s.closed for s in service.streams)
+    assert len(procedure.driven) == 2 and all(
+        g.gi_frame is None for g in procedure.driven
+    )  # closed, not left to the GC
+
+
+@pytest.mark.parametrize(
+    "error,finished,expected",
+    [
+        (None, True, endings.COMPLETE),
+        (None, False, endings.INTERRUPTED),
+        (KeyboardInterrupt(), False, endings.INTERRUPTED),
+        (asyncio.CancelledError(), False, endings.INTERRUPTED),
+        (GeneratorExit(), False, endings.INTERRUPTED),
+        (Broke(), False, endings.INTERRUPTED),
+        (APITimeoutError("late"), False, endings.OUT_OF_TIME),
+        (StreamInterruptedError("broke", method="GET", path="/x"), False, endings.FAILED),
+    ],
+    ids=repr,
+)
+def test_how_an_ask_ends(error, finished, expected):
+    turn = Turn("q", "t1")
+    assert endings.ending(turn, error, finished) is expected
+    assert (turn.status == "cancelled") == (expected.stop_within is not None)
+
+
+def test_a_timeout_after_the_turn_ended_stops_nothing():
+    turn = Turn("q", "t1")
+    turn.end("complete")
+    assert endings.ending(turn, APITimeoutError("late"), finished=False) is endings.FAILED
+    assert turn.status == "complete"
