@@ -152,6 +152,8 @@ class AskProcedure:
         """Whether this ask created its thread (and so may delete it if the question never got there)."""
         self.posted: bool | None = False
         """Whether the question reached the service: None while a POST's outcome is unknown."""
+        self._creating: str | None = None
+        """The name of the thread whose creation is under way (the ask may be stopped meanwhile)."""
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and self._clock() >= self._deadline:
@@ -282,9 +284,11 @@ class AskProcedure:
 
     def _create_thread(self) -> Generator[Effect, Any, str]:
         name = thread_name(self._name or self.turn.question)
+        self._creating = name
         for resends in range(MAX_RESENDS + 1):
             try:
                 thread: Thread = yield Call(ops.create_thread(name))
+                self._creating = None
                 return thread.id
             except APIError as error:
                 if not self._may_settle(error, resends):
@@ -351,6 +355,15 @@ class AskProcedure:
                 return message.time is not None and message.time.timestamp() >= since
         return False
 
+    def _discard_made_thread(self, name: str) -> Generator[Effect, Any, None]:
+        """Delete the thread a create request whose answer never came made, if it made one."""
+        try:
+            made = yield from self._new_empty_thread(name)
+        except AlfaError:
+            return
+        if made is not None:
+            yield from self._discard_thread(made)
+
     def _discard_thread(self, thread_id: str) -> Generator[Effect, Any, None]:
         try:
             yield Call(ops.delete_thread(thread_id))
@@ -366,6 +379,16 @@ class AskProcedure:
         ask created, and that the question never reached, is deleted instead. Every call is best
         effort: the runner bounds the whole in time."""
         thread_id = self.turn.thread_id
+        if thread_id is None and self._creating is not None:  # stopped while its thread was being made
+            yield from self._discard_made_thread(self._creating)
+            return AskResult(self.turn, [], {})
+        if thread_id is not None and self.created_thread and self.posted is None:  # stopped while posting
+            try:
+                history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
+            except AlfaError:
+                pass
+            else:
+                self.posted = self._question_in(history)
         if thread_id is not None and self.created_thread and self.posted is False:
             yield from self._discard_thread(thread_id)
             return AskResult(self.turn, [], {})
