@@ -316,12 +316,14 @@ class AskProcedure:
 
     def _post_question(self, thread_id: str) -> Generator[Effect, Any, None]:
         for resends in range(MAX_RESENDS + 1):
+            self.posted = None  # until the POST's answer comes: the ask may be stopped meanwhile
             try:
                 yield Call(ops.send_message(thread_id, self.turn.question, source_overrides=self.source_overrides))
                 self.posted = True
                 return
             except APIError as error:
                 if error.processed is not None:
+                    self.posted = False
                     raise error
                 self.posted = None
                 if not self._may_settle(error, resends):
@@ -355,6 +357,15 @@ class AskProcedure:
                 return message.time is not None and message.time.timestamp() >= since
         return False
 
+    def _settle_posted(self, thread_id: str) -> Generator[Effect, Any, None]:
+        """Whether a question whose POST was cut short got there, read from the record: if not, its
+        new thread is empty and is deleted, not left behind (nor a cancel sent ahead of the POST)."""
+        try:
+            history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
+        except AlfaError:
+            return
+        self.posted = self._question_in(history)
+
     def _discard_made_thread(self, name: str) -> Generator[Effect, Any, None]:
         """Delete the thread a create request whose answer never came made, if it made one."""
         try:
@@ -383,12 +394,7 @@ class AskProcedure:
             yield from self._discard_made_thread(self._creating)
             return AskResult(self.turn, [], {})
         if thread_id is not None and self.created_thread and self.posted is None:  # stopped while posting
-            try:
-                history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
-            except AlfaError:
-                pass
-            else:
-                self.posted = self._question_in(history)
+            yield from self._settle_posted(thread_id)
         if thread_id is not None and self.created_thread and self.posted is False:
             yield from self._discard_thread(thread_id)
             return AskResult(self.turn, [], {})

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -106,6 +107,7 @@ def run_child(emulator, tmp_path, moment, after, control="chunk_delay=0.01", sig
         os.kill(child.pid, signal.SIGINT)
         if signals == 2:
             assert child.stdout.readline().strip() == "interrupted"
+            cancelling(emulator, prefix)
             os.kill(child.pid, signal.SIGINT)
         out, err = child.communicate(timeout=60)
     finally:
@@ -115,6 +117,18 @@ def run_child(emulator, tmp_path, moment, after, control="chunk_delay=0.01", sig
     assert child.returncode == 0 and "Traceback" not in err, err
     lines = out.strip().splitlines()
     return json.loads(lines[-1]), prefix
+
+
+def cancelling(emulator, prefix):
+    """Wait until the service has stopped every task of the batch: the child's items have sent
+    their cancels, and are now reading what was kept (held back by the emulator)."""
+    deadline = time.monotonic() + 30
+    while True:
+        mine = [t for t in emulator.state().threads if t.name.startswith(prefix + "-")]
+        if mine and not any(t.running for t in mine):
+            return
+        assert time.monotonic() < deadline, "the child's items were never cancelled"
+        time.sleep(0.01)
 
 
 def server_view(emulator, prefix):
@@ -170,8 +184,9 @@ def test_a_sigint_while_the_summary_is_drawn_raises_with_the_whole_batch(alfa_em
 
 
 def test_a_second_sigint_stops_waiting_for_the_cancels_and_still_gives_the_batch(alfa_emulator, tmp_path):
-    # The service holds every cancel for 20 s: the child is surely waiting when the second comes.
-    control = "chunk_delay=0.01;slow_first_byte=20;on=cancel_task;times=8"
+    # The service holds back each stopped item's reading of what it kept for 20 s: the child is
+    # surely waiting for its items to end when the second SIGINT comes.
+    control = "chunk_delay=0.01;slow_first_byte=20;on=list_messages;times=8"
     result, _ = run_child(alfa_emulator, tmp_path, "wait", 2, control=control, signals=2)
     assert result["outcome"] == "raised" and result["kept"] and result["interrupted"]
     statuses = [item["status"] for item in result["items"]]
