@@ -353,3 +353,12 @@ def test_raise_for_status_names_the_failed_items_in_one_error():
     )
     answered = alfa.Batch(["NVDA", "INTC"], [item("complete"), item("no_results")])
     assert answered.raise_for_status() is answered
+
+
+def test_an_async_batch_with_progress_leaves_no_task_pending(alfa_emulator):
+    async def main():
+        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+            await client.ask_many(["INTC", "AMD"], progress=True)
+            return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert asyncio.run(main()) == []  # the progress ticker has ended, not only been asked to
