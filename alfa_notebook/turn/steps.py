@@ -404,12 +404,18 @@ class AskProcedure:
             yield Call(ops.cancel(thread_id))
         except AlfaError:
             pass  # it may have ended already; what it kept is read all the same
+        ended: str | None = None  # how the task ended: cancelled, or finished before the cancel came
+        try:
+            progress: Progress = yield Call(ops.progress(thread_id))
+            ended = progress.status
+        except AlfaError:
+            pass
         try:
             history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
         except AlfaError:
             pass
         else:
-            self.turn.keep_sources(history)
+            self.turn.settle_stopped(history, ended)
         return (yield from self._collect_artifacts(thread_id))
 
     def _collect_artifacts(self, thread_id: str) -> Generator[Effect, Any, AskResult]:

@@ -302,7 +302,10 @@ def stopped_at(route):
         outcome = Thread("t1", "How did NVDA do?") if isinstance(effect, steps.Call) else None
 
 
-def stop(proc, threads=(), history=None):
+CANCELLED = Progress("cancelled")
+
+
+def stop(proc, threads=(), history=None, ended=CANCELLED):
     """Run ``proc.stop()`` against a service holding ``threads`` and ``history``; the calls it made."""
     calls, gen, outcome = [], proc.stop(), None
     while True:
@@ -312,7 +315,9 @@ def stop(proc, threads=(), history=None):
             return calls
         calls.append((effect.operation.method, effect.operation.path) if isinstance(effect, steps.Call) else effect)
         route = effect.operation.route if isinstance(effect, steps.Call) else None
-        outcome = {"/threads": list(threads), "/threads/{id}/messages": history}.get(route)
+        outcome = {"/threads": list(threads), "/threads/{id}/messages": history, "/threads/{id}/progress": ended}.get(
+            route
+        )
 
 
 def test_stopped_while_its_thread_was_made_it_deletes_the_thread_the_service_made():
@@ -330,3 +335,20 @@ def test_stopped_while_its_question_was_posted_it_reads_the_record_before_cancel
     asked = History([Message("u", "How did NVDA do?", True)], 1, 0)
     calls = stop(proc, history=asked)
     assert calls[:2] == [("GET", "/threads/t1/messages"), ("DELETE", "/threads/t1/task")]
+
+
+def test_a_turn_the_service_finished_before_the_cancel_came_is_complete():
+    proc = stopped_at(("POST", "/threads/{id}/messages"))
+    proc.posted = True
+    proc.turn.feed(chunk("NVDA rose "))
+    proc.turn.interrupt()
+    record = History([Message("u", "How did NVDA do?", True), Message("m1", "NVDA rose 4%.", False)], 2, 0)
+    stop(proc, history=record, ended=Progress("complete"))
+    assert proc.turn.status == "complete" and proc.turn.raw_text == "NVDA rose 4%." and not proc.turn.interrupted
+
+    proc = stopped_at(("POST", "/threads/{id}/messages"))
+    proc.posted = True
+    proc.turn.feed(chunk("NVDA rose "))
+    proc.turn.interrupt()
+    stop(proc, history=record, ended=Progress("cancelled"))
+    assert proc.turn.status == "cancelled" and proc.turn.raw_text == "NVDA rose "
