@@ -222,19 +222,25 @@ def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[
             loop.close()
             ended.set()
 
-    threading.Thread(target=serve, name="alfa-ask-many", daemon=True).start()
+    def cancel() -> None:
+        try:
+            loop.call_soon_threadsafe(task.cancel)
+        except RuntimeError:  # the loop is closed: everything had finished already
+            pass
+
+    helper = threading.Thread(target=serve, name="alfa-ask-many", daemon=True)
+    helper.start()
     try:
         while not ended.wait(interval):
             tick()
     except KeyboardInterrupt:
         try:
-            loop.call_soon_threadsafe(task.cancel)
-        except RuntimeError:  # the loop is closed: everything had finished already
-            pass
-        try:
+            cancel()
             ended.wait()
         except KeyboardInterrupt:
+            cancel()  # again, in case the second came before the first was scheduled
             raise Abandoned from None
+    helper.join()  # it has closed its loop: this returns at once
     if task.cancelled():
         return True
     if task.exception() is not None:

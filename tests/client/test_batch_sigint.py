@@ -22,7 +22,7 @@ import alfa_notebook as alfa
 
 CHILD = textwrap.dedent(
     """
-    import json, sys, time
+    import json, sys, threading, time
     import alfa_notebook as alfa
     import alfa_notebook.client
     from alfa_notebook.emulator.defaults import CONTROL_HEADER
@@ -73,6 +73,7 @@ CHILD = textwrap.dedent(
         "outcome": outcome,
         "kept": client.last_batch is batch,
         "interrupted": batch.interrupted,
+        "helpers": sum(t.name == "alfa-ask-many" for t in threading.enumerate()),
         "items": [
             {"key": k, "status": a.status, "thread_id": a.thread_id, "text": len(a.text)}
             for k, a in zip(batch.keys, batch)
@@ -171,6 +172,7 @@ def check_kept_and_consistent(result, held, *, done_before):
 def test_one_sigint_returns_the_batch_with_what_was_answered(alfa_emulator, tmp_path, moment, after):
     result, prefix = run_child(alfa_emulator, tmp_path, moment, after)
     assert result["outcome"] == "returned" and result["kept"] and result["interrupted"]
+    assert result["helpers"] == 0  # the batch's helper thread has ended
     running_then = check_kept_and_consistent(result, server_view(alfa_emulator, prefix), done_before=after)
     if after:
         assert running_then, "the long items were running at the interrupt: each keeps its thread"
