@@ -404,12 +404,15 @@ class AskProcedure:
             yield Call(ops.cancel(thread_id))
         except AlfaError:
             pass  # it may have ended already; what it kept is read all the same
-        ended: str | None = None  # how the task ended: cancelled, or finished before the cancel came
-        try:
-            progress: Progress = yield Call(ops.progress(thread_id))
-            ended = progress.status
-        except AlfaError:
-            pass
+        # How the task ended: cancelled, or finished before the cancel came (then the answer is the
+        # service's, as it would have been read). Not after the timeout: its error reports that.
+        ended: str | None = None
+        if self._deadline is None or self._clock() < self._deadline:
+            try:
+                progress: Progress = yield Call(ops.progress(thread_id))
+                ended = progress.status
+            except AlfaError:
+                pass
         try:
             history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
         except AlfaError:
