@@ -107,8 +107,12 @@ def deliver(
         if caught is None:
             raise
         namespace["_alfa"] = caught
-        cancels = " (its running items' cancels were not waited for)" if caught.interrupted else ""
-        raise short(stopped, f"KeyboardInterrupt: the batch was stopped{cancels}; `_alfa` holds what was answered.")
+        said = (
+            "the batch was stopped without waiting for its running items' cancels; `_alfa` holds what was answered."
+            if caught.interrupted
+            else "interrupted as the batch ended; `_alfa` holds it."
+        )
+        raise short(stopped, f"KeyboardInterrupt: {said}")
     namespace["_alfa"] = batch
     if batch.interrupted:  # a KeyboardInterrupt still, so a "Run All" stops here too
         raise short(

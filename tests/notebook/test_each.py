@@ -99,3 +99,40 @@ def test_a_batch_with_failed_items_fails_its_cell_and_assigns_only_alfa(failing_
 def test_allow_errors_is_refused_for_a_single_answer(shell):
     run = shell.run("%%alfa --allow-errors\nHow did NVDA do?")
     assert str(run.error).startswith("--allow-errors is for --each batches")
+
+
+def test_a_ctrl_c_as_the_summary_is_drawn_still_leaves_the_batch_in_alfa(shell, monkeypatch):
+    class PressedAtTheEnd:
+        def update(self, tally):
+            pass
+
+        def finish(self, batch):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("alfa_notebook.client._progress_view", lambda progress, total: PressedAtTheEnd())
+    shell.ns["names"] = ["NVDA", "AMD"]
+    shell.ns.pop("calls", None)
+    run = shell.run("%%alfa --each t in names -o calls\nHow did {{t}} do?")
+    assert isinstance(run.error, KeyboardInterrupt)
+    assert run.error._render_traceback_() == ["KeyboardInterrupt: interrupted as the batch ended; `_alfa` holds it."]
+    assert shell.ns["_alfa"].counts() == {"complete": 2} and "calls" not in shell.ns
+
+
+def test_a_second_ctrl_c_leaves_the_batch_as_it_was_in_alfa(shell, monkeypatch):
+    from alfa_notebook import Answer, client
+    from alfa_notebook.many import Abandoned
+
+    def second_ctrl_c(self, questions, **kwargs):
+        cancelled = Answer(question="q", raw_text="", status="cancelled", thread_id=None, message_id=None)
+        stopped = Abandoned()
+        stopped.batch = Batch(["NVDA"], [cancelled], interrupted=True)
+        raise stopped
+
+    monkeypatch.setattr(client.AlfaClient, "ask_many", second_ctrl_c)
+    shell.ns["names"] = ["NVDA"]
+    run = shell.run("%%alfa --each t in names -o calls\nHow did {{t}} do?")
+    assert isinstance(run.error, KeyboardInterrupt) and shell.ns["_alfa"] is run.error.batch
+    assert run.error._render_traceback_() == [
+        "KeyboardInterrupt: the batch was stopped without waiting for its running items' cancels; "
+        "`_alfa` holds what was answered."
+    ]
