@@ -20,7 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 from ._public import publish
 from .attachments import Attach, uploads
-from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, check_concurrency, follow, items_of, run_blocking
+from .many import (
+    DEFAULT_CONCURRENCY,
+    Abandoned,
+    BatchRun,
+    View,
+    ask_each,
+    check_concurrency,
+    follow,
+    items_of,
+    run_blocking,
+    stop_ticker,
+)
 from .results.answer import Answer
 from .results.batch import Batch
 from .results.conversation import answer_of, exchanges
@@ -253,6 +264,9 @@ class _ClientBase:
         """The last batch of ``ask_many``, also one an interrupt stopped."""
         return self._last_batch
 
+    def _keep_batch(self, batch: Batch) -> None:
+        self._last_batch = batch
+
     @property
     def last_answer(self) -> Answer | None:
         """The last answer of this client, also a partial one after an interrupt or an error."""
@@ -400,9 +414,13 @@ class AlfaClient(_ClientBase):
             async with AsyncAlfaClient._sibling(self, batch_transport) as client:
                 await ask_each(client._item(timeout, sources, shared), run, concurrency)
 
-        run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
-        self._last_batch = batch = run.finish(view)
-        return batch
+        try:
+            run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
+        except Abandoned as stopped:  # a second Ctrl-C: the batch as it is now, in .batch
+            run.interrupted = True
+            stopped.batch = run.finish(view, self._keep_batch)  # type: ignore[attr-defined]
+            raise
+        return run.finish(view, self._keep_batch)
 
     def _batch_transport(self) -> Any:
         """The transport the batch's async connection uses: the client's own ``transport=``, which
@@ -552,12 +570,11 @@ class AsyncAlfaClient(_ClientBase):
             await ask_each(self._item(timeout, sources, shared), run, concurrency)
         except asyncio.CancelledError as stopped:
             run.interrupted = True
-            self._last_batch = stopped.batch = run.finish(view)  # type: ignore[attr-defined]
+            stopped.batch = run.finish(view, self._keep_batch)  # type: ignore[attr-defined]
             raise
         finally:
-            ticker.cancel()
-        self._last_batch = batch = run.finish(view)
-        return batch
+            await stop_ticker(ticker)
+        return run.finish(view, self._keep_batch)
 
     def _item(
         self, timeout: float | None, sources: Mapping[str, Any] | str | None, attach: list[Upload]

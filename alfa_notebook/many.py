@@ -109,15 +109,22 @@ class BatchRun:
         self.answers = [None] * len(self.questions)
         self.tally = Tally(len(self.questions), time.monotonic(), paused=self.paused)
 
-    def finish(self, view: View) -> Batch:
-        """The batch as it ended, shown by ``view``: an item never started is ``"cancelled"``."""
+    def finish(self, view: View, keep: Callable[[Batch], object]) -> Batch:
+        """The batch as it ended (an item never started is ``"cancelled"``), handed to ``keep``
+        (the client's ``last_batch``) before ``view`` shows it: a Ctrl-C while the summary is
+        drawn is raised with the batch in its ``.batch``, as a second Ctrl-C is."""
         self.tally.finished = self.tally.clock()
         answers = [
             a if a is not None else Answer(question=q, raw_text="", status="cancelled", thread_id=None, message_id=None)
             for q, a in zip(self.questions, self.answers)
         ]
         batch = Batch(self.keys, answers, elapsed=self.tally.elapsed, interrupted=self.interrupted, rerun=self.rerun)
-        view.finish(batch)
+        keep(batch)
+        try:
+            view.finish(batch)
+        except KeyboardInterrupt as late:
+            late.batch = batch  # type: ignore[attr-defined]
+            raise
         return batch
 
 
@@ -181,14 +188,31 @@ async def follow(view: View, tally: Tally, interval: float = 0.1) -> None:
         await asyncio.sleep(interval)
 
 
+async def stop_ticker(ticker: asyncio.Future[None]) -> None:
+    """Cancel :func:`follow` and wait for it to end: no task of the batch outlives ``ask_many``."""
+    ticker.cancel()
+    await asyncio.wait([ticker])
+
+
+class Abandoned(KeyboardInterrupt):
+    """A second Ctrl-C while a blocking batch was cancelling its items: this call stopped waiting
+    for the server's cancels (they go on in the helper thread while the process lives)."""
+
+
 def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[], None], interval: float) -> bool:
     """Run ``main()`` on a private event loop in a helper thread, calling ``tick()`` on this thread
     every ``interval`` seconds until it ends (so a progress view is drawn where the caller runs).
 
     Ctrl-C cancels ``main()`` and waits while it cancels its items; returns whether it was
-    interrupted. An error ``main()`` raised is raised here."""
+    interrupted. A second Ctrl-C during that wait raises :class:`Abandoned`. An error ``main()``
+    raised is raised here.
+
+    This thread waits on a :class:`threading.Event`, never in ``Thread.join(timeout)``: before
+    Python 3.13 a KeyboardInterrupt landing in that join marks the still-running thread as
+    stopped, so every later join returns at once, before the items are cancelled."""
     loop = asyncio.new_event_loop()
     task = loop.create_task(main())
+    ended = threading.Event()
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
@@ -199,19 +223,27 @@ def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()
+            ended.set()
 
-    thread = threading.Thread(target=serve, name="alfa-ask-many", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(interval)
-            tick()
-    except KeyboardInterrupt:
+    def cancel() -> None:
         try:
             loop.call_soon_threadsafe(task.cancel)
         except RuntimeError:  # the loop is closed: everything had finished already
             pass
-        thread.join()
+
+    helper = threading.Thread(target=serve, name="alfa-ask-many", daemon=True)
+    helper.start()
+    try:
+        while not ended.wait(interval):
+            tick()
+    except KeyboardInterrupt:
+        try:
+            cancel()
+            ended.wait()
+        except KeyboardInterrupt:
+            cancel()  # again, in case the second came before the first was scheduled
+            raise Abandoned from None
+    helper.join()  # it has closed its loop: this returns at once
     if task.cancelled():
         return True
     if task.exception() is not None:

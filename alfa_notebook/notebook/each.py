@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
 from .errors import short
 from .interpolation import interpolate
+
+if TYPE_CHECKING:
+    from ..results.batch import Batch
 
 _SOURCE = re.compile(r"([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*)|\[\s*(['\"]?)(.+?)\3\s*\])?")
 _SLOT = "\ue00fEACH\ue00f"  # a private-use mark where each item goes (never in a notebook's text)
@@ -81,3 +84,50 @@ def questions(name: str, template: str, items: Sequence[Any], namespace: Mapping
         )
     filled = interpolate(field.sub(_SLOT, template), namespace).strip()
     return [filled.replace(_SLOT, str(item)) for item in items]
+
+
+def deliver(
+    ask_many: Callable[[], Batch],
+    namespace: MutableMapping[str, Any],
+    *,
+    out: str | None,
+    df: str | None,
+    allow_errors: bool,
+) -> None:
+    """Ask the batch and put it where the notebook reads it, as for a single answer: ``_alfa``
+    always (also a batch an interrupt stopped); ``-o`` and ``--df`` only when every item completed
+    or found no results (with ``--allow-errors``, also when some failed). A stopped or failed batch
+    fails the cell with one line, so "Run All", nbconvert and papermill stop there."""
+    from ..results.batch import BatchError
+
+    try:
+        batch = ask_many()
+    except KeyboardInterrupt as stopped:  # a second Ctrl-C, or one while the summary was drawn
+        caught: Batch | None = getattr(stopped, "batch", None)
+        if caught is None:
+            raise
+        namespace["_alfa"] = caught
+        said = (
+            "the batch was stopped without waiting for its running items' cancels; `_alfa` holds what was answered."
+            if caught.interrupted
+            else "interrupted as the batch ended; `_alfa` holds it."
+        )
+        raise short(stopped, f"KeyboardInterrupt: {said}")
+    namespace["_alfa"] = batch
+    if batch.interrupted:  # a KeyboardInterrupt still, so a "Run All" stops here too
+        raise short(
+            KeyboardInterrupt(
+                "the batch was stopped and its running items cancelled on the server; "
+                "`_alfa` holds what was answered, `_alfa.retry_failed()` asks the rest."
+            )
+        )
+    if batch.failed and not allow_errors:
+        raise short(
+            BatchError(batch),
+            f"BatchError: {batch.what_failed()}; `_alfa.retry_failed()` asks them again "
+            "(--allow-errors keeps a partly failed batch).",
+        )
+    if out:
+        namespace[out] = batch
+    if df:
+        namespace[df] = batch.to_dataframe()

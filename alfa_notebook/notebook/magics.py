@@ -248,6 +248,11 @@ class AlfaMagics(Magics):
     )
     @argument("--concurrency", type=int, metavar="N", help="with --each: items asked at once (default 8)")
     @argument(
+        "--allow-errors",
+        action="store_true",
+        help="with --each: a batch with failed items does not fail the cell, and -o/--df are set",
+    )
+    @argument(
         "--sources",
         metavar="NAME=VALUE,...",
         help="turn data sources on or off for this answer: web=off,filings=on "
@@ -271,7 +276,8 @@ class AlfaMagics(Magics):
         server and keeps the partial answer.
 
         `--each NAME in COLLECTION` asks the cell once per item (`{{NAME}}` taking each), each in its
-        own new thread, `--concurrency` at once; `_alfa` and `-o` then hold the Batch.
+        own new thread, `--concurrency` at once; `_alfa` holds the Batch, -o and --df are set when
+        every item completed. A failed item fails the cell (unless --allow-errors), as an interrupt does.
 
         Settings: %config AlfaMagics.api_version / base_url / api_key / display / table_rows /
         timeout / short_errors / cassette / record_mode / sources / dtype_backend / rate_limit (see
@@ -325,6 +331,8 @@ class AlfaMagics(Magics):
 
         if args.new and args.thread:
             raise UsageError("--new and --thread exclude each other: a new thread, or that one.")
+        if args.allow_errors:
+            raise UsageError("--allow-errors is for --each batches: a single answer that fails fails its cell.")
         _check_common(args)
         attachments = self._attachments(args.attach, namespace)  # before anything is sent
         if args.sources is not None:
@@ -414,26 +422,21 @@ class AlfaMagics(Magics):
         if args.sources is not None:
             source_overrides(args.sources)  # refused here, before anything is sent
         attachments = self._attachments(args.attach, namespace)  # sent to every item's thread
-        batch = self.session.client().ask_many(
-            questions,
-            keys=items,
-            concurrency=args.concurrency or DEFAULT_CONCURRENCY,
-            timeout=timeout,
-            sources=args.sources,
-            attach=attachments,
+        client = self.session.client()
+        each.deliver(
+            lambda: client.ask_many(
+                questions,
+                keys=items,
+                concurrency=args.concurrency or DEFAULT_CONCURRENCY,
+                timeout=timeout,
+                sources=args.sources,
+                attach=attachments,
+            ),
+            self.user_ns,
+            out=args.out,
+            df=args.df,
+            allow_errors=args.allow_errors,
         )
-        self.user_ns["_alfa"] = batch
-        if args.out:
-            self.user_ns[args.out] = batch
-        if args.df:
-            self.user_ns[args.df] = batch.to_dataframe()
-        if batch.interrupted:  # a KeyboardInterrupt still, so a "Run All" stops here too
-            kept = f"`_alfa`{f' and `{args.out}`' if args.out else ''}"
-            raise short(
-                KeyboardInterrupt(
-                    f"the batch was stopped and its running items cancelled on the server; {kept} hold what was answered."
-                )
-            )
 
     def busy(self, thread_id: str | None) -> bool:
         """Whether a background answer is still streaming in ``thread_id``."""

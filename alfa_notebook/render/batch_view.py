@@ -30,8 +30,10 @@ def headline(batch: Batch) -> str:
 
 
 def short(answer: Answer, limit: int = SHORT) -> str:
-    """The answer's first words on one line (its Markdown read as text), or why it failed."""
-    text = words(answer.text) or (describe_error(answer.error) or "")
+    """The answer's first words on one line (its Markdown read as text); for a failed item, why
+    it failed (what arrived before the error is in the Batch)."""
+    failure = describe_error(answer.error) if answer.status == "error" else None
+    text = failure or words(answer.text) or (describe_error(answer.error) or "")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .._public import publish
-from ..wire.errors import NoSuchTableError
+from ..wire.errors import AlfaError, NoSuchTableError
 from .answer import Answer
 
 if TYPE_CHECKING:
@@ -38,6 +38,16 @@ def describe_error(error: BaseException | None) -> str | None:
         return None
     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+class BatchError(AlfaError):
+    """Items of a batch did not complete (errors, or items an interrupt stopped), from
+    :meth:`Batch.raise_for_status`: ``batch`` is the whole batch, ``failed`` those items' positions."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.failed = batch.failed
+        super().__init__(f"{batch.what_failed()}; `batch.retry_failed()` asks them again.")
 
 
 class Batch(Sequence[Answer]):
@@ -86,6 +96,27 @@ class Batch(Sequence[Answer]):
     def failed(self) -> list[int]:
         """Positions of the items that did not finish: errors, and items an interrupt stopped."""
         return [i for i, a in enumerate(self.answers) if not a.ok]
+
+    def what_failed(self, names: int = 5) -> str:
+        """``2 of 30 failed (RateLimitError: ...): AMD, INTC``: how many, why, and the first keys."""
+        failed = self.failed
+        if not failed:
+            return f"none of {len(self)} failed"
+        # Each reason's first sentence: its advice speaks for one ask, the line for the batch.
+        reasons = list(dict.fromkeys((describe_error(self.answers[i].error) or "").split(". ")[0] for i in failed))
+        stopped = sum(1 for i in failed if self.answers[i].status == "cancelled")
+        said = [r for r in reasons if r][:2]
+        if stopped:
+            said.append(f"{stopped} cancelled")
+        keys = ", ".join(str(self.keys[i]) for i in failed[:names]) + (", …" if len(failed) > names else "")
+        return f"{len(failed)} of {len(self)} failed ({'; '.join(said)}): {keys}"
+
+    def raise_for_status(self) -> Batch:
+        """This batch if every item completed (or found no results); else raises one
+        :class:`BatchError` naming the items that did not."""
+        if self.failed:
+            raise BatchError(self)
+        return self
 
     def counts(self) -> dict[str, int]:
         """How many items ended in each status, ``{"complete": 198, "error": 2}``."""

@@ -217,6 +217,19 @@ class Turn:
         """Whether ``history`` holds this turn's reply (a lagging history may not yet)."""
         return bool(_replies_to(history.messages, self.question, self.message_id))
 
+    def settle_stopped(self, history: History, service_status: str | None) -> None:
+        """After the client stopped the turn, what the service kept: if it had finished the turn on
+        its own meanwhile (``service_status``, its task's status after the cancel, is complete or no
+        results), the answer is its record, as if read to the end; else the sources (see keep_sources)."""
+        if service_status is not None and _ANSWER_STATUS.get(normalise_status(service_status)) in (
+            "complete",
+            "no_results",
+        ):
+            self._ended, self.interrupted = None, False
+            self.reconcile(history, service_status)
+        else:
+            self.keep_sources(history)
+
     def keep_sources(self, history: History) -> None:
         """After the client stopped the turn: take the sources the service kept for the messages
         that had partly arrived. The text stays what arrived: the service's record of a cancelled

@@ -178,6 +178,8 @@ class AskProcedure:
         self._settle_by: float | None = None  # when waiting for a busy thread to settle must end
         self._settle_began: float | None = None
         self._settle_wait = SETTLE_POLL[0]  # the next wait between polls of a settling thread
+        self._creating: str | None = None
+        """The name of the thread whose creation is under way (the ask may be stopped meanwhile)."""
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and self._clock() >= self._deadline:
@@ -324,9 +326,11 @@ class AskProcedure:
 
     def _create_thread(self) -> Generator[Effect, Any, str]:
         name = thread_name(self._name or self.turn.question)
+        self._creating = name
         for resends in range(MAX_RESENDS + 1):
             try:
                 thread: Thread = yield Call(ops.create_thread(name))
+                self._creating = None
                 return thread.id
             except APIError as error:
                 if not self._may_settle(error, resends):
@@ -355,6 +359,7 @@ class AskProcedure:
     def _post_question(self, thread_id: str) -> Generator[Effect, Any, None]:
         resends = 0
         while True:
+            self.posted = None  # until the POST's answer comes: the ask may be stopped meanwhile
             try:
                 yield Call(ops.send_message(thread_id, self.turn.question, source_overrides=self.source_overrides))
                 self.posted = True
@@ -365,6 +370,7 @@ class AskProcedure:
                     yield from self._settle(thread_id, error)
                     continue
                 if error.processed is not None:
+                    self.posted = False
                     raise error
                 self.posted = None
                 if not self._may_settle(error, resends):
@@ -468,6 +474,24 @@ class AskProcedure:
                 return message.time is not None and message.time.timestamp() >= since
         return False
 
+    def _settle_posted(self, thread_id: str) -> Generator[Effect, Any, None]:
+        """Whether a question whose POST was cut short got there, read from the record: if not, its
+        new thread is empty and is deleted, not left behind (nor a cancel sent ahead of the POST)."""
+        try:
+            history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
+        except AlfaError:
+            return
+        self.posted = self._question_in(history)
+
+    def _discard_made_thread(self, name: str) -> Generator[Effect, Any, None]:
+        """Delete the thread a create request whose answer never came made, if it made one."""
+        try:
+            made = yield from self._new_empty_thread(name)
+        except AlfaError:
+            return
+        if made is not None:
+            yield from self._discard_thread(made)
+
     def _discard_thread(self, thread_id: str) -> Generator[Effect, Any, None]:
         try:
             yield Call(ops.delete_thread(thread_id))
@@ -483,6 +507,11 @@ class AskProcedure:
         ask created, and that the question never reached, is deleted instead. Every call is best
         effort: the runner bounds the whole in time."""
         thread_id = self.turn.thread_id
+        if thread_id is None and self._creating is not None:  # stopped while its thread was being made
+            yield from self._discard_made_thread(self._creating)
+            return AskResult(self.turn, [], {})
+        if thread_id is not None and self.created_thread and self.posted is None:  # stopped while posting
+            yield from self._settle_posted(thread_id)
         if thread_id is not None and self.created_thread and self.posted is False:
             yield from self._discard_thread(thread_id)
             return AskResult(self.turn, [], {})
@@ -492,12 +521,21 @@ class AskProcedure:
             yield Call(ops.cancel(thread_id))
         except AlfaError:
             pass  # it may have ended already; what it kept is read all the same
+        # How the task ended: cancelled, or finished before the cancel came (then the answer is the
+        # service's, as it would have been read). Not after the timeout: its error reports that.
+        ended: str | None = None
+        if self._deadline is None or self._clock() < self._deadline:
+            try:
+                progress: Progress = yield Call(ops.progress(thread_id))
+                ended = progress.status
+            except AlfaError:
+                pass
         try:
             history: History = yield Call(ops.list_messages(thread_id, limit_num=HISTORY_PAGE))
         except AlfaError:
             pass
         else:
-            self.turn.keep_sources(history)
+            self.turn.settle_stopped(history, ended)
         return (yield from self._collect_artifacts(thread_id))
 
     def _collect_artifacts(self, thread_id: str) -> Generator[Effect, Any, AskResult]:

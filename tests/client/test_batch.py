@@ -267,3 +267,35 @@ def test_a_concurrency_no_batch_can_run_with_is_refused_before_anything_starts(c
         with pytest.raises(ConfigurationError, match="concurrency must be a whole number of at least 1"):
             client.ask_many(["INTC"], concurrency=concurrency, progress=False)
         assert client.last_batch is None
+
+
+def test_raise_for_status_names_the_failed_items_in_one_error():
+    from alfa_notebook.wire.errors import RateLimitError
+
+    def item(status, error=None):
+        return alfa.Answer(question="q", raw_text="", status=status, thread_id=None, message_id=None, error=error)
+
+    limited = RateLimitError("Rate limited (429)", status_code=429, method="POST", path="/threads")
+    batch = alfa.Batch(
+        ["NVDA", "AMD", "INTC", "AVGO"],
+        [item("complete"), item("error", limited), item("no_results"), item("cancelled")],
+    )
+    with pytest.raises(alfa.BatchError) as info:
+        batch.raise_for_status()
+    error = info.value
+    assert isinstance(error, alfa.AlfaError) and error.batch is batch and error.failed == [1, 3]
+    assert str(error) == (
+        "2 of 4 failed (RateLimitError: Rate limited (429); 1 cancelled): AMD, AVGO; "
+        "`batch.retry_failed()` asks them again."
+    )
+    answered = alfa.Batch(["NVDA", "INTC"], [item("complete"), item("no_results")])
+    assert answered.raise_for_status() is answered
+
+
+def test_an_async_batch_with_progress_leaves_no_task_pending(alfa_emulator):
+    async def main():
+        async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+            await client.ask_many(["INTC", "AMD"], progress=True)
+            return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert asyncio.run(main()) == []  # the progress ticker has ended, not only been asked to

@@ -443,3 +443,67 @@ def test_busy_is_read_from_a_409_or_a_4xx_that_says_a_run_is_active_even_replaye
     assert not steps.is_busy(busy(400, "message: field required"))
     assert not steps.is_busy(RateLimitError("a task is running", status_code=429, detail="a task is running"))
     assert not steps.is_busy(APIConnectionError("a task is running"))
+
+
+def stopped_at(route):
+    """A procedure interrupted while the request to ``route`` was out (a Ctrl-C, a cancelled task)."""
+    proc = procedure("How did NVDA do?")
+    gen = proc.run()
+    outcome = None
+    while True:
+        effect = gen.send(outcome)
+        if isinstance(effect, steps.Call) and (effect.operation.method, effect.operation.route) == route:
+            return proc
+        outcome = Thread("t1", "How did NVDA do?") if isinstance(effect, steps.Call) else None
+
+
+CANCELLED = Progress("cancelled")
+
+
+def stop(proc, threads=(), history=None, ended=CANCELLED):
+    """Run ``proc.stop()`` against a service holding ``threads`` and ``history``; the calls it made."""
+    calls, gen, outcome = [], proc.stop(), None
+    while True:
+        try:
+            effect = gen.send(outcome)
+        except StopIteration:
+            return calls
+        calls.append((effect.operation.method, effect.operation.path) if isinstance(effect, steps.Call) else effect)
+        route = effect.operation.route if isinstance(effect, steps.Call) else None
+        outcome = {"/threads": list(threads), "/threads/{id}/messages": history, "/threads/{id}/progress": ended}.get(
+            route
+        )
+
+
+def test_stopped_while_its_thread_was_made_it_deletes_the_thread_the_service_made():
+    made = Thread("t9", "How did NVDA do?")
+    calls = stop(stopped_at(("POST", "/threads")), threads=[made], history=History([], 0, 0))
+    assert calls == [("GET", "/threads"), ("GET", "/threads/t9/messages"), ("DELETE", "/threads/t9")]
+    assert stop(stopped_at(("POST", "/threads")), threads=[]) == [("GET", "/threads")]  # none was made
+
+
+def test_stopped_while_its_question_was_posted_it_reads_the_record_before_cancelling():
+    proc = stopped_at(("POST", "/threads/{id}/messages"))
+    assert stop(proc, history=History([], 0, 0)) == [("GET", "/threads/t1/messages"), ("DELETE", "/threads/t1")]
+
+    proc = stopped_at(("POST", "/threads/{id}/messages"))
+    asked = History([Message("u", "How did NVDA do?", True)], 1, 0)
+    calls = stop(proc, history=asked)
+    assert calls[:2] == [("GET", "/threads/t1/messages"), ("DELETE", "/threads/t1/task")]
+
+
+def test_a_turn_the_service_finished_before_the_cancel_came_is_complete():
+    proc = stopped_at(("POST", "/threads/{id}/messages"))
+    proc.posted = True
+    proc.turn.feed(chunk("NVDA rose "))
+    proc.turn.interrupt()
+    record = History([Message("u", "How did NVDA do?", True), Message("m1", "NVDA rose 4%.", False)], 2, 0)
+    stop(proc, history=record, ended=Progress("complete"))
+    assert proc.turn.status == "complete" and proc.turn.raw_text == "NVDA rose 4%." and not proc.turn.interrupted
+
+    proc = stopped_at(("POST", "/threads/{id}/messages"))
+    proc.posted = True
+    proc.turn.feed(chunk("NVDA rose "))
+    proc.turn.interrupt()
+    stop(proc, history=record, ended=Progress("cancelled"))
+    assert proc.turn.status == "cancelled" and proc.turn.raw_text == "NVDA rose "

@@ -51,14 +51,15 @@ def test_an_interrupted_each_keeps_the_batch_in_alfa_and_stops_run_all(slow_shel
 
     monkeypatch.setattr("alfa_notebook.client._progress_view", lambda progress, total: PressCtrlC())
     shell.ns["names"] = ["NVDA", "AMD", "INTC", "AAPL"]
+    shell.ns.pop("calls", None)
     run = shell.run("%%alfa --each t in names -o calls --concurrency 1\nHow did {{t}} do?")
     assert isinstance(run.error, KeyboardInterrupt)
     assert run.error._render_traceback_() == [
         "KeyboardInterrupt: the batch was stopped and its running items cancelled on the server; "
-        "`_alfa` and `calls` hold what was answered."
+        "`_alfa` holds what was answered, `_alfa.retry_failed()` asks the rest."
     ]
     batch = shell.ns["_alfa"]
-    assert batch is shell.ns["calls"] and batch.interrupted and len(batch) == 4
+    assert "calls" not in shell.ns and batch.interrupted and len(batch) == 4
     assert batch[0].status == "complete" and batch[-1].status == "cancelled"
 
 
@@ -77,3 +78,64 @@ def test_config_rate_limit_sets_the_pace_of_the_notebooks_client(shell):
     ):
         shell.magics.session.client()
     shell.run("%config AlfaMagics.rate_limit = None")
+
+
+def test_a_batch_with_failed_items_fails_its_cell_and_assigns_only_alfa(failing_shell):
+    shell = failing_shell
+    shell.ns["names"] = ["NVDA", "AMD", "INTC"]
+    for name in ("calls", "summary"):
+        shell.ns.pop(name, None)
+    run = shell.run("%%alfa --each t in names -o calls --df summary\nHow did {{t}} do?")
+    assert type(run.error).__name__ == "BatchError"
+    (line,) = run.error._render_traceback_()
+    assert line.startswith("BatchError: 3 of 3 failed (TurnFailedError: ") and line.endswith(
+        "): NVDA, AMD, INTC; `_alfa.retry_failed()` asks them again (--allow-errors keeps a partly failed batch)."
+    )
+    assert shell.ns["_alfa"].counts() == {"error": 3} and run.error.batch is shell.ns["_alfa"]
+    assert "calls" not in shell.ns and "summary" not in shell.ns
+
+    allowed = shell.run("%%alfa --each t in names -o calls --df summary --allow-errors\nHow did {{t}} do?")
+    assert allowed.error is None
+    assert shell.ns["calls"] is shell.ns["_alfa"] and list(shell.ns["summary"]["status"]) == ["error"] * 3
+
+
+def test_allow_errors_is_refused_for_a_single_answer(shell):
+    run = shell.run("%%alfa --allow-errors\nHow did NVDA do?")
+    assert str(run.error).startswith("--allow-errors is for --each batches")
+
+
+def test_a_ctrl_c_as_the_summary_is_drawn_still_leaves_the_batch_in_alfa(shell, monkeypatch):
+    class PressedAtTheEnd:
+        def update(self, tally):
+            pass
+
+        def finish(self, batch):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("alfa_notebook.client._progress_view", lambda progress, total: PressedAtTheEnd())
+    shell.ns["names"] = ["NVDA", "AMD"]
+    shell.ns.pop("calls", None)
+    run = shell.run("%%alfa --each t in names -o calls\nHow did {{t}} do?")
+    assert isinstance(run.error, KeyboardInterrupt)
+    assert run.error._render_traceback_() == ["KeyboardInterrupt: interrupted as the batch ended; `_alfa` holds it."]
+    assert shell.ns["_alfa"].counts() == {"complete": 2} and "calls" not in shell.ns
+
+
+def test_a_second_ctrl_c_leaves_the_batch_as_it_was_in_alfa(shell, monkeypatch):
+    from alfa_notebook import Answer, client
+    from alfa_notebook.many import Abandoned
+
+    def second_ctrl_c(self, questions, **kwargs):
+        cancelled = Answer(question="q", raw_text="", status="cancelled", thread_id=None, message_id=None)
+        stopped = Abandoned()
+        stopped.batch = Batch(["NVDA"], [cancelled], interrupted=True)
+        raise stopped
+
+    monkeypatch.setattr(client.AlfaClient, "ask_many", second_ctrl_c)
+    shell.ns["names"] = ["NVDA"]
+    run = shell.run("%%alfa --each t in names -o calls\nHow did {{t}} do?")
+    assert isinstance(run.error, KeyboardInterrupt) and shell.ns["_alfa"] is run.error.batch
+    assert run.error._render_traceback_() == [
+        "KeyboardInterrupt: the batch was stopped without waiting for its running items' cancels; "
+        "`_alfa` holds what was answered."
+    ]

@@ -151,3 +151,35 @@ def test_the_live_clock_ticks_in_a_real_kernel_while_the_stream_is_silent() -> N
     ticks = [i for i in range(1, len(views)) if bodies[i] == bodies[i - 1] and status[i] != status[i - 1]]
     assert ticks, status  # the same view, redrawn with a later time
     assert all(status[i].startswith("● Answering") for i in ticks)
+
+
+def test_an_interrupted_each_in_a_real_kernel_keeps_the_batch_in_alfa_only(
+    kernel: BlockingKernelClient, slow_emulator: Emulator
+) -> None:
+    """The toolbar's Stop on a blocking ``--each`` is SIGINT to the kernel (interrupt_kernel): the
+    cell fails with one line, `_alfa` holds the batch, `-o` is not set, and the live view ends as
+    the static summary."""
+    run(kernel, "%load_ext alfa_notebook\nuniverse = ['NVDA', 'AMD', 'INTC', 'AVGO', 'MU', 'TSM']")
+    kernel.execute("%%alfa --each t in universe -o calls --concurrency 2\nScreen all columns of the market for {{t}}")
+    seen: list[dict[str, Any]] = []
+
+    def one_done(message: dict[str, Any]) -> bool:
+        text = message["content"].get("data", {}).get("text/plain", "")
+        live = message["msg_type"] in ("display_data", "update_display_data")
+        return live and re.match(r"Asking Alfa: [1-5]/6 done", text) is not None  # items still to come
+
+    until(kernel, seen, one_done)
+    kernel.parent.interrupt_kernel()  # what the Stop button does to a kernel
+    until(kernel, seen, lambda m: m["msg_type"] == "status" and m["content"]["execution_state"] == "idle")
+    (error,) = [m["content"] for m in seen if m["msg_type"] == "error"]
+    assert error["ename"] == "KeyboardInterrupt" and len(error["traceback"]) == 1
+    assert "`_alfa` holds what was answered" in error["traceback"][0]
+    live = next(m for m in seen if m["msg_type"] == "display_data" and "transient" in m["content"])
+    cleared = [m for m in seen if m["msg_type"] == "update_display_data"][-1]["content"]
+    assert cleared["transient"] == live["content"]["transient"] and cleared["data"] == {"text/plain": ""}
+    summary = [m["content"]["data"] for m in seen if m["msg_type"] == "display_data"][-1]
+    assert '<div class="alfa-batch"' in summary["text/html"] and "(interrupted)" in summary["text/plain"]
+
+    after = run(kernel, "print(_alfa.interrupted, 'calls' in globals(), sorted(set(a.status for a in _alfa)))")
+    printed = "".join(m["content"]["text"] for m in after if m["msg_type"] == "stream")
+    assert printed == "True False ['cancelled', 'complete']\n"

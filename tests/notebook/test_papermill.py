@@ -37,3 +37,21 @@ def test_papermill_stops_at_a_failed_answer_and_exits_non_zero(failing_emulator:
     code = [cell for cell in saved.cells if cell.cell_type == "code"]
     assert [o.get("ename") for o in code[1].outputs if o.output_type == "error"] == ["TurnFailedError"]
     assert code[2].outputs == []  # the run stopped at the failed cell
+
+
+def test_papermill_stops_at_a_batch_with_failed_items_and_exits_non_zero(
+    failing_emulator: Emulator, tmp_path: Path
+) -> None:
+    each = "%%alfa --each t in universe -o calls\nHow did {{t}} do?"
+    run = papermill(failing_emulator, tmp_path, "%load_ext alfa_notebook", "universe = ['NVDA', 'AMD']", each, "calls")
+    assert run.returncode != 0
+    saved = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    code = [cell for cell in saved.cells if cell.cell_type == "code"]
+    (error,) = [o for o in code[2].outputs if o.output_type == "error"]
+    assert error.ename == "BatchError"
+    assert error.traceback == [
+        "BatchError: 2 of 2 failed (TurnFailedError: Alfa ended the answer with an error (Emulated failure (error=1))): "
+        "NVDA, AMD; "
+        "`_alfa.retry_failed()` asks them again (--allow-errors keeps a partly failed batch)."
+    ]
+    assert code[3].outputs == []  # the run stopped at the failed batch
