@@ -337,7 +337,7 @@ class AlfaClient(_ClientBase):
 
         async def main() -> None:
             async with AsyncAlfaClient._sibling(self, batch_transport) as client:
-                await ask_each(client._item(timeout, sources), run, concurrency)
+                await ask_each(client._item(timeout, sources, run), run, concurrency)
 
         run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
         self._last_batch = batch = run.finish(view)
@@ -465,7 +465,7 @@ class AsyncAlfaClient(_ClientBase):
         view = _progress_view(progress, len(listed))
         ticker = asyncio.ensure_future(follow(view, run.tally))
         try:
-            await ask_each(self._item(timeout, sources), run, concurrency)
+            await ask_each(self._item(timeout, sources, run), run, concurrency)
         except asyncio.CancelledError as stopped:
             run.interrupted = True
             self._last_batch = stopped.batch = run.finish(view)  # type: ignore[attr-defined]
@@ -475,9 +475,18 @@ class AsyncAlfaClient(_ClientBase):
         self._last_batch = batch = run.finish(view)
         return batch
 
-    def _item(self, timeout: float | None, sources: Mapping[str, Any] | str | None) -> Callable[[str, str], Any]:
-        """How ask_many asks one item: a new thread named after its key."""
-        return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name)
+    def _item(
+        self, timeout: float | None, sources: Mapping[str, Any] | str | None, run: BatchRun
+    ) -> Callable[[str, str], Any]:
+        """How ask_many asks one item: a new thread named after its key (through the batch's
+        cassette tape, which counts the items apart and times the batch, when there is one)."""
+        if self._cassette is None:
+            return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name)
+        tape = self._cassette.batch(run.questions, sources)
+        run.timing = tape.elapsed
+        return lambda question, name: tape.asking(
+            lambda: self.ask(question, timeout=timeout, sources=sources, name=name)
+        )
 
     @classmethod
     def _sibling(cls, client: AlfaClient, transport: Any = None) -> AsyncAlfaClient:
