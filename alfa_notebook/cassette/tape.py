@@ -180,7 +180,7 @@ class RequestTape(Generic[T]):
 def _request_label(key: dict[str, Any]) -> str:
     """What a request was for, in a miss: its call and, for a new thread, the thread's name (the
     question it was created for, as the notebook names them)."""
-    name = key.get("json", {}).get("name") if isinstance(key.get("json"), dict) else None
+    name = key["json"].get("thread_name") if isinstance(key.get("json"), dict) else None
     if key["call"] == "POST /threads" and name:
         return f"A new thread for {name!r} (POST /threads)"
     return repr(key["call"])
