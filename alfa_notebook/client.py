@@ -456,8 +456,8 @@ class AsyncAlfaClient(_ClientBase):
         listed, labels = items_of(questions, keys)
         check_concurrency(concurrency)
 
-        def rerun(questions: list[str], keys: list[Any]) -> Any:
-            return self.ask_many(
+        async def rerun(questions: list[str], keys: list[Any]) -> Any:
+            return await self.ask_many(
                 questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
             )
 

@@ -130,7 +130,7 @@ def _turn(record: dict[str, Any]) -> Iterator[str]:
         or (isinstance(thread, dict) and set(thread) == {"id"} and isinstance(thread["id"], str))
         or (isinstance(thread, dict) and set(thread) == {"after"} and _texts(thread["after"]))
     ):
-        yield f"'turn.thread' must be \"new\", {{\"id\": ...}} or {{\"after\": [questions]}}, not {thread!r:.80}"
+        yield f'\'turn.thread\' must be "new", {{"id": ...}} or {{"after": [questions]}}, not {thread!r:.80}'
     if "source_overrides" in key and not isinstance(key["source_overrides"], dict):
         yield "'turn.source_overrides' must be an object"
     for field in ("thread_id", "message_id"):
@@ -171,13 +171,13 @@ def _entry(where: str, entry: Any) -> Iterator[str]:
     if not isinstance(payload, dict):
         yield f"'{where}[2]' must be an object, not {_type(payload)}"
     elif kind is None and not (payload.get("closed") is True or payload.get("lost") is True or "malformed" in payload):
-        yield f"'{where}[2]' must be a mark ({{\"closed\": true}}, {{\"lost\": true}} or {{\"malformed\": ...}})"
+        yield f'\'{where}[2]\' must be a mark ({{"closed": true}}, {{"lost": true}} or {{"malformed": ...}})'
 
 
 def _batch(record: dict[str, Any]) -> Iterator[str]:
     key = record["batch"]
     if not (_whole(key.get("items")) and isinstance(key.get("sha256"), str)):
-        yield "'batch' must be {\"items\": count, \"sha256\": digest of its questions}"
+        yield '\'batch\' must be {"items": count, "sha256": digest of its questions}'
     elapsed = record.get("elapsed")
     if not _number(elapsed) or elapsed < 0:
         yield f"'elapsed' must be a number of seconds, not {elapsed!r:.80}"

@@ -23,7 +23,7 @@ from ..results.answer import Answer
 from ..wire.errors import AlfaError, APIConnectionError, AuthenticationError
 from ..wire.markers import artifact_ids
 from ..wire.models import Artifact, Message
-from ..wire.settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, resolve_settings
+from ..wire.settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, ENV_RECORD_MODE, resolve_settings
 from .sinks import choose
 
 if TYPE_CHECKING:
@@ -71,8 +71,9 @@ def status(magics: Host, _: None) -> None:
         rows.append(("api_key", f"✓ set  ({origin('api_key', key_names)})"))
     else:
         rows.append(("api_key", f"✗ missing: set {' or '.join(key_names)}"))
-    if settings.cassette:  # not its mode: the run that records a notebook prints what its replays print
+    if settings.cassette:
         rows.append(("cassette", f"{settings.cassette}  ({origin('cassette', ENV_CASSETTE)})"))
+        rows.append(("record_mode", f"{settings.record_mode}  ({origin('record_mode', ENV_RECORD_MODE)})"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"

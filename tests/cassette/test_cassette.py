@@ -205,7 +205,11 @@ def test_the_key_is_never_written(canary_emulator, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("content", "line", "said"),
     [
-        ('{"alfa_cassette": 1}\n{"request": {"call": "GET /threads"}, "n": 1, "response": {}}\n{not json\n', 3, "not valid JSON"),
+        (
+            '{"alfa_cassette": 1}\n{"request": {"call": "GET /threads"}, "n": 1, "response": {}}\n{not json\n',
+            3,
+            "not valid JSON",
+        ),
         ('{"alfa_cassette": 1}\n[1, 2]\n', 2, "a record is a JSON object"),
         ('{"alfa_cassette": 99}\n', 1, "cassette format 99"),
         ('{"hello": "world"}\n', 1, "not a cassette header"),

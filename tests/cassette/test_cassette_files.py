@@ -66,7 +66,9 @@ def recorded(emulator: Emulator, path: Path, **kw: object) -> alfa.AlfaClient:
     return alfa.AlfaClient(api_key=emulator.api_key, base_url=emulator.base_url, cassette=path, **kw)  # type: ignore[arg-type]
 
 
-def test_a_batch_run_again_in_the_same_process_replays_what_it_answered(canary_emulator: Emulator, tmp_path: Path) -> None:
+def test_a_batch_run_again_in_the_same_process_replays_what_it_answered(
+    canary_emulator: Emulator, tmp_path: Path
+) -> None:
     path = tmp_path / "batch.alfa.jsonl"
     questions = [f"What is the P/E of company {i}?" for i in range(6)]
     with recorded(canary_emulator, path, record_mode="new_episodes") as client:
@@ -147,12 +149,12 @@ def test_a_damaged_record_is_a_cassette_error_naming_the_file_line_and_field(
     tmp_path: Path, line: str, said: str
 ) -> None:
     path = tmp_path / "damaged.alfa.jsonl"
-    content = f"{HEADER}\n{GOOD_REQUEST}\n\n{line}\n"
+    content = f"{HEADER}\n{GOOD_REQUEST}\n{line}\n"
     path.write_text(content)
     with alfa.AlfaClient(api_key="x", base_url=GONE, cassette=path, record_mode="none") as client:
         with pytest.raises(alfa.CassetteError) as caught:
             client.threads.list()
-    assert f"{path}, line 4: {said}" in str(caught.value)
+    assert f"{path}, line 3: {said}" in str(caught.value)
     assert path.read_text() == content
 
 
@@ -249,3 +251,20 @@ def test_any_damage_to_a_record_is_a_cassette_error_or_replays(recording: str, d
                 client.threads.messages(answer.thread_id or "t")
             except alfa.CassetteError:
                 pass
+
+
+def test_a_status_changed_by_hand_is_not_replayed_as_it_is(recording: str, tmp_path: Path) -> None:
+    header, *lines = recording.splitlines()
+    turn = next(i for i, line in enumerate(lines) if line.startswith('{"turn"'))
+    record = json.loads(lines[turn])
+    assert record["status"] == "complete"
+    record["status"] = "error"
+    lines[turn] = json.dumps(record)
+    path = tmp_path / "edited.alfa.jsonl"
+    path.write_text("\n".join([header, *lines]) + "\n")
+    with alfa.AlfaClient(api_key="x", base_url=GONE, cassette=path, record_mode="none") as client:
+        with pytest.raises(alfa.CassetteError) as caught:
+            client.ask(QUESTION)
+    assert str(caught.value).startswith(
+        f"{path}, line {turn + 2}: 'status' says 'error', but the recorded events end 'complete'."
+    )
