@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import time
 import warnings
@@ -28,7 +29,6 @@ from ..wire import errors
 from ..wire.errors import APIStatusError, CassetteError
 from ..wire.events import Event, MalformedEvent, StreamClosed, from_payload, type_of
 from ..wire.operations import Operation
-from .file import dump
 from .store import Cassette, Uses, counting_apart, open_cassette
 
 if TYPE_CHECKING:
@@ -577,7 +577,8 @@ class BatchTape:
     def __init__(self, binding: Binding, questions: list[str], sources: Mapping[str, Any] | str | None) -> None:
         self._binding = binding
         self._uses = Uses()
-        digest = hashlib.sha256(dump([questions, sources]).encode("utf-8", "surrogatepass")).hexdigest()
+        said = json.dumps([questions, sources], ensure_ascii=False, sort_keys=True, default=str)
+        digest = hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
         self._key = {"items": len(questions), "sha256": digest[:32]}
 
     def asking(self, ask: Callable[[], Awaitable[T]]) -> Awaitable[T]:

@@ -14,8 +14,8 @@ import pytest
 from security.notebooks import execute
 
 import alfa_notebook as alfa
-from alfa_notebook.results.batch import Batch
 from alfa_notebook.emulator import Emulator
+from alfa_notebook.results.batch import Batch
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 NAMES = ["quickstart", "dataframes", "threads-and-files", "universe"]
