@@ -268,3 +268,29 @@ def test_a_status_changed_by_hand_is_not_replayed_as_it_is(recording: str, tmp_p
     assert str(caught.value).startswith(
         f"{path}, line {turn + 2}: 'status' says 'error', but the recorded events end 'complete'."
     )
+
+
+def test_a_stopped_batch_run_again_in_the_same_process_asks_only_the_rest(tmp_path: Path, monkeypatch) -> None:
+    class PressCtrlC:
+        """The progress view of a user who presses Ctrl-C once two items are done."""
+
+        def update(self, tally) -> None:  # type: ignore[no-untyped-def]
+            if tally.done >= 2:
+                raise KeyboardInterrupt
+
+        def finish(self, batch) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    path = tmp_path / "resumed.alfa.jsonl"
+    questions = [f"How did company {i} do?" for i in range(5)]
+    with Emulator(chunk_delay=0.005) as emulator, recorded(emulator, path, record_mode="new_episodes") as client:
+        monkeypatch.setattr("alfa_notebook.client._progress_view", lambda progress, total: PressCtrlC())
+        stopped = client.ask_many(questions, concurrency=1)
+        monkeypatch.undo()
+        answered = {a.question: a.message_id for a in stopped if a.status == "complete"}
+        assert stopped.interrupted and 2 <= len(answered) < len(questions)
+        again = client.ask_many(questions, concurrency=4, progress=False)
+    assert all(a.status == "complete" for a in again)
+    assert {q: again.get(q).message_id for q in answered} == answered  # replayed, not asked again
+    turns = [json.loads(line) for line in path.read_text().splitlines()[1:] if '"turn"' in line[:8]]
+    assert sorted(t["turn"]["question"] for t in turns) == sorted(questions) and {t["n"] for t in turns} == {1}
