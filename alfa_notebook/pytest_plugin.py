@@ -3,7 +3,8 @@
 * the ``alfa_cassette`` fixture: every Alfa client the test makes (``AlfaClient()``,
   ``AsyncAlfaClient()``, the ``%%alfa`` magic) replays from, and records into,
   ``cassettes/<test module>/<test name>.alfa.jsonl`` beside the test file; it returns that path.
-  ``@pytest.mark.alfa_cassette("name.alfa.jsonl")`` names the file instead (shared by tests).
+  ``@pytest.mark.alfa_cassette("name.alfa.jsonl")`` names the file instead (shared by tests,
+  also by pytest-xdist workers recording at once: each write locks the file and merges).
 * the ``--alfa-record-mode`` option: ``none`` by default (replay only, never the network: a test
   whose question was never recorded fails with CassetteMissError); ``once``, ``new_episodes`` or
   ``all`` to record, with the service (or the emulator) reachable.

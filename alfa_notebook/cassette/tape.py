@@ -594,11 +594,15 @@ class BatchTape:
         """The batch's time: the recorded one when every item was replayed; else ``measured``,
         recorded (to the millisecond) when the batch ran to its end."""
         cassette = self._binding.cassette
-        if self._uses.live == 0:
-            record = cassette.find("batch", self._key)
-            return float(record["elapsed"]) if record is not None else measured
-        if interrupted:
+        try:
+            if self._uses.live == 0:
+                record = cassette.find("batch", self._key)
+                return float(record["elapsed"]) if record is not None else measured
+            if interrupted:
+                return measured
+            elapsed = round(measured, 3)
+            cassette.save("batch", self._key, 1, {"elapsed": elapsed}, replace=True)
+            return elapsed
+        except CassetteError as exc:  # the batch's answers matter more than its time: never lose them
+            warnings.warn(f"The batch's time was not recorded: {exc}", UserWarning, stacklevel=2)
             return measured
-        elapsed = round(measured, 3)
-        cassette.save("batch", self._key, 1, {"elapsed": elapsed}, replace=True)
-        return elapsed
