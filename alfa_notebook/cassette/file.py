@@ -52,9 +52,11 @@ class Contents:
         self.header, self.lines, self.records, self.numbers = header, lines, records, numbers
 
 
-def read(path: Path) -> Contents:
+def read(path: Path, known: dict[str, dict[str, Any]] | None = None) -> Contents:
     """The file at ``path``, every record checked; ``CassetteError`` naming the line and the field
-    of the first one that is not a record this version can replay."""
+    of the first one that is not a record this version can replay. ``known``: lines read (and
+    checked) before, with their records, taken as they are (a file another process appended to
+    is read again at the cost of its new lines)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -75,10 +77,12 @@ def read(path: Path) -> Contents:
         )
     records = []
     for number, line in numbered[1:]:
-        record = _parse(path, number, line)
-        problem = next(_problems(record), None)
-        if problem is not None:
-            raise CassetteError(f"{path}, line {number}: {problem}. {_LEFT}")
+        record = known.get(line) if known else None
+        if record is None:
+            record = _parse(path, number, line)
+            problem = next(_problems(record), None)
+            if problem is not None:
+                raise CassetteError(f"{path}, line {number}: {problem}. {_LEFT}")
         records.append(record)
     return Contents(header_text, [line for _, line in numbered[1:]], records, [n for n, _ in numbered[1:]])
 

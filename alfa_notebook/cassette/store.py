@@ -221,7 +221,7 @@ class Cassette:
             self._header, self._lines, self._records, self._index = file.header_line(), [], [], {}
             self._numbers, self._stamp, self.existed = {}, None, False
             return
-        contents = file.read(self.path)
+        contents = file.read(self.path, dict(zip(self._lines, self._records)))
         index: dict[str, dict[int, int]] = {}
         for position, record in enumerate(contents.records):
             kind = file.kind_of(record)

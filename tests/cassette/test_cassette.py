@@ -260,6 +260,7 @@ def test_settings_resolve_the_cassette_and_mode_in_order(tmp_path, monkeypatch) 
     ):
         alfa.AlfaClient(api_key="k", record_mode="sometimes")
     monkeypatch.delenv("ALFA_CASSETTE")
+    monkeypatch.delenv("ALFA_RECORD_MODE")
     assert alfa.AlfaClient(api_key="k").settings.cassette is None
 
 
