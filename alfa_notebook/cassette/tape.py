@@ -84,6 +84,8 @@ class Binding:
         if procedure.source_overrides is not None:
             key["source_overrides"] = dict(procedure.source_overrides)
         key["thread"] = self.cassette.thread_key(turn.thread_id)
+        if procedure.uploads:  # matched by content: the same name with other data is another question
+            key["attach"] = [{"name": u.name, "sha256": u.digest} for u in procedure.uploads]
         record, n = self.cassette.lookup("turn", key, self.mode, repr(turn.question))
         return key, record, n
 
@@ -92,9 +94,10 @@ class Binding:
         """Whether a new record takes the place of the one with its key and occurrence (``all``)."""
         return self.mode == "all"
 
-    def batch(self, questions: list[str], sources: Mapping[str, Any] | str | None) -> BatchTape:
-        """The tape of one ``ask_many``: its items counted apart, its time recorded."""
-        return BatchTape(self, questions, sources)
+    def batch(self, questions: list[str], sources: Mapping[str, Any] | str | None, attached: list[str]) -> BatchTape:
+        """The tape of one ``ask_many``: its items counted apart, its time recorded. ``attached``:
+        the digests of the files sent with every item."""
+        return BatchTape(self, [questions, sources, attached])
 
     def sync_turn(self, procedure: AskProcedure, live: SyncTransport) -> SyncTurnReplay | SyncTurnRecording:
         """What the runner of this turn talks to instead of ``live``; raises CassetteMissError at once."""
@@ -128,9 +131,16 @@ def _request_key(op: Operation[Any]) -> dict[str, Any]:
         key["json"] = op.json
     if op.data:
         key["data"] = dict(op.data)
-    if op.files is not None:
-        key["files"] = {field: part[0] for field, part in op.files().items()}
+    if op.files is not None:  # by name and, where the content is at hand, by content
+        key["files"] = {field: _file_key(part) for field, part in op.files().items()}
     return key
+
+
+def _file_key(part: Any) -> Any:
+    name, content = part[0], part[1]
+    if isinstance(content, bytes):
+        return {"name": name, "sha256": hashlib.sha256(content).hexdigest()}
+    return name  # an open file: reading it here would use it up
 
 
 def _starts_thread(op: Operation[Any]) -> bool:
@@ -574,12 +584,12 @@ class BatchTape:
     recording's, byte for byte.
     """
 
-    def __init__(self, binding: Binding, questions: list[str], sources: Mapping[str, Any] | str | None) -> None:
+    def __init__(self, binding: Binding, asked: list[Any]) -> None:
         self._binding = binding
         self._uses = Uses()
-        said = json.dumps([questions, sources], ensure_ascii=False, sort_keys=True, default=str)
+        said = json.dumps(asked, ensure_ascii=False, sort_keys=True, default=str)
         digest = hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
-        self._key = {"items": len(questions), "sha256": digest[:32]}
+        self._key = {"items": len(asked[0]), "sha256": digest[:32]}
 
     def asking(self, ask: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         """``ask()`` with its cassette uses counted in this batch (one item; its own task)."""
