@@ -25,7 +25,7 @@ HEADER: dict[str, Any] = {
     "about": "alfa-notebook cassette: recorded Alfa turns and requests, one JSON record a line (docs/cassettes.md)",
 }
 KINDS = ("turn", "request", "batch")  # the key of a record that says what it records
-STATUSES = ("complete", "no_results", "cancelled", "error")  # what a recorded turn can have ended as
+STATUSES = ("complete", "no_results", "cancelled", "error", "incomplete")  # what a recorded turn ended as
 
 
 def dump(record: dict[str, Any]) -> str:

@@ -289,8 +289,11 @@ class _TurnReplay:
         self._streams: list[list[Entry]] = list(record.get("streams") or ())
         self._opened = 0
         self._began = time.monotonic() if binding.paced else None
+        self.damage: CassetteError | None = None  # a recorded event that did not decode
 
     def _respond(self, op: Operation[T]) -> T:
+        if self.damage is not None:  # the runner took the broken stream for a lost one: say why
+            raise self.damage
         label = f"{op.method} {op.path}"
         for i, call in enumerate(self._calls):
             if call is not None and call.get("call") == label:
@@ -303,10 +306,13 @@ class _TurnReplay:
             "call, which its replay needs: record it again (record_mode='all')."
         )
 
-    def _next_stream(self) -> tuple[list[Entry], str]:
-        """The next recorded stream, and where it is (for a message about an event that is broken)."""
+    def _next_stream(self) -> tuple[list[Entry], _TurnReplay, str]:
+        """The next recorded stream, this replay (told of an event that is broken) and the
+        stream's field, for a message about it."""
+        if self.damage is not None:
+            raise self.damage
         at, self._opened = self._opened, self._opened + 1
-        return (self._streams[at] if at < len(self._streams) else []), f"{self._where}|streams[{at}]"
+        return (self._streams[at] if at < len(self._streams) else []), self, f"streams[{at}]"
 
     def finish(self, answer: Answer) -> Answer:
         """The answer is the recorded one in every respect, its elapsed time too; a record whose
@@ -356,9 +362,9 @@ class _ReplayStream:
     """A recorded stream. Instantly: its events as one Burst, then how it ended. At the recorded
     pace (``began`` set): one event at a time, each when it arrived."""
 
-    def __init__(self, entries: list[Entry], where: str, began: float | None) -> None:
+    def __init__(self, entries: list[Entry], replay: _TurnReplay, field: str, began: float | None) -> None:
         self._entries = entries
-        self._where = where  # "PATH, line N|streams[i]"
+        self._replay, self._field = replay, field  # field: "streams[i]"
         self._at = 0
         self._began = began
 
@@ -371,8 +377,9 @@ class _ReplayStream:
             try:
                 yield from_payload(entry[1], entry[2]) if entry[1] is not None else _event(entry)
             except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-                where, stream = self._where.rsplit("|", 1)
-                raise _broken(where, f"{stream}[{at}][2]", f"not a {entry[1]} event's payload", exc) from None
+                where, field = self._replay._where, f"{self._field}[{at}][2]"
+                self._replay.damage = _broken(where, field, f"not a {entry[1]} event's payload", exc)
+                raise self._replay.damage from None
 
     def _step(self) -> tuple[float, Any]:
         """``(seconds to wait, next item)``; the item None ends the stream."""

@@ -131,7 +131,10 @@ def turn_line(**change: object) -> str:
         (turn_line(n=0), "'n' must be a whole number from 1, not 0"),
         (turn_line(turn={"question": 3, "thread": "new"}), "'turn.question' must be text, not int"),
         (turn_line(turn={"question": "q", "thread": {"after": "q"}}), "'turn.thread' must be"),
-        (turn_line(status="done"), "'status' must be one of complete, no_results, cancelled, error, not 'done'"),
+        (
+            turn_line(status="done"),
+            "'status' must be one of complete, no_results, cancelled, error, incomplete, not 'done'",
+        ),
         (turn_line(elapsed="1 s"), "'elapsed' must be a number of seconds"),
         (turn_line(calls=[{"call": "GET /x"}]), "'calls[0]' has neither 'response' nor 'error'"),
         (turn_line(calls=[{"call": "x", "response": {}}]), "'calls[0].call' must be a method and a path"),
@@ -294,3 +297,23 @@ def test_a_stopped_batch_run_again_in_the_same_process_asks_only_the_rest(tmp_pa
     assert {q: again.get(q).message_id for q in answered} == answered  # replayed, not asked again
     turns = [json.loads(line) for line in path.read_text().splitlines()[1:] if '"turn"' in line[:8]]
     assert sorted(t["turn"]["question"] for t in turns) == sorted(questions) and {t["n"] for t in turns} == {1}
+
+
+def test_an_event_that_does_not_decode_is_named_by_its_line_and_field(recording: str, tmp_path: Path) -> None:
+    header, *lines = recording.splitlines()
+    turn = next(i for i, line in enumerate(lines) if line.startswith('{"turn"'))
+    record = json.loads(lines[turn])
+    at = next(i for i, entry in enumerate(record["streams"][0]) if entry[1] == "message_chunk")
+    record["streams"][0][at][2] = {"message_chunk": 5}
+    lines[turn] = json.dumps(record)
+    path = tmp_path / "edited.alfa.jsonl"
+    path.write_text("\n".join([header, *lines]) + "\n")
+    for pace in ("instant", "recorded"):
+        open_cassette(path).rewind()
+        with alfa.AlfaClient(
+            api_key="x", base_url=GONE, cassette=path, record_mode="none", replay_pace=pace
+        ) as client, pytest.raises(alfa.CassetteError) as caught:
+            client.ask(QUESTION)
+        assert str(caught.value).startswith(
+            f"{path}, line {turn + 2}: 'streams[0][{at}][2]' is not a message_chunk event's payload (AttributeError"
+        )
