@@ -412,7 +412,7 @@ class AlfaClient(_ClientBase):
 
         async def main() -> None:
             async with AsyncAlfaClient._sibling(self, batch_transport) as client:
-                await ask_each(client._item(timeout, sources, shared), run, concurrency)
+                await ask_each(client._item(timeout, sources, shared, run), run, concurrency)
 
         try:
             run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
@@ -552,8 +552,8 @@ class AsyncAlfaClient(_ClientBase):
         check_concurrency(concurrency)
         shared = self._uploads(attach)  # read once, sent to every item's thread
 
-        def rerun(questions: list[str], keys: list[Any]) -> Any:
-            return self.ask_many(
+        async def rerun(questions: list[str], keys: list[Any]) -> Any:
+            return await self.ask_many(
                 questions,
                 keys=keys,
                 concurrency=concurrency,
@@ -567,7 +567,7 @@ class AsyncAlfaClient(_ClientBase):
         view = _progress_view(progress, len(listed))
         ticker = asyncio.ensure_future(follow(view, run.tally))
         try:
-            await ask_each(self._item(timeout, sources, shared), run, concurrency)
+            await ask_each(self._item(timeout, sources, shared, run), run, concurrency)
         except asyncio.CancelledError as stopped:
             run.interrupted = True
             stopped.batch = run.finish(view, self._keep_batch)  # type: ignore[attr-defined]
@@ -577,10 +577,22 @@ class AsyncAlfaClient(_ClientBase):
         return run.finish(view, self._keep_batch)
 
     def _item(
-        self, timeout: float | None, sources: Mapping[str, Any] | str | None, attach: list[Upload]
+        self,
+        timeout: float | None,
+        sources: Mapping[str, Any] | str | None,
+        attach: list[Upload],
+        run: BatchRun,
     ) -> Callable[[str, str], Any]:
-        """How ask_many asks one item: a new thread named after its key, ``attach`` sent to it first."""
-        return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name, attach=attach)
+        """How ask_many asks one item: a new thread named after its key, ``attach`` sent to it first
+        (through the batch's cassette tape, which counts the items apart and times the batch, when
+        there is one)."""
+        if self._cassette is None:
+            return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name, attach=attach)
+        tape = self._cassette.batch(run.questions, sources, [u.digest for u in attach])
+        run.timing = tape.elapsed
+        return lambda question, name: tape.asking(
+            lambda: self.ask(question, timeout=timeout, sources=sources, name=name, attach=attach)
+        )
 
     @classmethod
     def _sibling(cls, client: AlfaClient, transport: Any = None) -> AsyncAlfaClient:

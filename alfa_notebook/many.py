@@ -104,6 +104,8 @@ class BatchRun:
     tally: Tally = field(init=False)
     interrupted: bool = False
     paused: Callable[[], float] = lambda: 0.0  # the client's ``Limiter.paused``, for the progress view
+    timing: Callable[[float, bool], float] | None = None
+    """``(measured seconds, interrupted) -> the batch's time``: a cassette's recorded time."""
 
     def __post_init__(self) -> None:
         self.answers = [None] * len(self.questions)
@@ -118,7 +120,10 @@ class BatchRun:
             a if a is not None else Answer(question=q, raw_text="", status="cancelled", thread_id=None, message_id=None)
             for q, a in zip(self.questions, self.answers)
         ]
-        batch = Batch(self.keys, answers, elapsed=self.tally.elapsed, interrupted=self.interrupted, rerun=self.rerun)
+        elapsed = self.tally.elapsed
+        if self.timing is not None:
+            elapsed = self.timing(elapsed, self.interrupted)
+        batch = Batch(self.keys, answers, elapsed=elapsed, interrupted=self.interrupted, rerun=self.rerun)
         keep(batch)
         try:
             view.finish(batch)

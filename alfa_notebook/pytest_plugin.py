@@ -4,7 +4,8 @@
   ``AsyncAlfaClient()``, the ``%%alfa`` magic) replays from, and records into,
   ``cassettes/<test module>/[<test class>.]<test name>.alfa.jsonl`` beside the test file (a test in a
   class is named with its class, as pytest-recording names its cassettes); it returns that path.
-  ``@pytest.mark.alfa_cassette("name.alfa.jsonl")`` names the file instead (shared by tests).
+  ``@pytest.mark.alfa_cassette("name.alfa.jsonl")`` names the file instead (shared by tests,
+  also by pytest-xdist workers recording at once: each write locks the file and merges).
 * the ``--alfa-record-mode`` option: ``none`` by default (replay only, never the network: a test
   whose question was never recorded fails with CassetteMissError); ``once``, ``new_episodes`` or
   ``all`` to record, with the service (or the emulator) reachable.

@@ -4,24 +4,34 @@ The blocking client of a notebook and the awaitable clients of its background an
 :class:`Cassette`, so they agree on what was recorded, on how many times each question was asked,
 and on which questions each thread has heard. Every decision of a record mode is made here, in
 :meth:`Cassette.lookup`.
+
+Several processes may record into one file at once (two notebooks, pytest-xdist workers): each
+write takes a lock on the file (``filelock``), reads again what the others wrote, adds its own
+record and replaces the file atomically, so no recorded answer is ever lost.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..wire.errors import CassetteMissError
+from filelock import FileLock, Timeout
+
+from ..wire.errors import CassetteError, CassetteMissError
 from . import file
 
 _open: dict[Path, Cassette] = {}
 _open_lock = threading.Lock()
 
 REDACTED = "[redacted]"
+LOCK_WAIT = 60.0  # seconds a writer waits for another process to finish writing the file
 
 
 def open_cassette(path: str | os.PathLike[str]) -> Cassette:
@@ -34,6 +44,30 @@ def open_cassette(path: str | os.PathLike[str]) -> Cassette:
         return cassette
 
 
+class Uses:
+    """How many times each key was used, where occurrences are counted: the process (a
+    :class:`Cassette`), or one batch (:func:`counting_apart`), whose items are counted as if it
+    ran in a new process, so that running it again in the same kernel replays what it answered
+    and asks only the rest."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.live = 0  # uses that were asked of the service (not replayed)
+
+
+_scope: contextvars.ContextVar[Uses | None] = contextvars.ContextVar("alfa_cassette_uses", default=None)
+
+
+@contextlib.contextmanager
+def counting_apart(uses: Uses) -> Iterator[None]:
+    """Count the uses of the code run inside (in this task or thread) in ``uses``."""
+    token = _scope.set(uses)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 class Cassette:
     """The records of one file, the uses made of them in this process, and the threads it knows."""
 
@@ -41,19 +75,21 @@ class Cassette:
         self.path = path
         self.existed = path.exists()  # ``once`` records only into a cassette that did not exist
         self._lock = threading.RLock()
+        self._file_lock = FileLock(path.parent / f".{path.name}.lock", timeout=LOCK_WAIT)
         self._header = file.header_line()
         self._lines: list[str] = []
         self._records: list[dict[str, Any]] = []
+        self._numbers: dict[int, int] = {}  # id of a record -> its line in the file
         self._index: dict[str, dict[int, int]] = {}  # key text -> occurrence -> position
-        self._stamp: tuple[int, int] | None = None  # the file as last read or written
-        self._uses: Counter[str] = Counter()
+        self._stamp: tuple[int, int, int] | None = None  # the file as last read or written
+        self._uses = Uses()
         self._threads: dict[str, list[str]] = {}  # thread id -> the questions asked in it, in order
         self._secrets: set[str] = set()
 
     def rewind(self) -> None:
         """Start over, as a new process would: the next use of each key is its first again."""
         with self._lock:
-            self._uses.clear()
+            self._uses = Uses()
             self._threads.clear()
 
     def never_write(self, secret: str | None) -> None:
@@ -61,6 +97,11 @@ class Cassette:
         if secret and len(secret) >= 4:
             with self._lock:
                 self._secrets.add(secret)
+
+    def where(self, record: dict[str, Any]) -> str:
+        """``PATH, line N`` of a record this cassette handed out, for a message about it."""
+        number = self._numbers.get(id(record))
+        return f"{self.path}, line {number}" if number else str(self.path)
 
     # -- threads ---------------------------------------------------------------------------
 
@@ -87,49 +128,83 @@ class Cassette:
     def lookup(self, kind: str, key: dict[str, Any], mode: str, label: str) -> tuple[dict[str, Any] | None, int]:
         """For one use of ``key``: ``(record to replay, occurrence)``, or ``(None, occurrence)`` when
         the service is to be asked and the answer recorded; :class:`CassetteMissError` when
-        ``mode`` allows neither.
+        ``mode`` allows neither. ``label`` says what was asked, for that error.
 
-        The n-th use of a key in a process replays its n-th recording. Beyond the recordings, a
-        mode that records asks the service again; one that does not replays the last recording
-        (re-running a cell replays it).
+        The n-th use of a key in a process (or in a batch, see :func:`counting_apart`) replays its
+        n-th recording. Beyond the recordings, a mode that records asks the service again; one that
+        does not replays the last recording (re-running a cell replays it).
         """
         with self._lock:
             self._refresh()
+            uses = _scope.get() or self._uses
             text = file.key_text(kind, key)
-            self._uses[text] += 1
-            n = self._uses[text]
-            if mode == "all":
-                return None, n
+            uses.counts[text] += 1
+            n = uses.counts[text]
             found = self._index.get(text, {})
-            if n in found:
-                return self._records[found[n]], n
-            if mode == "new_episodes" or (mode == "once" and not self.existed):
-                return None, n
-            if found:
-                return self._records[found[max(found)]], n
-            raise CassetteMissError(
-                f"{label!r} was never recorded in {self.path} (record_mode={mode!r}). Record it while the "
-                "service is reachable: record_mode='new_episodes' (or ALFA_RECORD_MODE=new_episodes)."
-            )
+            if mode != "all":
+                if n in found:
+                    return self._records[found[n]], n
+                if not (mode == "new_episodes" or (mode == "once" and not self.existed)):
+                    if found:
+                        return self._records[found[max(found)]], n
+                    raise CassetteMissError(
+                        f"{label} was never recorded in {self.path} (record_mode={mode!r}). Record it while "
+                        "the service is reachable: record_mode='new_episodes' (or ALFA_RECORD_MODE=new_episodes)."
+                    )
+            uses.live += 1
+            return None, n
 
-    def save(self, kind: str, key: dict[str, Any], n: int, body: dict[str, Any]) -> dict[str, Any]:
-        """Write the record of the n-th use of ``key`` (in place of an older one), every other line
-        unchanged; returns the record as written, credentials redacted."""
-        line = self._redact(file.dump({kind: key, "n": n, **body}))
-        record: dict[str, Any] = json.loads(line)
+    def find(self, kind: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        """The latest record of ``key``, whatever the uses (a batch's time)."""
         with self._lock:
-            self._refresh()  # a broken file raises here, before anything is written over it
+            self._refresh()
+            found = self._index.get(file.key_text(kind, key), {})
+            return self._records[found[max(found)]] if found else None
+
+    def save(self, kind: str, key: dict[str, Any], n: int, body: dict[str, Any], *, replace: bool) -> dict[str, Any]:
+        """Write the record of the n-th use of ``key``, every other line unchanged; returns the record
+        as written, credentials redacted.
+
+        ``replace`` (record mode ``all``): in place of the n-th record. Otherwise a record another
+        process wrote meanwhile under the same key and occurrence is kept, and this one follows it."""
+        with self._lock, self._locked():
+            self._refresh()  # what other processes wrote; a broken file raises here, before anything is written
             text = file.key_text(kind, key)
-            at = self._index.setdefault(text, {}).get(n)
+            found = self._index.setdefault(text, {})
+            if n in found and not replace:
+                n = max(found) + 1
+            line = self._redact(file.dump({kind: key, "n": n, **body}))
+            record: dict[str, Any] = json.loads(line)
+            at = found.get(n)
             if at is None:
-                self._index[text][n] = len(self._lines)
+                found[n] = len(self._lines)
                 self._lines.append(line)
                 self._records.append(record)
             else:
                 self._lines[at], self._records[at] = line, record
             file.write(self.path, self._header, self._lines)
             self._stamp = _stamp(self.path)
+            self._numbers = {id(r): number for number, r in enumerate(self._records, start=2)}
         return record
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the file's lock (``.NAME.lock`` beside it) while it is read again and written."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file_lock.acquire()
+        except Timeout:
+            raise CassetteError(
+                f"{self.path}: another process has been writing this cassette for {LOCK_WAIT:.0f} s "
+                f"(it holds {self._file_lock.lock_file}); nothing was written. If no process is recording "
+                "into it, delete that lock file."
+            ) from None
+        except OSError as exc:
+            raise CassetteError(f"{self.path}: the cassette cannot be written there: {exc.strerror or exc}.") from None
+        try:
+            yield
+        finally:
+            self._file_lock.release()
 
     def _redact(self, line: str) -> str:
         for secret in tuple(self._secrets):  # a client made on another thread may add one meanwhile
@@ -144,20 +219,26 @@ class Cassette:
             return
         if stamp is None:  # deleted: a new cassette from now on
             self._header, self._lines, self._records, self._index = file.header_line(), [], [], {}
-            self._stamp, self.existed = None, False
+            self._numbers, self._stamp, self.existed = {}, None, False
             return
-        header, lines, records = file.read(self.path)
+        contents = file.read(self.path, dict(zip(self._lines, self._records)))
         index: dict[str, dict[int, int]] = {}
-        for position, record in enumerate(records):
-            kind = next(k for k in file.KINDS if k in record)
+        for position, record in enumerate(contents.records):
+            kind = file.kind_of(record)
             index.setdefault(file.key_text(kind, record[kind]), {})[record["n"]] = position
-        self._header, self._lines, self._records, self._index = header, lines, records, index
+        self._header, self._lines, self._records, self._index = (
+            contents.header,
+            contents.lines,
+            contents.records,
+            index,
+        )
+        self._numbers = {id(r): number for r, number in zip(contents.records, contents.numbers)}
         self._stamp = stamp
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def _stamp(path: Path) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):  # not there (yet): writing it says why not
         return None
-    return st.st_mtime_ns, st.st_size
+    return st.st_ino, st.st_mtime_ns, st.st_size

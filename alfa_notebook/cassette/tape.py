@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import os
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -26,7 +29,7 @@ from ..wire import errors
 from ..wire.errors import APIStatusError, CassetteError
 from ..wire.events import Event, MalformedEvent, StreamClosed, from_payload, type_of
 from ..wire.operations import Operation
-from .store import Cassette, open_cassette
+from .store import Cassette, Uses, counting_apart, open_cassette
 
 if TYPE_CHECKING:
     from ..results.answer import Answer
@@ -39,9 +42,22 @@ PACES = ("instant", "recorded")
 Entry = list[Any]  # [seconds since the turn began, event type or None for a mark, payload or mark]
 
 
+_warned_mode_alone = False
+
+
 def binding(settings: Settings, replay_pace: str = "instant") -> Binding | None:
-    """The cassette a client's settings name, with its mode; None when they name none."""
+    """The cassette a client's settings name, with its mode; None when they name none (with a
+    warning, once a process, when ``ALFA_RECORD_MODE`` is set with no cassette to apply it to)."""
+    global _warned_mode_alone
     if settings.cassette is None:
+        if os.environ.get("ALFA_RECORD_MODE", "").strip() and not _warned_mode_alone:
+            _warned_mode_alone = True
+            warnings.warn(
+                "ALFA_RECORD_MODE is set but no cassette is: every question goes to the service. Set "
+                "ALFA_CASSETTE (or %alfa cassette PATH) to record and replay, or unset ALFA_RECORD_MODE.",
+                UserWarning,
+                stacklevel=4,
+            )
         return None
     if replay_pace not in PACES:
         raise errors.ConfigurationError(f"replay_pace must be 'instant' or 'recorded', not {replay_pace!r}.")
@@ -70,8 +86,18 @@ class Binding:
         key["thread"] = self.cassette.thread_key(turn.thread_id)
         if procedure.uploads:  # matched by content: the same name with other data is another question
             key["attach"] = [{"name": u.name, "sha256": u.digest} for u in procedure.uploads]
-        record, n = self.cassette.lookup("turn", key, self.mode, turn.question)
+        record, n = self.cassette.lookup("turn", key, self.mode, repr(turn.question))
         return key, record, n
+
+    @property
+    def replaces(self) -> bool:
+        """Whether a new record takes the place of the one with its key and occurrence (``all``)."""
+        return self.mode == "all"
+
+    def batch(self, questions: list[str], sources: Mapping[str, Any] | str | None, attached: list[str]) -> BatchTape:
+        """The tape of one ``ask_many``: its items counted apart, its time recorded. ``attached``:
+        the digests of the files sent with every item."""
+        return BatchTape(self, [questions, sources, attached])
 
     def sync_turn(self, procedure: AskProcedure, live: SyncTransport) -> SyncTurnReplay | SyncTurnRecording:
         """What the runner of this turn talks to instead of ``live``; raises CassetteMissError at once."""
@@ -128,7 +154,8 @@ class RequestTape(Generic[T]):
         self._cassette = binding.cassette
         self._op = op
         self._key = _request_key(op)
-        self._record, self._n = self._cassette.lookup("request", self._key, binding.mode, self._key["call"])
+        self._replaces = binding.replaces
+        self._record, self._n = self._cassette.lookup("request", self._key, binding.mode, _request_label(self._key))
 
     @property
     def replaying(self) -> bool:
@@ -136,7 +163,7 @@ class RequestTape(Generic[T]):
 
     def replay(self) -> T:
         assert self._record is not None
-        return self._after(_outcome(self._op, self._record))
+        return self._after(_outcome(self._op, self._record, self._cassette.where(self._record), "response"))
 
     @property
     def live(self) -> Operation[T]:
@@ -144,7 +171,7 @@ class RequestTape(Generic[T]):
 
         def parse(body: Any) -> T:
             value = self._op.parse(body)
-            self._cassette.save("request", self._key, self._n, {"response": body})
+            self._cassette.save("request", self._key, self._n, {"response": body}, replace=self._replaces)
             return self._after(value)
 
         return replace(self._op, parse=parse)
@@ -152,7 +179,7 @@ class RequestTape(Generic[T]):
     def failed(self, error: BaseException) -> None:
         """The service refused the request: that is its answer, recorded as such."""
         if isinstance(error, APIStatusError):
-            self._cassette.save("request", self._key, self._n, {"error": _describe(error)})
+            self._cassette.save("request", self._key, self._n, {"error": _describe(error)}, replace=self._replaces)
 
     def _after(self, value: T) -> T:
         if _starts_thread(self._op):
@@ -160,13 +187,23 @@ class RequestTape(Generic[T]):
         return value
 
 
+def _request_label(key: dict[str, Any]) -> str:
+    """What a request was for, in a miss: its call and, for a new thread, the thread's name (the
+    question it was created for, as the notebook names them)."""
+    name = key["json"].get("thread_name") if isinstance(key.get("json"), dict) else None
+    if key["call"] == "POST /threads" and name:
+        return f"A new thread for {name!r} (POST /threads)"
+    return repr(key["call"])
+
+
 def _describe(error: APIStatusError) -> dict[str, Any]:
     said = {"type": type(error).__name__, "status_code": error.status_code, "message": error.message}
     return {**said, "request_id": error.request_id} if error.request_id else said
 
 
-def _outcome(op: Operation[T], recorded: dict[str, Any]) -> T:
-    """The recorded response, parsed as the live one was, or the recorded refusal raised."""
+def _outcome(op: Operation[T], recorded: dict[str, Any], where: str, field: str) -> T:
+    """The recorded response, parsed as the live one was, or the recorded refusal raised; a
+    response that does not parse is a :class:`CassetteError` naming ``where`` and ``field``."""
     if "error" in recorded:
         said = recorded["error"]
         kind = getattr(errors, str(said.get("type")), None)
@@ -181,7 +218,17 @@ def _outcome(op: Operation[T], recorded: dict[str, Any]) -> T:
             path=op.route,
             request_id=request_id if isinstance(request_id, str) else None,
         )
-    return op.parse(recorded.get("response"))
+    try:
+        return op.parse(recorded.get("response"))
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise _broken(where, field, f"not the response {op.method} {op.route} gives", exc) from None
+
+
+def _broken(where: str, field: str, what: str, exc: BaseException) -> CassetteError:
+    return CassetteError(
+        f"{where}: '{field}' is {what} ({type(exc).__name__}: {str(exc)[:80]}). Fix that line, or record the "
+        "turn again (record_mode='all')."
+    )
 
 
 class CassetteTransport:
@@ -243,18 +290,23 @@ class _TurnReplay:
     def __init__(self, binding: Binding, record: dict[str, Any], procedure: AskProcedure) -> None:
         self._cassette = binding.cassette
         self._record = record
+        self._where = binding.cassette.where(record)
         self._question = procedure.turn.question
         self._asked_in = procedure.turn.thread_id
         self._calls: list[dict[str, Any] | None] = list(record.get("calls") or ())
         self._streams: list[list[Entry]] = list(record.get("streams") or ())
+        self._opened = 0
         self._began = time.monotonic() if binding.paced else None
+        self.damage: CassetteError | None = None  # a recorded event that did not decode
 
     def _respond(self, op: Operation[T]) -> T:
+        if self.damage is not None:  # the runner took the broken stream for a lost one: say why
+            raise self.damage
         label = f"{op.method} {op.path}"
         for i, call in enumerate(self._calls):
             if call is not None and call.get("call") == label:
                 self._calls[i] = None
-                return _outcome(op, call)
+                return _outcome(op, call, self._where, f"calls[{i}].response")
         if op.method == "DELETE":  # cancelling a replayed turn: nothing runs on any server
             return op.parse({"success": True})
         raise CassetteError(
@@ -262,11 +314,23 @@ class _TurnReplay:
             "call, which its replay needs: record it again (record_mode='all')."
         )
 
-    def _next_stream(self) -> list[Entry]:
-        return self._streams.pop(0) if self._streams else []
+    def _next_stream(self) -> tuple[list[Entry], _TurnReplay, str]:
+        """The next recorded stream, this replay (told of an event that is broken) and the
+        stream's field, for a message about it."""
+        if self.damage is not None:
+            raise self.damage
+        at, self._opened = self._opened, self._opened + 1
+        return (self._streams[at] if at < len(self._streams) else []), self, f"streams[{at}]"
 
     def finish(self, answer: Answer) -> Answer:
-        """The answer is the recorded one in every respect, its elapsed time too."""
+        """The answer is the recorded one in every respect, its elapsed time too; a record whose
+        status is not what its events end in was changed by hand, and is not replayed as it is."""
+        recorded = self._record.get("status")
+        if recorded != answer.status:
+            raise CassetteError(
+                f"{self._where}: 'status' says {recorded!r}, but the recorded events end {answer.status!r}. Fix "
+                "that line, or record the turn again (record_mode='all')."
+            )
         answer.elapsed = float(self._record.get("elapsed") or 0.0)
         if self._asked_in is None and answer.thread_id:
             self._cassette.thread_started(answer.thread_id)
@@ -279,7 +343,7 @@ class SyncTurnReplay(_TurnReplay):
         return self._respond(op)
 
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncReplayStream:
-        return SyncReplayStream(self._next_stream(), self._began)
+        return SyncReplayStream(*self._next_stream(), self._began)
 
 
 class AsyncTurnReplay(_TurnReplay):
@@ -287,7 +351,7 @@ class AsyncTurnReplay(_TurnReplay):
         return self._respond(op)
 
     async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> AsyncReplayStream:
-        return AsyncReplayStream(self._next_stream(), self._began)
+        return AsyncReplayStream(*self._next_stream(), self._began)
 
 
 def _event(entry: Entry) -> Event | None:
@@ -306,10 +370,24 @@ class _ReplayStream:
     """A recorded stream. Instantly: its events as one Burst, then how it ended. At the recorded
     pace (``began`` set): one event at a time, each when it arrived."""
 
-    def __init__(self, entries: list[Entry], began: float | None) -> None:
+    def __init__(self, entries: list[Entry], replay: _TurnReplay, field: str, began: float | None) -> None:
         self._entries = entries
+        self._replay, self._field = replay, field  # field: "streams[i]"
         self._at = 0
         self._began = began
+
+    def _decoded(self, start: int, end: int) -> Iterator[Event | None]:
+        """The entries from ``start`` to ``end`` as events, decoded as they are fed; one whose
+        payload is not what its type carries is a CassetteError naming it."""
+        entries = self._entries
+        for at in range(start, end):
+            entry = entries[at]
+            try:
+                yield from_payload(entry[1], entry[2]) if entry[1] is not None else _event(entry)
+            except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+                where, field = self._replay._where, f"{self._field}[{at}][2]"
+                self._replay.damage = _broken(where, field, f"not a {entry[1]} event's payload", exc)
+                raise self._replay.damage from None
 
     def _step(self) -> tuple[float, Any]:
         """``(seconds to wait, next item)``; the item None ends the stream."""
@@ -323,11 +401,10 @@ class _ReplayStream:
             if end > at:
                 self._at = end
                 # Decoded as they are fed, one at a time: a list of them all costs ~1.5x in allocations.
-                events = (from_payload(e[1], e[2]) if e[1] is not None else _event(e) for e in entries[at:end])
-                return 0.0, Burst(events)  # type: ignore[arg-type]
+                return 0.0, Burst(self._decoded(at, end))  # type: ignore[arg-type]
         self._at = at + 1
         wait = 0.0 if self._began is None else self._began + entries[at][0] - time.monotonic()
-        return wait, _event(entries[at])
+        return wait, next(self._decoded(at, at + 1))
 
 
 class SyncReplayStream(_ReplayStream):
@@ -376,6 +453,7 @@ def _entry(t: float, event: Event) -> Entry:
 class _TurnRecording:
     def __init__(self, binding: Binding, key: dict[str, Any], n: int, procedure: AskProcedure) -> None:
         self._cassette = binding.cassette
+        self._replaces = binding.replaces
         self._key, self._n = key, n
         self._question = procedure.turn.question
         self._asked_in = procedure.turn.thread_id
@@ -421,6 +499,7 @@ class _TurnRecording:
                 "calls": self._calls,
                 "streams": self._streams,
             },
+            replace=self._replaces,
         )
         if self._asked_in is None and answer.thread_id:
             self._cassette.thread_started(answer.thread_id)
@@ -505,3 +584,50 @@ class AsyncRecordingStream:
 
     async def aclose(self) -> None:
         await self._live.aclose()
+
+
+# -- a batch ----------------------------------------------------------------------------------
+
+
+class BatchTape:
+    """One ``ask_many`` through a cassette.
+
+    Its items' occurrences are counted apart from the rest of the process, as a new process
+    would count them: running a batch again in the same kernel (after a Ctrl-C, say) replays the
+    items that were answered and asks only the rest, as a new process does. Its time is
+    recorded: a batch whose every item was replayed shows the recorded time, so its output is the
+    recording's, byte for byte.
+    """
+
+    def __init__(self, binding: Binding, asked: list[Any]) -> None:
+        self._binding = binding
+        self._uses = Uses()
+        said = json.dumps(asked, ensure_ascii=False, sort_keys=True, default=str)
+        digest = hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
+        self._key = {"items": len(asked[0]), "sha256": digest[:32]}
+
+    def asking(self, ask: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        """``ask()`` with its cassette uses counted in this batch (one item; its own task)."""
+
+        async def counted() -> T:
+            with counting_apart(self._uses):
+                return await ask()
+
+        return counted()
+
+    def elapsed(self, measured: float, interrupted: bool) -> float:
+        """The batch's time: the recorded one when every item was replayed; else ``measured``,
+        recorded (to the millisecond) when the batch ran to its end."""
+        cassette = self._binding.cassette
+        try:
+            if self._uses.live == 0:
+                record = cassette.find("batch", self._key)
+                return float(record["elapsed"]) if record is not None else measured
+            if interrupted:
+                return measured
+            elapsed = round(measured, 3)
+            cassette.save("batch", self._key, 1, {"elapsed": elapsed}, replace=True)
+            return elapsed
+        except CassetteError as exc:  # the batch's answers matter more than its time: never lose them
+            warnings.warn(f"The batch's time was not recorded: {exc}", UserWarning, stacklevel=2)
+            return measured

@@ -70,8 +70,9 @@ def status(magics: Host, _: None) -> None:
         rows.append(("api_key", f"✓ set  ({origin('api_key')})"))
     else:
         rows.append(("api_key", f"✗ missing: set {' or '.join(settings.key_env_names())}"))
-    if settings.cassette:  # not its mode: the run that records a notebook prints what its replays print
+    if settings.cassette:
         rows.append(("cassette", f"{settings.cassette}  ({origin('cassette')})"))
+        rows.append(("record_mode", f"{settings.record_mode}  ({origin('record_mode')})"))
     rows.append(("service", _reachability(configured)))
     session = magics.session
     thread = f"{session.thread_id}  {session.thread_name or ''}".rstrip() if session.thread_id else "none yet"

@@ -1,13 +1,17 @@
 """A batch as static output: the counts, the time, and a table of the items with their status and
 a short answer. Plain HTML (no widget state), so it survives a reload and headless runs; every
-string from the service is escaped."""
+string from the service is escaped. The items themselves are saved as data beside it
+(``application/vnd.alfa.batch+json``), each table cut as a single answer's is, so that
+``load_answers`` reads them back."""
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..results.batch import describe_error
+from ..results.batch import MIME_BATCH, describe_error
+from ..wire.settings import resolve_saved_rows
+from .artifacts import jsonable
 from .markdown_html import words
 from .safe import bidi, esc, plain
 
@@ -95,8 +99,23 @@ def batch_html(batch: Batch, rows: int = ROWS) -> str:
     )
 
 
-def batch_bundle(batch: Batch, rows: int = ROWS) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(data, metadata)`` for ``display(..., raw=True)``: HTML and plain text."""
-    data = {"text/html": batch_html(batch, rows), "text/plain": batch_text(batch, rows)}
+def batch_json(batch: Batch, saved_rows: int | None = None) -> dict[str, Any]:
+    """The items as data, :meth:`Batch.to_dict` with each table cut to ``saved_rows`` rows
+    (``ALFA_SAVED_ROWS``, as a single answer's), as plain JSON data."""
+    rows = resolve_saved_rows() if saved_rows is None else saved_rows
+    data: dict[str, Any] = jsonable(batch.to_dict(max_rows=rows))
+    return data
+
+
+def batch_bundle(
+    batch: Batch, rows: int = ROWS, saved_rows: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(data, metadata)`` for ``display(..., raw=True)``: HTML and plain text (``rows`` items
+    listed), and every item as data (``saved_rows`` rows of each table)."""
+    data = {
+        "text/html": batch_html(batch, rows),
+        "text/plain": batch_text(batch, rows),
+        MIME_BATCH: batch_json(batch, saved_rows),
+    }
     metadata = {"alfa": {"batch": {"items": len(batch), "counts": batch.counts(), "interrupted": batch.interrupted}}}
     return data, metadata

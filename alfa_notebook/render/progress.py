@@ -1,9 +1,10 @@
 """Where a batch shows its progress: a notebook, a terminal, or a log.
 
 * In a Jupyter kernel, a display updated in place at most ten times a second (done, failed,
-  running, rate, time left), then replaced by nothing and followed by the static summary as a new
-  output: the saved notebook keeps the summary, plain HTML, and a headless runner's log
-  (papermill logs new outputs, not updates) gets two lines, not one per item.
+  running, rate, time left), then replaced in place by the static summary: the saved notebook
+  keeps one output, the summary (plain HTML and the items as data), the same whether the batch
+  was long enough to show progress or replayed at once; a headless runner's log (papermill logs
+  new outputs, not updates) gets one line, not one per item.
 * In a terminal, one progress line redrawn in place on stderr, then the summary's headline.
 * Anywhere else (a log file, CI), a line at each quarter, then the headline.
 """
@@ -61,10 +62,11 @@ class NotebookView(_Throttled):
     def finish(self, batch: Batch) -> None:
         from IPython.display import display
 
-        if self._handle is not None:
-            self._handle.update({"text/plain": ""}, raw=True)
         data, metadata = batch_bundle(batch)
-        display(data, metadata=metadata, raw=True)
+        if self._handle is not None:  # never an empty output left before the summary
+            self._handle.update(data, metadata=metadata, raw=True)
+        else:
+            display(data, metadata=metadata, raw=True)
 
 
 class TerminalView(_Throttled):

@@ -3,9 +3,10 @@ researcher wants across them (one row per question, one table across the answers
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .._public import publish
@@ -32,10 +33,21 @@ COLUMNS = (
 )
 
 
+FORMAT = 1  # of Batch.to_dict(); from_dict reads this format
+MIME_BATCH = "application/vnd.alfa.batch+json"  # the dict's media type, as a notebook output saves it
+
+
+class SavedError(AlfaError):
+    """An item's error as a saved notebook kept it: its type and message, as text (the exception
+    itself is not saved). ``describe_error`` gives that text back unchanged."""
+
+
 def describe_error(error: BaseException | None) -> str | None:
     """An item's error as one line: its type and what it said."""
     if error is None:
         return None
+    if isinstance(error, SavedError):
+        return str(error)
     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
@@ -183,10 +195,14 @@ class Batch(Sequence[Answer]):
     def retry_failed(self) -> Any:
         """Ask the failed items again (errors, and items an interrupt stopped), each in a new
         thread, and return the merged Batch: answered items kept, the others replaced. A batch of
-        an :class:`AsyncAlfaClient` returns an awaitable: ``await batch.retry_failed()``."""
+        an :class:`AsyncAlfaClient` returns an awaitable: ``await batch.retry_failed()``. With
+        nothing to retry, it says so in one line and returns this batch, asking nothing."""
         if self._rerun is None:
             raise RuntimeError("this Batch was not made by ask_many, so it cannot ask again")
         positions = self.failed
+        if not positions:
+            print("Alfa: nothing to retry: no item failed.")
+            return _resolved(self) if inspect.iscoroutinefunction(self._rerun) else self
         again = self._rerun([self.answers[i].question for i in positions], [self.keys[i] for i in positions])
         if hasattr(again, "__await__"):
 
@@ -209,8 +225,38 @@ class Batch(Sequence[Answer]):
             rerun=self._rerun,
         )
 
+    def to_dict(self, *, max_rows: int | None = None) -> dict[str, Any]:
+        """The batch as plain data: its keys, time, whether it was interrupted, and each item's
+        :meth:`Answer.to_dict` (``max_rows`` rows of each table kept) and error (as text): what a
+        saved notebook keeps of an ``--each`` cell, read back by :meth:`from_dict`."""
+        return {
+            "format": FORMAT,
+            "elapsed": self.elapsed,
+            "interrupted": self.interrupted,
+            "items": [
+                {"key": key, "error": describe_error(a.error), "answer": a.to_dict(max_rows=max_rows)}
+                for key, a in zip(self.keys, self.answers)
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Batch:
+        """The batch :meth:`to_dict` made (also from a saved notebook, see ``load_answers``). It
+        cannot ask again (``retry_failed``): it has no client."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+            raise ValueError("not a batch's dict (Batch.to_dict() makes one): it has no 'items' list")
+        keys, answers = [], []
+        for item in data["items"]:
+            answer = Answer.from_dict(item["answer"])
+            if item.get("error"):
+                answer.error = SavedError(str(item["error"]))
+            keys.append(item.get("key"))
+            answers.append(answer)
+        return cls(keys, answers, elapsed=float(data.get("elapsed") or 0.0), interrupted=bool(data.get("interrupted")))
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The static summary: counts, time, and a table of the items (what a notebook keeps)."""
+        """The static summary: counts, time, a table of the items, and the items as data (what a
+        notebook keeps)."""
         from ..render.batch_view import batch_bundle
 
         return batch_bundle(self)
@@ -219,6 +265,10 @@ class Batch(Sequence[Answer]):
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
         stopped = ", interrupted" if self.interrupted else ""
         return f"<Batch {len(self)} items: {counts or 'none'}{stopped}, {self.elapsed:.1f} s>"
+
+
+async def _resolved(batch: Batch) -> Batch:
+    return batch
 
 
 publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -3,6 +3,7 @@ saved output that grows with what is shown, not with the data."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
@@ -14,6 +15,7 @@ import pytest
 
 import alfa_notebook as alfa
 from alfa_notebook.render import MIME_JSON, answer_bundle
+from alfa_notebook.results.batch import Batch
 from alfa_notebook.wire.models import Artifact, Citation
 
 MARKER = '```{{"type": "output_artifact", "artifact_id": "{}"}}```'
@@ -145,3 +147,70 @@ def test_one_answer_shown_twice_in_a_kernel_never_shares_element_ids() -> None:
     first, second = answer_bundle(answer)[0]["text/html"], answer_bundle(answer)[0]["text/html"]
     ids = [re.search(r'id="(alfa-[^"]+)"', html).group(1) for html in (first, second)]  # type: ignore[union-attr]
     assert ids[0] != ids[1] and ids[1] == ids[0] + "-2"
+
+
+# -- a saved batch ------------------------------------------------------------------------------
+
+
+def sample_batch(rows: int = 3) -> Batch:
+    answers = [
+        alfa.Answer.from_dict({**sample(rows).to_dict(), "question": f"How did {t} close?", "message_id": f"m-{t}"})
+        for t in ("NVDA", "AMD")
+    ]
+    failed = alfa.Answer(question="How did INTC close?", raw_text="", status="error", thread_id=None, message_id=None)
+    failed.error = alfa.RateLimitError("slow down", status_code=429)
+    return Batch(["NVDA", "AMD", "INTC"], [*answers, failed], elapsed=4.512)
+
+
+def save_cells(path: Path, *shown: alfa.Answer | Batch) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    for item in shown:
+        data, metadata = item._repr_mimebundle_()
+        cell = nbformat.v4.new_code_cell("%%alfa ...")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=metadata)]
+        notebook.cells.append(cell)
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_load_answers_reads_a_saved_batch_back_as_a_batch_in_cell_order(tmp_path) -> None:
+    single, batch = sample(), sample_batch()
+    loaded = alfa.load_answers(save_cells(tmp_path / "saved.ipynb", single, batch, single))
+    assert [type(x).__name__ for x in loaded] == ["Answer", "Batch", "Answer"]
+    back = loaded[1]
+    assert isinstance(back, Batch)
+    assert back.keys == ["NVDA", "AMD", "INTC"] and back.elapsed == 4.512 and not back.interrupted
+    assert [a.to_dict() for a in back] == [a.to_dict() for a in batch]
+    assert back.to_dataframe().equals(batch.to_dataframe())  # the failed item's error too, as text
+    assert back.to_dataframe()["error"].tolist()[-1] == "RateLimitError: slow down"
+    assert back.tables(0).equals(batch.tables(0))
+    with pytest.raises(RuntimeError, match="cannot ask again"):
+        back.retry_failed()
+
+
+def test_a_saved_batch_keeps_the_rows_a_single_answer_keeps(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ALFA_SAVED_ROWS", "10")
+    path = save_cells(tmp_path / "big.ipynb", sample_batch(rows=20_000))
+    assert path.stat().st_size < 2**20  # two 20,000-row answers
+    (batch,) = alfa.load_answers(path)
+    assert isinstance(batch, Batch)
+    assert [len(a.tables[0]) for a in batch[:2]] == [10, 10] and batch[0].cut_tables == {"closes": 20_000}
+
+
+def test_a_retry_with_nothing_failed_says_so_in_one_line_and_asks_nothing(capsys) -> None:
+    asked: list[list[str]] = []
+
+    def rerun(questions: list[str], keys: list[object]) -> Batch:
+        asked.append(questions)
+        return Batch(keys, [])
+
+    answers = [alfa.Answer(question="Q", raw_text="A", status="complete", thread_id="t", message_id="m")]
+    batch = Batch(["k"], answers, rerun=rerun)
+    assert batch.retry_failed() is batch and asked == []
+    assert capsys.readouterr().out == "Alfa: nothing to retry: no item failed.\n"
+
+    async def later(questions: list[str], keys: list[object]) -> Batch:
+        return rerun(questions, keys)
+
+    awaited = Batch(["k"], answers, rerun=later)
+    assert asyncio.run(awaited.retry_failed()) is awaited and asked == []

@@ -223,7 +223,11 @@ def test_the_key_is_never_written(canary_emulator, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("content", "line", "said"),
     [
-        ('{"alfa_cassette": 1}\n{"turn": {"question": "q"}, "n": 1}\n{not json\n', 3, "not valid JSON"),
+        (
+            '{"alfa_cassette": 1}\n{"request": {"call": "GET /threads"}, "n": 1, "response": {}}\n{not json\n',
+            3,
+            "not valid JSON",
+        ),
         ('{"alfa_cassette": 1}\n[1, 2]\n', 2, "a record is a JSON object"),
         ('{"alfa_cassette": 99}\n', 1, "cassette format 99"),
         ('{"hello": "world"}\n', 1, "not a cassette header"),
@@ -274,6 +278,7 @@ def test_settings_resolve_the_cassette_and_mode_in_order(tmp_path, monkeypatch) 
     ):
         alfa.AlfaClient(api_key="k", record_mode="sometimes")
     monkeypatch.delenv("ALFA_CASSETTE")
+    monkeypatch.delenv("ALFA_RECORD_MODE")
     assert alfa.AlfaClient(api_key="k").settings.cassette is None
 
 

@@ -1,5 +1,8 @@
-"""The shipped notebooks recorded once, then run twice more with ALFA_RECORD_MODE=none and the
-service gone: every output of every cell is the same, byte for byte, in all three saved files.
+"""The shipped notebooks recorded once, then run twice more with the service gone: every output of
+every cell is the same, byte for byte, in all three saved files, batches (``--each``) included.
+
+The replays use the recording's mode (``once``: a cassette that exists is only replayed), since
+``%alfa status`` says which mode is in force.
 
 Streams are compared coalesced, as nbconvert's ``coalesce_streams`` does: a loaded kernel may send
 one ``print`` as two stdout messages, which the saved file keeps as two outputs. That split is
@@ -17,9 +20,10 @@ from security.notebooks import execute
 
 import alfa_notebook as alfa
 from alfa_notebook.emulator import Emulator
+from alfa_notebook.results.batch import Batch
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
-NAMES = ["quickstart", "dataframes", "threads-and-files"]
+NAMES = ["quickstart", "dataframes", "threads-and-files", "universe"]
 
 
 def run(name: str, base_url: str, api_key: str, workdir: Path, cassette: Path, mode: str) -> Path:
@@ -74,7 +78,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     for attempt in ("first", "second"):
         for name in NAMES:
             workdir = tmp_path_factory.mktemp(f"{name}-{attempt}")
-            saved[name].append(run(name, base_url, api_key, workdir, cassettes / f"{name}.alfa.jsonl", "none"))
+            saved[name].append(run(name, base_url, api_key, workdir, cassettes / f"{name}.alfa.jsonl", "once"))
     return saved
 
 
@@ -99,5 +103,19 @@ def first_difference(a: list[str], b: list[str]) -> str:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_load_answers_reads_every_answer_of_the_replayed_notebook(runs: dict[str, list[Path]], name: str) -> None:
-    answers = alfa.load_answers(runs[name][1])
+    found = alfa.load_answers(runs[name][1])
+    answers = [a for item in found for a in (item if isinstance(item, Batch) else [item])]
     assert answers and all(a.status == "complete" and a.text and a.thread_id for a in answers)
+    if name == "universe":  # the --each cell, then `calls` shown as a value
+        assert [type(item).__name__ for item in found[:1]] == ["Batch"]
+        assert found[0].keys == ["NVDA", "AMD", "INTC", "AAPL"] and found[0].tables(0).shape[0] > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_cell_keeps_an_empty_output(runs: dict[str, list[Path]], name: str) -> None:
+    for path in runs[name]:
+        for cell in json.loads(path.read_text())["cells"]:
+            for output in cell.get("outputs", ()):
+                parts = [output["text"]] if "text" in output else list((output.get("data") or {"-": "x"}).values())
+                shown = ["".join(p) if isinstance(p, list) else str(p) for p in parts]
+                assert any(p.strip() for p in shown), f"{path.name}: an empty output in {cell['source'][:60]!r}"

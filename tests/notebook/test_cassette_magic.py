@@ -40,6 +40,7 @@ def test_alfa_cassette_records_then_replays_with_the_service_gone(
     ok(shell, f"%%alfa -o live_follow\n{FOLLOW_UP}")
     status = {line.split()[0]: line.split(None, 1)[1] for line in ok(shell, "%alfa status").splitlines()}
     assert status["cassette"] == f"{path}  (%config AlfaMagics.cassette)"
+    assert status["record_mode"] == "once  (default)"
 
     monkeypatch.setenv("ALFA_BASE_URL", GONE)
     open_cassette(path).rewind()  # as a new kernel would find it
@@ -52,6 +53,8 @@ def test_alfa_cassette_records_then_replays_with_the_service_gone(
 
     failed = shell.run("%%alfa\nA question never recorded")
     assert "'A question never recorded' was never recorded in" in failed.stdout
+    failed = shell.run("%%alfa --new\nA new question never recorded")
+    assert "A new thread for 'A new question never recorded' (POST /threads) was never recorded in" in failed.stdout
     assert (
         ok(shell, "%alfa cassette off").strip()
         == "No cassette: answers come from the service. `%alfa cassette PATH [MODE]` records them."
