@@ -28,10 +28,13 @@ def recorded(path: Path, *records: dict) -> Cassette:
 def test_a_key_used_more_often_than_recorded_replays_its_latest_recording(tmp_path):
     """A cell re-run after the recorded runs gets the answer the last run got, not the first."""
     key = {"question": "q", "thread": "new"}
+    kept = {"status": "complete", "elapsed": 0.1, "calls": [], "streams": []}
     cassette = recorded(
-        tmp_path / "c.alfa.jsonl", {"turn": key, "n": 1, "said": "first"}, {"turn": key, "n": 2, "said": "second"}
+        tmp_path / "c.alfa.jsonl",
+        {"turn": key, "n": 1, "thread_id": "first", **kept},
+        {"turn": key, "n": 2, "thread_id": "second", **kept},
     )
-    said = [cassette.lookup("turn", key, "none", "q")[0]["said"] for _ in range(3)]
+    said = [cassette.lookup("turn", key, "none", "q")[0]["thread_id"] for _ in range(3)]
     assert said == ["first", "second", "second"]
 
 
@@ -55,7 +58,7 @@ def test_a_secret_is_redacted_however_json_escapes_it(tmp_path, secret):
     path = tmp_path / "c.alfa.jsonl"
     cassette = Cassette(path)
     cassette.never_write(secret)
-    cassette.save("request", {"call": "GET /x"}, 1, {"response": {"echo": f"Bearer {secret}"}})
+    cassette.save("request", {"call": "GET /x"}, 1, {"response": {"echo": f"Bearer {secret}"}}, replace=False)
     text = path.read_text(encoding="utf-8")
     assert secret not in text and json.dumps(secret)[1:-1] not in text
     assert REDACTED in text
