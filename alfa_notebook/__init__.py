@@ -69,6 +69,9 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
         APITimeoutError as APITimeoutError,
     )
     from .wire.errors import (
+        ArgumentTypeError as ArgumentTypeError,
+    )
+    from .wire.errors import (
         AuthenticationError as AuthenticationError,
     )
     from .wire.errors import (

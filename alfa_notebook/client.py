@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._public import publish
-from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, check_concurrency, follow, items_of, run_blocking
+from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, follow, items_of, run_blocking
 from .results.answer import Answer
 from .results.batch import Batch
 from .turn.machine import Turn, thread_name
 from .turn.runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .turn.steps import AskProcedure, AskResult
+from .wire import arguments
 from .wire import operations as ops
 from .wire.credentials import exchange_token
 from .wire.errors import AlfaError, APITimeoutError, ConfigurationError
@@ -173,9 +174,20 @@ class _ClientBase:
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str | None = None,
         replay_pace: str = "instant",
+        max_question_bytes: int | None = None,
     ) -> None:
         """``rate_limit`` is the pace kept to (default the service's documented limits; see
-        :mod:`alfa_notebook.wire.limiter`); ``limiter`` shares one limiter between clients of one account."""
+        :mod:`alfa_notebook.wire.limiter`); ``limiter`` shares one limiter between clients of one account.
+        ``max_question_bytes`` (``ALFA_MAX_QUESTION_BYTES``, default 256 KiB) is the longest question sent."""
+        arguments.client_arguments(
+            api_key=api_key,
+            timeout=timeout,
+            stream_read_timeout=stream_read_timeout,
+            max_retries=max_retries,
+            headers=headers,
+            cassette=cassette,
+            max_question_bytes=max_question_bytes,
+        )
         self.settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -189,6 +201,7 @@ class _ClientBase:
             rate_limit=rate_limit,
             cassette=cassette,
             record_mode=record_mode,
+            max_question_bytes=max_question_bytes,
         )
         from .cassette import binding
 
@@ -217,6 +230,20 @@ class _ClientBase:
         """The last answer of this client, also a partial one after an interrupt or an error."""
         return self._last_answer
 
+    def _check(self, question: Any, **given: Any) -> None:
+        """Every argument of an ask, before anything is sent (:mod:`alfa_notebook.wire.arguments`)."""
+        arguments.ask_arguments(question, max_bytes=self.settings.max_question_bytes, **given)
+
+    def _check_batch(self, questions: list[str], concurrency: Any, timeout: Any, sources: Any) -> None:
+        """Every argument of a batch, once for all its items, before any item starts."""
+        arguments.batch_arguments(
+            questions,
+            max_bytes=self.settings.max_question_bytes,
+            concurrency=concurrency,
+            timeout=timeout,
+            sources_=sources,
+        )
+
     def _procedure(
         self,
         question: str,
@@ -225,8 +252,6 @@ class _ClientBase:
         sources: Mapping[str, Any] | str | None = None,
         name: str | None = None,
     ) -> AskProcedure:
-        if not isinstance(question, str) or not question.strip():
-            raise ConfigurationError("The question is empty: ask Alfa something.")
         overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
         return AskProcedure(
             question, thread, clock=time.monotonic, timeout=timeout, source_overrides=overrides or None, name=name
@@ -270,12 +295,16 @@ class AlfaClient(_ClientBase):
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
+        Every argument is checked before anything is sent (``ArgumentTypeError`` for a wrong type,
+        ``ConfigurationError`` for a value out of range: ``timeout`` is seconds above 0).
+
         With no ``thread``, a new thread named ``name`` (default: after the question) is started.
         Ctrl-C, or an exception from ``on_event``, cancels the task on the server and re-raises,
         with the partial answer in ``exc.answer`` and :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
         client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
         ``alfa_notebook.wire.source_overrides``; the names and values are in docs/protocol.md, Source overrides).
         """
+        self._check(question, thread=thread, timeout=timeout, on_event=on_event, sources_=sources, name=name)
         procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
         runner = SyncRunner(tape or self._transport, procedure)
@@ -330,7 +359,7 @@ class AlfaClient(_ClientBase):
         cancellation for both clients, and no OS thread per item.
         """
         listed, labels = items_of(questions, keys)
-        check_concurrency(concurrency)
+        self._check_batch(listed, concurrency, timeout, sources)
         batch_transport = self._batch_transport()
         run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress))
         view = _progress_view(progress, len(listed))
@@ -409,6 +438,7 @@ class AsyncAlfaClient(_ClientBase):
         """Ask Alfa and await the whole answer. Cancelling the task (or an exception from
         ``on_event``) cancels it on the server too, and the partial answer is kept in
         :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
+        self._check(question, thread=thread, timeout=timeout, on_event=on_event, sources_=sources, name=name)
         procedure = self._procedure(question, thread, timeout, sources, name)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
         runner = AsyncRunner(tape or self._transport, procedure)
@@ -454,7 +484,7 @@ class AsyncAlfaClient(_ClientBase):
         the server and re-raises; the batch of what was answered is :attr:`last_batch` (and, from
         Python 3.11, the ``CancelledError``'s ``.batch``: 3.10 hands the awaiting code a new one)."""
         listed, labels = items_of(questions, keys)
-        check_concurrency(concurrency)
+        self._check_batch(listed, concurrency, timeout, sources)
 
         def rerun(questions: list[str], keys: list[Any]) -> Any:
             return self.ask_many(
@@ -499,6 +529,7 @@ class AsyncAlfaClient(_ClientBase):
         sources: Mapping[str, Any] | str | None = None,
     ) -> AskEvents:
         """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards."""
+        self._check(question, thread=thread, timeout=timeout, sources_=sources)
         return AskEvents(self, self._procedure(question, thread, timeout, sources))
 
     async def aclose(self) -> None:

@@ -24,9 +24,9 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_loca
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
+from ..wire import arguments
 from ..wire.errors import AlfaError
 from ..wire.settings import RECORD_MODES, Secret
-from ..wire.source_overrides import source_overrides
 from . import options, subcommands
 from .errors import explain, short
 from .interpolation import interpolate
@@ -79,12 +79,14 @@ KEY_IN_CELL = (
 
 
 def _check_common(args: Any) -> None:
-    """What every asking cell checks before anything is sent: the names it assigns, its timeout."""
+    """What every asking cell checks before anything is sent: the names it assigns, its timeout,
+    concurrency and sources (each by the rule the Python calls use, :mod:`~alfa_notebook.wire.arguments`)."""
     for name in (args.out, args.df):
         if name is not None and not name.isidentifier():
             raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
+    arguments.seconds(args.timeout, "--timeout")
+    arguments.whole(args.concurrency, "--concurrency", minimum=1)
+    arguments.sources(args.sources, "--sources")
 
 
 @magics_class
@@ -315,11 +317,10 @@ class AlfaMagics(Magics):
             raise UsageError("--new and --thread exclude each other: a new thread, or that one.")
         _check_common(args)
         attachments = [_attachment(path) for path in args.attach]  # before anything is sent
-        if args.sources is not None:
-            source_overrides(args.sources)  # refused here, before anything is sent
         if args.background:
             running_loop()  # before anything is sent: no loop, no background
         session = self.session
+        arguments.question(question, session.client().settings.max_question_bytes, name="the question")
         if args.thread:
             thread = session.resolve(args.thread)
             session.use(thread.id, thread.name)
@@ -393,14 +394,10 @@ class AlfaMagics(Magics):
                 "--each asks every item in its own new thread: drop --thread, --new, --background, --attach."
             )
         _check_common(args)
-        if args.concurrency is not None and args.concurrency < 1:
-            raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}.")
         name, source = each.parse(args.each)
         items = each.resolve(source, namespace)
         questions = each.questions(name, template, items, namespace)
         timeout = args.timeout if args.timeout is not None else self.timeout
-        if args.sources is not None:
-            source_overrides(args.sources)  # refused here, before anything is sent
         batch = self.session.client().ask_many(
             questions,
             keys=items,

@@ -46,6 +46,12 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_STREAM_READ_TIMEOUT = 45.0  # three of the service's 15 s keep-alive pings
 DEFAULT_MAX_RETRIES = 2
 
+ENV_MAX_QUESTION_BYTES = ("ALFA_MAX_QUESTION_BYTES",)
+DEFAULT_MAX_QUESTION_BYTES = 256 * 1024
+"""The longest question sent, in UTF-8 bytes. The service does not document its own limit, so
+the client keeps one, refusing a longer question before anything is sent; the emulator refuses
+longer ones with 413."""
+
 
 class Secret:
     """A credential that never shows itself in a repr, a str or a log record."""
@@ -94,6 +100,7 @@ class Settings:
     rate_limit: RateLimits = field(default_factory=lambda: dict(DOCUMENTED))
     """Requests per bucket the client keeps to (:mod:`.limiter`); empty: no limit."""
     sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
+    max_question_bytes: int = DEFAULT_MAX_QUESTION_BYTES
 
     @property
     def api_root(self) -> str:
@@ -161,6 +168,7 @@ def resolve_settings(
     record_mode: str | None = None,
     rate_limit: str | Mapping[str, float] | None = None,
     sources: Mapping[str, Any] | str | None = None,
+    max_question_bytes: int | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
 
@@ -208,6 +216,11 @@ def resolve_settings(
         message = f"{str(error).rstrip('.')} ({_from(rate_from)})."
         raise ConfigurationError(message, setting="rate_limit", source=rate_from) from None
 
+    raw_size, size_from = _resolve(
+        max_question_bytes, None, _first_env(env, ENV_MAX_QUESTION_BYTES), DEFAULT_MAX_QUESTION_BYTES
+    )
+    question_bytes = _whole_number("max_question_bytes", raw_size, size_from, minimum=1, unit="bytes")
+
     return Settings(
         api_version=version,  # type: ignore[arg-type]
         base_url=url,
@@ -219,6 +232,7 @@ def resolve_settings(
         record_mode=mode,
         rate_limit=limits,
         sources=source_overrides(_pick(sources, configured.get("sources") or None)),
+        max_question_bytes=question_bytes,
     )
 
 
@@ -227,17 +241,22 @@ def resolve_saved_rows(explicit: int | None = None, env: Mapping[str, str] | Non
     value, source = _resolve(
         explicit, None, _first_env(os.environ if env is None else env, ENV_SAVED_ROWS), DEFAULT_SAVED_ROWS
     )
+    return _whole_number("saved_rows", value, source, minimum=0, unit="rows")
+
+
+def _whole_number(name: str, value: Any, source: str | None, *, minimum: int, unit: str) -> int:
+    """A whole-number setting (from an argument or the environment's text), at least ``minimum``."""
     try:
-        rows = int(value)
+        number = int(value)
     except ValueError:
-        rows = -1
-    if rows < 0:
+        number = minimum - 1
+    if number < minimum:
         raise ConfigurationError(
-            f"saved_rows must be a whole number of rows, 0 or more, not {value!r} ({_from(source)}).",
-            setting="saved_rows",
+            f"{name} must be a whole number of {unit}, {minimum} or more, not {value!r} ({_from(source)}).",
+            setting=name,
             source=source,
         )
-    return rows
+    return number
 
 
 def _normalise_base_url(url: str, version: str, *, allow_insecure: bool, source: str | None = None) -> str:
