@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from nbclient.exceptions import CellExecutionError
+from security.notebooks import execute, notebook_of
 
 from alfa_notebook.emulator import Emulator
 
-from security.notebooks import execute, notebook_of
 from .test_terminal import ipython
 
 SCRIPT = """\
