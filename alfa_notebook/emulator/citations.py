@@ -170,13 +170,11 @@ def earnings_transcript(citation_id: str, stock: Stock, quarter: str, as_of: dat
 
 
 def kpi(citation_id: str, stock: Stock, as_of: datetime) -> JSON:
-    return _citation(
-        "kpi",
+    return _data(
         citation_id,
+        as_of,
         name=f"{stock.symbol} share price, monthly close (synthetic)",
         summary=f"Last close ${stock.price:,.2f} on {as_of:%Y-%m-%d}; {_pct(stock.return_1y)} over twelve months.",
-        updated=_stamp(as_of, 0),
-        source_category="data",
         link=f"https://data.example.net/kpi/{stock.symbol}/close",
     )
 
@@ -184,14 +182,19 @@ def kpi(citation_id: str, stock: Stock, as_of: datetime) -> JSON:
 def price_set(citation_id: str, stocks: list[Stock], as_of: datetime) -> JSON:
     """The closes of every stock of a table: a source that backs a whole price column."""
     shown = ", ".join(s.symbol for s in stocks[:5]) + (f" and {len(stocks) - 5} more" if len(stocks) > 5 else "")
-    return _citation(
-        "kpi",
+    return _data(
         citation_id,
+        as_of,
         name=f"Share prices, monthly closes of {len(stocks)} stocks (synthetic)",
         summary=f"Last closes on {as_of:%Y-%m-%d} for {shown}, one series per stock.",
-        updated=_stamp(as_of, 0),
-        source_category="data",
         link="https://data.example.net/kpi/closes",
+    )
+
+
+def _data(citation_id: str, as_of: datetime, *, name: str, summary: str, link: str) -> JSON:
+    """A ``kpi`` citation: a data series, as of today."""
+    return _citation(
+        "kpi", citation_id, name=name, summary=summary, updated=_stamp(as_of, 0), source_category="data", link=link
     )
 
 

@@ -146,7 +146,9 @@ def client_arguments(
 ) -> None:
     """Everything the clients' constructors take, before the settings are resolved."""
     if api_key is not None and not isinstance(api_key, (str, Secret)):
-        raise ArgumentTypeError(f"api_key takes a string (or None to read the environment), not {_kind(api_key)}")
+        raise ArgumentTypeError(  # never the value: it may be a key in the wrong place
+            f"api_key takes a string (or None to read the environment), not {_kind(api_key)}", setting="api_key"
+        )
     seconds(timeout)
     seconds(stream_read_timeout, "stream_read_timeout")
     whole(max_retries, "max_retries")
