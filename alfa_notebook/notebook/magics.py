@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
+from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
 from ..wire import arguments
 from ..wire.errors import AlfaError
@@ -189,6 +189,14 @@ class AlfaMagics(Magics):
             "rate_limit": self.rate_limit,
             "sources": self.sources,
         }
+
+    @validate("timeout")
+    def _valid_timeout(self, proposal: Any) -> float | None:
+        """``%config AlfaMagics.timeout``, by the rule of ``--timeout`` and ``ask(timeout=)``."""
+        try:
+            return arguments.seconds(proposal["value"], "AlfaMagics.timeout")
+        except AlfaError as error:
+            raise TraitError(str(error)) from None
 
     @observe("api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit", "sources")
     def _connection_changed(self, change: Any) -> None:

@@ -37,3 +37,11 @@ def test_a_bad_option_fails_the_cell_before_anything_is_sent(
     assert words in run.stderr + run.stdout
     assert alfa_emulator.state().requests == before
     assert shell.ns["_alfa"] == "before"
+
+
+def test_a_configured_timeout_takes_the_same_rule(shell: Shell, caplog: pytest.LogCaptureFixture) -> None:
+    """IPython's %config logs a refused value (as for any trait) and keeps the old one."""
+    shell.run("%config AlfaMagics.timeout = 0")
+    assert "AlfaMagics.timeout must be a number of seconds above 0, not 0.0" in caplog.text
+    assert shell.magics.timeout is None
+    assert shell.run("%config AlfaMagics.timeout = 30").error is None and shell.magics.timeout == 30
