@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
+_unloaded_in: tuple[int, int] | None = None
+"""The shell and the cell that last unloaded the extension (``%reload_ext`` unloads, then loads)."""
+
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register :class:`AlfaMagics` with ``ipython``; ``%alfa ...?`` lines of the cell that loads
@@ -30,7 +33,9 @@ def load_ipython_extension(ipython: Any) -> None:
     from .inputs import ask_misread_lines, keep_question_marks, misread_lines
     from .magics import AlfaMagics
 
-    ran, to_run = misread_lines(ipython)
+    # A reload (unloaded in this same cell) ran the cell with the transformer in place: nothing misread.
+    reloading = _unloaded_in == (id(ipython), ipython.execution_count)
+    ran, to_run = ([], []) if reloading else misread_lines(ipython)
     ipython.register_magics(AlfaMagics)
     if keep_question_marks not in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.append(keep_question_marks)
@@ -46,6 +51,9 @@ def load_ipython_extension(ipython: Any) -> None:
 def unload_ipython_extension(ipython: Any) -> None:
     """Remove ``%alfa``/``%%alfa``, stop a background answer and close the client."""
     from .inputs import keep_question_marks
+
+    global _unloaded_in
+    _unloaded_in = (id(ipython), ipython.execution_count)
 
     if keep_question_marks in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.remove(keep_question_marks)

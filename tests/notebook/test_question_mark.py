@@ -60,3 +60,17 @@ def test_a_notebook_cell_with_a_question_mark_above_the_load_fails(alfa_emulator
     (error,) = [o.text for o in notebook.cells[0].outputs if o.get("name") == "stderr"]  # IPython's UsageError
     assert error.startswith("UsageError: `%alfa And what about AVGO?` ran before") and "in a cell of its own" in error
     assert notebook.cells[1].outputs == []
+
+
+def test_a_reload_in_the_cell_of_a_question_mark_neither_asks_twice_nor_fails(
+    alfa_emulator: Emulator, tmp_path: Path
+) -> None:
+    script = "%load_ext alfa_notebook\n"  # the extension's transformer reads the next cell
+    done = ipython(
+        script
+        + "get_ipython().run_cell('%alfa What about AVGO?\\n%reload_ext alfa_notebook\\nprint(\"OK\", _alfa.question)')\n",
+        alfa_emulator,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "OK What about AVGO?" in done.stdout and "UsageError" not in done.stdout + done.stderr
