@@ -122,7 +122,7 @@ class Batch(Sequence[Answer]):
 
         The columns are the union of the tables' (a table without one has missing values there),
         and ``df.alfa`` still reads every cell's sources and every column's unit; answers with
-        fewer tables add no rows. See :mod:`alfa_notebook.results.frames.stack`."""
+        fewer tables add no rows (docs/batch.md says how the metadata is merged)."""
         from .frames.stack import stack_tables
 
         if not isinstance(i, int) or isinstance(i, bool) or i < 0:
