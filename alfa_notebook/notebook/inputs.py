@@ -104,7 +104,7 @@ def ask_misread_lines(ipython: Any, misread: list[Misread]) -> None:
                 if line.target == target:
                     del pending[position]
                     value = ipython.run_line_magic("alfa", line.question)
-                    if line.assign:
+                    if line.assign and line.assign.isidentifier():
                         ipython.user_ns[line.assign] = value
                     return value
             magics[name] = originals[name]  # real help: IPython's own magic, however it is loaded
@@ -118,12 +118,12 @@ def ask_misread_lines(ipython: Any, misread: list[Misread]) -> None:
     for name in originals:
         magics[name] = helper(name)
 
-    def restore(*_: Any) -> None:
-        ipython.events.unregister("post_run_cell", restore)
+    def restore(*_: Any) -> None:  # post_execute: also after a silent cell (an ``ipython script.ipy``)
+        ipython.events.unregister("post_execute", restore)
         for name, original in originals.items():
             if original is None:
                 magics.pop(name, None)
             else:
                 magics[name] = original
 
-    ipython.events.register("post_run_cell", restore)
+    ipython.events.register("post_execute", restore)

@@ -12,6 +12,7 @@ from security.notebooks import execute, notebook_of
 
 from alfa_notebook.emulator import Emulator
 
+from .conftest import Shell
 from .test_terminal import ipython
 
 SCRIPT = """\
@@ -74,3 +75,13 @@ def test_a_reload_in_the_cell_of_a_question_mark_neither_asks_twice_nor_fails(
     )
     assert done.returncode == 0, done.stderr
     assert "OK What about AVGO?" in done.stdout and "UsageError" not in done.stdout + done.stderr
+
+
+def test_help_is_itself_again_once_the_cell_is_over(shell: Shell) -> None:
+    from alfa_notebook.notebook.inputs import Misread, ask_misread_lines
+
+    real = shell.ip.magics_manager.magics["line"]["pinfo"]
+    ask_misread_lines(shell.ip, [Misread("What about AVGO?", None, "AVGO")])
+    assert shell.ip.magics_manager.magics["line"]["pinfo"] is not real
+    shell.ip.events.trigger("post_execute")
+    assert shell.ip.magics_manager.magics["line"]["pinfo"] is real
