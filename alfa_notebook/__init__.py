@@ -70,6 +70,9 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
         APITimeoutError as APITimeoutError,
     )
     from .wire.errors import (
+        ArgumentTypeError as ArgumentTypeError,
+    )
+    from .wire.errors import (
         AttachmentError as AttachmentError,
     )
     from .wire.errors import (

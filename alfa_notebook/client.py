@@ -26,7 +26,6 @@ from .many import (
     BatchRun,
     View,
     ask_each,
-    check_concurrency,
     follow,
     items_of,
     run_blocking,
@@ -39,6 +38,7 @@ from .turn.ending import COMPLETE, Ending
 from .turn.machine import Turn, thread_name
 from .turn.runners import AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .turn.steps import AskProcedure, AskResult
+from .wire import arguments
 from .wire import operations as ops
 from .wire.credentials import exchange_token
 from .wire.errors import AlfaError, ConfigurationError
@@ -220,11 +220,22 @@ class _ClientBase:
         record_mode: str | None = None,
         replay_pace: str = "instant",
         max_attachment_bytes: int | None = None,
+        max_question_bytes: int | None = None,
     ) -> None:
         """``rate_limit`` is the pace kept to (default the service's documented limits; see
         :mod:`alfa_notebook.wire.limiter`); ``rate_limit_wait`` the seconds one request may wait
         out the service's 429s in all before it fails (default 120); ``limiter`` shares one limiter
-        between clients of one account."""
+        between clients of one account. ``max_question_bytes`` (``ALFA_MAX_QUESTION_BYTES``, default
+        256 KiB) is the longest question sent."""
+        arguments.client_arguments(
+            api_key=api_key,
+            timeout=timeout,
+            stream_read_timeout=stream_read_timeout,
+            max_retries=max_retries,
+            headers=headers,
+            cassette=cassette,
+            max_question_bytes=max_question_bytes,
+        )
         self.settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -240,6 +251,7 @@ class _ClientBase:
             cassette=cassette,
             record_mode=record_mode,
             max_attachment_bytes=max_attachment_bytes,
+            max_question_bytes=max_question_bytes,
         )
         from .cassette import binding
 
@@ -272,6 +284,20 @@ class _ClientBase:
         """The last answer of this client, also a partial one after an interrupt or an error."""
         return self._last_answer
 
+    def _check(self, question: Any, **given: Any) -> None:
+        """Every argument of an ask, before anything is sent (:mod:`alfa_notebook.wire.arguments`)."""
+        arguments.ask_arguments(question, max_bytes=self.settings.max_question_bytes, **given)
+
+    def _check_batch(self, questions: list[str], concurrency: Any, timeout: Any, sources: Any) -> None:
+        """Every argument of a batch, once for all its items, before any item starts."""
+        arguments.batch_arguments(
+            questions,
+            max_bytes=self.settings.max_question_bytes,
+            concurrency=concurrency,
+            timeout=timeout,
+            sources_=sources,
+        )
+
     def _procedure(
         self,
         question: str,
@@ -281,8 +307,6 @@ class _ClientBase:
         name: str | None = None,
         attach: Attach = None,
     ) -> AskProcedure:
-        if not isinstance(question, str) or not question.strip():
-            raise ConfigurationError("The question is empty: ask Alfa something.")
         overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
         return AskProcedure(
             question,
@@ -354,6 +378,9 @@ class AlfaClient(_ClientBase):
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
+        Every argument is checked before anything is sent (``ArgumentTypeError`` for a wrong type,
+        ``ConfigurationError`` for a value out of range: ``timeout`` is seconds above 0).
+
         With no ``thread``, a new thread named ``name`` (default: after the question) is started.
         Ctrl-C, or an exception from ``on_event``, cancels the task on the server and re-raises,
         with the partial answer in ``exc.answer`` and :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
@@ -363,6 +390,7 @@ class AlfaClient(_ClientBase):
         figures (as PNG), bytes, paths; ``[("holdings.csv", df), "report.pdf"]`` names them. They
         are all read and checked before anything is sent (an :class:`AttachmentError` if one cannot be).
         """
+        self._check(question, thread=thread, timeout=timeout, on_event=on_event, sources_=sources, name=name)
         procedure = self._procedure(question, thread, timeout, sources, name, attach)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
         asking = _Asking(self, procedure, tape)
@@ -399,7 +427,7 @@ class AlfaClient(_ClientBase):
         cancellation for both clients, and no OS thread per item.
         """
         listed, labels = items_of(questions, keys)
-        check_concurrency(concurrency)
+        self._check_batch(listed, concurrency, timeout, sources)
         shared = self._uploads(attach)  # read once, sent to every item's thread
         batch_transport = self._batch_transport()
         run = BatchRun(
@@ -524,6 +552,7 @@ class AsyncAlfaClient(_ClientBase):
         """Ask Alfa and await the whole answer. Cancelling the task (or an exception from
         ``on_event``) cancels it on the server too, and the partial answer is kept in
         :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
+        self._check(question, thread=thread, timeout=timeout, on_event=on_event, sources_=sources, name=name)
         procedure = self._procedure(question, thread, timeout, sources, name, attach)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
         asking = _Asking(self, procedure, tape)
@@ -549,7 +578,7 @@ class AsyncAlfaClient(_ClientBase):
         the server and re-raises; the batch of what was answered is :attr:`last_batch` (and, from
         Python 3.11, the ``CancelledError``'s ``.batch``: 3.10 hands the awaiting code a new one)."""
         listed, labels = items_of(questions, keys)
-        check_concurrency(concurrency)
+        self._check_batch(listed, concurrency, timeout, sources)
         shared = self._uploads(attach)  # read once, sent to every item's thread
 
         async def rerun(questions: list[str], keys: list[Any]) -> Any:
@@ -622,6 +651,7 @@ class AsyncAlfaClient(_ClientBase):
         the task is cancelled on the server and the partial answer kept in :attr:`last_answer`. The
         ``async with`` block waits for that on leaving; a bare ``async for`` has it done on the event
         loop right after the loop is left (or the iterator garbage-collected)."""
+        self._check(question, thread=thread, timeout=timeout, sources_=sources)
         return AskEvents(self, self._procedure(question, thread, timeout, sources, attach=attach))
 
     async def history(self, thread_id: str, *, last: int | None = None) -> list[Answer]:

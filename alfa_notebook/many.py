@@ -25,6 +25,7 @@ from typing import Any
 
 from .results.answer import Answer
 from .results.batch import Batch, Rerun
+from .wire import arguments
 from .wire.errors import ConfigurationError
 
 AskOne = Callable[[str, str], Awaitable[Answer]]
@@ -35,12 +36,9 @@ DEFAULT_CONCURRENCY = 8
 
 def items_of(questions: Iterable[str], keys: Iterable[Hashable] | None = None) -> tuple[list[str], list[Any]]:
     """The questions as a list and their keys: ``keys``, else a pandas Series' index, else the
-    questions themselves. Raises ``ConfigurationError`` naming the first item that is not a question."""
+    questions themselves (each question is checked by :func:`~.wire.arguments.batch_arguments`)."""
     index = getattr(questions, "index", None)
     listed = list(questions)
-    for position, question in enumerate(listed):
-        if not isinstance(question, str) or not question.strip():
-            raise ConfigurationError(f"item {position} is not a question: {question!r} (ask_many takes strings)")
     if keys is not None:
         labels = list(keys)
     elif index is not None and not callable(index):  # a Series (a list's .index is a method)
@@ -143,8 +141,7 @@ def failed_answer(question: str, error: BaseException) -> Answer:
 
 def check_concurrency(concurrency: int) -> None:
     """Refuse a concurrency no batch can run with, before anything starts."""
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-        raise ConfigurationError(f"concurrency must be a whole number of at least 1, not {concurrency!r}")
+    arguments.whole(concurrency, "concurrency", minimum=1)
 
 
 async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:

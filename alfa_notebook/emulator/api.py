@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from . import hostile
 from .controls import Controls, stream_faults
-from .defaults import MAX_UPLOAD_BYTES
+from .defaults import MAX_QUESTION_BYTES, MAX_UPLOAD_BYTES
 from .endpoints import THREAD_ENDPOINTS, Endpoint
 from .service import Service
 from .sources import NO_OVERRIDES
@@ -27,6 +27,9 @@ from .validation import (
     required_string,
     source_overrides,
 )
+
+_FORM_PART_BYTES = 4 * MAX_QUESTION_BYTES
+"""What the form parser reads of a field, above the message limit so the limit answers 413 itself."""
 
 
 def _controls(request: Request) -> Controls:
@@ -101,10 +104,13 @@ class ThreadsApi:
     async def send_message(self, request: Request) -> JSONResponse:
         thread = self._thread(request)
         fields = form_fields(
-            await request.form(),
+            await request.form(max_part_size=_FORM_PART_BYTES),
             required=("message",),
             optional=("source_overrides", "update_default_settings"),
         )
+        size = len(fields["message"].encode("utf-8", "surrogatepass"))
+        if size > MAX_QUESTION_BYTES:
+            raise HTTPException(413, f"The message is {size} bytes; the limit is {MAX_QUESTION_BYTES} bytes")
         overrides = NO_OVERRIDES
         if "source_overrides" in fields:
             overrides = source_overrides("source_overrides", fields["source_overrides"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .api import ThreadsApi
 from .auth import V1_DETAIL, V2_DETAIL, RequireCredential
@@ -24,6 +25,19 @@ from .controls import ControlsMiddleware, RateLimitMiddleware
 from .service import Service, Settings
 from .tracing import RequestIdMiddleware
 from .validation import HANDLERS
+
+
+class _CountRequests:
+    """Outermost: counts every HTTP request into ``service.requests`` (``Emulator.state()``)."""
+
+    def __init__(self, app: ASGIApp, *, service: Service) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.service.requests += 1
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -51,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/client/assistant", routes=[stream_alias], middleware=api_key),
         ],
         middleware=[
+            Middleware(_CountRequests, service=service),
             Middleware(RequestIdMiddleware),
             Middleware(ControlsMiddleware, defaults=service.settings.faults, book=service.faults),
         ],

@@ -53,15 +53,18 @@ def _pct(value: float) -> str:
     return f"{value:+.1%}"
 
 
-def web(citation_id: str, stock: Stock, as_of: datetime) -> JSON:
+def web(citation_id: str, stock: Stock, as_of: datetime, *, claim: str = "valuation") -> JSON:
+    """The stock's valuation overview, its highlight on what it is cited for: ``"valuation"``
+    (the P/E) or ``"market_value"`` (the market cap)."""
     valuation = (
         f"{stock.symbol} trades at {stock.pe:.1f}x trailing earnings"
         if stock.pe is not None
         else f"{stock.symbol} is loss-making on a trailing twelve-month basis"
     )
+    market_value = f"a market value near ${stock.market_cap_busd:,.1f} billion"
     summary = (
         f"An independent overview of {stock.company_name.rstrip('.')}. {valuation}, "
-        f"with a market value near ${stock.market_cap_busd:,.1f} billion in the sample data."
+        f"with {market_value} in the sample data."
     )
     return _citation(
         "web",
@@ -72,7 +75,7 @@ def web(citation_id: str, stock: Stock, as_of: datetime) -> JSON:
         source_category="web",
         link=f"https://research.example.com/companies/{stock.symbol.lower()}/valuation",
         last_fetched_at=_stamp(as_of, 1),
-        **_highlight(summary, valuation),
+        **_highlight(summary, market_value if claim == "market_value" else valuation),
     )
 
 
@@ -110,11 +113,14 @@ def news_article(citation_id: str, stock: Stock, as_of: datetime) -> JSON:
     )
 
 
-def company_filing(citation_id: str, stock: Stock, quarter: str, as_of: datetime) -> JSON:
-    claim = f"Total revenue for {quarter} was ${stock.revenue_musd[-1]:,.1f} million"
+def company_filing(citation_id: str, stock: Stock, quarter: str, as_of: datetime, *, claim: str = "revenue") -> JSON:
+    """The stock's quarterly report, its highlight on what it is cited for: ``"revenue"`` or
+    ``"growth"`` (year over year)."""
+    revenue = f"Total revenue for {quarter} was ${stock.revenue_musd[-1]:,.1f} million"
+    growth = f"a change of {_pct(stock.revenue_growth_yoy)}"
     summary = (
-        f"{claim}, compared with ${stock.revenue_musd[-5]:,.1f} million in the same quarter "
-        f"of the prior year, a change of {_pct(stock.revenue_growth_yoy)}."
+        f"{revenue}, compared with ${stock.revenue_musd[-5]:,.1f} million in the same quarter "
+        f"of the prior year, {growth}."
     )
     return _citation(
         "company_filing",
@@ -124,7 +130,7 @@ def company_filing(citation_id: str, stock: Stock, quarter: str, as_of: datetime
         updated=_stamp(as_of, 20),
         source_category="filings",
         is_snippet=True,
-        **_highlight(summary, claim),
+        **_highlight(summary, growth if claim == "growth" else revenue),
     )
 
 
@@ -164,14 +170,31 @@ def earnings_transcript(citation_id: str, stock: Stock, quarter: str, as_of: dat
 
 
 def kpi(citation_id: str, stock: Stock, as_of: datetime) -> JSON:
-    return _citation(
-        "kpi",
+    return _data(
         citation_id,
+        as_of,
         name=f"{stock.symbol} share price, monthly close (synthetic)",
         summary=f"Last close ${stock.price:,.2f} on {as_of:%Y-%m-%d}; {_pct(stock.return_1y)} over twelve months.",
-        updated=_stamp(as_of, 0),
-        source_category="data",
         link=f"https://data.example.net/kpi/{stock.symbol}/close",
+    )
+
+
+def price_set(citation_id: str, stocks: list[Stock], as_of: datetime) -> JSON:
+    """The closes of every stock of a table: a source that backs a whole price column."""
+    shown = ", ".join(s.symbol for s in stocks[:5]) + (f" and {len(stocks) - 5} more" if len(stocks) > 5 else "")
+    return _data(
+        citation_id,
+        as_of,
+        name=f"Share prices, monthly closes of {len(stocks)} stocks (synthetic)",
+        summary=f"Last closes on {as_of:%Y-%m-%d} for {shown}, one series per stock.",
+        link="https://data.example.net/kpi/closes",
+    )
+
+
+def _data(citation_id: str, as_of: datetime, *, name: str, summary: str, link: str) -> JSON:
+    """A ``kpi`` citation: a data series, as of today."""
+    return _citation(
+        "kpi", citation_id, name=name, summary=summary, updated=_stamp(as_of, 0), source_category="data", link=link
     )
 
 

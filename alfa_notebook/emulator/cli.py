@@ -6,11 +6,13 @@ import argparse
 import contextlib
 import ipaddress
 import logging
+import os
 import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -118,23 +120,47 @@ def banner(emulator: Emulator) -> str:
     )
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+_STOP_GRACE = 5.0
+"""Seconds a stopping server may take (it gives running requests 2) before the process leaves anyway."""
+_POLL = 0.2
 
 
 @contextlib.contextmanager
-def _signals_stop() -> Iterator[None]:
-    """Let SIGINT and SIGTERM stop the emulator cleanly, even when the shell that started it in
-    the background set SIGINT to be ignored."""
+def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """``handler`` for SIGINT and SIGTERM, also when the shell that started the emulator in the
+    background set SIGINT to be ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _serve(emulator: Emulator) -> None:
+    """Serve until SIGINT or SIGTERM: the first stops the server gracefully, a second at once.
+
+    The handler only asks the server to stop; it raises nothing into the main thread's wait (on
+    CPython before 3.13 an exception raised inside ``Thread.join`` marks a running thread stopped,
+    so the graceful stop would be skipped). A server that cannot stop within the grace period (its
+    thread blocked, e.g. writing its log to a pipe nobody reads) is left behind: the process exits
+    without the interpreter's shutdown, which would block on that same log."""
+    signalled: list[float] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if signalled:
+            os._exit(128 + signum)
+        signalled.append(time.monotonic())
+        emulator.request_stop()
+
+    with _signals(on_signal):
+        while not emulator.wait(_POLL):
+            if signalled and time.monotonic() - signalled[0] > _STOP_GRACE:
+                os._exit(1)
+    emulator.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,11 +206,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if faults.keys() - {"rate_limit", *MANNERS}:
         shown = ";".join(f"{k}={v}" for k, v in faults.items() if k not in ("rate_limit", *MANNERS))
         print(f"Server-wide faults: {shown}", flush=True)
-    with _signals_stop():
-        try:
-            emulator.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            emulator.stop()
+    _serve(emulator)
     return 0

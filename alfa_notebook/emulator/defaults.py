@@ -26,5 +26,9 @@ TOKEN_LIFETIME_SECONDS = 3600
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 """The largest file ``POST /threads/{id}/files`` takes (413 above it). The real limit is not
 documented; this is the client's default ``max_attachment_bytes``, so that the two agree."""
+MAX_QUESTION_BYTES = 256 * 1024
+"""The longest message the emulator takes, in UTF-8 bytes; a longer one is refused with 413. The
+real service does not document its limit: this is the client's default (``max_question_bytes``),
+so that a client set higher meets a clear refusal here rather than a form parser's."""
 
 EXTRA_HINT = "The Alfa emulator needs its server extra: pip install 'alfa-notebook[emulator]'"

@@ -450,7 +450,10 @@ class _Writer:
         if len(self.stocks) > _KEY_FIGURES:
             d.write(f"- …and {len(self.stocks) - _KEY_FIGURES} more in the table below.\n")
         d.write("\n")
-        price_source = cite.kpi(self._citation_id("table:kpi"), self.stocks[0], self.as_of)
+        prices = {  # each price cell cites its own stock's closes
+            s.symbol: cite.kpi(self._citation_id(f"table:kpi:{s.symbol}"), s, self.as_of)
+            for s in self.stocks[:_KEY_FIGURES]
+        }
         if self.intent.screen:
             filing = None
             if self._on("filings"):
@@ -459,13 +462,14 @@ class _Writer:
                     max(self.stocks, key=lambda s: s.score),
                     self.quarter,
                     self.as_of,
+                    claim="growth",
                 )
             table = sample_tables.screen(
                 self.stocks,
                 as_of=self.as_of,
                 quarter=self.quarter,
                 month=self.data.months[-1],
-                price_source=price_source,
+                price_source=cite.price_set(self._citation_id("table:prices"), list(self.stocks), self.as_of),
                 filing_source=filing,
             )
             self._tool("screen_stocks", universe_size=len(self.stocks))
@@ -482,9 +486,9 @@ class _Writer:
             )
             web = None
             if self._on("web_search"):
-                web = cite.web(self._citation_id("table:web"), self.stocks[0], self.as_of)
+                web = cite.web(self._citation_id("table:web"), self.stocks[0], self.as_of, claim="market_value")
             table = sample_tables.performance(
-                self.stocks, price_source=price_source, return_source=(best, news), market_cap_source=web
+                self.stocks, price_sources=prices, return_source=(best, news), market_cap_source=web
             )
             self._add_artifact("performance", table)
 

@@ -6,14 +6,15 @@ what it cites: table-level ``citations``, referred to by ``citation_refs`` on a 
 null: the whole column) or on one cell (``row_index`` set):
 
 ================  ==========================================================================
-performance       stock, currency (USD; column-cited: kpi), percent x3 (1Y return: the best
-                  stock's cell cited, news), float_with_unit (Market cap: the first row's cell
-                  cited, web), boolean
+performance       stock, currency (USD; the cells of the first rows cited, each by its own
+                  stock's kpi), percent x3 (1Y return: the best stock's cell cited, news),
+                  float_with_unit (Market cap: the first row's cell cited, web, its market
+                  value highlighted), boolean
 top_performers    integer (display_name "#"), stock, percent x2, currency
 screen            stock, string (CUSIP, leading zeros kept), integer, boolean, integer_with_unit,
-                  float_with_unit, float, currency (column-cited: kpi), date, datetime, quarter,
-                  year, month, percent, pct_delta (display_name; its first cell cited: filing),
-                  delta, score, and a hidden integer (gbi_id, ``is_visible: false``); nulls where
+                  float_with_unit, float, currency (column-cited: a kpi of every stock's closes),
+                  date, datetime, quarter, year, month, percent, pct_delta (display_name; its
+                  first cell cited: filing, its growth highlighted), delta, score, and a hidden integer (gbi_id, ``is_visible: false``); nulls where
                   data is missing
 fundamentals      stock, quarter, year, float_with_unit (Revenue: latest-quarter cells cited,
                   filings), pct_delta, currency (EPS: latest-quarter cells cited, earnings), delta
@@ -21,13 +22,14 @@ monthly_closes    month, stock, currency, pct_delta
 ================  ==========================================================================
 
 A citation whose source is turned off is passed as None (or left out) and is then absent from
-both the table's ``citations`` and every ``citation_refs``.
+both the table's ``citations`` and every ``citation_refs``. A citation backs the value it sits on:
+a per-stock source cites that stock's cells, never a whole column of several stocks.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,21 +47,27 @@ def _present(*citations: JSON | None) -> list[JSON]:
     return [c for c in citations if c is not None]
 
 
+def _by_stock(stocks: Sequence[Stock], sources: Mapping[str, JSON]) -> list[JSON]:
+    """Cell references to each row whose stock has a source of its own (``sources`` by symbol)."""
+    return [citation_ref(sources[s.symbol]["citation_id"], i) for i, s in enumerate(stocks) if s.symbol in sources]
+
+
 def performance(
     stocks: Sequence[Stock],
     *,
-    price_source: JSON,
+    price_sources: Mapping[str, JSON],
     return_source: tuple[Stock, JSON | None] | None = None,
     market_cap_source: JSON | None = None,
 ) -> JSON:
-    """``return_source``: a stock of ``stocks`` and the citation of its 1Y return cell;
-    ``market_cap_source``: the citation of the first row's market cap cell."""
+    """``price_sources``: by symbol, the citation of that stock's price cell; ``return_source``: a
+    stock of ``stocks`` and the citation of its 1Y return cell; ``market_cap_source``: the citation
+    of the first row's market cap cell."""
     return_row, return_citation = (None, None)
     if return_source is not None:
         return_row, return_citation = list(stocks).index(return_source[0]), return_source[1]
     columns = [
         Column("Security", "stock"),
-        Column("Price", "currency", unit=USD, citation_refs=_refs(price_source)),
+        Column("Price", "currency", unit=USD, citation_refs=_by_stock(stocks, price_sources)),
         Column("1M return", "percent"),
         Column("YTD return", "percent"),
         Column("1Y return", "percent", citation_refs=_refs(return_citation, return_row)),
@@ -78,7 +86,7 @@ def performance(
         ]
         for s in stocks
     ]
-    citations = _present(price_source, return_citation, market_cap_source)
+    citations = [*price_sources.values(), *_present(return_citation, market_cap_source)]
     return table("Performance snapshot", columns, rows, citations=citations)
 
 

@@ -185,20 +185,33 @@ class Emulator:
         self._state = app.state.service.state
         return self
 
-    def stop(self) -> None:
-        """End open streams and running turns, then stop the server and its thread."""
+    def request_stop(self) -> None:
+        """Ask the server to stop (end open streams and running turns, then close) and return at
+        once: safe in a signal handler, which must not raise into a ``join`` (on CPython before
+        3.13, an exception raised inside ``Thread.join`` marks the thread stopped while it runs)."""
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """End open streams and running turns, then stop the server and its thread; returns whether
+        it stopped within ``timeout`` seconds (None: wait as long as it takes)."""
         server, thread = self._server, self._thread
         if server is None or thread is None:
-            return
+            return True
         server.should_exit = True
-        thread.join()
+        thread.join(timeout)
+        if thread.is_alive():
+            return False
         self._server = self._thread = None
         self._state = None
+        return True
 
-    def wait(self) -> None:
-        """Block until the server stops (Ctrl-C raises ``KeyboardInterrupt`` here)."""
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server stops, or ``timeout`` seconds; returns whether it has stopped."""
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
 
     def state(self) -> ServiceState:
         """A snapshot of the threads the service holds (their questions, answers, running turns)

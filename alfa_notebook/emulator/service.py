@@ -57,6 +57,9 @@ class ServiceState:
     """Oldest first."""
     default_sources: Mapping[str, str]
     """The account's default source settings (``update_default_settings`` changes them)."""
+    requests: int = 0
+    """HTTP requests received so far, on every route, whatever their outcome: a test that an
+    argument is refused before anything is sent compares it before and after."""
 
     @property
     def thread_count(self) -> int:
@@ -80,6 +83,7 @@ class Service:
         self.faults = FaultBook()
         self.limiter = RateLimiter()
         self.default_sources: Sources = ALL_ON
+        self.requests = 0
         self.credentials = Credentials(
             api_key=settings.api_key,
             client_id=settings.client_id,
@@ -153,4 +157,5 @@ class Service:
                 for t in self.threads
             ),
             default_sources=self.default_sources.as_json(),
+            requests=self.requests,
         )

@@ -7,14 +7,15 @@ Errors are ``{"detail": "..."}`` and validation errors are 422 with FastAPI's li
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from starlette.datastructures import FormData, QueryParams, UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 
 from .sources import SOURCE_KEYS, UPDATE_DEFAULT, VALUES, SourceOverrides
 
@@ -217,7 +218,22 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+CLIENT_CLOSED_REQUEST = 499
+"""nginx's status for a request whose client left before it was answered; never sent to anyone."""
+
+log = logging.getLogger("alfa_notebook.emulator")
+
+
+async def on_client_disconnect(request: Request, exc: Exception) -> Response:
+    """A client that leaves while its request body is read (a timeout, Ctrl-C, a closed kernel)
+    is ordinary: one line in the log, not an ASGI traceback."""
+    assert isinstance(exc, ClientDisconnect)
+    log.info("%s %s: the client left before its request was read", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 HANDLERS: Mapping[Any, Any] = {
     RequestValidationError: on_validation_error,
     HTTPException: on_http_error,
+    ClientDisconnect: on_client_disconnect,
 }

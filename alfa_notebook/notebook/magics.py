@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
+from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
+from ..wire import arguments
 from ..wire.errors import AlfaError, AttachmentError
 from ..wire.settings import RECORD_MODES, Secret
-from ..wire.source_overrides import source_overrides
 from . import options, subcommands
 from .errors import explain, short
 from .interpolation import interpolate
@@ -80,12 +80,14 @@ KEY_IN_CELL = (
 
 
 def _check_common(args: Any) -> None:
-    """What every asking cell checks before anything is sent: the names it assigns, its timeout."""
+    """What every asking cell checks before anything is sent: the names it assigns, its timeout,
+    concurrency and sources (each by the rule the Python calls use, :mod:`~alfa_notebook.wire.arguments`)."""
     for name in (args.out, args.df):
         if name is not None and not name.isidentifier():
             raise UsageError(f"{name!r} is not a variable name (for -o/--out and --df).")
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError(f"--timeout must be a number of seconds above 0, not {args.timeout:g}.")
+    arguments.seconds(args.timeout, "--timeout")
+    arguments.whole(args.concurrency, "--concurrency", minimum=1)
+    arguments.sources(args.sources, "--sources")
 
 
 @magics_class
@@ -197,6 +199,14 @@ class AlfaMagics(Magics):
             "rate_limit_wait": self.rate_limit_wait,
             "sources": self.sources,
         }
+
+    @validate("timeout")
+    def _valid_timeout(self, proposal: Any) -> float | None:
+        """``%config AlfaMagics.timeout``, by the rule of ``--timeout`` and ``ask(timeout=)``."""
+        try:
+            return arguments.seconds(proposal["value"], "AlfaMagics.timeout")
+        except AlfaError as error:
+            raise TraitError(str(error)) from None
 
     @observe(
         "api_version", "base_url", "api_key", "cassette", "record_mode", "rate_limit", "rate_limit_wait", "sources"
@@ -335,11 +345,10 @@ class AlfaMagics(Magics):
             raise UsageError("--allow-errors is for --each batches: a single answer that fails fails its cell.")
         _check_common(args)
         attachments = self._attachments(args.attach, namespace)  # before anything is sent
-        if args.sources is not None:
-            source_overrides(args.sources)  # refused here, before anything is sent
         if args.background:
             running_loop()  # before anything is sent: no loop, no background
         session = self.session
+        arguments.question(question, session.client().settings.max_question_bytes, name="the question")
         if args.thread:
             thread = session.resolve(args.thread)
             session.use(thread.id, thread.name)
@@ -413,14 +422,10 @@ class AlfaMagics(Magics):
         if args.thread or args.new or args.background:
             raise UsageError("--each asks every item in its own new thread: drop --thread, --new, --background.")
         _check_common(args)
-        if args.concurrency is not None and args.concurrency < 1:
-            raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}.")
         name, source = each.parse(args.each)
         items = each.resolve(source, namespace)
         questions = each.questions(name, template, items, namespace)
         timeout = args.timeout if args.timeout is not None else self.timeout
-        if args.sources is not None:
-            source_overrides(args.sources)  # refused here, before anything is sent
         attachments = self._attachments(args.attach, namespace)  # sent to every item's thread
         client = self.session.client()
         each.deliver(

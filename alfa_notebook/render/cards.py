@@ -19,13 +19,22 @@ def anchor(uid: str, number: int) -> str:
 
 
 def marker(uid: str, number: int) -> str:
-    """The inline ``[n]`` linking to card ``n``, which opens without script.
+    """The inline ``[n]`` linking to card ``n``, which opens without script; plain ``[n]`` text
+    where the link could not work.
 
     The link's target is an ``<a name>`` inside the collapsed card: following a fragment, browsers
     open the closed ``<details>`` that holds its target. It is a ``name``, not an ``id``, because
     JupyterLab handles a click on a ``#id`` link itself, with ``scrollIntoView`` (which opens
-    nothing), but leaves a link whose target it cannot find by id to the browser."""
-    return f'<sup class="alfa-cite"><a href="#{anchor(uid, number)}">[{number}]</a></sup>'
+    nothing), but leaves a link whose target it cannot find by id to the browser.
+
+    An untrusted notebook's sanitiser strips the ``name`` (and the stylesheet), so there the link
+    would lead nowhere: it is ``hidden`` unless this output's stylesheet shows it (as a chart's
+    drawing is), and the plain ``[n]`` beside it is what such a reader sees, the number of a card
+    in the Sources below."""
+    return (
+        f'<sup class="alfa-cite"><a href="#{anchor(uid, number)}" hidden="hidden">[{number}]</a>'
+        f'<span class="alfa-cite-n">[{number}]</span></sup>'
+    )
 
 
 def card(facts: SourceFacts, uid: str) -> str:

@@ -6,9 +6,10 @@ variables used more than once are named once on the root (``--a2`` secondary tex
 border, ``--ak`` the accent). Table rows and headers are tinted, not
 painted, so the shadow that says a table scrolls shows through them. Kept as a string (no package-data file
 to ship). Nothing depends on it: without it (GitHub, nbviewer, an untrusted notebook strip
-``<style>``) the HTML is plain semantic markup, and a chart gives way to a note (``.alfa-plot``
-is ``hidden`` unless this stylesheet shows it; ``.alfa-no-plot`` is shown unless it hides it).
-Those two rules ask for the stylesheet in the same output (``:has(>style)``): a ``<style>`` in
+``<style>``) the HTML is plain semantic markup, a chart gives way to a note (``.alfa-plot``
+is ``hidden`` unless this stylesheet shows it; ``.alfa-no-plot`` is shown unless it hides it), and
+a citation marker is plain ``[n]`` text (its link, whose target the sanitiser strips, is ``hidden``
+the same way). Those rules ask for the stylesheet in the same output (``:has(>style)``): a ``<style>`` in
 an output applies to the whole page, so another notebook's output must not show the drawing's
 bare labels in a sanitised one.
 
@@ -57,6 +58,8 @@ white-space:normal}
 .alfa-table-note{margin:.15em 0}
 .alfa-answer:has(>style) .alfa-plot[hidden]{display:block}
 .alfa-answer:has(>style) .alfa-no-plot{display:none}
+.alfa-answer:has(>style) .alfa-cite a[hidden]{display:inline}
+.alfa-answer:has(>style) .alfa-cite-n{display:none}
 .alfa-chart-svg{display:block;max-width:100%;height:auto;margin:.3em 0}
 .alfa-answer summary{cursor:pointer}
 .alfa-text{border-left:3px solid var(--ak);padding:0 .9em;background:rgba(127,127,127,.05)}

@@ -3,7 +3,8 @@
 The answer's Markdown as written (it reads well as text), ``[n]`` markers, tables as aligned text
 capped with "n of m rows", a numbered Sources list (title, publisher or domain, date, URL) and a
 footer line. Control characters from the service are shown escaped, never sent to the terminal.
-A terminal that streamed the prose then prints only :func:`after_prose`.
+A terminal that streamed the prose (before the citations arrived, so without markers) then prints
+only :func:`after_prose`, whose sources say which words each number backs.
 """
 
 from __future__ import annotations
@@ -39,10 +40,36 @@ def artifact(view: ArtifactView) -> str:
     return f"[{plain(view.note or 'This artifact is not available.')}]"
 
 
-def source_line(f: SourceFacts) -> str:
+def source_line(f: SourceFacts, cited_for: str | None = None) -> str:
     meta = ", ".join(plain(x) for x in (f.publisher, f.date) if x)
     line = f"[{f.number}] {plain(f.title)}" + (f" — {meta}" if meta else "") + f" ({plain(f.badge)})"
-    return line + (f"\n    {plain(f.url)}" if f.url else "")
+    line += f"\n    {plain(f.url)}" if f.url else ""
+    return line + (f"\n    cited for “{plain(cited_for)}”" if cited_for else "")
+
+
+QUOTE_WIDTH = 70
+
+
+def cited_words(doc: Document, width: int = QUOTE_WIDTH) -> dict[int, str]:
+    """For each source a marker in the prose points to, the words that marker follows (the end of
+    its line, at most ``width`` characters): a terminal streams the prose before the citations
+    arrive, so its sources list says what each number backs instead."""
+    quotes: dict[int, str] = {}
+    before = ""
+    for segment in doc.segments:
+        if isinstance(segment, Prose):
+            before = segment.text
+        elif isinstance(segment, Cite):
+            line = before.rstrip().rsplit("\n", 1)[-1].strip().lstrip("-*+> ").strip()
+            if line:
+                if len(line) > width:  # its end, from a word's start
+                    tail = line[-(width - 1) :]
+                    line = "…" + (tail.split(" ", 1)[1] if " " in tail[1:] else tail)
+                for number in segment.numbers:
+                    quotes.setdefault(number, line)
+        else:
+            before = ""
+    return quotes
 
 
 def render_text(
@@ -78,7 +105,8 @@ def after_prose(p: Prepared) -> str:
     views = [p.view_of(s.artifact_id) for s in p.doc.segments if isinstance(s, Embed)] + list(p.unplaced.values())
     parts = [text for text in (artifact(v) for v in views) if text]
     if p.sources:
-        parts.append("Sources\n" + "\n".join(source_line(f) for f in p.sources))
+        quotes = cited_words(p.doc)
+        parts.append("Sources\n" + "\n".join(source_line(f, quotes.get(f.number)) for f in p.sources))
     said = note(p.answer.status)
     if said is not None:
         parts.append(f"[{plain(said[0])}] {said[1]}")

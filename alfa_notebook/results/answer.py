@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .._public import publish
-from ..wire import markers
+from ..wire import arguments, markers
 from ..wire.errors import NoSuchTableError, OptionalDependencyError, TurnFailedError
 from ..wire.models import Artifact, Citation
 
@@ -148,6 +148,7 @@ class Answer:
         raise NoSuchTableError(f"no table titled {wanted!r}; the answer's tables are {titles!r}")
 
     def _table_artifact(self, i: int) -> Artifact:
+        arguments.whole(i, "i (a table's position, 0 for the first)")
         artifacts = self._table_artifacts
         if not -len(artifacts) <= i < len(artifacts):
             raise NoSuchTableError(f"no table {i}: the answer has {len(artifacts)} table(s)")

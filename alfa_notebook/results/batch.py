@@ -4,7 +4,6 @@ researcher wants across them (one row per question, one table across the answers
 from __future__ import annotations
 
 import inspect
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
@@ -164,33 +163,16 @@ class Batch(Sequence[Answer]):
     def tables(self, i: int = 0) -> pd.DataFrame:
         """Each answer's ``i``-th table, one under the other, with a leading ``key`` column.
 
-        Only tables with the same columns can stack: those of the most common column set are
-        taken, and a warning names the keys of the others (and of answers with fewer tables)."""
-        import pandas as pd
+        The columns are the union of the tables' (a table without one has missing values there),
+        and ``df.alfa`` still reads every cell's sources and every column's unit; answers with
+        fewer tables add no rows (docs/batch.md says how the metadata is merged)."""
+        from .frames.stack import stack_tables
 
-        if not isinstance(i, int) or i < 0:
+        if not isinstance(i, int) or isinstance(i, bool) or i < 0:
             raise NoSuchTableError(f"tables(i) takes a table's position from 0, not {i!r}")
-        found = [(key, tables[i]) for key, a in zip(self.keys, self.answers) if len(tables := a.tables) > i]
-        if not found:
-            return pd.DataFrame(columns=["key"])
-        shapes = Counter(tuple(map(str, frame.columns)) for _, frame in found)
-        common = shapes.most_common(1)[0][0]
-        kept, left = [], []
-        for key, frame in found:
-            if tuple(map(str, frame.columns)) == common:
-                frame = frame.copy()
-                frame.insert(0, "key" if "key" not in frame.columns else "batch_key", [key] * len(frame))
-                kept.append(frame)
-            else:
-                left.append(key)
-        if left:
-            warnings.warn(
-                f"batch.tables({i}): left out {len(left)} table(s) whose columns differ from the others "
-                f"(keys: {', '.join(map(str, left[:10]))}{', …' if len(left) > 10 else ''}).",
-                UserWarning,
-                stacklevel=2,
-            )
-        return pd.concat(kept, ignore_index=True)
+        return stack_tables(
+            [(key, tables[i]) for key, a in zip(self.keys, self.answers) if len(tables := a.tables) > i]
+        )
 
     def retry_failed(self) -> Any:
         """Ask the failed items again (errors, and items an interrupt stopped), each in a new

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .._public import publish
+from ..wire.errors import ConfigurationError
 from .answer import Answer
 from .answer_data import MIME_JSON
 from .batch import MIME_BATCH, Batch
@@ -20,7 +21,7 @@ def load_answers(path: str | os.PathLike[str]) -> list[Answer | Batch]:
     (``answer.tables``), ids. A table saved cut (see ``ALFA_SAVED_ROWS``) has its full row count in
     ``answer.cut_tables`` and a warning; the cassette or the service
     (``client.threads.artifact``) has the rest."""
-    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    notebook = _read_notebook(path)
     found: list[Answer | Batch] = []
     for cell in notebook.get("cells", ()):
         for output in cell.get("outputs", ()) if cell.get("cell_type") == "code" else ():
@@ -37,6 +38,21 @@ def _part(data: Any, mime: str) -> dict[str, Any] | None:
     if isinstance(part, str):  # some writers store JSON parts as text
         part = json.loads(part)
     return part if isinstance(part, dict) else None
+
+
+def _read_notebook(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The notebook's JSON, or one line saying the file is not a notebook (a README, a script)."""
+    try:
+        notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        problem = f"it is not JSON ({error})"
+    else:
+        if isinstance(notebook, dict) and isinstance(notebook.get("cells"), list):
+            return notebook
+        problem = "it is JSON without a list of cells"
+    raise ConfigurationError(
+        f"load_answers reads a saved Jupyter notebook (.ipynb); {os.fspath(path)!r} is not one: {problem}"
+    )
 
 
 publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -103,6 +103,12 @@ class AttachmentError(ConfigurationError):
         self.reason = reason  # what is wrong, after the item's name: "is an empty DataFrame ..."
 
 
+class ArgumentTypeError(ConfigurationError, TypeError):
+    """An argument of the wrong type (``timeout="5"``, ``ask(123)``): a ``TypeError`` as Python's
+    own would be, and a :class:`ConfigurationError` naming the argument and what it takes. Raised
+    before anything is sent."""
+
+
 class OptionalDependencyError(AlfaError, ImportError):
     """A feature needs a package that is not installed; the message names what to install."""
 

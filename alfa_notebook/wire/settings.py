@@ -53,6 +53,12 @@ DEFAULT_STREAM_READ_TIMEOUT = 45.0  # three of the service's 15 s keep-alive pin
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_RATE_LIMIT_WAIT = 120.0  # seconds one request waits out 429s in all before it fails
 
+ENV_MAX_QUESTION_BYTES = ("ALFA_MAX_QUESTION_BYTES",)
+DEFAULT_MAX_QUESTION_BYTES = 256 * 1024
+"""The longest question sent, in UTF-8 bytes. The service does not document its own limit, so
+the client keeps one, refusing a longer question before anything is sent; the emulator refuses
+longer ones with 413."""
+
 
 class Secret:
     """A credential that never shows itself in a repr, a str or a log record."""
@@ -105,6 +111,7 @@ class Settings:
     it fails with ``RateLimitError``."""
     sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES  # the largest file attach= sends
+    max_question_bytes: int = DEFAULT_MAX_QUESTION_BYTES  # the longest question sent, in UTF-8
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     """Where each setting came from: ``"argument"``, ``"configuration"`` (``%config AlfaMagics``),
     an environment variable's name, or ``"default"``; a setting left unset is not listed."""
@@ -185,6 +192,7 @@ def resolve_settings(
     sources: Mapping[str, Any] | str | None = None,
     max_attachment_bytes: int | None = None,
     rate_limit_wait: float | None = None,
+    max_question_bytes: int | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
 
@@ -263,6 +271,7 @@ def resolve_settings(
         "record_mode": mode_from,
         "sources": _resolve(sources, configured.get("sources") or None, None)[1],
         "max_attachment_bytes": _resolve(max_attachment_bytes, None, _first_env(env, ENV_MAX_ATTACHMENT_BYTES))[1],
+        "max_question_bytes": _resolve(max_question_bytes, None, _first_env(env, ENV_MAX_QUESTION_BYTES))[1],
     }
     return Settings(
         api_version=version,  # type: ignore[arg-type]
@@ -278,6 +287,15 @@ def resolve_settings(
         sources=source_overrides(_pick(sources, configured.get("sources") or None)),
         max_attachment_bytes=resolve_max_attachment_bytes(max_attachment_bytes, env),
         origins={name: origin for name, origin in origins.items() if origin is not None},
+        max_question_bytes=_count(
+            "max_question_bytes",
+            "bytes",
+            max_question_bytes,
+            ENV_MAX_QUESTION_BYTES,
+            DEFAULT_MAX_QUESTION_BYTES,
+            env,
+            minimum=1,
+        ),
     )
 
 
@@ -294,21 +312,33 @@ def resolve_max_attachment_bytes(explicit: int | None = None, env: Mapping[str, 
 
 
 def _count(
-    setting: str, unit: str, explicit: int | None, names: tuple[str, ...], default: int, env: Mapping[str, str] | None
+    setting: str,
+    unit: str,
+    explicit: int | None,
+    names: tuple[str, ...],
+    default: int,
+    env: Mapping[str, str] | None,
+    *,
+    minimum: int = 0,
 ) -> int:
-    """A whole number, 0 or more, resolved as every setting is."""
+    """A whole number, at least ``minimum``, resolved as every setting is."""
     value, source = _resolve(explicit, None, _first_env(os.environ if env is None else env, names), default)
+    return _whole_number(setting, value, source, minimum=minimum, unit=unit)
+
+
+def _whole_number(name: str, value: Any, source: str | None, *, minimum: int, unit: str) -> int:
+    """A whole-number setting (an argument, or the environment's text), at least ``minimum``."""
     try:
-        count = int(value) if not isinstance(value, (bool, float)) else -1
-    except ValueError:
-        count = -1
-    if count < 0:
+        number = int(value) if not isinstance(value, (bool, float)) else minimum - 1
+    except (TypeError, ValueError):
+        number = minimum - 1
+    if number < minimum:
         raise ConfigurationError(
-            f"{setting} must be a whole number of {unit}, 0 or more, not {value!r} ({_from(source)}).",
-            setting=setting,
+            f"{name} must be a whole number of {unit}, {minimum} or more, not {value!r} ({_from(source)}).",
+            setting=name,
             source=source,
         )
-    return count
+    return number
 
 
 def _normalise_base_url(url: str, version: str, *, allow_insecure: bool, source: str | None = None) -> str:

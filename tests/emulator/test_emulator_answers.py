@@ -140,13 +140,17 @@ def _refs(table: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {c["name"]: c["citation_refs"] for c in table["columns"] if c["citation_refs"]}
 
 
-def test_the_default_table_cites_a_column_and_cells(v1: Alfa) -> None:
+def test_the_default_table_cites_its_cells(v1: Alfa) -> None:
     _, message, (performance,) = _ask(v1, "Compare NVDA and AMD")
     by_id = {c["citation_id"]: c for c in performance["citations"]}
     refs = _refs(performance)
     assert set(refs) == {"Price", "1Y return", "Market cap"}
-    ((price,), (best,), (cap,)) = refs["Price"], refs["1Y return"], refs["Market cap"]
-    assert price["row_index"] is None and by_id[price["cit_id"]]["citation_type"] == "kpi"
+    (nvda, amd), (best,), (cap,) = refs["Price"], refs["1Y return"], refs["Market cap"]
+    assert [nvda["row_index"], amd["row_index"]] == [0, 1]  # each price cell cites its own stock's
+    assert [by_id[r["cit_id"]]["name"] for r in (nvda, amd)] == [
+        "NVDA share price, monthly close (synthetic)",
+        "AMD share price, monthly close (synthetic)",
+    ]
     assert best["row_index"] == 0 and by_id[best["cit_id"]]["citation_type"] == "news_development"
     assert by_id[best["cit_id"]]["name"] == "NVIDIA Corp. shares -16.8% over twelve months"
     assert cap["row_index"] == 0 and by_id[cap["cit_id"]]["citation_type"] == "web"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 
@@ -69,3 +70,72 @@ def test_a_bad_fault_option_is_a_usage_error() -> None:
 )
 def test_non_loopback_hosts_are_recognised_for_the_warning(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def _started(*options: str) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "alfa_notebook", "emulator", "--port", "0", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    banner = "".join(iter(process.stdout.readline, "Press Ctrl-C to stop.\n"))
+    match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
+    assert match, banner
+    return process, match.group(1)
+
+
+def test_a_client_that_leaves_mid_request_is_one_log_line_not_a_traceback() -> None:
+    process, base_url = _started()
+    with process:
+        assert process.stderr is not None
+        headers = {"x-api-key": "alfa-emulator-key"}
+        thread_id = httpx.post(f"{base_url}/client/v1/threads", json={"thread_name": "x"}, headers=headers).json()[
+            "thread_id"
+        ]
+        port = int(base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as sock:  # a body announced, never finished
+            sock.sendall(
+                f"POST /client/v1/threads/{thread_id}/messages HTTP/1.1\r\nHost: x\r\nx-api-key: alfa-emulator-key\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nmessage=NVDA".encode()
+            )
+        seen = []
+        for line in iter(process.stderr.readline, ""):  # until the server has met the disconnect
+            seen.append(line)
+            if "client left" in line or "Exception" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        log = "".join(seen) + process.stderr.read()
+    assert f"POST /client/v1/threads/{thread_id}/messages: the client left before its request was read" in log
+    assert "Traceback" not in log and "ClientDisconnect" not in log
+
+
+def test_one_sigterm_stops_the_emulator_gracefully_while_an_answer_streams() -> None:
+    process, base_url = _started("--chunk-delay", "0.05")
+    with process:
+        assert process.stderr is not None
+        headers = {"x-api-key": "alfa-emulator-key"}
+        api = f"{base_url}/client/v1"
+        thread_id = httpx.post(f"{api}/threads", json={"thread_name": "x"}, headers=headers).json()["thread_id"]
+        with httpx.stream("GET", f"{api}/threads/stream/{thread_id}", headers=headers, timeout=30) as stream:
+            httpx.post(f"{api}/threads/{thread_id}/messages", data={"message": "Compare NVDA and AMD"}, headers=headers)
+            chunks = stream.iter_lines()
+            next(line for line in chunks if "MessageChunk" in line or "message" in line)  # it is answering
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+        log = process.stderr.read()
+    assert "Shutting down" in log and "Finished server process" in log  # the graceful path, not a cut-off
+
+
+def test_one_sigterm_stops_an_emulator_whose_log_nobody_reads() -> None:
+    """Its log pipe full, the server is stuck writing a line: one signal still ends the process."""
+    process, base_url = _started()
+    with process, httpx.Client(timeout=1) as client:
+        long_path = f"{base_url}/client/v1/threads/{'x' * 8000}"  # each access-log line is 8 kB
+        try:
+            for _ in range(100):  # a pipe holds 64 kB: the server blocks after a few
+                client.get(long_path, headers={"x-api-key": "alfa-emulator-key"})
+        except httpx.TimeoutException:
+            pass
+        else:
+            pytest.fail("the server never blocked on its log")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 1  # left behind its wedged thread, and said so by its status

@@ -49,3 +49,15 @@ def test_a_failed_answer_ends_the_script_in_error(failing_emulator: Emulator, tm
     assert done.returncode != 0
     assert "not reached" not in done.stdout
     assert "TurnFailedError: Alfa ended the answer with an error" in done.stdout + done.stderr
+
+
+def test_the_sources_after_streamed_prose_say_which_words_each_number_backs(
+    alfa_emulator: Emulator, tmp_path: Path
+) -> None:
+    """The prose streams before the citations arrive, so it has no [n]: the sources quote it."""
+    done = ipython(f"%load_ext alfa_notebook\n%alfa {QUESTION}\n", alfa_emulator, tmp_path)
+    assert done.returncode == 0, done.stderr
+    sources = done.stdout.split("\nSources\n", 1)[1]
+    assert "[6] NVIDIA Corp. shares -16.8% over twelve months — 2025-06-29 (news)\n" in sources
+    assert "    cited for “Best twelve-month return: NVDA (-16.8%).”\n" in sources
+    assert sources.count("cited for “") >= 5

@@ -112,8 +112,8 @@ def test_markers_link_to_this_outputs_cards_only(emulator_answers) -> None:
 
 # The compare answer's tables cite sources the text does not (in cells); the others they cite
 # (the price column's source, ...) are the text's, under other ids, and keep the text's numbers.
-TABLE_ONLY_SOURCES = ["NVIDIA Corp.: valuation overview", "AMD quarterly report (10-Q), 2025Q2",
-                      "AMD 2025Q2 earnings summary"]  # fmt: skip
+TABLE_ONLY_SOURCES = ["NVIDIA Corp.: valuation overview", "AMD share price, monthly close (synthetic)",
+                      "AMD quarterly report (10-Q), 2025Q2", "AMD 2025Q2 earnings summary"]  # fmt: skip
 
 
 def test_the_tables_sources_follow_the_texts(emulator_answers) -> None:
@@ -123,7 +123,7 @@ def test_the_tables_sources_follow_the_texts(emulator_answers) -> None:
     sources = text[text.index("\nSources\n") :]
     for n, title in enumerate(TABLE_ONLY_SOURCES, start=len(answer.citations) + 1):
         assert f"\n[{n}] {title} — " in sources
-    assert "Price (USD)[2]" in text  # the price column cites the text's [2], not a copy of it
+    assert re.search(r"\nNVDA +125\.62\[2\] ", text)  # NVDA's price cites the text's [2], not a copy of it
     titles = re.findall(r'<strong class="alfa-card-title"><bdi>(.*?)</bdi>', data["text/html"])
     assert len(titles) == len(set(titles))  # one card per source
 
@@ -154,7 +154,11 @@ def test_dollars_in_code_stay_verbatim_in_markdown() -> None:
 def test_markdown_part_has_tables_sources_and_markers(emulator_answers) -> None:
     answer = emulator_answers["compare"]
     markdown = answer_bundle(answer)[0]["text/markdown"]
-    assert "| Security | Price (USD)\\[2\\] | 1M return |" in markdown and "|---|---:|---:|" in markdown
+    assert (
+        "| Security | Price (USD) | 1M return |" in markdown
+        and "| NVDA | 125.62\\[2\\] |" in markdown
+        and "|---|---:|---:|" in markdown
+    )
     assert "**Sources**" in markdown and "1. **Emulator research note (synthetic)**" in markdown
     assert "<https://news.example.com/articles/" in markdown
     assert all(f"\\[{n}\\]" in markdown for n in range(1, len(answer.citations) + 1))
@@ -165,7 +169,7 @@ def test_plain_text_has_tables_and_numbered_sources(emulator_answers) -> None:
     answer = emulator_answers["compare"]
     text = answer_text(answer)
     assert text == answer_bundle(answer)[0]["text/plain"]
-    assert "Security  Price (USD)[2]  1M return" in text and "NVDA              125.62      -3.5%" in text
+    assert "Security  Price (USD)  1M return" in text and "NVDA        125.62[2]      -3.5%" in text
     assert "\nSources\n[1] Emulator research note (synthetic) — 2025-05-31 (document)\n" in text
     assert "    https://research.example.com/companies/amd/valuation" in text
     assert "]NVDA" not in text and "output_artifact" not in text

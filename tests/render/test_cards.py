@@ -41,7 +41,7 @@ def test_a_marker_links_into_its_collapsed_card_by_name() -> None:
     and JupyterLab, which scrolls ``#id`` targets itself without opening them, leaves it to the browser."""
     html = _card_html(summary="S")
     uid = re.search(r'id="alfa-([^"]+)"', html).group(1)
-    assert f'<sup class="alfa-cite"><a href="#alfa-src-{uid}-1">[1]</a></sup>' in html
+    assert f'<sup class="alfa-cite"><a href="#alfa-src-{uid}-1" hidden="hidden">[1]</a>' in html
     assert '<details class="alfa-card"><summary>' in html
     assert f'<div class="alfa-card-body"><a name="alfa-src-{uid}-1"></a>' in html
     assert html.count(f"alfa-src-{uid}-1") == 2  # the link and its target, no id to find

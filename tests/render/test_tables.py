@@ -37,7 +37,10 @@ def _cited_answer():  # type: ignore[no-untyped-def]
 
 
 def _ref(n: int) -> str:
-    return f'<sup class="alfa-cite"><a href="#alfa-src-[0-9a-f]+(?:-\\d+)?-{n}">\\[{n}\\]</a></sup>'
+    return (
+        f'<sup class="alfa-cite"><a href="#alfa-src-[0-9a-f]+(?:-\\d+)?-{n}" hidden="hidden">\\[{n}\\]</a>'
+        f'<span class="alfa-cite-n">\\[{n}\\]</span></sup>'
+    )
 
 
 def test_a_tables_citations_are_numbered_with_the_answers_and_shown_in_html() -> None:

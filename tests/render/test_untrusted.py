@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alfa_notebook.render import answer_bundle
 from alfa_notebook.render.html import NO_PLOT
 
@@ -28,6 +30,24 @@ def test_the_note_is_hidden_where_the_chart_is_drawn(emulator_answers) -> None:
 def test_the_whole_answer_reads_as_text_without_its_stylesheet(emulator_answers) -> None:
     lines = reading(sanitize(answer_bundle(emulator_answers["compare"])[0]["text/html"]))
     assert not any("{" in line for line in lines)  # no stylesheet shown as text
-    assert "Security Price (USD)[2] 1M return YTD return 1Y return Market cap (USD bn) Pays dividend" in lines
+    assert "Security Price (USD) 1M return YTD return 1Y return Market cap (USD bn) Pays dividend" in lines
     assert "Sources" in lines
     assert "[1] document Emulator research note (synthetic) — 2025-05-31" in lines  # a card's summary
+
+
+def test_a_marker_reads_as_plain_text_where_its_link_would_lead_nowhere(emulator_answers) -> None:
+    """The sanitiser strips the card's ``<a name>`` target: a link left visible would do nothing,
+    so the reader sees ``[n]``, the number of a card in the Sources below, and no link."""
+    html = sanitize(answer_bundle(emulator_answers["compare"])[0]["text/html"])
+    assert 'name="alfa-src-' not in html  # the targets are gone, as in JupyterLab
+    visible = reading(html)
+    assert "NVDA 125.62[2] -3.5% -8.2% -16.8%[6] 3,065.10[10] True" in visible  # markers in a table
+    assert any(line.endswith("(-16.8%).[6]") for line in visible)  # a marker in the prose
+    links = re.findall(r"<a [^>]*>", html)
+    assert links and all("hidden" in link for link in links if 'href="#' in link)  # every dead link hidden
+
+
+def test_the_stylesheet_shows_the_link_instead_of_the_text(emulator_answers) -> None:
+    html = answer_bundle(emulator_answers["compare"])[0]["text/html"]
+    assert ".alfa-answer:has(>style) .alfa-cite a[hidden]{display:inline}" in html
+    assert ".alfa-answer:has(>style) .alfa-cite-n{display:none}" in html

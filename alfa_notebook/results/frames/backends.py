@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...wire.errors import ConfigurationError
+from ...wire.errors import ConfigurationError, OptionalDependencyError
 from .coltypes import ArrayLike
 
 DTYPE_BACKENDS = ("numpy_nullable", "pyarrow", "numpy")
@@ -31,6 +31,14 @@ def check_dtype_backend(name: Any) -> str:
         raise ConfigurationError(
             f"dtype_backend {name!r} is not one of {', '.join(map(repr, DTYPE_BACKENDS))} (pandas' names)"
         )
+    if name == "pyarrow":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise OptionalDependencyError(
+                "dtype_backend='pyarrow' needs pyarrow, which is not installed: pip install pyarrow "
+                "(or use the default, 'numpy_nullable')"
+            ) from None
     return str(name)
 
 
