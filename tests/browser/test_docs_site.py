@@ -19,6 +19,8 @@ from playwright.sync_api import Page, Route
 
 REPO = Path(__file__).parents[2]
 
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
