@@ -23,8 +23,9 @@ ASYNC_ONLY = {
 }
 BLOCKING_ONLY: dict[str, str] = {}
 
-# Return types that differ by design: the blocking and the async form of the same object.
-TWIN_TYPES = {"SyncEventStream": "AsyncEventStream"}
+# Return types that differ by design: the blocking and the async form of the same object (the first
+# for stream() as a context manager, as httpx's).
+TWIN_TYPES = {"Iterator[SyncEventStream]": "AsyncIterator[AsyncEventStream]", "SyncEventStream": "AsyncEventStream"}
 
 
 def public_methods(cls: type) -> dict[str, object]:
@@ -71,7 +72,8 @@ def test_twins_take_the_same_parameters_and_only_the_async_one_is_awaited(blocki
             continue
         assert shape(method, twin_types=True) == shape(twin), f"{blocking.__name__}.{name} and its twin differ"
         assert not inspect.iscoroutinefunction(method), f"{blocking.__name__}.{name} must not be async"
-        assert inspect.iscoroutinefunction(twin), f"{awaitable.__name__}.{RENAMED.get(name, name)} must be async"
+        awaited = inspect.iscoroutinefunction(twin) or inspect.isasyncgenfunction(getattr(twin, "__wrapped__", None))
+        assert awaited, f"{awaitable.__name__}.{RENAMED.get(name, name)} must be async (or an async context manager)"
 
 
 def test_the_one_sided_methods_are_still_one_sided():
