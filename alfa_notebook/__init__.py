@@ -73,6 +73,9 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
         APITimeoutError as APITimeoutError,
     )
     from .wire.errors import (
+        AttachmentError as AttachmentError,
+    )
+    from .wire.errors import (
         AuthenticationError as AuthenticationError,
     )
     from .wire.errors import (

@@ -12,12 +12,15 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._public import publish
+from .attachments import Attach, uploads
 from .many import DEFAULT_CONCURRENCY, BatchRun, View, ask_each, check_concurrency, follow, items_of, run_blocking
 from .results.answer import Answer
 from .results.batch import Batch
+from .results.conversation import answer_of, exchanges
 from .turn.machine import Turn, thread_name
 from .turn.runners import STOP_AFTER_TIMEOUT, AsyncIO, AsyncRunner, SyncIO, SyncRunner
 from .turn.steps import AskProcedure, AskResult
@@ -26,7 +29,9 @@ from .wire.credentials import exchange_token
 from .wire.errors import AlfaError, APITimeoutError, ConfigurationError
 from .wire.events import Event
 from .wire.limiter import Limiter
-from .wire.models import Artifact, History, Progress, Thread
+from .wire.markers import artifact_ids
+from .wire.models import Artifact, History, Message, Progress, Thread
+from .wire.operations import Upload
 from .wire.settings import Secret, resolve_settings
 from .wire.source_overrides import source_overrides
 from .wire.transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport, shown_url
@@ -173,6 +178,7 @@ class _ClientBase:
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str | None = None,
         replay_pace: str = "instant",
+        max_attachment_bytes: int | None = None,
     ) -> None:
         """``rate_limit`` is the pace kept to (default the service's documented limits; see
         :mod:`alfa_notebook.wire.limiter`); ``limiter`` shares one limiter between clients of one account."""
@@ -189,12 +195,14 @@ class _ClientBase:
             rate_limit=rate_limit,
             cassette=cassette,
             record_mode=record_mode,
+            max_attachment_bytes=max_attachment_bytes,
         )
         from .cassette import binding
 
         self._cassette = binding(self.settings, replay_pace)
         self._headers = headers
         self._custom_transport = transport
+        self._attached: dict[str, list[str]] = {}  # message id -> the files sent before its question
         self._connect(transport, headers, rng, limiter)
 
     def _connect(
@@ -224,13 +232,41 @@ class _ClientBase:
         timeout: float | None,
         sources: Mapping[str, Any] | str | None = None,
         name: str | None = None,
+        attach: Attach = None,
     ) -> AskProcedure:
         if not isinstance(question, str) or not question.strip():
             raise ConfigurationError("The question is empty: ask Alfa something.")
         overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
         return AskProcedure(
-            question, thread, clock=time.monotonic, timeout=timeout, source_overrides=overrides or None, name=name
+            question,
+            thread,
+            clock=time.monotonic,
+            timeout=timeout,
+            source_overrides=overrides or None,
+            name=name,
+            uploads=self._uploads(attach),
         )
+
+    def _uploads(self, attach: Attach) -> list[Upload]:
+        """``attach=`` read and checked, before anything is sent."""
+        return uploads(attach, limit=self.settings.max_attachment_bytes)
+
+    def _note_attachments(self, answer: Answer) -> None:
+        """Remember which files went with which answer: the service's history does not say, and
+        :meth:`history` (so an export) names them."""
+        if answer.attachments and answer.message_id:
+            self._attached[answer.message_id] = list(answer.attachments)
+
+    def _answers(
+        self, thread_id: str, record: History, last: int | None
+    ) -> tuple[list[tuple[str, Message]], list[str]]:
+        """The (question, reply) pairs of ``record`` to rebuild, the last ``last`` exchanges only,
+        and the artifacts their text names, to fetch."""
+        if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 1):
+            raise ConfigurationError(f"last must be a whole number above 0, or None for all, not {last!r}.")
+        pairs = exchanges(record.messages)
+        chosen = [(question.text, reply) for question, replies in pairs[-last if last else 0 :] for reply in replies]
+        return chosen, [i for _, reply in chosen for i in artifact_ids(reply.text)]
 
     def __repr__(self) -> str:
         key = "set" if self.settings.has_key else "missing"
@@ -267,6 +303,7 @@ class AlfaClient(_ClientBase):
         on_event: OnEvent | None = None,
         sources: Mapping[str, Any] | str | None = None,
         name: str | None = None,
+        attach: Attach = None,
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
 
@@ -275,8 +312,11 @@ class AlfaClient(_ClientBase):
         with the partial answer in ``exc.answer`` and :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
         client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
         ``alfa_notebook.wire.source_overrides``; the names and values are in docs/protocol.md, Source overrides).
+        ``attach`` sends files to the thread before the question, for Alfa to read: DataFrames (as CSV),
+        figures (as PNG), bytes, paths; ``[("holdings.csv", df), "report.pdf"]`` names them. They
+        are all read and checked before anything is sent (an :class:`AttachmentError` if one cannot be).
         """
-        procedure = self._procedure(question, thread, timeout, sources, name)
+        procedure = self._procedure(question, thread, timeout, sources, name, attach)
         tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
         runner = SyncRunner(tape or self._transport, procedure)
         try:
@@ -301,6 +341,7 @@ class AlfaClient(_ClientBase):
         finally:
             runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
+        self._note_attachments(self._last_answer)
         if tape is not None:
             tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
@@ -314,6 +355,7 @@ class AlfaClient(_ClientBase):
         timeout: float | None = None,
         sources: Mapping[str, Any] | str | None = None,
         progress: bool = True,
+        attach: Attach = None,
     ) -> Batch:
         """Ask every question, each in its own new thread named after its key, at most
         ``concurrency`` at once, at the pace of this client's limiter; returns a :class:`Batch`.
@@ -331,13 +373,14 @@ class AlfaClient(_ClientBase):
         """
         listed, labels = items_of(questions, keys)
         check_concurrency(concurrency)
+        shared = self._uploads(attach)  # read once, sent to every item's thread
         batch_transport = self._batch_transport()
-        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress))
+        run = BatchRun(listed, labels, rerun=self._rerun(concurrency, timeout, sources, progress, shared))
         view = _progress_view(progress, len(listed))
 
         async def main() -> None:
             async with AsyncAlfaClient._sibling(self, batch_transport) as client:
-                await ask_each(client._item(timeout, sources), run, concurrency)
+                await ask_each(client._item(timeout, sources, shared), run, concurrency)
 
         run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
         self._last_batch = batch = run.finish(view)
@@ -358,11 +401,46 @@ class AlfaClient(_ClientBase):
         )
 
     def _rerun(
-        self, concurrency: int, timeout: float | None, sources: Mapping[str, Any] | str | None, progress: bool
+        self,
+        concurrency: int,
+        timeout: float | None,
+        sources: Mapping[str, Any] | str | None,
+        progress: bool,
+        attach: list[Upload],
     ) -> Callable[[list[str], list[Any]], Batch]:
         return lambda questions, keys: self.ask_many(
-            questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
+            questions,
+            keys=keys,
+            concurrency=concurrency,
+            timeout=timeout,
+            sources=sources,
+            progress=progress,
+            attach=attach,
         )
+
+    def history(self, thread_id: str, *, last: int | None = None) -> list[Answer]:
+        """The thread read back from the service as answers, in order: each reply to each question,
+        its artifacts fetched (one that cannot be is left out, with a warning) and the files this
+        client attached to its question named. ``last``: only the last N exchanges."""
+        chosen, wanted = self._answers(thread_id, self.threads.messages(thread_id), last)
+        artifacts = {i: self._artifact_or_none(thread_id, i) for i in dict.fromkeys(wanted)}
+        return [answer_of(thread_id, q, reply, artifacts, self._attached.get(reply.id, ())) for q, reply in chosen]
+
+    def _artifact_or_none(self, thread_id: str, artifact_id: str) -> Artifact | None:
+        try:
+            return self.threads.artifact(thread_id, artifact_id)
+        except AlfaError:
+            return None
+
+    def export(self, thread_id: str, path: str | os.PathLike[str]) -> Path:
+        """Write the thread as a document, in the format of ``path``'s extension: ``.md``
+        (Markdown), ``.html`` (one self-contained, sanitised page) or ``.ipynb`` (a notebook of
+        ``%%alfa`` cells with their outputs, which :func:`load_answers` reads back). Questions and
+        answers in order, tables as tables, sources numbered with their links; nothing secret."""
+        from .render.export import export_format, write
+
+        export_format(path)  # refused before anything is read
+        return write(self.history(thread_id), path, thread_id=thread_id)
 
     def close(self) -> None:
         """Close the connections; ``with AlfaClient() as client:`` does it on leaving."""
@@ -405,11 +483,12 @@ class AsyncAlfaClient(_ClientBase):
         on_event: OnEvent | None = None,
         sources: Mapping[str, Any] | str | None = None,
         name: str | None = None,
+        attach: Attach = None,
     ) -> Answer:
         """Ask Alfa and await the whole answer. Cancelling the task (or an exception from
         ``on_event``) cancels it on the server too, and the partial answer is kept in
         :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
-        procedure = self._procedure(question, thread, timeout, sources, name)
+        procedure = self._procedure(question, thread, timeout, sources, name, attach)
         tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
         runner = AsyncRunner(tape or self._transport, procedure)
         try:
@@ -436,6 +515,7 @@ class AsyncAlfaClient(_ClientBase):
         finally:
             await runner.close_stream()
         self._last_answer = Answer.from_result(runner.result)
+        self._note_attachments(self._last_answer)
         if tape is not None:
             tape.finish(self._last_answer)
         return self._last_answer.raise_for_status()
@@ -449,23 +529,31 @@ class AsyncAlfaClient(_ClientBase):
         timeout: float | None = None,
         sources: Mapping[str, Any] | str | None = None,
         progress: bool = True,
+        attach: Attach = None,
     ) -> Batch:
         """:meth:`AlfaClient.ask_many`, awaitable. Cancelling the task cancels every running item on
         the server and re-raises; the batch of what was answered is :attr:`last_batch` (and, from
         Python 3.11, the ``CancelledError``'s ``.batch``: 3.10 hands the awaiting code a new one)."""
         listed, labels = items_of(questions, keys)
         check_concurrency(concurrency)
+        shared = self._uploads(attach)  # read once, sent to every item's thread
 
         def rerun(questions: list[str], keys: list[Any]) -> Any:
             return self.ask_many(
-                questions, keys=keys, concurrency=concurrency, timeout=timeout, sources=sources, progress=progress
+                questions,
+                keys=keys,
+                concurrency=concurrency,
+                timeout=timeout,
+                sources=sources,
+                progress=progress,
+                attach=shared,
             )
 
         run = BatchRun(listed, labels, rerun=rerun)
         view = _progress_view(progress, len(listed))
         ticker = asyncio.ensure_future(follow(view, run.tally))
         try:
-            await ask_each(self._item(timeout, sources), run, concurrency)
+            await ask_each(self._item(timeout, sources, shared), run, concurrency)
         except asyncio.CancelledError as stopped:
             run.interrupted = True
             self._last_batch = stopped.batch = run.finish(view)  # type: ignore[attr-defined]
@@ -475,9 +563,11 @@ class AsyncAlfaClient(_ClientBase):
         self._last_batch = batch = run.finish(view)
         return batch
 
-    def _item(self, timeout: float | None, sources: Mapping[str, Any] | str | None) -> Callable[[str, str], Any]:
-        """How ask_many asks one item: a new thread named after its key."""
-        return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name)
+    def _item(
+        self, timeout: float | None, sources: Mapping[str, Any] | str | None, attach: list[Upload]
+    ) -> Callable[[str, str], Any]:
+        """How ask_many asks one item: a new thread named after its key, ``attach`` sent to it first."""
+        return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name, attach=attach)
 
     @classmethod
     def _sibling(cls, client: AlfaClient, transport: Any = None) -> AsyncAlfaClient:
@@ -487,6 +577,7 @@ class AsyncAlfaClient(_ClientBase):
         sibling._headers = client._headers
         sibling._cassette = client._cassette
         sibling._custom_transport = transport
+        sibling._attached = client._attached
         sibling._connect(transport, client._headers, None, client.limiter)
         return sibling
 
@@ -497,9 +588,29 @@ class AsyncAlfaClient(_ClientBase):
         thread: str | None = None,
         timeout: float | None = None,
         sources: Mapping[str, Any] | str | None = None,
+        attach: Attach = None,
     ) -> AskEvents:
         """Follow an answer as an async iterator of events; the Answer is ``.answer`` afterwards."""
-        return AskEvents(self, self._procedure(question, thread, timeout, sources))
+        return AskEvents(self, self._procedure(question, thread, timeout, sources, attach=attach))
+
+    async def history(self, thread_id: str, *, last: int | None = None) -> list[Answer]:
+        """:meth:`AlfaClient.history`, awaitable."""
+        chosen, wanted = self._answers(thread_id, await self.threads.messages(thread_id), last)
+        artifacts = {i: await self._artifact_or_none(thread_id, i) for i in dict.fromkeys(wanted)}
+        return [answer_of(thread_id, q, reply, artifacts, self._attached.get(reply.id, ())) for q, reply in chosen]
+
+    async def _artifact_or_none(self, thread_id: str, artifact_id: str) -> Artifact | None:
+        try:
+            return await self.threads.artifact(thread_id, artifact_id)
+        except AlfaError:
+            return None
+
+    async def export(self, thread_id: str, path: str | os.PathLike[str]) -> Path:
+        """:meth:`AlfaClient.export`, awaitable."""
+        from .render.export import export_format, write
+
+        export_format(path)  # refused before anything is read
+        return write(await self.history(thread_id), path, thread_id=thread_id)
 
     async def aclose(self) -> None:
         """Close the connections; ``async with AsyncAlfaClient() as client:`` does it on leaving."""

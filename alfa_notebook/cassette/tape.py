@@ -15,6 +15,7 @@ headers; a credential found anywhere in a record is redacted before it is writte
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -67,6 +68,8 @@ class Binding:
         if procedure.source_overrides is not None:
             key["source_overrides"] = dict(procedure.source_overrides)
         key["thread"] = self.cassette.thread_key(turn.thread_id)
+        if procedure.uploads:  # matched by content: the same name with other data is another question
+            key["attach"] = [{"name": u.name, "sha256": u.digest} for u in procedure.uploads]
         record, n = self.cassette.lookup("turn", key, self.mode, turn.question)
         return key, record, n
 
@@ -102,9 +105,16 @@ def _request_key(op: Operation[Any]) -> dict[str, Any]:
         key["json"] = op.json
     if op.data:
         key["data"] = dict(op.data)
-    if op.files is not None:
-        key["files"] = {field: part[0] for field, part in op.files().items()}
+    if op.files is not None:  # by name and, where the content is at hand, by content
+        key["files"] = {field: _file_key(part) for field, part in op.files().items()}
     return key
+
+
+def _file_key(part: Any) -> Any:
+    name, content = part[0], part[1]
+    if isinstance(content, bytes):
+        return {"name": name, "sha256": hashlib.sha256(content).hexdigest()}
+    return name  # an open file: reading it here would use it up
 
 
 def _starts_thread(op: Operation[Any]) -> bool:

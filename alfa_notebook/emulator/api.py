@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from . import hostile
 from .controls import Controls, stream_faults
+from .defaults import MAX_UPLOAD_BYTES
 from .endpoints import THREAD_ENDPOINTS, Endpoint
 from .service import Service
 from .sources import NO_OVERRIDES
@@ -123,6 +124,8 @@ class ThreadsApi:
         thread = self._thread(request)
         async with request.form() as form:
             upload = form_file(form, "file")
+            if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+                raise HTTPException(413, f"File too large: the limit is {MAX_UPLOAD_BYTES} bytes")
             attachment = Attachment(
                 file_id=new_id(),
                 name=upload.filename or "upload",

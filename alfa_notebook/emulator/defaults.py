@@ -23,4 +23,8 @@ CONTROL_HEADER = "X-Alfa-Emulator"
 
 TOKEN_LIFETIME_SECONDS = 3600
 
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+"""The largest file ``POST /threads/{id}/files`` takes (413 above it). The real limit is not
+documented; this is the client's default ``max_attachment_bytes``, so that the two agree."""
+
 EXTRA_HINT = "The Alfa emulator needs its server extra: pip install 'alfa-notebook[emulator]'"

@@ -76,6 +76,7 @@ from .artifacts import text_output
 from .market import SampleData, Stock
 from .sources import ALL_ON, Sources
 from .store import Attachment
+from .user_files import UserTable, read_table
 
 JSON = dict[str, Any]
 
@@ -183,7 +184,16 @@ def _previous(earlier: Sequence[str], data: SampleData, has_files: bool) -> tupl
     return None
 
 
-def read_intent(question: str, earlier: Sequence[str], data: SampleData, *, has_files: bool = False) -> Intent:
+def read_intent(
+    question: str,
+    earlier: Sequence[str],
+    data: SampleData,
+    *,
+    has_files: bool = False,
+    file_stocks: tuple[Sequence[Stock], str] | None = None,
+) -> Intent:
+    """``file_stocks``: the known stocks an attached table lists, and that file's name; they are
+    the universe of a question that names none itself."""
     named = data.mentioned_stocks(question)
     groups = data.mentioned_groups(question)
     screen = bool(_SCREEN.search(question))
@@ -199,6 +209,8 @@ def read_intent(question: str, earlier: Sequence[str], data: SampleData, *, has_
         members = [s for s in data.members(groups) if s not in named]
         universe = [*named, *members]
         scope = _listing([s.symbol for s in named] + [g.name for g in groups])
+    elif file_stocks is not None and file_stocks[0]:
+        universe, scope = list(file_stocks[0]), f"the stocks in {file_stocks[1]}"
     elif (previous := _previous(earlier, data, has_files)) and (answerable or _CONTINUATION.search(question)):
         intent, continues = previous
         universe, scope = list(intent.stocks), intent.scope
@@ -302,7 +314,19 @@ def _inline_stock(stock: Stock) -> JSON:
     return {"type": "stock", "gbi_id": stock.gbi_id, "symbol": stock.symbol, "company_name": stock.company_name}
 
 
-def _describe(attachment: Attachment) -> str:
+def _file_stocks(tables: Mapping[str, UserTable], data: SampleData) -> tuple[list[Stock], str] | None:
+    """The sample's stocks the first attached table with a ticker column lists, in its order."""
+    by_symbol = {stock.symbol: stock for stock in data.stocks}
+    for name, user_table in tables.items():
+        listed = list(dict.fromkeys(by_symbol[t] for t in user_table.tickers() if t in by_symbol))
+        if listed:
+            return listed, name
+    return None
+
+
+def _describe(attachment: Attachment, user_table: UserTable | None = None) -> str:
+    if user_table is not None:
+        return f"{user_table.shape}: {_listing(list(user_table.columns))}"
     text = attachment.text()
     if text:
         return f"{len(text.splitlines()):,} lines of text"
@@ -335,8 +359,10 @@ class _Writer:
         data: SampleData,
         ids: _Ids,
         sources: Sources,
+        tables: Mapping[str, UserTable] | None = None,
     ) -> None:
         self.intent = intent
+        self.tables = dict(tables or {})  # the attached files that are tables, by name
         self.stocks = list(intent.stocks)
         self.files = files
         self.data = data
@@ -377,13 +403,16 @@ class _Writer:
             same = "the same stock" if count == 1 else f"the same {count} stocks"
             d.write(f"Following up on your earlier question (“{self.intent.continues}”), this covers {same}.\n\n")
         for attachment in self.files:
+            user_table = self.tables.get(attachment.name)
             d.write(
-                f"Based on the attached file **{attachment.name}** ({_describe(attachment)}), "
+                f"Based on the attached file **{attachment.name}** ({_describe(attachment, user_table)}), "
                 "I checked the figures below against your data."
             )
             d.cite(cite.attached_file(self._citation_id(f"file:{attachment.name}"), attachment, self.as_of))
             d.write("\n\n")
             self._tool("read_user_file", file_name=attachment.name)
+            if user_table is not None:
+                self._your_table(user_table)
         d.write(
             f"Scope: {self.intent.scope}, {_plural(count, 'stock')}, priced as of "
             f"{self.as_of:%Y-%m-%d} from the emulator's synthetic research set."
@@ -394,6 +423,16 @@ class _Writer:
         if self.sources.off:
             labels = [_SOURCE_LABELS[key] for key in self.sources.off]
             d.write(f"Turned off for this answer: {_listing(labels)}.\n\n")
+
+    def _your_table(self, user_table: UserTable) -> None:
+        """What the file holds, read from its values: the tickers it lists, its columns summarised."""
+        d = self.draft
+        d.log(f"Summarising the {len(user_table.columns)} columns of {user_table.name}...")
+        listed = user_table.tickers()
+        if listed:
+            d.write(f"Your file lists {_plural(len(listed), 'stock')}: {_listing(listed)}.\n\n")
+        d.write(f"What each column of {user_table.name} holds:\n\n")
+        self._add_artifact(f"file:{user_table.name}", user_table.summary())
 
     def key_figures(self) -> None:
         d = self.draft
@@ -644,10 +683,11 @@ def compose_answer(
     sources: Sources = ALL_ON,
 ) -> Answer:
     """The answer to ``question`` asked after ``earlier`` in a thread holding ``files``."""
-    intent = read_intent(question, earlier, data, has_files=bool(files))
+    tables = {f.name: t for f in files if (t := read_table(f)) is not None}
+    intent = read_intent(question, earlier, data, has_files=bool(files), file_stocks=_file_stocks(tables, data))
     if intent.off_topic:
         return _no_results()
-    writer = _Writer(intent, files, data, _Ids(_seed(question, earlier, files, sources)), sources)
+    writer = _Writer(intent, files, data, _Ids(_seed(question, earlier, files, sources)), sources, tables)
     writer.opening()
     writer.key_figures()
     if intent.chart is not None:

@@ -10,11 +10,12 @@ table. An error then propagates for the magic to present, in one line.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..client import AlfaClient, AsyncAlfaClient
 from ..results.answer import Answer
+from ..wire.operations import Upload
 from .live import Coalescer
 from .sinks import Sink
 
@@ -32,6 +33,7 @@ class Question:
     sink: Sink
     deliver: Callable[[Answer, bool], None]
     sources: str | None = None  # --sources, over %config AlfaMagics.sources
+    attach: Sequence[Upload] = ()  # --attach: files sent to the thread before the question
 
 
 def ask(client: AlfaClient, question: Question) -> Answer:
@@ -39,7 +41,12 @@ def ask(client: AlfaClient, question: Question) -> Answer:
     live = Coalescer(question.sink.show)
     try:
         answer = client.ask(
-            question.text, thread=question.thread_id, timeout=question.timeout, on_event=live, sources=question.sources
+            question.text,
+            thread=question.thread_id,
+            timeout=question.timeout,
+            on_event=live,
+            sources=question.sources,
+            attach=list(question.attach),
         )
     except BaseException as error:  # Ctrl-C and errors end the view too, with what arrived
         _end(question, live, error=error)
@@ -53,7 +60,12 @@ async def ask_async(client: AsyncAlfaClient, question: Question) -> Answer:
     live = Coalescer(question.sink.show, call_later=asyncio.get_running_loop().call_later)
     try:
         answer = await client.ask(
-            question.text, thread=question.thread_id, timeout=question.timeout, on_event=live, sources=question.sources
+            question.text,
+            thread=question.thread_id,
+            timeout=question.timeout,
+            on_event=live,
+            sources=question.sources,
+            attach=list(question.attach),
         )
     except BaseException as error:  # cancellation and errors end the view too, with what arrived
         _end(question, live, error=error)

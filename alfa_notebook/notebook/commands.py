@@ -21,8 +21,6 @@ from ..render import answer_bundle
 from ..render.question import question_bundle
 from ..results.answer import Answer
 from ..wire.errors import AlfaError, APIConnectionError, AuthenticationError
-from ..wire.markers import artifact_ids
-from ..wire.models import Artifact, Message
 from ..wire.settings import ENV_API_VERSION, ENV_BASE_URL, ENV_CASSETTE, ENV_KEYS, resolve_settings
 from .sinks import choose
 
@@ -205,44 +203,23 @@ def history(magics: Host, count: int | None) -> None:
     session = magics.session
     if session.thread_id is None:
         raise UsageError("No current thread yet: ask a question, or pick one with `%alfa use`.")
-    client = session.client()
-    record = client.threads.messages(session.thread_id)
-    for question, replies in exchanges(record.messages)[-(count or HISTORY) :]:
-        display(question_bundle(question.text), raw=True)
-        for message in replies:
-            _show(_replayed(client, session.thread_id, question.text, message), magics.table_rows)
+    shown: str | None = None
+    for answer in session.client().history(session.thread_id, last=count or HISTORY):
+        if answer.question != shown:  # a question with several replies is shown once
+            display(question_bundle(answer.question), raw=True)
+            shown = answer.question
+        _show(answer, magics.table_rows)
 
 
-def exchanges(messages: list[Message]) -> list[tuple[Message, list[Message]]]:
-    """The thread as (question, its answers) pairs, in order; answers before any question are left out."""
-    pairs: list[tuple[Message, list[Message]]] = []
-    for message in messages:
-        if message.is_user:
-            pairs.append((message, []))
-        elif pairs:
-            pairs[-1][1].append(message)
-    return pairs
-
-
-def _replayed(client: AlfaClient, thread_id: str, question: str, message: Message) -> Answer:
-    """An answer of the history, its artifacts fetched; no timing (it was not measured)."""
-    artifacts = [_artifact(client, thread_id, i) for i in artifact_ids(message.text)]
-    return Answer(
-        question=question,
-        raw_text=message.text,
-        status="complete",
-        thread_id=thread_id,
-        message_id=message.id,
-        citations=message.citations,
-        artifacts=[a for a in artifacts if a is not None],
-    )
-
-
-def _artifact(client: AlfaClient, thread_id: str, artifact_id: str) -> Artifact | None:
-    try:
-        return client.threads.artifact(thread_id, artifact_id)
-    except AlfaError:
-        return None  # shown as a missing artifact; the history itself is still worth seeing
+def export(magics: Host, argument: tuple[str, str | None]) -> None:
+    """Write a thread (the current one, or ``--thread ID``) to a .md, .html or .ipynb file."""
+    path, thread = argument
+    session = magics.session
+    thread_id = session.resolve(thread).id if thread else session.thread_id
+    if thread_id is None:
+        raise UsageError("No current thread yet: ask a question, or name one with `%alfa export PATH --thread ID`.")
+    written = session.client().export(thread_id, path)
+    print(f"Exported thread {thread_id} to {written}.")
 
 
 def _show(answer: Answer, table_rows: int) -> None:

@@ -24,7 +24,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_loca
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitType, Unicode, observe
 
-from ..wire.errors import AlfaError
+from ..wire.errors import AlfaError, AttachmentError
 from ..wire.settings import RECORD_MODES, Secret
 from ..wire.source_overrides import source_overrides
 from . import options, subcommands
@@ -34,6 +34,7 @@ from .session import Session
 
 if TYPE_CHECKING:
     from ..results.answer import Answer
+    from ..wire.operations import Upload
     from .background import BackgroundAnswer
 
 
@@ -224,8 +225,8 @@ class AlfaMagics(Magics):
         "--attach",
         action="append",
         default=[],
-        metavar="PATH",
-        help="upload a file to the thread before asking (repeatable)",
+        metavar="NAME",
+        help="send a variable (DataFrame, Series, figure, bytes, Path) or a file's path to the thread before asking (repeatable)",
     )
     @argument(
         "--each",
@@ -304,9 +305,9 @@ class AlfaMagics(Magics):
         question = interpolate(question, namespace).strip()
         if not question:
             raise UsageError("Nothing to ask: write a question after %alfa, or in the cell under %%alfa.")
-        return self._ask(args, question)
+        return self._ask(args, question, namespace)
 
-    def _ask(self, args: Any, question: str) -> BackgroundAnswer | None:
+    def _ask(self, args: Any, question: str, namespace: Mapping[str, Any]) -> BackgroundAnswer | None:
         from . import sinks
         from .asking import Question, ask
         from .background import running_loop
@@ -314,7 +315,7 @@ class AlfaMagics(Magics):
         if args.new and args.thread:
             raise UsageError("--new and --thread exclude each other: a new thread, or that one.")
         _check_common(args)
-        attachments = [_attachment(path) for path in args.attach]  # before anything is sent
+        attachments = self._attachments(args.attach, namespace)  # before anything is sent
         if args.sources is not None:
             source_overrides(args.sources)  # refused here, before anything is sent
         if args.background:
@@ -331,12 +332,10 @@ class AlfaMagics(Magics):
                 "or ask in a new thread with --new."
             )
         thread_id = session.thread_for(question)
-        for path in attachments:
-            session.client().threads.upload(thread_id, path)
         timeout = args.timeout if args.timeout is not None else self.timeout
         mode = "static" if args.static else self.display
         if args.background:
-            pending = self._ask_background(question, thread_id, timeout, mode, args)
+            pending = self._ask_background(question, thread_id, timeout, mode, args, attachments)
             return None if args.out else pending  # saved with the notebook, its repr would go stale
         sink = sinks.choose(mode, self.shell, question=question, table_rows=self.table_rows, on_stop=None, out=args.out)
 
@@ -344,7 +343,10 @@ class AlfaMagics(Magics):
             self._deliver(answer, succeeded, out=args.out, df=args.df)
 
         try:
-            ask(session.client(), Question(question, thread_id, timeout, sink, deliver, sources=args.sources))
+            ask(
+                session.client(),
+                Question(question, thread_id, timeout, sink, deliver, sources=args.sources, attach=attachments),
+            )
         except (AlfaError, KeyboardInterrupt) as error:
             if self.short_errors:
                 short(error, explain(error, getattr(error, "answer", None), timeout=timeout))
@@ -352,7 +354,7 @@ class AlfaMagics(Magics):
         return None
 
     def _ask_background(
-        self, question: str, thread_id: str, timeout: float | None, mode: str, args: Any
+        self, question: str, thread_id: str, timeout: float | None, mode: str, args: Any, attach: list[Upload]
     ) -> BackgroundAnswer:
         """Schedule the answer on the kernel's loop. ``-o NAME`` holds the BackgroundAnswer, so
         ``await NAME`` works in any later cell, before or after the answer is over."""
@@ -371,7 +373,8 @@ class AlfaMagics(Magics):
             async with self.session.async_client() as client:
                 try:
                     return await ask_async(
-                        client, Question(question, thread_id, timeout, sink, deliver, sources=args.sources)
+                        client,
+                        Question(question, thread_id, timeout, sink, deliver, sources=args.sources, attach=attach),
                     )
                 except AlfaError as error:
                     if self.short_errors:
@@ -388,10 +391,8 @@ class AlfaMagics(Magics):
         from ..many import DEFAULT_CONCURRENCY
         from . import each
 
-        if args.thread or args.new or args.background or args.attach:
-            raise UsageError(
-                "--each asks every item in its own new thread: drop --thread, --new, --background, --attach."
-            )
+        if args.thread or args.new or args.background:
+            raise UsageError("--each asks every item in its own new thread: drop --thread, --new, --background.")
         _check_common(args)
         if args.concurrency is not None and args.concurrency < 1:
             raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}.")
@@ -401,12 +402,14 @@ class AlfaMagics(Magics):
         timeout = args.timeout if args.timeout is not None else self.timeout
         if args.sources is not None:
             source_overrides(args.sources)  # refused here, before anything is sent
+        attachments = self._attachments(args.attach, namespace)  # sent to every item's thread
         batch = self.session.client().ask_many(
             questions,
             keys=items,
             concurrency=args.concurrency or DEFAULT_CONCURRENCY,
             timeout=timeout,
             sources=args.sources,
+            attach=attachments,
         )
         self.user_ns["_alfa"] = batch
         if args.out:
@@ -450,12 +453,23 @@ class AlfaMagics(Magics):
             self.background.cancel()
         self.session.close()
 
+    def _attachments(self, names: list[str], namespace: Mapping[str, Any]) -> list[Upload]:
+        """``--attach NAME`` each read into a file before any thread is made: a notebook variable
+        (a DataFrame, a Series, a figure, bytes, a Path), else a file's path. Says which was sent."""
+        from ..attachments import upload
 
-def _attachment(path: str) -> str:
-    """The file to upload for ``--attach path``, checked before any thread is made."""
-    expanded = os.path.expanduser(path)
-    if os.path.isdir(expanded):
-        raise short(IsADirectoryError(f"--attach {path}: this is a directory; attach a file."))
-    if not os.path.isfile(expanded):
-        raise short(FileNotFoundError(f"--attach {path}: no such file."))
-    return expanded
+        limit = self.session.client().settings.max_attachment_bytes
+        chosen = []
+        for given in names:
+            variable = given if given.isidentifier() and given in namespace else None
+            try:
+                if variable is not None:
+                    made = upload(namespace[variable], variable=variable, limit=limit)
+                else:
+                    made = upload(os.path.expanduser(given), limit=limit)
+            except AttachmentError as error:
+                raise short(error, f"AttachmentError: --attach {given} {error.reason}") from None
+            chosen.append(made)
+        for made in chosen:
+            print(f"alfa: attached {made.name} ({made.origin})")
+        return chosen

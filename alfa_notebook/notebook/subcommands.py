@@ -88,6 +88,24 @@ def _cassette_argument(rest: str) -> Any:
     return parse(rest)
 
 
+def _export_argument(rest: str) -> tuple[str, str | None]:
+    """``PATH [--thread ID_OR_NAME]``, the path ending in .md, .html or .ipynb."""
+    import shlex
+
+    try:
+        words = shlex.split(rest)
+    except ValueError as error:
+        raise UsageError(f"export: {error}; quote a path with spaces, as in `%alfa export 'my notes.md'`.") from None
+    thread = None
+    if len(words) == 3 and words[1] in ("--thread", "-t"):
+        thread = words[2]
+    elif len(words) != 1:
+        raise UsageError("export takes a file and, optionally, a thread: `%alfa export notes.md [--thread ID]`.")
+    if not words[0].lower().endswith((".md", ".html", ".ipynb")):
+        raise UsageError(f"export writes .md, .html or .ipynb files, not {words[0]!r}.")
+    return words[0], thread
+
+
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return text[1:-1]
@@ -100,6 +118,7 @@ register("threads", "threads", no_argument("threads"), ".commands:threads")
 register("new", "new [NAME]", text("new", required=False), ".commands:new")
 register("use", "use ID_OR_NAME", text("use", required=True), ".commands:use")
 register("history", "history [N]", count("history"), ".commands:history")
+register("export", "export PATH [--thread ID]", _export_argument, ".commands:export")
 register("cancel", "cancel", no_argument("cancel"), ".commands:cancel")
 register("last", "last", no_argument("last"), ".commands:last")
 register("version", "version", no_argument("version"), ".commands:version")

@@ -19,12 +19,17 @@ if TYPE_CHECKING:
 _shown: Counter[str] = Counter()
 
 
+def content_uid(answer: Answer) -> str:
+    """A prefix for element ids derived from the answer's content: the same answer, the same ids."""
+    content = "\x1f".join((answer.thread_id or "", answer.message_id or "", answer.question, answer.raw_text))
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
 def output_uid(answer: Answer) -> str:
     """The element ids' prefix: derived from the answer's content, so a notebook run twice (or
     replayed from a cassette) saves the same HTML; an answer shown again in the same kernel gets a
     suffix, so two outputs never share card ids."""
-    content = "\x1f".join((answer.thread_id or "", answer.message_id or "", answer.question, answer.raw_text))
-    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    digest = content_uid(answer)
     _shown[digest] += 1
     return digest if _shown[digest] == 1 else f"{digest}-{_shown[digest]}"
 
@@ -78,9 +83,16 @@ def answer_bundle(
     HTML, Markdown and text, ``saved_rows`` (``ALFA_SAVED_ROWS``, default 1,000) in the JSON part.
     ``name``: what the user calls the answer (``_alfa``, ``-o``'s name), for the notes on tables.
     """
+    return bundle_with_uid(answer, output_uid(answer), table_rows=table_rows, saved_rows=saved_rows, name=name)
+
+
+def bundle_with_uid(
+    answer: Answer, uid: str, *, table_rows: int = 20, saved_rows: int | None = None, name: str | None = ANSWER_NAME
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`answer_bundle` with the element ids' prefix given (an export numbers its answers itself)."""
     p = prepare_answer(answer, table_rows, name)
     data = {
-        "text/html": html.answer_html(p, output_uid(answer)),
+        "text/html": html.answer_html(p, uid),
         "text/markdown": _markdown(p),
         "text/plain": _text(p),
         MIME_JSON: answer_json(answer, saved_rows),

@@ -41,6 +41,7 @@ class Prepared:
             f"thread {code.format(escape(a.thread_id))}" if a.thread_id else "",
             f"message {code.format(escape(a.message_id))}" if a.message_id else "",
             f"{a.elapsed:.1f} s" if a.elapsed else "",
+            f"attached {', '.join(code.format(escape(name)) for name in a.attachments)}" if a.attachments else "",
         ]  # fmt: skip (no time: not measured, as in a history)
         return " · ".join(["Alfa", *(i for i in items if i)])
 

@@ -43,6 +43,7 @@ class Answer:
     status_log: str | None = None  # what the service said as it ended the turn
     error: BaseException | None = None  # why an answer of a batch failed (``ask()`` raises it instead)
     cut_tables: Mapping[str, int] = field(default_factory=dict)  # artifact id -> rows it had, when saved cut
+    attachments: list[str] = field(default_factory=list)  # files sent before the question (attach=), by name
 
     @classmethod
     def from_turn(
@@ -76,6 +77,7 @@ class Answer:
             tools_called=tools,
             warnings=notes,
             status_log=turn.status_log,
+            attachments=list(turn.attached),
         )
 
     @classmethod

@@ -41,6 +41,8 @@ def to_dict(answer: Any, *, max_rows: int | None = None) -> dict[str, Any]:
     }
     # Offsets count in the whole answer's text, a raw citation's in its own message: where one
     # differs (a later message's citation), the answer's are kept, once.
+    if answer.attachments:  # only when there are some, so that older answers' JSON stays as it was
+        data["attachments"] = list(answer.attachments)
     offsets = [c.inline_offset for c in answer.citations]
     if offsets != [Citation.from_raw(raw).inline_offset for raw in citations]:
         data["citation_offsets"] = offsets
@@ -111,6 +113,7 @@ def from_dict(cls: Callable[..., A], data: Mapping[str, Any]) -> A:
         warnings=notes,
         status_log=data.get("status_log"),
         cut_tables=cut,
+        attachments=[str(name) for name in data.get("attachments") or ()],
     )
 
 

@@ -89,6 +89,7 @@ class Turn:
         self.interrupted = False  # ended by the client (Ctrl-C, cancellation, the timeout), not the service
         self.reconnecting = 0  # the reconnect attempt under way (1, 2, ...), 0 while attached
         self.polling = False  # reconnecting failed: the task's progress is polled until it ends
+        self.attached: list[str] = []  # the files sent to the thread before the question, by name
         self._drafts: dict[str | None, _Draft] = {}
         self._clock = clock
         self._started = clock()

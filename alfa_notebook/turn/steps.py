@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..wire.errors import (
 )
 from ..wire.events import Event, MessageChunk, StatusChanged, StreamClosed
 from ..wire.models import TERMINAL_STATUSES, Artifact, History, Progress, Thread
+from ..wire.operations import Upload
 from ..wire.retry import backoff
 from .machine import Turn, same_question, thread_name
 
@@ -137,9 +138,12 @@ class AskProcedure:
         wall: Callable[[], float] = time.time,
         source_overrides: Mapping[str, Any] | None = None,
         name: str | None = None,
+        uploads: Sequence[Upload] = (),
     ):
         self.turn = Turn(question, thread_id, clock=clock)
         self.source_overrides = source_overrides
+        self.uploads = tuple(uploads)
+        """Files sent to the thread before the question, in order (``ask(attach=...)``)."""
         self._name = name  # of the thread it starts; by default the question's
         self._clock = clock
         self._timeout = timeout
@@ -184,6 +188,9 @@ class AskProcedure:
             self.created_thread = True
         thread_id = turn.thread_id
         try:
+            for upload in self.uploads:  # before the question, which may read them
+                yield Call(ops.upload(thread_id, upload.content, upload.name))
+                turn.attached.append(upload.name)
             # Events are not replayed, so the stream is connected before the message is sent.
             yield OpenStream(thread_id)
             yield from self._post_question(thread_id)

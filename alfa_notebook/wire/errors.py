@@ -89,6 +89,17 @@ class ConfigurationError(AlfaError, ValueError):
         self.source = source
 
 
+class AttachmentError(ConfigurationError):
+    """Something given to ``attach=`` (or ``--attach``) cannot be sent: an unsupported object, an
+    empty frame, a missing file, or more than the client's ``max_attachment_bytes``. Raised before
+    anything is sent, so no thread is made; ``attachment`` names the item."""
+
+    def __init__(self, reason: str, *, attachment: str) -> None:
+        super().__init__(f"attach: {attachment} {reason}", setting="attach", source="argument")
+        self.attachment = attachment
+        self.reason = reason  # what is wrong, after the item's name: "is an empty DataFrame ..."
+
+
 class OptionalDependencyError(AlfaError, ImportError):
     """A feature needs a package that is not installed; the message names what to install."""
 

@@ -3,6 +3,7 @@ after their prefix; only authentication differs, and that is the transport's bus
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -17,6 +18,21 @@ from .models import Artifact, History, Progress, Thread
 T = TypeVar("T")
 
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file an ask sends to its thread before the question: read whole beforehand, so that every
+    check happens before anything is sent and a retried request sends the same bytes."""
+
+    name: str  # the file name the service sees, e.g. "holdings.csv"
+    content: bytes = field(repr=False)
+    origin: str  # what it was made from, for the user: "DataFrame holdings", "file q2.pdf"
+
+    @property
+    def digest(self) -> str:
+        """The content's SHA-256, by which a cassette tells one upload from another."""
+        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ ENV_RATE_LIMIT = ("ALFA_RATE_LIMIT",)
 ENV_SAVED_ROWS = ("ALFA_SAVED_ROWS",)
 DEFAULT_SAVED_ROWS = 1000  # rows of each table an answer saved in a notebook keeps in its JSON part
 
+ENV_MAX_ATTACHMENT_BYTES = ("ALFA_MAX_ATTACHMENT_BYTES",)
+# The service's own limit on an uploaded file is not documented; files over this are refused
+# before anything is sent (the emulator refuses the same size with a 413).
+DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
 # Named as vcrpy and pytest-recording name them; docs/cassettes.md says what each does.
 RECORD_MODES = ("once", "new_episodes", "none", "all")
 DEFAULT_RECORD_MODE = "once"
@@ -94,6 +99,7 @@ class Settings:
     rate_limit: RateLimits = field(default_factory=lambda: dict(DOCUMENTED))
     """Requests per bucket the client keeps to (:mod:`.limiter`); empty: no limit."""
     sources: Mapping[str, str | bool] | None = None  # default source_overrides of every ask()
+    max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES  # the largest file attach= sends
 
     @property
     def api_root(self) -> str:
@@ -161,6 +167,7 @@ def resolve_settings(
     record_mode: str | None = None,
     rate_limit: str | Mapping[str, float] | None = None,
     sources: Mapping[str, Any] | str | None = None,
+    max_attachment_bytes: int | None = None,
 ) -> Settings:
     """Resolve every setting, in the documented order, into one immutable ``Settings``.
 
@@ -219,25 +226,38 @@ def resolve_settings(
         record_mode=mode,
         rate_limit=limits,
         sources=source_overrides(_pick(sources, configured.get("sources") or None)),
+        max_attachment_bytes=resolve_max_attachment_bytes(max_attachment_bytes, env),
     )
 
 
 def resolve_saved_rows(explicit: int | None = None, env: Mapping[str, str] | None = None) -> int:
     """Rows of each table a saved answer keeps: the argument, else ``ALFA_SAVED_ROWS``, else 1,000."""
-    value, source = _resolve(
-        explicit, None, _first_env(os.environ if env is None else env, ENV_SAVED_ROWS), DEFAULT_SAVED_ROWS
+    return _count("saved_rows", "rows", explicit, ENV_SAVED_ROWS, DEFAULT_SAVED_ROWS, env)
+
+
+def resolve_max_attachment_bytes(explicit: int | None = None, env: Mapping[str, str] | None = None) -> int:
+    """The largest file ``attach=`` sends: the argument, else ``ALFA_MAX_ATTACHMENT_BYTES``, else 25 MiB."""
+    return _count(
+        "max_attachment_bytes", "bytes", explicit, ENV_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_ATTACHMENT_BYTES, env
     )
+
+
+def _count(
+    setting: str, unit: str, explicit: int | None, names: tuple[str, ...], default: int, env: Mapping[str, str] | None
+) -> int:
+    """A whole number, 0 or more, resolved as every setting is."""
+    value, source = _resolve(explicit, None, _first_env(os.environ if env is None else env, names), default)
     try:
-        rows = int(value)
+        count = int(value) if not isinstance(value, (bool, float)) else -1
     except ValueError:
-        rows = -1
-    if rows < 0:
+        count = -1
+    if count < 0:
         raise ConfigurationError(
-            f"saved_rows must be a whole number of rows, 0 or more, not {value!r} ({_from(source)}).",
-            setting="saved_rows",
+            f"{setting} must be a whole number of {unit}, 0 or more, not {value!r} ({_from(source)}).",
+            setting=setting,
             source=source,
         )
-    return rows
+    return count
 
 
 def _normalise_base_url(url: str, version: str, *, allow_insecure: bool, source: str | None = None) -> str:

@@ -95,7 +95,7 @@ def test_upload_then_the_answer_mentions_the_file(alfa: Alfa) -> None:
     ).json()
     assert upload["success"] is True and upload["file_id"]
     message = alfa.answer("Based on the attached file, compare NVDA and AMD", thread_id=thread_id)
-    assert "Based on the attached file **q2.csv** (3 lines of text)" in message["message"]
+    assert "Based on the attached file **q2.csv** (2 rows × 2 columns: symbol and revenue)" in message["message"]
     documents = [c for c in message["message_metadata"]["citations"] if c["citation_type"] == "custom_doc"]
     assert [d["custom_doc_id"] for d in documents] == [upload["file_id"]]
     assert documents[0]["name"] == "q2.csv"

@@ -9,7 +9,7 @@ import pandas as pd
 
 from alfa_notebook.emulator import Emulator
 from alfa_notebook.notebook.magics import KEY_IN_CELL
-from alfa_notebook.wire.errors import APIConnectionError, APITimeoutError, TurnFailedError
+from alfa_notebook.wire.errors import APIConnectionError, APITimeoutError, AttachmentError, TurnFailedError
 
 from .conftest import Shell
 
@@ -105,8 +105,8 @@ def test_a_subcommand_typo_is_refused_before_any_thread_or_query(shell: Shell, a
     run = shell.run("%%alfa --bogus\nHi")
     assert "unrecognized arguments: --bogus; `%alfa help` lists the options." in run.stderr
     run = shell.run("%%alfa --new --attach no-such-file.csv\nReview my file")
-    assert type(run.error) is FileNotFoundError
-    assert lines(run.stdout) == ["FileNotFoundError: --attach no-such-file.csv: no such file."]
+    assert type(run.error) is AttachmentError
+    assert lines(run.stdout) == ["AttachmentError: --attach no-such-file.csv does not exist: no such file."]
     assert len(threads.list()) == before and "_alfa" not in shell.ns
 
 

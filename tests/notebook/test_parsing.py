@@ -99,7 +99,8 @@ def test_typos_and_wrong_arguments_are_refused_not_asked(line: str, message: str
 def test_the_subcommands_are_listed_once_and_the_help_lists_them_all() -> None:
     usage = subcommands.usages()
     assert usage == (
-        "help | status | threads | new [NAME] | use ID_OR_NAME | history [N] | cancel | last | version"
+        "help | status | threads | new [NAME] | use ID_OR_NAME | history [N] | export PATH [--thread ID] | cancel"
+        " | last | version"
         " | cassette [PATH [MODE] | off]"
     )
     doc = " ".join(AlfaMagics.alfa.__doc__.split())

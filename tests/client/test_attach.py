@@ -1,0 +1,273 @@
+"""``ask(question, attach=[...])``: what the notebook holds, sent to the thread before the question.
+
+Unit tests read the files ``attachments`` makes (their bytes are what the service reads) and drive
+the sans-I/O procedure with a scripted performer; end-to-end tests ask the emulator, which reads an
+uploaded CSV or Parquet file and answers from its content, so an answer that names the file's
+stocks and summarises its columns shows the bytes arrived whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import random
+
+import httpx
+import matplotlib
+import pandas as pd
+import pytest
+from test_turn import Script, chunk, message, status
+
+import alfa_notebook as alfa
+from alfa_notebook.attachments import uploads
+from alfa_notebook.turn import steps
+from alfa_notebook.wire.errors import APIStatusError, AttachmentError, OptionalDependencyError
+from alfa_notebook.wire.operations import Upload
+from alfa_notebook.wire.settings import DEFAULT_MAX_ATTACHMENT_BYTES
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
+
+LIMIT = DEFAULT_MAX_ATTACHMENT_BYTES
+
+
+@pytest.fixture
+def sent() -> list[httpx.Request]:
+    return []
+
+
+@pytest.fixture
+def no_network(sent: list[httpx.Request]) -> httpx.MockTransport:
+    """Records every request and answers none."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        raise httpx.ConnectError("no network in this test", request=request)
+
+    return httpx.MockTransport(refuse)
+
+
+def holdings() -> pd.DataFrame:
+    """A ticker "NA" and CUSIPs with leading zeros: what a careless CSV round trip breaks."""
+    return pd.DataFrame(
+        {"ticker": ["NA", "NVDA", "AMD"], "cusip": ["00724F101", "67066G104", "007903107"], "weight": [0.2, 0.5, 0.3]}
+    )
+
+
+# -- the files made from notebook objects ---------------------------------------------------------
+
+
+def test_a_frame_is_sent_as_csv_with_its_text_intact_and_a_default_index_left_out() -> None:
+    (made,) = uploads([("holdings.csv", holdings())], limit=LIMIT)
+    assert made.name == "holdings.csv"
+    assert made.content.decode() == ("ticker,cusip,weight\nNA,00724F101,0.2\nNVDA,67066G104,0.5\nAMD,007903107,0.3\n")
+    assert made.origin == "a DataFrame, 3 rows × 3 columns"
+
+
+def test_a_meaningful_index_and_missing_values_are_kept() -> None:
+    frame = holdings().set_index("ticker")
+    frame.loc["AMD", "weight"] = None
+    (made,) = uploads(frame, limit=LIMIT)
+    assert made.name == "table.csv"
+    assert made.content.decode().splitlines() == [
+        "ticker,cusip,weight",
+        "NA,00724F101,0.2",
+        "NVDA,67066G104,0.5",
+        "AMD,007903107,",
+    ]
+
+
+def test_a_series_becomes_a_one_column_file_named_after_it() -> None:
+    series = pd.Series([1.5, 2.5], index=pd.Index(["NA", "AMD"], name="ticker"), name="weight")
+    (made,) = uploads([series], limit=LIMIT)
+    assert made.content.decode() == "ticker,weight\nNA,1.5\nAMD,2.5\n"
+
+
+def test_a_parquet_name_keeps_the_dtypes() -> None:
+    frame = holdings().astype({"weight": "float32"})
+    (made,) = uploads({"holdings.parquet": frame}, limit=LIMIT)
+    back = pd.read_parquet(io.BytesIO(made.content))
+    pd.testing.assert_frame_equal(back, frame)
+
+
+def test_bytes_paths_and_figures(tmp_path) -> None:
+    report = tmp_path / "q2 report.pdf"
+    report.write_bytes(b"%PDF-1.7 ...")
+    figure, axes = plt.subplots()
+    axes.plot([1, 2, 3])
+    made = uploads([b"raw,bytes\n", report, str(report), ("chart.png", figure)], limit=LIMIT)
+    plt.close(figure)
+    assert [m.name for m in made] == ["attachment.bin", "q2 report.pdf", "q2 report-2.pdf", "chart.png"]
+    assert made[1].content == made[2].content == b"%PDF-1.7 ..."
+    assert made[3].content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_variable_names_its_file_and_says_where_it_came_from() -> None:
+    from alfa_notebook.attachments import upload
+
+    made = upload(holdings(), variable="holdings", limit=LIMIT)
+    assert made.name == "holdings.csv"
+    assert made.origin == "the variable holdings: a DataFrame, 3 rows × 3 columns"
+
+
+@pytest.mark.parametrize(
+    ("attach", "says"),
+    [
+        (object(), "attach: item 0 (object) cannot be sent: a builtins.object is not a DataFrame"),
+        (pd.DataFrame({"ticker": []}), "attach: item 0 (DataFrame) is an empty DataFrame (0 rows × 1 columns)"),
+        ([b"ok", b""], "attach: item 1 (bytes) is empty (0 bytes): nothing to send."),
+        ("no/such/file.csv", "attach: no/such/file.csv does not exist: no such file."),
+        (
+            {"big.csv": pd.DataFrame({"x": range(1000)})},
+            "attach: big.csv is 3.8 KiB, over the limit of 1,000 bytes (max_attachment_bytes",
+        ),
+    ],
+)
+def test_what_cannot_be_sent_is_refused_naming_the_item(attach, says) -> None:
+    with pytest.raises(AttachmentError) as caught:
+        uploads(attach, limit=1000)
+    assert str(caught.value).startswith(says)
+    assert isinstance(caught.value, alfa.ConfigurationError)
+
+
+def test_parquet_without_pyarrow_says_what_to_install(monkeypatch) -> None:
+    import builtins
+
+    real = builtins.__import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name == "pyarrow":
+            raise ImportError("No module named 'pyarrow'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    with pytest.raises(OptionalDependencyError, match="pip install pyarrow"):
+        uploads({"h.parquet": holdings()}, limit=LIMIT)
+
+
+# -- the procedure: uploads before the question, in the same thread --------------------------------
+
+
+def procedure(uploads_=()):
+    return steps.AskProcedure("q", None, clock=lambda: 0.0, rng=random.Random(0), uploads=uploads_)
+
+
+FILES = (Upload("a.csv", b"x\n1\n", "a"), Upload("b.png", b"\x89PNG", "b"))
+
+
+def test_files_are_uploaded_to_the_new_thread_before_the_stream_and_the_question() -> None:
+    script = Script([chunk("Hi", final=True), message("Hi"), status("Complete")])
+    result = script.run(procedure(FILES))
+    routes = [entry for entry in script.log if isinstance(entry, tuple)]
+    assert routes[:4] == [
+        ("POST", "/threads"),
+        ("POST", "/threads/{id}/files"),
+        ("POST", "/threads/{id}/files"),
+        ("POST", "/threads/{id}/messages"),
+    ]
+    assert script.log.index("OpenStream") < script.log.index(("POST", "/threads/{id}/messages"))
+    assert result.turn.attached == ["a.csv", "b.png"]
+
+
+class Refusing(Script):
+    """Performs as the runners do (a failed call is thrown into the procedure); uploads fail."""
+
+    def run(self, procedure):
+        gen, outcome, error = procedure.run(), None, None
+        while True:
+            try:
+                effect = gen.throw(error) if error is not None else gen.send(outcome)
+            except StopIteration as done:
+                return done.value
+            self.log.append(type(effect).__name__)
+            try:
+                outcome, error = self.perform(effect), None
+            except APIStatusError as failed:
+                outcome, error = None, failed
+
+    def perform(self, effect):
+        if isinstance(effect, steps.Call) and effect.operation.route == "/threads/{id}/files":
+            self.log.append(("POST", "/threads/{id}/files"))
+            raise APIStatusError("File too large", status_code=413, method="POST", path="/threads/{id}/files")
+        return super().perform(effect)
+
+
+def test_a_failed_upload_asks_nothing_and_leaves_no_thread_it_made() -> None:
+    script = Refusing([])
+    with pytest.raises(APIStatusError):
+        script.run(procedure(FILES))
+    routes = [entry for entry in script.log if isinstance(entry, tuple)]
+    assert ("POST", "/threads/{id}/messages") not in routes
+    assert routes[-1] == ("DELETE", "/threads/{id}")
+
+
+def test_a_thread_given_is_not_deleted_when_an_upload_fails() -> None:
+    script = Refusing([])
+    asked = steps.AskProcedure("q", "t9", clock=lambda: 0.0, rng=random.Random(0), uploads=FILES)
+    with pytest.raises(APIStatusError):
+        script.run(asked)
+    routes = [entry for entry in script.log if isinstance(entry, tuple)]
+    assert routes == [("POST", "/threads/{id}/files")]  # no thread made, none deleted, nothing asked
+
+
+# -- end to end against the emulator --------------------------------------------------------------
+
+
+def test_the_answer_reads_the_attached_frame(make_client) -> None:
+    client = make_client()
+    answer = client.ask("What do you make of my holdings?", attach=[("holdings.csv", holdings())])
+    assert answer.status == "complete" and answer.attachments == ["holdings.csv"]
+    assert "Your file lists 3 stocks: NA, NVDA and AMD." in answer.text
+    summary = answer.tables[0]
+    assert summary.attrs["alfa_title"] == "holdings.csv: the columns of your file"
+    firsts = dict(zip(summary["Column"], summary["First value"]))
+    assert firsts["ticker"] == "NA" and firsts["cusip"] == "00724F101"  # as the file holds them
+    cited = [c for c in answer.citations if c.type == "custom_doc"]
+    assert [c.title for c in cited] == ["holdings.csv"]
+    assert "attached holdings.csv" in answer.to_text()
+
+
+def test_a_parquet_file_is_read_too(make_client) -> None:
+    answer = make_client().ask("Review my holdings", attach={"holdings.parquet": holdings()})
+    assert "Your file lists 3 stocks: NA, NVDA and AMD." in answer.text
+
+
+@pytest.mark.parametrize("attach", [[object()], [pd.DataFrame()], [("big.csv", holdings())]])
+def test_nothing_is_sent_for_an_attachment_refused(no_network: httpx.MockTransport, sent, attach) -> None:
+    blocking = alfa.AlfaClient(
+        api_key="k", base_url="http://127.0.0.1:9", transport=no_network, max_attachment_bytes=10
+    )
+    with pytest.raises(AttachmentError):
+        blocking.ask("Review my file", attach=attach)
+    with pytest.raises(AttachmentError):
+        blocking.ask_many(["Review my file"], attach=attach, progress=False)
+
+    async def asynchronous() -> None:
+        async with alfa.AsyncAlfaClient(
+            api_key="k", base_url="http://127.0.0.1:9", transport=no_network, max_attachment_bytes=10
+        ) as client:
+            with pytest.raises(AttachmentError):
+                await client.ask("Review my file", attach=attach)
+            with pytest.raises(AttachmentError):
+                await client.ask_many(["Review my file"], attach=attach, progress=False)
+
+    asyncio.run(asynchronous())
+    assert sent == []
+
+
+def test_the_emulator_refuses_a_file_over_the_default_limit(make_client) -> None:
+    client = make_client(max_attachment_bytes=LIMIT + 10)
+    thread = client.threads("create", "too big")
+    with pytest.raises(APIStatusError) as caught:
+        client.threads("upload", thread.id, b"x" * (LIMIT + 1), "big.bin")
+    assert caught.value.status_code == 413
+
+
+def test_ask_many_sends_one_attachment_to_every_item(alfa_emulator) -> None:
+    with alfa.AlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
+        batch = client.ask_many(
+            ["Review my holdings", "Rank my holdings"], attach={"holdings.csv": holdings()}, progress=False
+        )
+    assert [a.attachments for a in batch] == [["holdings.csv"], ["holdings.csv"]]
+    assert all("Your file lists 3 stocks" in a.text for a in batch)
+    assert len({a.thread_id for a in batch}) == 2
