@@ -51,6 +51,10 @@ if TYPE_CHECKING:  # the one list of public names; see _public.exports()
     from .results.answer import Answer as Answer
     from .results.batch import Batch as Batch
     from .results.batch import BatchError as BatchError
+    from .results.frames.accessor import NotAnAlfaFrameError as NotAnAlfaFrameError
+    from .results.frames.coltypes import ArtifactKindError as ArtifactKindError
+    from .results.frames.coltypes import TableConversionError as TableConversionError
+    from .results.frames.coltypes import TableConversionWarning as TableConversionWarning
     from .results.load import load_answers as load_answers
     from .turn.machine import Turn as Turn
     from .wire.credentials import exchange_token as exchange_token

@@ -1,5 +1,5 @@
 """Start-up: ``import alfa_notebook`` and ``%load_ext alfa_notebook`` in a fresh process, against
-``import httpx`` (bar: 1.3x).
+``import httpx`` (bars: 1.3x for the import, 0.5x for ``%load_ext``).
 
 Run from the repository root: ``python -m bench.bench_startup [--repeat K]``.
 
@@ -19,13 +19,13 @@ The processes of all four kinds are started in turn (A B C D A B C D ...), and m
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 
 from ._util import Figure, report
 
-BAR = 1.3
 _TIMED = "import time as _t\n_s = _t.perf_counter()\n{statement}\nprint(_t.perf_counter() - _s)\n"
 _SHELL = (
     "from IPython.core.interactiveshell import InteractiveShell\n"
@@ -40,20 +40,29 @@ KINDS = {
     "shell: %load_ext alfa_notebook": _SHELL
     + _TIMED.format(statement="shell.run_line_magic('load_ext', 'alfa_notebook')"),
 }
+# (ours, baseline, where, bar). %load_ext is the first cell of every notebook and loads the magics
+# only (about 0.2-0.35x httpx); 0.5x is low enough that importing the renderer or the HTTP stack
+# at load (it did: 0.99x) fails the bench.
 PAIRS = (
-    ("import alfa_notebook", "import httpx", "fresh interpreter"),
-    ("shell: %load_ext alfa_notebook", "shell: import httpx", "fresh IPython shell"),
+    ("import alfa_notebook", "import httpx", "fresh interpreter", 1.3),
+    ("shell: %load_ext alfa_notebook", "shell: import httpx", "fresh IPython shell", 0.5),
 )
+
+
+# Bytecode is written and read, as for an installed package (pip compiles it at install): with
+# PYTHONDONTWRITEBYTECODE set, every run would compile alfa_notebook's sources while httpx's
+# installed bytecode loads, and the ratio would measure the compiler.
+_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def timed(code: str) -> float:
     """Seconds the statement took in a new interpreter."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_ENV)
     return float(done.stdout.strip().splitlines()[-1])
 
 
 def measure(repeat: int) -> list[Figure]:
-    for code in KINDS.values():  # warm the OS's file cache
+    for code in KINDS.values():  # warm the OS's file cache, and write the bytecode
         timed(code)
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for _ in range(repeat):
@@ -61,15 +70,15 @@ def measure(repeat: int) -> list[Figure]:
             times[kind].append(timed(code))
     ms = {kind: statistics.median(t) * 1000 for kind, t in times.items()}
     figures = []
-    for ours, base, where in PAIRS:
+    for ours, base, where, bar in PAIRS:
         ratio = ms[ours] / ms[base]
         label = ours.removeprefix("shell: ")
         figures.append(
             Figure(
                 f"start-up, {label} vs import httpx ({where})",
                 f"{ms[ours]:.1f} / {ms[base]:.1f} ms = {ratio:.2f}x",
-                f"bar {BAR}x",
-                ratio <= BAR,
+                f"bar {bar}x",
+                ratio <= bar,
             )
         )
     return figures

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .._public import publish
+from ..turn.machine import AnswerStatus, answer_status
 from ..wire import arguments, markers
 from ..wire.errors import NoSuchTableError, OptionalDependencyError, TurnFailedError
 from ..wire.models import Artifact, Citation
@@ -30,7 +31,7 @@ class Answer:
 
     question: str
     raw_text: str  # as the service wrote it, inline markers included
-    status: str
+    status: AnswerStatus
     thread_id: str | None
     message_id: str | None
     citations: list[Citation] = field(default_factory=list)
@@ -62,7 +63,7 @@ class Answer:
             notes.append(f"{len(turn.malformed)} malformed event(s) from the service were skipped.")
         # A turn that never ended was broken off on the client's side (the connection was lost):
         # the service did not end it, and it may still be running there.
-        status = turn.status if turn.done else "incomplete"
+        status = answer_status(turn.status) if turn.done else "incomplete"
         return cls(
             question=turn.question,
             raw_text=turn.raw_text,

@@ -76,6 +76,8 @@ def _artifact(answer: Any, a: Artifact, max_rows: int | None) -> dict[str, Any]:
 
 
 def from_dict(cls: Callable[..., A], data: Mapping[str, Any]) -> A:
+    from ..turn.machine import answer_status
+
     if not isinstance(data, Mapping) or "raw_text" not in data:
         raise ValueError("not an answer's dict (Answer.to_dict() makes one): it has no 'raw_text'")
     offsets = list(data.get("citation_offsets") or [])
@@ -100,7 +102,7 @@ def from_dict(cls: Callable[..., A], data: Mapping[str, Any]) -> A:
     return cls(
         question=str(data.get("question", "")),
         raw_text=str(data["raw_text"]),
-        status=str(data.get("status", "complete")),
+        status=answer_status(data.get("status", "complete")),
         thread_id=data.get("thread_id"),
         message_id=data.get("message_id"),
         citations=citations,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal, cast, get_args
 
 from .._public import publish
 from ..wire import markers
@@ -26,8 +27,23 @@ from ..wire.models import Citation, History, Message, normalise_status
 
 _SEPARATOR = "\n\n"  # between the assistant messages of one turn
 
+EndStatus = Literal["complete", "no_results", "cancelled", "error"]
+"""How a turn ended: the service's terminal statuses, as an answer reads them."""
+TurnStatus = Literal["waiting", "running", EndStatus]
+"""Where a turn is: waiting for its first event, running, or one of :data:`EndStatus`."""
+AnswerStatus = Literal[EndStatus, "incomplete"]
+"""How an answer ended; ``"incomplete"``: the connection was lost before the service ended it."""
+_ANSWER_STATUSES = frozenset(get_args(AnswerStatus))
+
+
+def answer_status(value: object) -> AnswerStatus:
+    """``value`` as an :data:`AnswerStatus`; a status this version does not know (a saved answer from
+    a newer one) reads as ``"incomplete"``, the one that claims nothing about how the turn ended."""
+    return cast("AnswerStatus", value) if value in _ANSWER_STATUSES else "incomplete"
+
+
 # How the service's terminal statuses read on an Answer.
-_ANSWER_STATUS = {
+_ANSWER_STATUS: dict[str, EndStatus] = {
     "complete": "complete",
     "no_results_found": "no_results",
     "cancelled": "cancelled",
@@ -63,7 +79,7 @@ class Turn:
     def __init__(self, question: str, thread_id: str | None = None, *, clock: Callable[[], float] = time.monotonic):
         self.question = question
         self.thread_id = thread_id
-        self.status = "waiting"  # waiting | running | complete | no_results | cancelled | error
+        self.status: TurnStatus = "waiting"
         self.logs: list[str] = []  # the work-in-progress lines
         self.status_log: str | None = None  # what the last status event said
         self.malformed: list[MalformedEvent] = []

@@ -68,3 +68,12 @@ def test_the_api_reference_documents_every_public_name():
     missing = sorted(set(alfa.__all__) - {"__version__"} - documented)
     assert not missing, f"add these public names to docs/api.md: {missing}"
     assert "AlfaClient" in documented and "RateLimitError" in documented
+
+
+def test_the_errors_page_lists_every_public_error_and_warning():
+    page = (Path(__file__).parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
+    hierarchy = page.split("## The hierarchy", 1)[1].split("## ", 1)[0]
+    errors = [n for n in alfa.__all__ if isinstance(getattr(alfa, n, None), type) and issubclass(getattr(alfa, n), Warning | alfa.AlfaError)]  # fmt: skip
+    assert {"TableConversionError", "TableConversionWarning", "ArtifactKindError", "NotAnAlfaFrameError"} <= set(errors)
+    missing = sorted(n for n in errors if not re.search(rf"\b{n}\b", hierarchy))
+    assert not missing, f"add these to the hierarchy in docs/errors.md: {missing}"

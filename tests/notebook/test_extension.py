@@ -25,6 +25,20 @@ def test_import_stays_light() -> None:
     assert out.strip() == "[]"
 
 
+def test_load_ext_leaves_the_renderer_and_the_http_stack_for_the_first_answer() -> None:
+    """``%load_ext`` is the first cell of every notebook: it loads the magics, not what answers need."""
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "from traitlets.config import Config\n"
+        "c = Config(); c.HistoryManager.enabled = False\n"
+        "InteractiveShell.instance(config=c).run_line_magic('load_ext', 'alfa_notebook')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('alfa_notebook.render.', 'httpx', 'pandas'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['alfa_notebook.render.safe']"
+
+
 def test_load_registers_a_configurable_magic_and_unload_removes_it(ipython: InteractiveShell) -> None:
     ipython.run_line_magic("load_ext", "alfa_notebook")
     magics = ipython.magics_manager.registry["AlfaMagics"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..._public import publish
 from ...wire.errors import AlfaError, OptionalDependencyError
 from ...wire.models import Citation
 
@@ -82,3 +83,6 @@ class AlfaAccessor:
         kind = "bar" if graph.get("graph_type") == "bar" else "line"
         kwargs.setdefault("ylabel", graph.get("y_unit"))
         return wide.plot(kind=kind, **kwargs)
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module

@@ -12,6 +12,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 from pandas.api.types import infer_dtype
 
+from ..._public import publish
 from ...wire.errors import AlfaError
 from .formats import (
     _format_currency,
@@ -263,3 +264,6 @@ def convert_column(convert: Converter, values: np.ndarray, label: str, col_type:
             column=label,
             row=row,
         ) from exc
+
+
+publish(__name__)  # last: the public names above report alfa_notebook as their module
