@@ -2,23 +2,25 @@
 
 Both only perform the effects of :class:`~alfa_notebook.turn.steps.AskProcedure`, through the
 runners of :mod:`~alfa_notebook.turn.runners`: every decision about the turn is made there, once,
-and how an ask ends in :mod:`~alfa_notebook.turn.ending`. What this module adds is what is kept
-(:class:`_Asking`): the answer, on the exception and in ``last_answer``.
+and how an ask ends in :mod:`~alfa_notebook.turn.ending`; what an ask keeps as it ends is
+:class:`~alfa_notebook.asking.Asking`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
-import weakref
-from collections.abc import AsyncGenerator, Callable, Hashable, Iterable, Mapping
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
 
 from ._public import publish
+from .asking import AskEvents, Asking, Tape
 from .attachments import Attach, uploads
 from .many import (
     DEFAULT_CONCURRENCY,
@@ -34,156 +36,35 @@ from .many import (
 from .results.answer import Answer
 from .results.batch import Batch
 from .results.conversation import answer_of, exchanges
-from .turn.ending import COMPLETE, Ending
+from .threads import AsyncThreads, Threads
 from .turn.machine import Turn, thread_name
-from .turn.runners import AsyncIO, AsyncRunner, SyncIO, SyncRunner
-from .turn.steps import AskProcedure, AskResult
+from .turn.runners import AsyncRunner, SyncRunner
+from .turn.steps import AskProcedure
 from .wire import arguments
-from .wire import operations as ops
+from .wire.channel import AsyncChannel, AsyncEventStream, SyncChannel, SyncEventStream, shown_url
 from .wire.credentials import exchange_token
 from .wire.errors import AlfaError, ConfigurationError
 from .wire.events import Event
 from .wire.limiter import Limiter
 from .wire.markers import artifact_ids
-from .wire.models import Artifact, History, Message, Progress, Thread
+from .wire.models import Artifact, History, Message
 from .wire.operations import Upload
 from .wire.settings import Secret, resolve_settings
 from .wire.source_overrides import source_overrides
-from .wire.transport import AsyncEventStream, AsyncTransport, SyncEventStream, SyncTransport, shown_url
 
 if TYPE_CHECKING:
     from .cassette import Binding
-    from .cassette.tape import AsyncTurnRecording, AsyncTurnReplay, SyncTurnRecording, SyncTurnReplay
 
-__all__ = ["AlfaClient", "AskEvents", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token", "thread_name"]
+__all__ = ["AlfaClient", "AsyncAlfaClient", "AsyncThreads", "Threads", "exchange_token", "thread_name"]
 
+TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
+"""The httpx transport a client takes: blocking for AlfaClient, async for AsyncAlfaClient."""
+C = TypeVar("C", bound="_ClientBase[Any]")
 OnEvent = Callable[[Event | None, Turn], None]
 """Called as the turn changes: the event that changed it (None for a change of state), and the turn."""
 
 
-class _Asking:
-    """What one ask keeps as it ends (the ``keep`` of :meth:`~alfa_notebook.turn.runners.SyncRunner.following`),
-    the same for ``ask()`` of both clients and ``ask_events()``: the answer becomes ``.answer`` and
-    the client's ``last_answer``; an answer as far as it got is also on the exception that ended it
-    (with its thread's id); a complete one is written to the cassette, and raises if the service
-    ended the turn in failure."""
-
-    def __init__(
-        self,
-        client: _ClientBase,
-        procedure: AskProcedure,
-        tape: SyncTurnReplay | SyncTurnRecording | AsyncTurnReplay | AsyncTurnRecording | None,
-    ) -> None:
-        self._client = client
-        self._turn = procedure.turn
-        self._tape = tape
-        self.answer: Answer | None = None
-
-    def keep(self, how: Ending, result: AskResult | None, error: BaseException | None) -> None:
-        turn = self._turn
-        answer = Answer.from_result(result) if result is not None else Answer.from_turn(turn)
-        self.answer = self._client._last_answer = answer
-        if error is not None:
-            error.answer = answer  # type: ignore[attr-defined]
-            if isinstance(error, AlfaError) and error.thread_id is None:
-                error.thread_id = turn.thread_id
-        if how is COMPLETE:
-            self._client._note_attachments(answer)
-            if self._tape is not None:
-                self._tape.finish(answer)
-            answer.raise_for_status()
-
-
-class Threads:
-    """Thread management: ``client.threads.list()``, ``.create(name)``, ..."""
-
-    def __init__(self, transport: SyncIO) -> None:
-        self._t = transport
-
-    def list(self) -> list[Thread]:
-        return self._t.request(ops.list_threads())
-
-    def create(self, name: str) -> Thread:
-        return self._t.request(ops.create_thread(name))
-
-    def rename(self, thread_id: str, name: str) -> bool:
-        return self._t.request(ops.rename_thread(thread_id, name))
-
-    def delete(self, thread_id: str) -> bool:
-        return self._t.request(ops.delete_thread(thread_id))
-
-    def messages(
-        self,
-        thread_id: str,
-        start_index: int = 0,
-        limit_num: int | None = None,
-        *,
-        start: datetime | str | None = None,
-        end: datetime | str | None = None,
-    ) -> History:
-        return self._t.request(
-            ops.list_messages(thread_id, start_index=start_index, limit_num=limit_num, start=start, end=end)
-        )
-
-    def progress(self, thread_id: str) -> Progress:
-        return self._t.request(ops.progress(thread_id))
-
-    def cancel(self, thread_id: str) -> bool:
-        return self._t.request(ops.cancel(thread_id))
-
-    def upload(self, thread_id: str, file: ops.FileInput, filename: str | None = None) -> str:
-        """Attach a file (a path, bytes or a binary file object) to the thread; returns its id."""
-        return self._t.request(ops.upload(thread_id, file, filename))
-
-    def artifact(self, thread_id: str, artifact_id: str) -> Artifact:
-        return self._t.request(ops.get_artifact(thread_id, artifact_id))
-
-
-class AsyncThreads:
-    """Thread management, awaitable."""
-
-    def __init__(self, transport: AsyncIO) -> None:
-        self._t = transport
-
-    async def list(self) -> list[Thread]:
-        return await self._t.request(ops.list_threads())
-
-    async def create(self, name: str) -> Thread:
-        return await self._t.request(ops.create_thread(name))
-
-    async def rename(self, thread_id: str, name: str) -> bool:
-        return await self._t.request(ops.rename_thread(thread_id, name))
-
-    async def delete(self, thread_id: str) -> bool:
-        return await self._t.request(ops.delete_thread(thread_id))
-
-    async def messages(
-        self,
-        thread_id: str,
-        start_index: int = 0,
-        limit_num: int | None = None,
-        *,
-        start: datetime | str | None = None,
-        end: datetime | str | None = None,
-    ) -> History:
-        return await self._t.request(
-            ops.list_messages(thread_id, start_index=start_index, limit_num=limit_num, start=start, end=end)
-        )
-
-    async def progress(self, thread_id: str) -> Progress:
-        return await self._t.request(ops.progress(thread_id))
-
-    async def cancel(self, thread_id: str) -> bool:
-        return await self._t.request(ops.cancel(thread_id))
-
-    async def upload(self, thread_id: str, file: ops.FileInput, filename: str | None = None) -> str:
-        return await self._t.request(ops.upload(thread_id, file, filename))
-
-    async def artifact(self, thread_id: str, artifact_id: str) -> Artifact:
-        return await self._t.request(ops.get_artifact(thread_id, artifact_id))
-
-
-class _ClientBase:
+class _ClientBase(Generic[TransportT]):
     """Settings come from the arguments, then the environment (``ALFA_API_KEY``, ``ALFA_BASE_URL``,
     ``ALFA_API_VERSION``, ``ALFA_ACCESS_TOKEN`` for v2, ``ALFA_CASSETTE``, ``ALFA_RECORD_MODE``),
     then defaults.
@@ -193,7 +74,7 @@ class _ClientBase:
     or ``all``. ``replay_pace="recorded"`` replays answers at the pace they arrived.
     """
 
-    _transport: SyncTransport | AsyncTransport
+    _channel: SyncChannel | AsyncChannel
     _last_answer: Answer | None = None
     _last_batch: Batch | None = None
     _cassette: Binding | None = None
@@ -208,11 +89,9 @@ class _ClientBase:
         stream_read_timeout: float | None = None,
         max_retries: int | None = None,
         sources: Mapping[str, Any] | str | None = None,
-        transport: Any = None,
+        transport: TransportT | None = None,
         headers: Mapping[str, str] | None = None,
-        configured: Mapping[str, Any] | None = None,
         allow_insecure: bool = False,
-        rng: random.Random | None = None,
         rate_limit: str | Mapping[str, float] | None = None,
         rate_limit_wait: float | None = None,
         limiter: Limiter | None = None,
@@ -222,37 +101,50 @@ class _ClientBase:
         max_attachment_bytes: int | None = None,
         max_question_bytes: int | None = None,
     ) -> None:
-        """``rate_limit`` is the pace kept to (default the service's documented limits; see
-        :mod:`alfa_notebook.wire.limiter`); ``rate_limit_wait`` the seconds one request may wait
-        out the service's 429s in all before it fails (default 120); ``limiter`` shares one limiter
-        between clients of one account. ``max_question_bytes`` (``ALFA_MAX_QUESTION_BYTES``, default
-        256 KiB) is the longest question sent."""
+        """``transport`` is an httpx transport (``httpx.MockTransport``, a proxy's), as httpx's
+        clients take it. ``rate_limit`` is the pace kept to (default the service's documented
+        limits; see :mod:`alfa_notebook.wire.limiter`); ``rate_limit_wait`` the seconds one request
+        may wait out the service's 429s in all before it fails (default 120); ``limiter`` shares one
+        limiter between clients of one account. ``max_question_bytes`` (``ALFA_MAX_QUESTION_BYTES``,
+        default 256 KiB) is the longest question sent."""
+        self._setup(None, None, **{name: value for name, value in locals().items() if name != "self"})
+
+    @classmethod
+    def _create(
+        cls: type[C],
+        api_key: str | Secret | None = None,
+        *,
+        configured: Mapping[str, Any] | None = None,
+        rng: random.Random | None = None,
+        **options: Any,
+    ) -> C:
+        """The package's own constructor: ``configured`` holds the notebook's ``%config AlfaMagics``
+        values (between the arguments and the environment), ``rng`` seeds the retries' jitter."""
+        client = cls.__new__(cls)
+        client._setup(configured, rng, api_key=api_key, **options)
+        return client
+
+    def _setup(
+        self,
+        configured: Mapping[str, Any] | None,
+        rng: random.Random | None,
+        *,
+        transport: Any = None,
+        headers: Mapping[str, str] | None = None,
+        limiter: Limiter | None = None,
+        replay_pace: str = "instant",
+        **settings: Any,
+    ) -> None:
         arguments.client_arguments(
-            api_key=api_key,
-            timeout=timeout,
-            stream_read_timeout=stream_read_timeout,
-            max_retries=max_retries,
+            api_key=settings.get("api_key"),
+            timeout=settings.get("timeout"),
+            stream_read_timeout=settings.get("stream_read_timeout"),
+            max_retries=settings.get("max_retries"),
             headers=headers,
-            cassette=cassette,
-            max_question_bytes=max_question_bytes,
+            cassette=settings.get("cassette"),
+            max_question_bytes=settings.get("max_question_bytes"),
         )
-        self.settings = resolve_settings(
-            api_key=api_key,
-            base_url=base_url,
-            api_version=api_version,
-            timeout=timeout,
-            stream_read_timeout=stream_read_timeout,
-            max_retries=max_retries,
-            sources=sources,
-            configured=configured,
-            allow_insecure=allow_insecure,
-            rate_limit=rate_limit,
-            rate_limit_wait=rate_limit_wait,
-            cassette=cassette,
-            record_mode=record_mode,
-            max_attachment_bytes=max_attachment_bytes,
-            max_question_bytes=max_question_bytes,
-        )
+        self.settings = resolve_settings(configured=configured, **settings)
         from .cassette import binding
 
         self._cassette = binding(self.settings, replay_pace)
@@ -269,7 +161,7 @@ class _ClientBase:
     @property
     def limiter(self) -> Limiter:
         """The pace this client keeps, shared by every ask and batch of it."""
-        return self._transport.limiter
+        return self._channel.limiter
 
     @property
     def last_batch(self) -> Batch | None:
@@ -283,6 +175,14 @@ class _ClientBase:
     def last_answer(self) -> Answer | None:
         """The last answer of this client, also a partial one after an interrupt or an error."""
         return self._last_answer
+
+    def _asking(self, procedure: AskProcedure, tape: Tape | None) -> Asking:
+        """What one ask keeps as it ends, into this client (``last_answer``, the files it sent)."""
+
+        def remember(answer: Answer) -> None:
+            self._last_answer = answer
+
+        return Asking(procedure, tape, remember=remember, completed=self._note_attachments)
 
     def _check(self, question: Any, **given: Any) -> None:
         """Every argument of an ask, before anything is sent (:mod:`alfa_notebook.wire.arguments`)."""
@@ -301,20 +201,20 @@ class _ClientBase:
     def _procedure(
         self,
         question: str,
-        thread: str | None,
+        thread_id: str | None,
         timeout: float | None,
         sources: Mapping[str, Any] | str | None = None,
-        name: str | None = None,
+        thread_name: str | None = None,
         attach: Attach = None,
     ) -> AskProcedure:
         overrides = {**(self.settings.sources or {}), **(source_overrides(sources) or {})}
         return AskProcedure(
             question,
-            thread,
+            thread_id,
             clock=time.monotonic,
             timeout=timeout,
             source_overrides=overrides or None,
-            name=name,
+            name=thread_name,
             uploads=self._uploads(attach),
         )
 
@@ -344,36 +244,41 @@ class _ClientBase:
         return f"<{type(self).__name__} {self.settings.api_version} {shown_url(self.settings.base_url)} key={key}>"
 
 
-class AlfaClient(_ClientBase):
+class AlfaClient(_ClientBase[httpx.BaseTransport]):
     """Talks to Alfa with blocking calls. ``ask()`` streams one answer; ``threads`` manages threads."""
 
-    _transport: SyncTransport
+    _channel: SyncChannel
     threads: Threads
 
     def _connect(
         self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
     ) -> None:
-        self._transport = SyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
+        self._channel = SyncChannel(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
         if self._cassette is None:
-            self.threads = Threads(self._transport)
+            self.threads = Threads(self._channel)
         else:
-            from .cassette import CassetteTransport
+            from .cassette import CassetteChannel
 
-            self.threads = Threads(CassetteTransport(self._transport, self._cassette))
+            self.threads = Threads(CassetteChannel(self._channel, self._cassette))
 
-    def stream(self, thread_id: str) -> SyncEventStream:
+    @contextlib.contextmanager
+    def stream(self, thread_id: str) -> Iterator[SyncEventStream]:
         """The thread's raw event feed: ``with client.stream(id) as events: for e in events: ...``."""
-        return self._transport.open_stream(thread_id)
+        events = self._channel.open_stream(thread_id)
+        try:
+            yield events
+        finally:
+            events.close()
 
     def ask(
         self,
         question: str,
         *,
-        thread: str | None = None,
+        thread_id: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
         sources: Mapping[str, Any] | str | None = None,
-        name: str | None = None,
+        thread_name: str | None = None,
         attach: Attach = None,
     ) -> Answer:
         """Ask Alfa and wait for the whole answer, following it live through ``on_event``.
@@ -381,7 +286,7 @@ class AlfaClient(_ClientBase):
         Every argument is checked before anything is sent (``ArgumentTypeError`` for a wrong type,
         ``ConfigurationError`` for a value out of range: ``timeout`` is seconds above 0).
 
-        With no ``thread``, a new thread named ``name`` (default: after the question) is started.
+        With no ``thread_id``, a new thread named ``thread_name`` (default: after the question) is started.
         Ctrl-C, or an exception from ``on_event``, cancels the task on the server and re-raises,
         with the partial answer in ``exc.answer`` and :attr:`last_answer`. ``sources`` turns data sources on or off for this answer, over the
         client's default: ``{"web_search": "off", "filings": "all_sources"}`` (see
@@ -390,11 +295,13 @@ class AlfaClient(_ClientBase):
         figures (as PNG), bytes, paths; ``[("holdings.csv", df), "report.pdf"]`` names them. They
         are all read and checked before anything is sent (an :class:`AttachmentError` if one cannot be).
         """
-        self._check(question, thread=thread, timeout=timeout, on_event=on_event, sources_=sources, name=name)
-        procedure = self._procedure(question, thread, timeout, sources, name, attach)
-        tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._transport)
-        asking = _Asking(self, procedure, tape)
-        with SyncRunner(tape or self._transport, procedure).following(asking.keep) as events:
+        self._check(
+            question, thread_id=thread_id, timeout=timeout, on_event=on_event, sources_=sources, thread_name=thread_name
+        )
+        procedure = self._procedure(question, thread_id, timeout, sources, thread_name, attach)
+        tape = None if self._cassette is None else self._cassette.sync_turn(procedure, self._channel)
+        asking = self._asking(procedure, tape)
+        with SyncRunner(tape or self._channel, procedure).following(asking.keep) as events:
             for event in events:
                 if on_event is not None:
                     on_event(event, procedure.turn)
@@ -430,12 +337,19 @@ class AlfaClient(_ClientBase):
         self._check_batch(listed, concurrency, timeout, sources)
         shared = self._uploads(attach)  # read once, sent to every item's thread
         batch_transport = self._batch_transport()
-        run = BatchRun(
-            listed,
-            labels,
-            rerun=self._rerun(concurrency, timeout, sources, progress, shared),
-            paused=self.limiter.paused,
-        )
+
+        def rerun(questions: list[str], keys: list[Any]) -> Batch:
+            return self.ask_many(
+                questions,
+                keys=keys,
+                concurrency=concurrency,
+                timeout=timeout,
+                sources=sources,
+                progress=progress,
+                attach=shared,
+            )
+
+        run = BatchRun(listed, labels, rerun=rerun, paused=self.limiter.paused)
         view = _progress_view(progress, len(listed))
 
         async def main() -> None:
@@ -453,8 +367,6 @@ class AlfaClient(_ClientBase):
     def _batch_transport(self) -> Any:
         """The transport the batch's async connection uses: the client's own ``transport=``, which
         must then also be an ``httpx.AsyncBaseTransport`` (``httpx.MockTransport`` is both)."""
-        import httpx
-
         given = self._custom_transport
         if given is None or isinstance(given, httpx.AsyncBaseTransport):
             return given
@@ -462,24 +374,6 @@ class AlfaClient(_ClientBase):
             f"ask_many runs its asks on an async connection, and this client's transport= "
             f"({type(given).__name__}) is blocking only: pass one that is also an httpx.AsyncBaseTransport, "
             "or use AsyncAlfaClient(transport=...).ask_many()."
-        )
-
-    def _rerun(
-        self,
-        concurrency: int,
-        timeout: float | None,
-        sources: Mapping[str, Any] | str | None,
-        progress: bool,
-        attach: list[Upload],
-    ) -> Callable[[list[str], list[Any]], Batch]:
-        return lambda questions, keys: self.ask_many(
-            questions,
-            keys=keys,
-            concurrency=concurrency,
-            timeout=timeout,
-            sources=sources,
-            progress=progress,
-            attach=attach,
         )
 
     def history(self, thread_id: str, *, last: int | None = None) -> list[Answer]:
@@ -508,7 +402,7 @@ class AlfaClient(_ClientBase):
 
     def close(self) -> None:
         """Close the connections; ``with AlfaClient() as client:`` does it on leaving."""
-        self._transport.close()
+        self._channel.close()
 
     def __enter__(self) -> AlfaClient:
         return self
@@ -517,46 +411,53 @@ class AlfaClient(_ClientBase):
         self.close()
 
 
-class AsyncAlfaClient(_ClientBase):
+class AsyncAlfaClient(_ClientBase[httpx.AsyncBaseTransport]):
     """The same surface as :class:`AlfaClient`, awaitable. Artifacts are fetched concurrently."""
 
-    _transport: AsyncTransport
+    _channel: AsyncChannel
     threads: AsyncThreads
 
     def _connect(
         self, transport: Any, headers: Mapping[str, str] | None, rng: random.Random | None, limiter: Limiter | None
     ) -> None:
-        self._transport = AsyncTransport(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
+        self._channel = AsyncChannel(self.settings, transport=transport, headers=headers, rng=rng, limiter=limiter)
         if self._cassette is None:
-            self.threads = AsyncThreads(self._transport)
+            self.threads = AsyncThreads(self._channel)
         else:
-            from .cassette import AsyncCassetteTransport
+            from .cassette import AsyncCassetteChannel
 
-            self.threads = AsyncThreads(AsyncCassetteTransport(self._transport, self._cassette))
+            self.threads = AsyncThreads(AsyncCassetteChannel(self._channel, self._cassette))
 
-    async def stream(self, thread_id: str) -> AsyncEventStream:
-        """``async with await client.stream(id) as events: async for e in events: ...``."""
-        return await self._transport.open_stream(thread_id)
+    @contextlib.asynccontextmanager
+    async def stream(self, thread_id: str) -> AsyncIterator[AsyncEventStream]:
+        """The thread's raw event feed: ``async with client.stream(id) as events: async for e in events: ...``."""
+        events = await self._channel.open_stream(thread_id)
+        try:
+            yield events
+        finally:
+            await events.aclose()
 
     async def ask(
         self,
         question: str,
         *,
-        thread: str | None = None,
+        thread_id: str | None = None,
         timeout: float | None = None,
         on_event: OnEvent | None = None,
         sources: Mapping[str, Any] | str | None = None,
-        name: str | None = None,
+        thread_name: str | None = None,
         attach: Attach = None,
     ) -> Answer:
         """Ask Alfa and await the whole answer. Cancelling the task (or an exception from
         ``on_event``) cancels it on the server too, and the partial answer is kept in
         :attr:`last_answer`. ``sources`` as for AlfaClient.ask."""
-        self._check(question, thread=thread, timeout=timeout, on_event=on_event, sources_=sources, name=name)
-        procedure = self._procedure(question, thread, timeout, sources, name, attach)
-        tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._transport)
-        asking = _Asking(self, procedure, tape)
-        async with AsyncRunner(tape or self._transport, procedure).following(asking.keep) as events:
+        self._check(
+            question, thread_id=thread_id, timeout=timeout, on_event=on_event, sources_=sources, thread_name=thread_name
+        )
+        procedure = self._procedure(question, thread_id, timeout, sources, thread_name, attach)
+        tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._channel)
+        asking = self._asking(procedure, tape)
+        async with AsyncRunner(tape or self._channel, procedure).following(asking.keep) as events:
             async for event in events:
                 if on_event is not None:
                     on_event(event, procedure.turn)
@@ -616,11 +517,13 @@ class AsyncAlfaClient(_ClientBase):
         (through the batch's cassette tape, which counts the items apart and times the batch, when
         there is one)."""
         if self._cassette is None:
-            return lambda question, name: self.ask(question, timeout=timeout, sources=sources, name=name, attach=attach)
+            return lambda question, name: self.ask(
+                question, timeout=timeout, sources=sources, thread_name=name, attach=attach
+            )
         tape = self._cassette.batch(run.questions, sources, [u.digest for u in attach])
         run.timing = tape.elapsed
         return lambda question, name: tape.asking(
-            lambda: self.ask(question, timeout=timeout, sources=sources, name=name, attach=attach)
+            lambda: self.ask(question, timeout=timeout, sources=sources, thread_name=name, attach=attach)
         )
 
     @classmethod
@@ -639,7 +542,7 @@ class AsyncAlfaClient(_ClientBase):
         self,
         question: str,
         *,
-        thread: str | None = None,
+        thread_id: str | None = None,
         timeout: float | None = None,
         sources: Mapping[str, Any] | str | None = None,
         attach: Attach = None,
@@ -651,8 +554,10 @@ class AsyncAlfaClient(_ClientBase):
         the task is cancelled on the server and the partial answer kept in :attr:`last_answer`. The
         ``async with`` block waits for that on leaving; a bare ``async for`` has it done on the event
         loop right after the loop is left (or the iterator garbage-collected)."""
-        self._check(question, thread=thread, timeout=timeout, sources_=sources)
-        return AskEvents(self, self._procedure(question, thread, timeout, sources, attach=attach))
+        self._check(question, thread_id=thread_id, timeout=timeout, sources_=sources)
+        procedure = self._procedure(question, thread_id, timeout, sources, attach=attach)
+        tape = None if self._cassette is None else self._cassette.async_turn(procedure, self._channel)
+        return AskEvents(AsyncRunner(tape or self._channel, procedure), self._asking(procedure, tape))
 
     async def history(self, thread_id: str, *, last: int | None = None) -> list[Answer]:
         """:meth:`AlfaClient.history`, awaitable."""
@@ -675,9 +580,7 @@ class AsyncAlfaClient(_ClientBase):
 
     async def aclose(self) -> None:
         """Close the connections; ``async with AsyncAlfaClient() as client:`` does it on leaving."""
-        await self._transport.aclose()
-
-    close = aclose
+        await self._channel.aclose()
 
     async def __aenter__(self) -> AsyncAlfaClient:
         return self
@@ -693,60 +596,6 @@ def _progress_view(progress: bool, total: int) -> Any:
     from .render.progress import choose_view
 
     return choose_view(total)
-
-
-class AskEvents:
-    """One ask's events: ``async with client.ask_events(q) as events: async for event in events: ...``,
-    then ``.answer``; ``.turn`` is the state as it arrives. Followed once.
-
-    The iterator is an async generator that holds this object, and this object holds it only weakly:
-    so a ``break`` out of a bare ``async for``, which drops the iterator, has asyncio close it (and
-    so end the ask) at once, instead of whenever this object is collected."""
-
-    def __init__(self, client: AsyncAlfaClient, procedure: AskProcedure) -> None:
-        cassette = client._cassette
-        tape = None if cassette is None else cassette.async_turn(procedure, client._transport)
-        self._asking = _Asking(client, procedure, tape)
-        self._runner = AsyncRunner(tape or client._transport, procedure)
-        self.turn = procedure.turn
-        self._events: weakref.ref[AsyncGenerator[Event | None, None]] | None = None
-        self._ended: asyncio.Event | None = None  # set once the ask has ended, however it ended
-
-    @property
-    def answer(self) -> Answer | None:
-        """The answer once the ask ended: the whole one, or as far as it got."""
-        return self._asking.answer
-
-    def __aiter__(self) -> AsyncGenerator[Event | None, None]:
-        if self._events is not None:
-            raise RuntimeError("An ask's events can be followed once: call client.ask_events() again to ask again.")
-        events = self._follow()
-        self._events = weakref.ref(events)
-        return events
-
-    async def _follow(self) -> AsyncGenerator[Event | None, None]:
-        self._ended = asyncio.Event()
-        try:
-            async with self._runner.following(self._asking.keep) as events:
-                async for event in events:
-                    yield event
-        finally:
-            self._ended.set()
-
-    async def aclose(self) -> None:
-        """End the ask now if it is still being followed (cancelled on the server, the partial
-        answer kept), or wait until the ending that leaving the loop started is over."""
-        events = None if self._events is None else self._events()
-        if events is not None:
-            await events.aclose()
-        elif self._ended is not None:
-            await self._ended.wait()
-
-    async def __aenter__(self) -> AskEvents:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
 
 publish(__name__)  # last: the public names above report alfa_notebook as their module

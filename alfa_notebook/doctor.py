@@ -34,12 +34,12 @@ from httpx_sse import EventSource, SSEError
 
 from ._version import __version__
 from .wire import operations as ops
+from .wire.channel import _Credentials, _user_agent, shown_url
 from .wire.conformance import StreamCheck, check_stream, ends_task, shown
 from .wire.errors import AlfaError
 from .wire.models import Thread
 from .wire.operations import Operation
 from .wire.settings import Settings, resolve_settings
-from .wire.transport import _Credentials, _user_agent, shown_url
 
 QUESTION = "What is Apple's ticker symbol?"
 """The small question ``--ask`` asks, unless given another."""

@@ -57,7 +57,7 @@ def _count_responses(client: alfa.AsyncAlfaClient, statuses: list[int]) -> None:
     async def hook(response: httpx.Response) -> None:
         statuses.append(response.status_code)
 
-    for http in (client._transport.http, client._transport.streams):
+    for http in (client._channel.http, client._channel.streams):
         http.event_hooks["response"].append(hook)
 
 

@@ -4,7 +4,7 @@ live view published on the kernel's IOPub, in milliseconds and as a share of the
 Run from the repository root: ``python -m bench.bench_first_update [--repeat K]``.
 
 The first chunk "arrives" when the client decodes the first ``MessageChunk`` from the stream
-(``alfa_notebook.wire.transport.decode`` is wrapped to note the time); the update is "published" when
+(``alfa_notebook.wire.channel.decode`` is wrapped to note the time); the update is "published" when
 the kernel-like IOPub of ``bench/_kernel.py`` receives its message. The view is built as in
 ``bench_live``. Two streams: the 20,000-chunk one at full speed, and one paced as the emulator
 paces a human-watchable answer (its default 30 ms between chunks).
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import alfa_notebook as alfa
 from alfa_notebook.notebook.live import INTERVAL, Coalescer
-from alfa_notebook.wire import transport
+from alfa_notebook.wire import channel
 from alfa_notebook.wire.events import MessageChunk
 
 from ._kernel import IOPUB, kernel_like
@@ -50,7 +50,7 @@ class Latency:
 def first_chunk_clock() -> Iterator[dict[str, float]]:
     """Note when the first non-empty chunk of an answer is decoded (reset ``marks`` per ask)."""
     marks: dict[str, float] = {}
-    decode = transport.decode
+    decode = channel.decode
 
     def noting(sse_event: str, data: str) -> object:
         event = decode(sse_event, data)
@@ -58,11 +58,11 @@ def first_chunk_clock() -> Iterator[dict[str, float]]:
             marks["chunk"] = time.perf_counter()
         return event
 
-    transport.decode = noting  # type: ignore[assignment]
+    channel.decode = noting  # type: ignore[assignment]
     try:
         yield marks
     finally:
-        transport.decode = decode
+        channel.decode = decode
 
 
 def one(client: alfa.AlfaClient, make_sink: Callable[[], object], marks: dict[str, float]) -> Latency:

@@ -45,7 +45,7 @@ MODULES: dict[str, list[str]] = {
         "tests/reliability/test_deadline.py",
     ],
     "wire/limiter.py": ["tests/client/test_batch.py"],
-    "wire/transport.py": [
+    "wire/channel.py": [
         "tests/client/test_retry.py",
         "tests/client/test_retry_outcomes.py",
         "tests/client/test_failures.py",

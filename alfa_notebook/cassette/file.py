@@ -24,6 +24,7 @@ HEADER: dict[str, Any] = {
     "alfa_cassette": FORMAT_VERSION,
     "about": "alfa-notebook cassette: recorded Alfa turns and requests, one JSON record a line (docs/cassettes.md)",
 }
+Entry = list[Any]  # a recorded event: [seconds since the turn began, event type or None for a mark, payload or mark]
 KINDS = ("turn", "request", "batch")  # the key of a record that says what it records
 STATUSES = ("complete", "no_results", "cancelled", "error", "incomplete")  # what a recorded turn ended as
 

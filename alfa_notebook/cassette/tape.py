@@ -1,8 +1,8 @@
-"""A cassette in front of a client's transport: each request and each turn is replayed from its
+"""A cassette in front of a client's channel: each request and each turn is replayed from its
 record or asked live and recorded.
 
 A turn is replayed by the same procedure and runner as a live one: the tape stands in for the
-transport, answering the procedure's requests with the recorded responses and opening "streams"
+channel, answering the procedure's requests with the recorded responses and opening "streams"
 that deliver the recorded events through the stream's own decoders. So a replayed turn feeds the
 same :class:`~alfa_notebook.turn.machine.Turn`, gives the same Answer and renders the same. Instantly, the
 recorded events of a stream come as one :class:`~alfa_notebook.turn.steps.Burst`; at the recorded pace,
@@ -14,32 +14,28 @@ headers; a credential found anywhere in a record is redacted before it is writte
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
-import time
 import warnings
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..turn.steps import AskProcedure, Burst
+from ..turn.steps import AskProcedure
 from ..wire import errors
 from ..wire.errors import APIStatusError, CassetteError
-from ..wire.events import Event, MalformedEvent, StreamClosed, from_payload, type_of
 from ..wire.operations import Operation
+from .recording import AsyncTurnRecording, SyncTurnRecording, describe
+from .replay import AsyncTurnReplay, SyncTurnReplay, outcome
 from .store import Cassette, Uses, counting_apart, open_cassette
 
 if TYPE_CHECKING:
-    from ..results.answer import Answer
+    from ..wire.channel import AsyncChannel, SyncChannel
     from ..wire.settings import Settings
-    from ..wire.transport import AsyncTransport, SyncTransport
 
 T = TypeVar("T")
 PACES = ("instant", "recorded")
-
-Entry = list[Any]  # [seconds since the turn began, event type or None for a mark, payload or mark]
 
 
 _warned_mode_alone = False
@@ -99,18 +95,18 @@ class Binding:
         the digests of the files sent with every item."""
         return BatchTape(self, [questions, sources, attached])
 
-    def sync_turn(self, procedure: AskProcedure, live: SyncTransport) -> SyncTurnReplay | SyncTurnRecording:
+    def sync_turn(self, procedure: AskProcedure, live: SyncChannel) -> SyncTurnReplay | SyncTurnRecording:
         """What the runner of this turn talks to instead of ``live``; raises CassetteMissError at once."""
         key, record, n = self._turn(procedure)
         if record is not None:
-            return SyncTurnReplay(self, record, procedure)
-        return SyncTurnRecording(self, key, n, procedure, live)
+            return SyncTurnReplay(self.cassette, record, procedure, paced=self.paced)
+        return SyncTurnRecording(self.cassette, self.replaces, key, n, procedure, live)
 
-    def async_turn(self, procedure: AskProcedure, live: AsyncTransport) -> AsyncTurnReplay | AsyncTurnRecording:
+    def async_turn(self, procedure: AskProcedure, live: AsyncChannel) -> AsyncTurnReplay | AsyncTurnRecording:
         key, record, n = self._turn(procedure)
         if record is not None:
-            return AsyncTurnReplay(self, record, procedure)
-        return AsyncTurnRecording(self, key, n, procedure, live)
+            return AsyncTurnReplay(self.cassette, record, procedure, paced=self.paced)
+        return AsyncTurnRecording(self.cassette, self.replaces, key, n, procedure, live)
 
     def request(self, op: Operation[T]) -> RequestTape[T] | None:
         """The tape of one REST request outside a turn (thread management); None for a request that
@@ -163,7 +159,7 @@ class RequestTape(Generic[T]):
 
     def replay(self) -> T:
         assert self._record is not None
-        return self._after(_outcome(self._op, self._record, self._cassette.where(self._record), "response"))
+        return self._after(outcome(self._op, self._record, self._cassette.where(self._record), "response"))
 
     @property
     def live(self) -> Operation[T]:
@@ -179,7 +175,7 @@ class RequestTape(Generic[T]):
     def failed(self, error: BaseException) -> None:
         """The service refused the request: that is its answer, recorded as such."""
         if isinstance(error, APIStatusError):
-            self._cassette.save("request", self._key, self._n, {"error": _describe(error)}, replace=self._replaces)
+            self._cassette.save("request", self._key, self._n, {"error": describe(error)}, replace=self._replaces)
 
     def _after(self, value: T) -> T:
         if _starts_thread(self._op):
@@ -196,45 +192,10 @@ def _request_label(key: dict[str, Any]) -> str:
     return repr(key["call"])
 
 
-def _describe(error: APIStatusError) -> dict[str, Any]:
-    said = {"type": type(error).__name__, "status_code": error.status_code, "message": error.message}
-    return {**said, "request_id": error.request_id} if error.request_id else said
+class CassetteChannel:
+    """The blocking channel behind a cassette, for requests outside a turn."""
 
-
-def _outcome(op: Operation[T], recorded: dict[str, Any], where: str, field: str) -> T:
-    """The recorded response, parsed as the live one was, or the recorded refusal raised; a
-    response that does not parse is a :class:`CassetteError` naming ``where`` and ``field``."""
-    if "error" in recorded:
-        said = recorded["error"]
-        kind = getattr(errors, str(said.get("type")), None)
-        code = int(said.get("status_code") or 500)
-        if not (isinstance(kind, type) and issubclass(kind, APIStatusError)):
-            kind = errors.status_error_class(code)
-        request_id = said.get("request_id")  # absent from records made before request ids
-        raise kind(
-            str(said.get("message", "")),
-            status_code=code,
-            method=op.method,
-            path=op.route,
-            request_id=request_id if isinstance(request_id, str) else None,
-        )
-    try:
-        return op.parse(recorded.get("response"))
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise _broken(where, field, f"not the response {op.method} {op.route} gives", exc) from None
-
-
-def _broken(where: str, field: str, what: str, exc: BaseException) -> CassetteError:
-    return CassetteError(
-        f"{where}: '{field}' is {what} ({type(exc).__name__}: {str(exc)[:80]}). Fix that line, or record the "
-        "turn again (record_mode='all')."
-    )
-
-
-class CassetteTransport:
-    """The blocking transport behind a cassette, for requests outside a turn."""
-
-    def __init__(self, live: SyncTransport, binding: Binding) -> None:
+    def __init__(self, live: SyncChannel, binding: Binding) -> None:
         self.live = live
         self.binding = binding
 
@@ -257,10 +218,10 @@ class CassetteTransport:
         self.live.close()
 
 
-class AsyncCassetteTransport:
-    """The awaitable transport behind a cassette, for requests outside a turn."""
+class AsyncCassetteChannel:
+    """The awaitable channel behind a cassette, for requests outside a turn."""
 
-    def __init__(self, live: AsyncTransport, binding: Binding) -> None:
+    def __init__(self, live: AsyncChannel, binding: Binding) -> None:
         self.live = live
         self.binding = binding
 
@@ -286,304 +247,7 @@ class AsyncCassetteTransport:
 # -- replaying a turn -------------------------------------------------------------------------
 
 
-class _TurnReplay:
-    def __init__(self, binding: Binding, record: dict[str, Any], procedure: AskProcedure) -> None:
-        self._cassette = binding.cassette
-        self._record = record
-        self._where = binding.cassette.where(record)
-        self._question = procedure.turn.question
-        self._asked_in = procedure.turn.thread_id
-        self._calls: list[dict[str, Any] | None] = list(record.get("calls") or ())
-        self._streams: list[list[Entry]] = list(record.get("streams") or ())
-        self._opened = 0
-        self._began = time.monotonic() if binding.paced else None
-        self.damage: CassetteError | None = None  # a recorded event that did not decode
-
-    def _respond(self, op: Operation[T]) -> T:
-        if self.damage is not None:  # the runner took the broken stream for a lost one: say why
-            raise self.damage
-        label = f"{op.method} {op.path}"
-        for i, call in enumerate(self._calls):
-            if call is not None and call.get("call") == label:
-                self._calls[i] = None
-                return _outcome(op, call, self._where, f"calls[{i}].response")
-        if op.method == "DELETE":  # cancelling a replayed turn: nothing runs on any server
-            return op.parse({"success": True})
-        raise CassetteError(
-            f"The recorded turn {self._question!r} in {self._cassette.path} made no {op.method} {op.route} "
-            "call, which its replay needs: record it again (record_mode='all')."
-        )
-
-    def _next_stream(self) -> tuple[list[Entry], _TurnReplay, str]:
-        """The next recorded stream, this replay (told of an event that is broken) and the
-        stream's field, for a message about it."""
-        if self.damage is not None:
-            raise self.damage
-        at, self._opened = self._opened, self._opened + 1
-        return (self._streams[at] if at < len(self._streams) else []), self, f"streams[{at}]"
-
-    def finish(self, answer: Answer) -> Answer:
-        """The answer is the recorded one in every respect, its elapsed time too; a record whose
-        status is not what its events end in was changed by hand, and is not replayed as it is."""
-        recorded = self._record.get("status")
-        if recorded != answer.status:
-            raise CassetteError(
-                f"{self._where}: 'status' says {recorded!r}, but the recorded events end {answer.status!r}. Fix "
-                "that line, or record the turn again (record_mode='all')."
-            )
-        answer.elapsed = float(self._record.get("elapsed") or 0.0)
-        if self._asked_in is None and answer.thread_id:
-            self._cassette.thread_started(answer.thread_id)
-        self._cassette.asked(answer.thread_id, self._question)
-        return answer
-
-
-class SyncTurnReplay(_TurnReplay):
-    def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
-        return self._respond(op)
-
-    def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncReplayStream:
-        return SyncReplayStream(*self._next_stream(), self._began)
-
-
-class AsyncTurnReplay(_TurnReplay):
-    async def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
-        return self._respond(op)
-
-    async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> AsyncReplayStream:
-        return AsyncReplayStream(*self._next_stream(), self._began)
-
-
-def _event(entry: Entry) -> Event | None:
-    """A recorded entry as the event it was; None for the end of the stream it recorded."""
-    kind, payload = entry[1], entry[2]
-    if kind is not None:
-        return from_payload(kind, payload)
-    if "malformed" in payload:
-        return MalformedEvent(str(payload["malformed"]), str(payload.get("reason", "")))
-    if payload.get("closed"):
-        return StreamClosed()
-    return None  # lost: the connection broke here
-
-
-class _ReplayStream:
-    """A recorded stream. Instantly: its events as one Burst, then how it ended. At the recorded
-    pace (``began`` set): one event at a time, each when it arrived."""
-
-    def __init__(self, entries: list[Entry], replay: _TurnReplay, field: str, began: float | None) -> None:
-        self._entries = entries
-        self._replay, self._field = replay, field  # field: "streams[i]"
-        self._at = 0
-        self._began = began
-
-    def _decoded(self, start: int, end: int) -> Iterator[Event | None]:
-        """The entries from ``start`` to ``end`` as events, decoded as they are fed; one whose
-        payload is not what its type carries is a CassetteError naming it."""
-        entries = self._entries
-        for at in range(start, end):
-            entry = entries[at]
-            try:
-                yield from_payload(entry[1], entry[2]) if entry[1] is not None else _event(entry)
-            except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-                where, field = self._replay._where, f"{self._field}[{at}][2]"
-                self._replay.damage = _broken(where, field, f"not a {entry[1]} event's payload", exc)
-                raise self._replay.damage from None
-
-    def _step(self) -> tuple[float, Any]:
-        """``(seconds to wait, next item)``; the item None ends the stream."""
-        entries, at = self._entries, self._at
-        if at >= len(entries):
-            return 0.0, None
-        if self._began is None:
-            end = len(entries)
-            while end > at and entries[end - 1][1] is None and "malformed" not in entries[end - 1][2]:
-                end -= 1  # the marks that end the stream (a close, a break) come after its events
-            if end > at:
-                self._at = end
-                # Decoded as they are fed, one at a time: a list of them all costs ~1.5x in allocations.
-                return 0.0, Burst(self._decoded(at, end))  # type: ignore[arg-type]
-        self._at = at + 1
-        wait = 0.0 if self._began is None else self._began + entries[at][0] - time.monotonic()
-        return wait, next(self._decoded(at, at + 1))
-
-
-class SyncReplayStream(_ReplayStream):
-    def __iter__(self) -> SyncReplayStream:
-        return self
-
-    def __next__(self) -> Any:
-        wait, item = self._step()
-        if wait > 0:
-            time.sleep(wait)
-        if item is None:
-            raise StopIteration
-        return item
-
-    def close(self) -> None:
-        self._at = len(self._entries)
-
-
-class AsyncReplayStream(_ReplayStream):
-    def __aiter__(self) -> AsyncReplayStream:
-        return self
-
-    async def __anext__(self) -> Any:
-        wait, item = self._step()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if item is None:
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        self._at = len(self._entries)
-
-
 # -- recording a turn -------------------------------------------------------------------------
-
-
-def _entry(t: float, event: Event) -> Entry:
-    if isinstance(event, MalformedEvent):
-        return [t, None, {"malformed": event.data, "reason": event.reason}]
-    if isinstance(event, StreamClosed):
-        return [t, None, {"closed": True}]
-    return [t, type_of(event), event.raw]
-
-
-class _TurnRecording:
-    def __init__(self, binding: Binding, key: dict[str, Any], n: int, procedure: AskProcedure) -> None:
-        self._cassette = binding.cassette
-        self._replaces = binding.replaces
-        self._key, self._n = key, n
-        self._question = procedure.turn.question
-        self._asked_in = procedure.turn.thread_id
-        self._calls: list[dict[str, Any]] = []
-        self._streams: list[list[Entry]] = []
-        self._began = time.monotonic()
-
-    def _now(self) -> float:
-        return round(time.monotonic() - self._began, 4)
-
-    def _capturing(self, op: Operation[T]) -> Operation[T]:
-        label = f"{op.method} {op.path}"
-
-        def parse(body: Any) -> T:
-            value = op.parse(body)
-            self._calls.append({"call": label, "response": body})
-            return value
-
-        return replace(op, parse=parse)
-
-    def _failed(self, op: Operation[Any], error: BaseException) -> None:
-        if isinstance(error, APIStatusError):
-            self._calls.append({"call": f"{op.method} {op.path}", "error": _describe(error)})
-
-    def _stream(self) -> list[Entry]:
-        entries: list[Entry] = []
-        self._streams.append(entries)
-        return entries
-
-    def finish(self, answer: Answer) -> Answer:
-        """Write the turn's record; the answer's elapsed time becomes the recorded one, so that the
-        run that records a notebook shows what its replays will."""
-        answer.elapsed = round(answer.elapsed, 3)
-        self._cassette.save(
-            "turn",
-            self._key,
-            self._n,
-            {
-                "thread_id": answer.thread_id,
-                "message_id": answer.message_id,
-                "status": answer.status,
-                "elapsed": answer.elapsed,
-                "calls": self._calls,
-                "streams": self._streams,
-            },
-            replace=self._replaces,
-        )
-        if self._asked_in is None and answer.thread_id:
-            self._cassette.thread_started(answer.thread_id)
-        self._cassette.asked(answer.thread_id, self._question)
-        return answer
-
-
-class SyncTurnRecording(_TurnRecording):
-    def __init__(
-        self, binding: Binding, key: dict[str, Any], n: int, procedure: AskProcedure, live: SyncTransport
-    ) -> None:
-        super().__init__(binding, key, n, procedure)
-        self._live = live
-
-    def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
-        try:
-            return self._live.request(self._capturing(op), deadline=deadline)
-        except errors.AlfaError as exc:
-            self._failed(op, exc)
-            raise
-
-    def open_stream(self, thread_id: str, *, deadline: float | None = None) -> SyncRecordingStream:
-        return SyncRecordingStream(self._live.open_stream(thread_id, deadline=deadline), self._stream(), self._now)
-
-
-class AsyncTurnRecording(_TurnRecording):
-    def __init__(
-        self, binding: Binding, key: dict[str, Any], n: int, procedure: AskProcedure, live: AsyncTransport
-    ) -> None:
-        super().__init__(binding, key, n, procedure)
-        self._live = live
-
-    async def request(self, op: Operation[T], *, deadline: float | None = None) -> T:
-        try:
-            return await self._live.request(self._capturing(op), deadline=deadline)
-        except errors.AlfaError as exc:
-            self._failed(op, exc)
-            raise
-
-    async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> AsyncRecordingStream:
-        stream = await self._live.open_stream(thread_id, deadline=deadline)
-        return AsyncRecordingStream(stream, self._stream(), self._now)
-
-
-class SyncRecordingStream:
-    """A live stream whose events are written down, with their time, as they are read."""
-
-    def __init__(self, live: Any, entries: list[Entry], now: Callable[[], float]) -> None:
-        self._live, self._entries, self._now = live, entries, now
-
-    def __iter__(self) -> SyncRecordingStream:
-        return self
-
-    def __next__(self) -> Event:
-        try:
-            event: Event = next(self._live)
-        except (StopIteration, errors.AlfaError):
-            self._entries.append([self._now(), None, {"lost": True}])
-            raise
-        self._entries.append(_entry(self._now(), event))
-        return event
-
-    def close(self) -> None:
-        self._live.close()
-
-
-class AsyncRecordingStream:
-    def __init__(self, live: Any, entries: list[Entry], now: Callable[[], float]) -> None:
-        self._live, self._entries, self._now = live, entries, now
-
-    def __aiter__(self) -> AsyncRecordingStream:
-        return self
-
-    async def __anext__(self) -> Event:
-        try:
-            event: Event = await self._live.__anext__()
-        except (StopAsyncIteration, errors.AlfaError):
-            self._entries.append([self._now(), None, {"lost": True}])
-            raise
-        self._entries.append(_entry(self._now(), event))
-        return event
-
-    async def aclose(self) -> None:
-        await self._live.aclose()
 
 
 # -- a batch ----------------------------------------------------------------------------------

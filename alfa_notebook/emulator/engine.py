@@ -60,10 +60,8 @@ and first Revenue growth cell (filing); the fundamentals table's latest Revenue 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +71,7 @@ from typing import Any
 from . import citations as cite
 from . import sample_tables
 from .artifacts import text_output
+from .intent import Intent, listing, read_intent
 from .market import SampleData, Stock
 from .sources import ALL_ON, Sources
 from .store import Attachment
@@ -89,27 +88,6 @@ NO_RESULTS_TEXT = (
     "“Compare NVDA and AMD” or “How are banks doing?”.\n\n"
 )
 
-_SCREEN = re.compile(r"(?i)\bscreen|\ball columns\b")
-_TOP_N = re.compile(r"(?i)\btop\s+(\d+)\b")
-_RANKING = re.compile(r"(?i)\b(top|best|performers?)\b")
-_CHART = re.compile(r"(?i)\b(trend|chart|plot|over time|history|historical)")
-_FUNDAMENTALS = re.compile(r"(?i)\b(revenue|earnings|quarter|fundamental|eps|sales)")
-_MEMO = re.compile(r"(?i)\b(summary|summari[sz]e|memo)")
-_PRICE = re.compile(r"(?i)\b(price|prices|closes?|closing|share price)\b")
-_REVENUE = re.compile(r"(?i)\b(revenue|sales)")
-_EPS = re.compile(r"(?i)\b(eps|earnings)")
-_MARKET_WORDS = re.compile(
-    r"(?i)\b(stocks?|shares?|equit|market|pric|returns?|perform|compan|tickers?|sectors?|industr"
-    r"|portfolio|holdings?|invest|valu|p/e|pe\b|dividend|volume|cap\b|growth|grow|margin|profit"
-    r"|compar|rank|score|analy|quarter|year|month|rall|fell|fall|rose|rise|gain|loss|guidance"
-    r"|outlook|buy|sell|bull|bear|risk|cusip|isin|security|securities)"
-)
-_CONTINUATION = re.compile(
-    r"(?i)\b(and|also|now|what about|how about|them|those|these|they|their|it|its|same|more|else"
-    r"|again|instead|vs|versus)\b"
-)
-_DEFAULT_SIZE = 6
-_DEFAULT_TOP = 5
 _KEY_FIGURES = 5
 _SOURCE_LABELS = {
     "web_search": "web search",
@@ -133,109 +111,8 @@ class Answer:
     status_log: str = "Analysis complete"
 
 
-@dataclass(frozen=True)
-class Intent:
-    """What a question asks for, once its universe is resolved."""
-
-    stocks: tuple[Stock, ...]
-    scope: str
-    screen: bool
-    top_n: int | None
-    chart: str | None
-    """What to chart: ``price``, ``revenue`` or ``eps`` (None: no chart)."""
-    fundamentals: bool
-    memo: bool
-    continues: str | None
-    """The earlier question this one borrows its universe from, if any."""
-    off_topic: bool = False
-    """Nothing in the sample data set answers it (then ``stocks`` is empty)."""
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _listing(names: Sequence[str], limit: int = 6) -> str:
-    if len(names) > limit:
-        return f"{', '.join(names[:limit])} and {len(names) - limit} more"
-    if len(names) <= 2:
-        return " and ".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _chart_metric(question: str) -> str | None:
-    if not _CHART.search(question):
-        return None
-    if _PRICE.search(question):
-        return "price"
-    if _REVENUE.search(question):
-        return "revenue"
-    if _EPS.search(question):
-        return "eps"
-    return "price"
-
-
-def _previous(earlier: Sequence[str], data: SampleData, has_files: bool) -> tuple[Intent, str] | None:
-    """The latest earlier question the data set could answer, read as it was asked."""
-    for index in range(len(earlier) - 1, -1, -1):
-        intent = read_intent(earlier[index], earlier[:index], data, has_files=has_files)
-        if not intent.off_topic:
-            return intent, earlier[index]
-    return None
-
-
-def read_intent(
-    question: str,
-    earlier: Sequence[str],
-    data: SampleData,
-    *,
-    has_files: bool = False,
-    file_stocks: tuple[Sequence[Stock], str] | None = None,
-) -> Intent:
-    """``file_stocks``: the known stocks an attached table lists, and that file's name; they are
-    the universe of a question that names none itself."""
-    named = data.mentioned_stocks(question)
-    groups = data.mentioned_groups(question)
-    screen = bool(_SCREEN.search(question))
-    top_match = _TOP_N.search(question)
-    ranking = bool(top_match or _RANKING.search(question))
-    chart = _chart_metric(question)
-    fundamentals = bool(_FUNDAMENTALS.search(question))
-    memo = bool(_MEMO.search(question))
-    answerable = has_files or screen or ranking or bool(chart) or fundamentals or memo
-    answerable = answerable or bool(_MARKET_WORDS.search(question))
-    continues = None
-    if named or groups:
-        members = [s for s in data.members(groups) if s not in named]
-        universe = [*named, *members]
-        scope = _listing([s.symbol for s in named] + [g.name for g in groups])
-    elif file_stocks is not None and file_stocks[0]:
-        universe, scope = list(file_stocks[0]), f"the stocks in {file_stocks[1]}"
-    elif (previous := _previous(earlier, data, has_files)) and (answerable or _CONTINUATION.search(question)):
-        intent, continues = previous
-        universe, scope = list(intent.stocks), intent.scope
-    elif not answerable:
-        return Intent((), "", False, None, None, False, False, None, off_topic=True)
-    elif screen or ranking:
-        universe, scope = list(data.stocks), "the sample universe"
-    else:
-        universe = sorted(data.stocks, key=lambda s: s.market_cap_busd, reverse=True)[:_DEFAULT_SIZE]
-        scope = "the six largest stocks in the sample"
-    top_n = None
-    if ranking and not screen:
-        wanted = int(top_match.group(1)) if top_match else _DEFAULT_TOP
-        top_n = max(1, min(wanted, len(universe)))
-        universe = sorted(universe, key=lambda s: s.return_1y, reverse=True)[:top_n]
-    return Intent(
-        stocks=tuple(universe),
-        scope=scope,
-        screen=screen,
-        top_n=top_n,
-        chart=chart,
-        fundamentals=fundamentals,
-        memo=memo,
-        continues=continues,
-    )
 
 
 class _Ids:
@@ -326,7 +203,7 @@ def _file_stocks(tables: Mapping[str, UserTable], data: SampleData) -> tuple[lis
 
 def _describe(attachment: Attachment, user_table: UserTable | None = None) -> str:
     if user_table is not None:
-        return f"{user_table.shape}: {_listing(list(user_table.columns))}"
+        return f"{user_table.shape}: {listing(list(user_table.columns))}"
     text = attachment.text()
     if text:
         return f"{len(text.splitlines()):,} lines of text"
@@ -391,11 +268,11 @@ class _Writer:
     def opening(self) -> None:
         d, symbols, count = self.draft, [s.symbol for s in self.stocks], len(self.stocks)
         if self.files:
-            d.log(f"Reading {_listing([f.name for f in self.files])}...")
+            d.log(f"Reading {listing([f.name for f in self.files])}...")
         elif self.intent.screen:
             d.log(f"Screening {_plural(count, 'stock')}...")
         else:
-            d.log(f"Identifying securities: {_listing(symbols)}")
+            d.log(f"Identifying securities: {listing(symbols)}")
         d.log(f"Fetching prices and returns for {_plural(count, 'stock')}...")
         self._tool("get_prices", symbols=symbols)
         d.write(f"## {_title(self.intent)}\n\n")
@@ -422,7 +299,7 @@ class _Writer:
         d.write("\n\n")
         if self.sources.off:
             labels = [_SOURCE_LABELS[key] for key in self.sources.off]
-            d.write(f"Turned off for this answer: {_listing(labels)}.\n\n")
+            d.write(f"Turned off for this answer: {listing(labels)}.\n\n")
 
     def _your_table(self, user_table: UserTable) -> None:
         """What the file holds, read from its values: the tickers it lists, its columns summarised."""
@@ -430,7 +307,7 @@ class _Writer:
         d.log(f"Summarising the {len(user_table.columns)} columns of {user_table.name}...")
         listed = user_table.tickers()
         if listed:
-            d.write(f"Your file lists {_plural(len(listed), 'stock')}: {_listing(listed)}.\n\n")
+            d.write(f"Your file lists {_plural(len(listed), 'stock')}: {listing(listed)}.\n\n")
         d.write(f"What each column of {user_table.name} holds:\n\n")
         self._add_artifact(f"file:{user_table.name}", user_table.summary())
 
@@ -603,7 +480,7 @@ class _Writer:
                 f"{_pct(lead.revenue_growth_yoy)} year over year."
             )
             d.cite(cite.company_filing(self._citation_id("filing"), lead, self.quarter, self.as_of))
-        theme = _listing(sorted({s.subindustry for s in self.stocks}), limit=3)
+        theme = listing(sorted({s.subindustry for s in self.stocks}), limit=3)
         d.bullet(f"- Theme: these names share exposure to {theme.lower()}.")
         d.cite(cite.theme(self._citation_id("theme"), theme, self.as_of))
         d.end_list()
@@ -711,37 +588,3 @@ def compose_answer(
         artifacts=writer.artifacts,
         tools_called=writer.tools,
     )
-
-
-_FILLER = [
-    "revenue",
-    "margin",
-    "guidance",
-    "demand",
-    "pricing",
-    "backlog",
-    "capacity",
-    "inventory",
-    "supply",
-    "valuation",
-    "momentum",
-    "dividend",
-    "buyback",
-    "leverage",
-    "liquidity",
-    "outlook",
-]
-_FILLER_LINE = 16
-_PADDING_HEADING = "### Appendix: benchmark padding\n\n"
-
-
-def pad_to_words(answer: Answer, words: int) -> Answer:
-    """The answer stretched to about ``words`` word chunks (``words=N``), footer kept last."""
-    footer = SYNTHETIC_FOOTER + "\n"
-    missing = words - len(answer.text.split()) - len(_PADDING_HEADING.split())
-    if missing <= 0:
-        return answer
-    filler = [_FILLER[i % len(_FILLER)] for i in range(missing)]
-    lines = (" ".join(filler[i : i + _FILLER_LINE]) for i in range(0, missing, _FILLER_LINE))
-    padding = _PADDING_HEADING + "\n".join(lines) + "\n\n"
-    return dataclasses.replace(answer, text=answer.text.removesuffix(footer) + padding + footer)

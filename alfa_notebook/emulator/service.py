@@ -15,10 +15,11 @@ from . import hostile
 from .auth import Credentials
 from .controls import Controls, FaultBook
 from .defaults import DEFAULT_API_KEY, DEFAULT_CHUNK_DELAY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from .engine import compose_answer, pad_to_words
+from .engine import compose_answer
 from .events import CLOSE_FRAME
 from .hub import Hub
 from .market import sample_data
+from .padding import pad_to_words
 from .ratelimit import RateLimiter
 from .sources import ALL_ON, NO_OVERRIDES, SourceOverrides, Sources
 from .store import StoredMessage, Thread, ThreadStore, new_id, utc_now

@@ -42,7 +42,7 @@ def ask(client: AlfaClient, question: Question) -> Answer:
     try:
         answer = client.ask(
             question.text,
-            thread=question.thread_id,
+            thread_id=question.thread_id,
             timeout=question.timeout,
             on_event=live,
             sources=question.sources,
@@ -61,7 +61,7 @@ async def ask_async(client: AsyncAlfaClient, question: Question) -> Answer:
     try:
         answer = await client.ask(
             question.text,
-            thread=question.thread_id,
+            thread_id=question.thread_id,
             timeout=question.timeout,
             on_event=live,
             sources=question.sources,

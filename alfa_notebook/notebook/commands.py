@@ -107,7 +107,7 @@ def _display(magics: Host) -> str:
 
 def _reachability(configured: Any) -> str:
     try:
-        with AlfaClient(configured=configured, timeout=STATUS_TIMEOUT, max_retries=0) as client:
+        with AlfaClient._create(configured=configured, timeout=STATUS_TIMEOUT, max_retries=0) as client:
             count = len(client.threads.list())
     except AuthenticationError as error:
         return f"✗ reachable, but the key was refused ({error.status_code})"

@@ -172,7 +172,7 @@ class AlfaMagics(Magics):
         ["numpy_nullable", "pyarrow", "numpy"],  # frames.DTYPE_BACKENDS, spelled out: no pandas at load
         default_value="numpy_nullable",
         config=True,
-        help="pandas dtype backend of the table --df stores (answer.to_df(dtype_backend=...)).",
+        help="pandas dtype backend of the table --df stores (answer.to_dataframe(dtype_backend=...)).",
     )
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
@@ -462,7 +462,7 @@ class AlfaMagics(Magics):
         if answer.status == "no_results":
             print(f"alfa: no results, so `{df}` was left as it was.")
         else:
-            namespace[df] = answer.to_df(dtype_backend=self.dtype_backend) if answer.df is not None else None
+            namespace[df] = answer.to_dataframe(dtype_backend=self.dtype_backend) if answer.df is not None else None
             if answer.df is None:
                 print(f"alfa: the answer has no table, so `{df}` is None.")
 

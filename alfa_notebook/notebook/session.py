@@ -33,7 +33,7 @@ class Session:
         if self._client is None:
             from ..client import AlfaClient
 
-            self._client = AlfaClient(configured=self._configured())
+            self._client = AlfaClient._create(configured=self._configured())
         return self._client
 
     def async_client(self) -> AsyncAlfaClient:
@@ -43,7 +43,7 @@ class Session:
         """
         from ..client import AsyncAlfaClient
 
-        return AsyncAlfaClient(configured=self._configured())
+        return AsyncAlfaClient._create(configured=self._configured())
 
     def reset(self) -> None:
         """The settings changed: a new client next time, and no current thread."""

@@ -1,4 +1,4 @@
-"""Source cards: one collapsed ``<details>`` per citation, built from escaped text only.
+"""Citation cards: one collapsed ``<details>`` per citation, built from escaped text only.
 
 The summary line reads well with or without the stylesheet: ``[3] news Title — publisher ·
 2025-06-30``; inside are the snippet with its highlighted span in ``<mark>``, the link (http, https
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .citations import CitationFacts
 from .safe import LINK_REL, bidi, esc
-from .sources import SourceFacts
 
 
 def anchor(uid: str, number: int) -> str:
@@ -37,7 +37,7 @@ def marker(uid: str, number: int) -> str:
     )
 
 
-def card(facts: SourceFacts, uid: str) -> str:
+def card(facts: CitationFacts, uid: str) -> str:
     badge_class = facts.badge if facts.known_badge else "other"
     meta = " · ".join(bidi(part) for part in (facts.publisher, facts.date) if part)
     summary = (
@@ -55,7 +55,7 @@ def card(facts: SourceFacts, uid: str) -> str:
     return f'<details class="alfa-card">{summary}{body_html}</details>'
 
 
-def _snippet(facts: SourceFacts) -> str:
+def _snippet(facts: CitationFacts) -> str:
     if not facts.snippet:
         return ""
     text = facts.snippet
@@ -68,7 +68,7 @@ def _snippet(facts: SourceFacts) -> str:
     )
 
 
-def _link(facts: SourceFacts) -> str:
+def _link(facts: CitationFacts) -> str:
     if facts.href is not None:
         return (
             f'<p class="alfa-link"><a href="{esc(facts.href)}" rel="{LINK_REL}" target="_blank">'
@@ -79,7 +79,7 @@ def _link(facts: SourceFacts) -> str:
     return ""
 
 
-def sources_section(all_facts: Sequence[SourceFacts], uid: str) -> str:
+def citations_section(all_facts: Sequence[CitationFacts], uid: str) -> str:
     if not all_facts:
         return ""
     cards = "".join(card(f, uid) for f in all_facts)

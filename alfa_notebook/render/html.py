@@ -1,4 +1,4 @@
-"""The final ``text/html``: answer, artifacts in place, source cards, footer, in one scoped root.
+"""The final ``text/html``: answer, artifacts in place, citation cards, footer, in one scoped root.
 
 Structure (semantic, readable without the stylesheet, which GitHub and nbviewer may drop)::
 
@@ -149,7 +149,7 @@ def answer_html(p: Prepared, uid: str) -> str:
     inner = (
         banner(p.answer.status, p.answer.warnings)
         + f'<div class="alfa-body">{text}</div>'
-        + cards.sources_section(p.sources, uid)
+        + cards.citations_section(p.sources, uid)
         + footer(p)
     )
     return root(uid, inner)

@@ -17,9 +17,9 @@ from dataclasses import replace
 
 from . import mdscan
 from .artifacts import ArtifactView
+from .citations import CitationFacts
 from .grid import to_markdown
 from .safe import md_inert, md_text, safe_href
-from .sources import SourceFacts
 from .status import note
 from .walk import Cite, Document, Embed, Prose, join_blocks
 
@@ -84,7 +84,7 @@ def artifact(view: ArtifactView) -> str:
     return f"_{md_text(view.note or 'This artifact is not available.')}_"
 
 
-def source_item(f: SourceFacts) -> str:
+def citation_item(f: CitationFacts) -> str:
     parts = [f"{f.number}. **{md_text(f.title)}** — _{md_text(f.badge)}_"]
     parts += [f", {md_text(x)}" for x in (f.publisher, f.date) if x]
     if f.href is not None and re.fullmatch(r"[^\s<>]+", f.href):
@@ -98,7 +98,7 @@ def render_markdown(
     doc: Document,
     view_of: Callable[[str | None], ArtifactView],
     extra: Mapping[str, ArtifactView],
-    sources: list[SourceFacts],
+    sources: list[CitationFacts],
     *,
     status: str,
     warnings: list[str],
@@ -123,7 +123,7 @@ def render_markdown(
     parts.append(join_blocks(pieces))
     parts += [f"\n\n{artifact(v)}\n" for v in extra.values()]
     if sources:
-        parts.append("\n\n**Sources**\n\n" + "\n".join(source_item(f) for f in sources) + "\n")
+        parts.append("\n\n**Sources**\n\n" + "\n".join(citation_item(f) for f in sources) + "\n")
     parts.append(f"\n\n---\n_{footer}_\n")
     if status == "complete":
         parts += [f"\n- ⚠ {md_text(w)}" for w in warnings]

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..wire.models import Citation
 from .artifacts import ANSWER_NAME, ArtifactView, missing, prepare
+from .citations import CitationFacts, facts
 from .safe import plain
-from .sources import SourceFacts, facts
 from .walk import Document, Source, walk
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class Prepared:
     answer: Answer
     doc: Document
     views: dict[str, ArtifactView]
-    sources: list[SourceFacts]
+    sources: list[CitationFacts]
 
     def view_of(self, artifact_id: str | None) -> ArtifactView:
         return self.views.get(artifact_id or "") or missing(artifact_id or "?", self.answer.warnings)

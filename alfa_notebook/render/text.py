@@ -14,9 +14,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .artifacts import ArtifactView
+from .citations import CitationFacts
 from .grid import to_text
 from .safe import plain
-from .sources import SourceFacts
 from .status import note
 from .walk import Cite, Document, Embed, Prose, join_blocks
 
@@ -40,7 +40,7 @@ def artifact(view: ArtifactView) -> str:
     return f"[{plain(view.note or 'This artifact is not available.')}]"
 
 
-def source_line(f: SourceFacts, cited_for: str | None = None) -> str:
+def source_line(f: CitationFacts, cited_for: str | None = None) -> str:
     meta = ", ".join(plain(x) for x in (f.publisher, f.date) if x)
     line = f"[{f.number}] {plain(f.title)}" + (f" — {meta}" if meta else "") + f" ({plain(f.badge)})"
     line += f"\n    {plain(f.url)}" if f.url else ""
@@ -76,7 +76,7 @@ def render_text(
     doc: Document,
     view_of: Callable[[str | None], ArtifactView],
     extra: Mapping[str, ArtifactView],
-    sources: list[SourceFacts],
+    sources: list[CitationFacts],
     *,
     status: str,
     warnings: list[str],

@@ -118,7 +118,7 @@ class Answer:
         """One tidy frame (``series``, ``x``, ``y``) per chart artifact; ``.alfa.plot()`` draws it."""
         return [a.to_dataframe() for a in self.artifacts if a.kind == "chart"]
 
-    def to_df(
+    def to_dataframe(
         self,
         i: int = 0,
         *,
@@ -139,13 +139,13 @@ class Answer:
     def table(self, title_or_index: int | str) -> pd.DataFrame:
         """A table by its position in :attr:`tables` or by its title (exact, else ignoring case)."""
         if isinstance(title_or_index, int):
-            return self.to_df(title_or_index)
+            return self.to_dataframe(title_or_index)
         titles = [a.title or "" for a in self._table_artifacts]
         wanted = str(title_or_index)
         for same in (str.__eq__, lambda a, b: a.casefold() == b.casefold()):
             for i, title in enumerate(titles):
                 if same(title, wanted):
-                    return self.to_df(i)
+                    return self.to_dataframe(i)
         raise NoSuchTableError(f"no table titled {wanted!r}; the answer's tables are {titles!r}")
 
     def _table_artifact(self, i: int) -> Artifact:
@@ -164,7 +164,7 @@ class Answer:
             raise OptionalDependencyError(
                 "to_polars() needs polars, which is not installed: pip install 'alfa-notebook[polars]'"
             ) from None
-        frame = self.to_df(i, dtype_backend="pyarrow")
+        frame = self.to_dataframe(i, dtype_backend="pyarrow")
         periods = [label for label, dtype in frame.dtypes.items() if str(dtype).startswith("period")]
         for label in periods:
             frame[label] = frame[label].astype("string[pyarrow]")

@@ -24,7 +24,7 @@ COLUMNS = (
     "status",
     "text",
     "n_tables",
-    "n_sources",
+    "n_citations",
     "thread_id",
     "message_id",
     "elapsed",
@@ -138,7 +138,7 @@ class Batch(Sequence[Answer]):
         return self.answers[self.keys.index(key)]
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per question: key, question, status, text, n_tables, n_sources, thread_id,
+        """One row per question: key, question, status, text, n_tables, n_citations, thread_id,
         message_id, elapsed (seconds) and error (its type and message, or None)."""
         import pandas as pd
 
@@ -158,9 +158,9 @@ class Batch(Sequence[Answer]):
             for key, a in zip(self.keys, self.answers)
         ]
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
-        return frame.astype({"n_tables": "int64", "n_sources": "int64", "elapsed": "float64"})
+        return frame.astype({"n_tables": "int64", "n_citations": "int64", "elapsed": "float64"})
 
-    def tables(self, i: int = 0) -> pd.DataFrame:
+    def concat_tables(self, i: int = 0) -> pd.DataFrame:
         """Each answer's ``i``-th table, one under the other, with a leading ``key`` column.
 
         The columns are the union of the tables' (a table without one has missing values there),

@@ -37,7 +37,7 @@ from .steps import (
     is_recoverable,
 )
 
-__all__ = ["STOP_AFTER_TIMEOUT", "STOP_WITHIN", "AsyncIO", "AsyncRunner", "Keep", "SyncIO", "SyncRunner"]
+__all__ = ["STOP_AFTER_TIMEOUT", "STOP_WITHIN", "AsyncCaller", "AsyncRunner", "Keep", "SyncCaller", "SyncRunner"]
 
 logger = logging.getLogger("alfa_notebook")
 
@@ -49,15 +49,15 @@ Keep = Callable[[Ending, "AskResult | None", "BaseException | None"], None]
 turn as far as it got; an interrupted ask is kept twice, before its stop and with what the stop read."""
 
 
-class SyncIO(Protocol):
-    """What a blocking runner performs effects with: the transport, or a cassette's stand-in."""
+class SyncCaller(Protocol):
+    """What a blocking runner performs effects with: the channel, or a cassette's stand-in."""
 
     def request(self, op: Operation[T], *, deadline: float | None = None) -> T: ...
 
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> Any: ...
 
 
-class AsyncIO(Protocol):
+class AsyncCaller(Protocol):
     """What an awaitable runner performs effects with."""
 
     async def request(self, op: Operation[T], *, deadline: float | None = None) -> T: ...
@@ -86,9 +86,9 @@ class _Runner:
 class SyncRunner(_Runner):
     """Performs the effects of one ask procedure with blocking I/O; iterating yields each change."""
 
-    def __init__(self, transport: SyncIO, procedure: AskProcedure) -> None:
+    def __init__(self, caller: SyncCaller, procedure: AskProcedure) -> None:
         super().__init__(procedure)
-        self._t = transport
+        self._t = caller
         self._stream: Any = None  # an event stream: next() gives its next event
 
     def following(self, keep: Keep) -> _Following:
@@ -195,9 +195,9 @@ class SyncRunner(_Runner):
 class AsyncRunner(_Runner):
     """Performs the effects of one ask procedure with ``await``; iterating yields each change."""
 
-    def __init__(self, transport: AsyncIO, procedure: AskProcedure) -> None:
+    def __init__(self, caller: AsyncCaller, procedure: AskProcedure) -> None:
         super().__init__(procedure)
-        self._t = transport
+        self._t = caller
         self._stream: Any = None  # an async event stream
 
     def following(self, keep: Keep) -> _AsyncFollowing:

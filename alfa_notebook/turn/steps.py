@@ -196,7 +196,7 @@ class AskProcedure:
     @property
     def deadline(self) -> float | None:
         """When the answer must be over, on ``clock``'s scale (None: no limit). The runners hand
-        it to the transport, so its retries and waits stop there too."""
+        it to the channel, so its retries and waits stop there too."""
         return self._deadline
 
     def _until_deadline(self, seconds: float) -> float:

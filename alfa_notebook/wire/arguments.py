@@ -107,19 +107,19 @@ def ask_arguments(
     question_: Any,
     *,
     max_bytes: int,
-    thread: Any = None,
+    thread_id: Any = None,
     timeout: Any = None,
     on_event: Any = None,
     sources_: Any = None,
-    name: Any = None,
+    thread_name: Any = None,
 ) -> None:
     """Everything ``ask`` and ``ask_events`` take."""
     question(question_, max_bytes)
-    text(thread, "thread")
+    text(thread_id, "thread_id")
     seconds(timeout)
     callback(on_event)
     sources(sources_)
-    text(name, "name")
+    text(thread_name, "thread_name")
 
 
 def batch_arguments(

@@ -1,4 +1,4 @@
-"""The v2 credential: an OAuth 2.0 token exchange, sent through the transport like every call."""
+"""The v2 credential: an OAuth 2.0 token exchange, sent through the channel like every call."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from .._public import publish
 from . import operations as ops
+from .channel import SyncChannel
 from .settings import Secret, resolve_settings
-from .transport import SyncTransport
 
 
 def exchange_token(
@@ -42,11 +42,11 @@ def exchange_token(
         idempotent=False,
         authenticated=False,
     )
-    transport = SyncTransport(settings)
+    channel = SyncChannel(settings)
     try:
-        return transport.request(op)
+        return channel.request(op)
     finally:
-        transport.close()
+        channel.close()
 
 
 def _access_token(body: Any) -> Secret:

@@ -18,7 +18,7 @@ cancel or a thread listing. A 429 also cuts the bucket's pace to 70 %, without a
 news, and cut it once); each answer admitted afterwards adds 2 % of the configured pace back
 (additive increase), so the pace climbs linearly to the configured one unless the service refuses
 again. Two clients of one account that each do this share the account's rate without knowing of
-each other, as TCP flows share a link. The request that met the 429 is retried by the transport
+each other, as TCP flows share a link. The request that met the 429 is retried by the channel
 in this limiter's first slot after the pause (not a pause later).
 
 Why not aiolimiter, the well-kept asyncio leaky bucket: an ``AsyncLimiter`` belongs to one event
@@ -142,7 +142,7 @@ class Limiter:
     window of its length. What the service answers moves the pace below that (:meth:`observe`)."""
 
     def __init__(self, limits: RateLimits, *, max_pause: float, clock: Callable[[], float] = time.monotonic) -> None:
-        """``max_pause``: the longest ``Retry-After`` the transport waits for (the ``rate_limit_wait``
+        """``max_pause``: the longest ``Retry-After`` the channel waits for (the ``rate_limit_wait``
         setting; a longer one is raised to the caller, so it pauses nothing)."""
         self.limits = dict(limits)
         self._clock = clock
@@ -205,7 +205,7 @@ class Limiter:
     def observe(self, bucket: str, status: int, retry_after: float | None) -> None:
         """Learn from a response. A 429 pauses every request to ``bucket`` for its ``Retry-After``
         (1 s if it gives none; the latest 429 sets the pause, longer or shorter; a wait longer than
-        the transport keeps is no pause: the request fails saying how long) and cuts ``bucket``'s
+        the channel keeps is no pause: the request fails saying how long) and cuts ``bucket``'s
         pace to 70 %, without a burst (the 429s that answer requests sent before the pause ends are
         the same news, and cut it once). Each admitted answer then adds 2 % of the configured pace
         back, up to it (which brings the burst back)."""

@@ -1,5 +1,5 @@
 """Every endpoint once: its request and how its answer is read. Both flavours share the paths
-after their prefix; only authentication differs, and that is the transport's business."""
+after their prefix; only authentication differs, and that is the channel's business."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ class Secret:
         self._value = value
 
     def reveal(self) -> str:
-        """The credential itself, for the one place that sends it (the transport)."""
+        """The credential itself, for the one place that sends it (the channel)."""
         return self._value
 
     def __repr__(self) -> str:

@@ -94,7 +94,7 @@ def read_growing(notebook: Notebook, outputs: Locator, *, longer_than: int) -> s
 
 
 def check_final_output(notebook: Notebook, cell: Locator, screenshots: Path) -> str:
-    """The finished answer: a real table, collapsed source cards, one of which opens on a click.
+    """The finished answer: a real table, collapsed citation cards, one of which opens on a click.
     Returns the answer's text, to compare after the reload."""
     final = cell.locator(FINAL)
     expect(final.locator(".alfa-sources")).to_be_visible(timeout=60_000)
@@ -276,7 +276,7 @@ def check_reload(notebook: Notebook, text: str, screenshots: Path) -> None:
 def check_untrusted_copy(notebook: Notebook, chart: Locator, screenshots: Path) -> None:
     """The saved notebook, changed outside JupyterLab as on another machine, opens untrusted:
     JupyterLab sanitises its outputs. The chart gives way to a note and its data, the answer's
-    text, table and source cards still read well, and no stylesheet or axis labels show as text."""
+    text, table and citation cards still read well, and no stylesheet or axis labels show as text."""
     saved = nbformat.read(notebook.lab.root / notebook.name, as_version=4)
     saved.metadata["copied"] = True  # a changed notebook loses its signature: untrusted
     nbformat.write(saved, notebook.lab.root / UNTRUSTED)

@@ -183,7 +183,7 @@ def test_load_answers_reads_a_saved_batch_back_as_a_batch_in_cell_order(tmp_path
     assert [a.to_dict() for a in back] == [a.to_dict() for a in batch]
     assert back.to_dataframe().equals(batch.to_dataframe())  # the failed item's error too, as text
     assert back.to_dataframe()["error"].tolist()[-1] == "RateLimitError: slow down"
-    assert back.tables(0).equals(batch.tables(0))
+    assert back.concat_tables(0).equals(batch.concat_tables(0))
     with pytest.raises(RuntimeError, match="cannot ask again"):
         back.retry_failed()
 

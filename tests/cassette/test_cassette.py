@@ -38,12 +38,12 @@ def test_a_conversation_recorded_once_replays_offline_with_its_ids(canary_servic
     path = tmp_path / "research.alfa.jsonl"
     with recorded(canary_service, path) as client:
         first = client.ask(QUESTION)
-        second = client.ask(FOLLOW_UP, thread=first.thread_id)
+        second = client.ask(FOLLOW_UP, thread_id=first.thread_id)
     assert first.status == "complete" and first.tables and first.citations and second.thread_id == first.thread_id
 
     with offline(path, transport=no_network) as client:
         again = client.ask(QUESTION)
-        follow = client.ask(FOLLOW_UP, thread=again.thread_id)
+        follow = client.ask(FOLLOW_UP, thread_id=again.thread_id)
         assert client.last_answer is follow
     same(again, first)
     same(follow, second)
@@ -93,7 +93,7 @@ def test_the_file_is_json_lines_with_a_versioned_header_and_new_turns_append(can
     with recorded(canary_emulator, path) as client:
         first = client.ask(QUESTION)
         before = path.read_bytes()
-        client.ask(FOLLOW_UP, thread=first.thread_id)
+        client.ask(FOLLOW_UP, thread_id=first.thread_id)
     after = path.read_bytes()
     assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
     header, *records = [json.loads(line) for line in after.decode().splitlines()]
@@ -168,14 +168,14 @@ def test_thread_management_replays_so_the_magic_flow_works_offline(canary_emulat
     path = tmp_path / "c.alfa.jsonl"
     with recorded(canary_emulator, path) as client:
         thread = client.threads.create("Semiconductor research")
-        first = client.ask(QUESTION, thread=thread.id)
-        second = client.ask(FOLLOW_UP, thread=thread.id)
+        first = client.ask(QUESTION, thread_id=thread.id)
+        second = client.ask(FOLLOW_UP, thread_id=thread.id)
         listed = client.threads.list()
         history = client.threads.messages(thread.id)
     with offline(path, transport=no_network) as client:
         assert client.threads.create("Semiconductor research").id == thread.id
-        same(client.ask(QUESTION, thread=thread.id), first)
-        same(client.ask(FOLLOW_UP, thread=thread.id), second)
+        same(client.ask(QUESTION, thread_id=thread.id), first)
+        same(client.ask(FOLLOW_UP, thread_id=thread.id), second)
         assert [t.id for t in client.threads.list()] == [t.id for t in listed]
         assert [m.text for m in client.threads.messages(thread.id).messages] == [m.text for m in history.messages]
     assert no_network.sent == []
@@ -267,9 +267,9 @@ def test_settings_resolve_the_cassette_and_mode_in_order(tmp_path, monkeypatch) 
     settings = alfa.AlfaClient(api_key="k").settings
     assert (settings.cassette, settings.record_mode) == (str(tmp_path / "env.alfa.jsonl"), "none")
     configured = {"cassette": "conf.alfa.jsonl", "record_mode": "all"}
-    settings = alfa.AlfaClient(api_key="k", configured=configured).settings
+    settings = alfa.AlfaClient._create(api_key="k", configured=configured).settings
     assert (settings.cassette, settings.record_mode) == ("conf.alfa.jsonl", "all")
-    settings = alfa.AlfaClient(
+    settings = alfa.AlfaClient._create(
         api_key="k", cassette="arg.jsonl", record_mode="new_episodes", configured=configured
     ).settings
     assert (settings.cassette, settings.record_mode) == ("arg.jsonl", "new_episodes")

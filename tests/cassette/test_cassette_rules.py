@@ -93,7 +93,9 @@ def test_repeated_calls_in_a_replayed_turn_get_their_own_recorded_responses(tmp_
         "streams": [],
     }
     binding = Binding(Cassette(tmp_path / "c.alfa.jsonl"), "none", "instant")
-    replay = SyncTurnReplay(binding, record, AskProcedure("q", None, clock=lambda: 0.0, rng=random.Random(0)))
+    replay = SyncTurnReplay(
+        binding.cassette, record, AskProcedure("q", None, clock=lambda: 0.0, rng=random.Random(0)), paced=False
+    )
     first = replay.request(ops.list_messages("t1"))
     second = replay.request(ops.list_messages("t1"))
     assert (first.total, second.total) == (0, 1)

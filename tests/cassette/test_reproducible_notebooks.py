@@ -108,7 +108,7 @@ def test_load_answers_reads_every_answer_of_the_replayed_notebook(runs: dict[str
     assert answers and all(a.status == "complete" and a.text and a.thread_id for a in answers)
     if name == "universe":  # the --each cell, then `calls` shown as a value
         assert [type(item).__name__ for item in found[:1]] == ["Batch"]
-        assert found[0].keys == ["NVDA", "AMD", "INTC", "AAPL"] and found[0].tables(0).shape[0] > 0
+        assert found[0].keys == ["NVDA", "AMD", "INTC", "AAPL"] and found[0].concat_tables(0).shape[0] > 0
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -66,7 +66,7 @@ def _clients(kind, emulator, flavour, token):
 
     yield make
     for driven in made:
-        driven.run(driven.client.close())
+        driven.run(driven.client.aclose() if driven.is_async else driven.client.close())
     # As asyncio.run() does: a stream closed part-way leaves httpx's async generators for the
     # loop to finalise, which it must do before it closes.
     loop.run_until_complete(loop.shutdown_asyncgens())

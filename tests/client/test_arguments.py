@@ -25,11 +25,11 @@ BAD_ASKS = [
     ((Q,), {"timeout": float("nan")}, alfa.ConfigurationError, "timeout must be"),
     ((Q,), {"timeout": "5"}, alfa.ArgumentTypeError, "timeout takes a number of seconds"),
     ((Q,), {"on_event": 1}, alfa.ArgumentTypeError, "on_event takes a function"),
-    ((Q,), {"thread": 123}, alfa.ArgumentTypeError, "thread takes a string"),
-    ((Q,), {"thread": " "}, alfa.ConfigurationError, "thread is empty"),
+    ((Q,), {"thread_id": 123}, alfa.ArgumentTypeError, "thread_id takes a string"),
+    ((Q,), {"thread_id": " "}, alfa.ConfigurationError, "thread_id is empty"),
     ((Q,), {"sources": {"twitter": "off"}}, alfa.ConfigurationError, "unknown source 'twitter'"),
     ((Q,), {"sources": 3}, alfa.ArgumentTypeError, "sources takes a dict"),
-    ((Q,), {"name": 5}, alfa.ArgumentTypeError, "name takes a string"),
+    ((Q,), {"thread_name": 5}, alfa.ArgumentTypeError, "thread_name takes a string"),
     ((123,), {}, alfa.ArgumentTypeError, "question must be text (str), not int 123"),
     (("  ",), {}, alfa.ConfigurationError, "question is empty"),
     (("price of \ud800 NVDA",), {}, alfa.ConfigurationError, "lone surrogate '\\ud800' at character 9"),
@@ -193,18 +193,18 @@ def test_to_df_takes_a_table_position(make_client):
     answer = make_client().ask("NVDA and AMD share price, monthly close")
     assert answer.tables
     with pytest.raises(alfa.ArgumentTypeError, match="i \\(a table's position, 0 for the first\\) must be a whole"):
-        answer.to_df("0")
+        answer.to_dataframe("0")
     with pytest.raises(alfa.ConfigurationError, match="not int -1"):
-        answer.to_df(-1)
+        answer.to_dataframe(-1)
     with pytest.raises(alfa.NoSuchTableError):
-        answer.to_df(len(answer.tables))
+        answer.to_dataframe(len(answer.tables))
 
 
 def test_the_pyarrow_backend_without_pyarrow_names_what_to_install(make_client, monkeypatch):
     answer = make_client().ask("NVDA and AMD share price, monthly close")
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
     with pytest.raises(alfa.OptionalDependencyError, match="pip install pyarrow"):
-        answer.to_df(dtype_backend="pyarrow")
+        answer.to_dataframe(dtype_backend="pyarrow")
 
 
 @pytest.mark.parametrize(

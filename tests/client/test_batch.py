@@ -42,7 +42,7 @@ def test_a_batch_keeps_input_order_and_names_each_thread_after_its_key(sync_clie
         "status",
         "text",
         "n_tables",
-        "n_sources",
+        "n_citations",
         "thread_id",
         "message_id",
         "elapsed",
@@ -53,7 +53,7 @@ def test_a_batch_keeps_input_order_and_names_each_thread_after_its_key(sync_clie
     assert frame["error"].isna().all()
     assert sync_client.last_batch is batch
 
-    tables = batch.tables()
+    tables = batch.concat_tables()
     assert list(tables["key"]) == ["nvidia-k", "intel-k", "amd-k"]
     assert list(tables["Security"]) == ["NVDA", "INTC", "AMD"]
 

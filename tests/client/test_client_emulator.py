@@ -77,7 +77,7 @@ def test_ask_returns_the_whole_answer(service_client):
 def test_follow_up_continues_the_thread(service_client):
     client = service_client
     first = client.ask("Top 5 semiconductor performers last quarter")
-    second = client.ask("And AVGO?", thread=first.thread_id)
+    second = client.ask("And AVGO?", thread_id=first.thread_id)
     assert second.thread_id == first.thread_id and second.message_id != first.message_id
     history = client.threads("messages", first.thread_id)
     assert [m.text for m in history.messages if m.is_user] == [
@@ -100,14 +100,14 @@ def test_upload_is_mentioned_in_the_next_answer(client, tmp_path):
     thread = client.threads("create", "with a file")
     file_id = client.threads("upload", thread.id, path)
     assert file_id
-    answer = client.ask("Summarise my holdings", thread=thread.id)
+    answer = client.ask("Summarise my holdings", thread_id=thread.id)
     assert "q2_holdings.csv" in answer.text
 
 
 def test_history_paging(client):
     thread = client.threads("create", "paging")
     for q in ("one", "two"):
-        client.ask(f"Question {q} about AAPL", thread=thread.id)
+        client.ask(f"Question {q} about AAPL", thread_id=thread.id)
     everything = client.threads("messages", thread.id)
     assert everything.total == 4 and len(everything.messages) == 4
     newest_two = client.threads("messages", thread.id, 0, 2)
@@ -124,7 +124,7 @@ def test_raw_event_feed_sync(alfa_emulator, flavour, v2_token):
     with alfa.AlfaClient(api_key=key, base_url=alfa_emulator.base_url, api_version=flavour) as client:
         thread = client.threads.create("raw feed")
         with client.stream(thread.id) as events:
-            client._transport.request(ops.send_message(thread.id, "NVDA"))
+            client._channel.request(ops.send_message(thread.id, "NVDA"))
             kinds = []
             for event in events:
                 kinds.append(type(event))
@@ -138,8 +138,8 @@ def test_raw_event_feed_async(alfa_emulator):
     async def main():
         async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
             thread = await client.threads.create("raw feed")
-            async with await client.stream(thread.id) as events:
-                await client._transport.request(ops.send_message(thread.id, "NVDA"))
+            async with client.stream(thread.id) as events:
+                await client._channel.request(ops.send_message(thread.id, "NVDA"))
                 kinds = []
                 async for event in events:
                     kinds.append(type(event))
@@ -161,7 +161,7 @@ def test_wrong_key_is_an_authentication_error_without_the_key(alfa_emulator, fla
 
 def test_unknown_thread_is_not_found(client):
     with pytest.raises(alfa.NotFoundError, match="threads"):
-        client.ask(QUESTION, thread="00000000-0000-0000-0000-000000000000")
+        client.ask(QUESTION, thread_id="00000000-0000-0000-0000-000000000000")
 
 
 # -- a real service's manners: a thread that settles late, a history that lags --------------------
@@ -173,7 +173,7 @@ def test_follow_ups_asked_at_once_wait_for_the_thread_to_settle_and_are_each_pos
     client = make_client("settle_ms=400;busy_status=400")
     questions = ["INTC", "And AMD?", "And NVDA?"]
     first = client.ask(questions[0], timeout=30)
-    answers = [first] + [client.ask(q, thread=first.thread_id, timeout=30) for q in questions[1:]]
+    answers = [first] + [client.ask(q, thread_id=first.thread_id, timeout=30) for q in questions[1:]]
     assert [a.status for a in answers] == ["complete"] * 3
     assert len({a.message_id for a in answers}) == 3
     state = alfa_emulator.state().thread(first.thread_id)
@@ -269,7 +269,7 @@ def test_stall_past_the_read_timeout_recovers(make_client, clean_answers):
 def test_rate_limits_and_slow_starts_are_waited_out(make_client, clean_answers, controls, least_wait):
     clean = reference(make_client(), QUESTION, clean_answers)
     thread = make_client().threads("create", "faults")
-    answer = make_client(controls).ask(QUESTION, thread=thread.id)
+    answer = make_client(controls).ask(QUESTION, thread_id=thread.id)
     assert answer.raw_text == clean.raw_text
     # The fault fired on the stream request and was waited out: a lower bound, not a timing bar.
     assert answer.elapsed >= least_wait

@@ -85,7 +85,7 @@ def test_a_message_post_with_unknown_outcome_asks_once(make_client, inspect, fau
 
 def test_a_message_post_with_unknown_outcome_in_an_existing_thread_asks_once(make_client, inspect):
     first = make_client().ask("INTC")
-    answer = make_client("reset_after_processing=1;on=send_message").ask("And AMD?", thread=first.thread_id)
+    answer = make_client("reset_after_processing=1;on=send_message").ask("And AMD?", thread_id=first.thread_id)
     assert answer.status == "complete" and answer.thread_id == first.thread_id
     assert questions_in(inspect, first.thread_id) == ["INTC", "And AMD?"]
 
@@ -146,9 +146,9 @@ def test_a_busy_thread_points_to_the_python_cancel(alfa_emulator):
         api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url, headers={"X-Alfa-Emulator": "chunk_delay=1"}
     ) as client:
         thread = client.threads.create("busy")
-        client._transport.request(ops.send_message(thread.id, "INTC"))  # a task now runs in the thread
+        client._channel.request(ops.send_message(thread.id, "INTC"))  # a task now runs in the thread
         with pytest.raises(alfa.ThreadBusyError) as info:
-            client.ask("And AMD?", thread=thread.id, timeout=1)  # waits for the thread to settle, in vain
+            client.ask("And AMD?", thread_id=thread.id, timeout=1)  # waits for the thread to settle, in vain
         client.threads.cancel(thread.id)
         assert client.threads.messages(thread.id).messages[-2].text == "INTC"  # "And AMD?" was never posted
     error = info.value
@@ -235,8 +235,8 @@ def test_an_async_client_closed_under_another_event_loop_closes_the_pools_it_ope
     """Closing must not go through the rebinding to the running loop, which would open fresh pools,
     close those, and leave the ones in use open."""
     client = alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url)
-    in_use = client._transport._http, client._transport._streams
+    in_use = client._channel._http, client._channel._streams
     asyncio.run(client.ask("INTC"))  # a REST and a stream connection, pooled under this loop
     asyncio.run(client.aclose())
     assert all(pool.is_closed for pool in in_use)
-    assert (client._transport._http, client._transport._streams) == in_use  # no fresh pools
+    assert (client._channel._http, client._channel._streams) == in_use  # no fresh pools

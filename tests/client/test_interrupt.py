@@ -76,7 +76,7 @@ def test_keyboard_interrupt_cancels_on_the_server_and_keeps_the_partial_answer(s
         assert cancelled_message(client, partial.thread_id).text.endswith("User cancelled message")
         assert client.threads.progress(partial.thread_id).status == "cancelled"
         # The thread is usable again.
-        assert client.ask("And AVGO?", thread=partial.thread_id).status == "complete"
+        assert client.ask("And AVGO?", thread_id=partial.thread_id).status == "complete"
 
 
 def test_async_cancellation_cancels_on_the_server(credentials):

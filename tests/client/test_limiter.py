@@ -84,7 +84,7 @@ def test_a_429_pauses_its_bucket_for_every_worker_and_slows_its_pace_once():
     assert limiter.reserve("threads") == 0.0  # another limit, counted apart: not held
     assert limiter.paused("threads") == 0.0
     assert limiter.throttled == 2
-    limiter.observe("threads", 429, 600.0)  # longer than the transport waits: raised, no pause
+    limiter.observe("threads", 429, 600.0)  # longer than the channel waits: raised, no pause
     assert limiter.reserve("threads") == pytest.approx(1.0)  # its pace, one a second: no 600 s pause
     clock.now += 2.0
     assert limiter.paused() == 0.0  # the pause is over
@@ -137,7 +137,7 @@ def _share_one_account(clients: int, items: int, concurrency: int, account: Limi
     ``concurrency`` at once, against one sliding window of ``account``. A request takes its slot as
     ``Limiter.wait`` does (a pause begun meanwhile is waited out, and the slot taken again); a
     refused one waits out its Retry-After (whole seconds, as the emulator says it) in its slot
-    after the pause, as the transport does. Returns when the last was admitted, and each client's 429s."""
+    after the pause, as the channel does. Returns when the last was admitted, and each client's 429s."""
     clock = Clock()
     start = clock.now
     window = SlidingWindow(account)

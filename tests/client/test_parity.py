@@ -9,7 +9,8 @@ import inspect
 
 import pytest
 
-from alfa_notebook.client import AlfaClient, AsyncAlfaClient, AsyncThreads, Threads
+from alfa_notebook.client import AlfaClient, AsyncAlfaClient
+from alfa_notebook.threads import AsyncThreads, Threads
 
 # The same call under another name, as httpx names it (Client.close, AsyncClient.aclose).
 RENAMED = {"close": "aclose"}
@@ -18,8 +19,6 @@ ASYNC_ONLY = {
     "ask_events": "an async iterator of events is how async code follows a stream; blocking code "
     "follows an answer with ask(on_event=...), and a blocking generator left unfinished would keep "
     "the stream and the task on the server open until it is garbage-collected",
-    "close": "an alias of aclose(), kept until the renames of issue 20 remove it (httpx's AsyncClient "
-    "has aclose() only)",
 }
 BLOCKING_ONLY: dict[str, str] = {}
 

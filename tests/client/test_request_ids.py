@@ -22,7 +22,7 @@ def uuid4(text):
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    monkeypatch.setattr("alfa_notebook.wire.transport.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("alfa_notebook.wire.channel.time.sleep", lambda seconds: None)
 
 
 @pytest.mark.parametrize("api_version", ["v1", "v2"])
@@ -31,7 +31,7 @@ def test_every_attempt_carries_a_fresh_uuid4_retries_included(api_version, no_sl
     route = respx.get(url__regex=r".*/threads$").mock(
         side_effect=[httpx.Response(503), httpx.Response(502)] + [httpx.Response(200, json={"threads": []})] * 2
     )
-    with alfa.AlfaClient(api_key="k", base_url=BASE, api_version=api_version, rng=random.Random(0)) as client:
+    with alfa.AlfaClient._create(api_key="k", base_url=BASE, api_version=api_version, rng=random.Random(0)) as client:
         client.threads.list()
         client.threads.list()  # another call: another id
     ids = [call.request.headers["x-request-id"] for call in route.calls]
@@ -73,7 +73,7 @@ def test_each_attempt_s_debug_line_names_its_request_id(caplog, no_sleep):
         side_effect=[httpx.Response(503), httpx.Response(200, json={"threads": []})]
     )
     with caplog.at_level(logging.DEBUG, logger="alfa_notebook"):
-        with alfa.AlfaClient(api_key="k", base_url=BASE, rng=random.Random(0)) as client:
+        with alfa.AlfaClient._create(api_key="k", base_url=BASE, rng=random.Random(0)) as client:
             client.threads.list()
     lines = [r.getMessage() for r in caplog.records if "/threads" in r.getMessage()]
     ids = [call.request.headers["x-request-id"] for call in route.calls]

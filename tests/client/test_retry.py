@@ -15,12 +15,12 @@ BASE = "http://127.0.0.1:9"
 @pytest.fixture
 def slept(monkeypatch):
     delays = []
-    monkeypatch.setattr("alfa_notebook.wire.transport.time.sleep", delays.append)
+    monkeypatch.setattr("alfa_notebook.wire.channel.time.sleep", delays.append)
     return delays
 
 
 def client(**kw):
-    return alfa.AlfaClient(api_key="k", base_url=BASE, rng=random.Random(0), **kw)
+    return alfa.AlfaClient._create(api_key="k", base_url=BASE, rng=random.Random(0), **kw)
 
 
 def test_retry_after_forms():
@@ -96,7 +96,7 @@ def test_a_429_is_waited_out_only_within_the_asks_deadline(slept):
 
     respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429, headers={"Retry-After": "7"}))
     with pytest.raises(alfa.RateLimitError) as info:
-        client()._transport.request(ops.list_threads(), deadline=time.monotonic() + 5)
+        client()._channel.request(ops.list_threads(), deadline=time.monotonic() + 5)
     assert slept == [] and info.value.retry_after == 7
 
 
@@ -128,7 +128,7 @@ def test_a_refused_post_is_sent_again_as_a_get_would_be(slept, refusal):
     )
     from alfa_notebook.wire import operations as ops
 
-    client()._transport.request(ops.send_message("t", "hi"))
+    client()._channel.request(ops.send_message("t", "hi"))
     assert route.call_count == 3 and slept[0] == 2.0
 
 
@@ -140,7 +140,7 @@ def test_a_post_whose_outcome_is_unknown_is_not_resent_by_the_transport(slept, g
     from alfa_notebook.wire import operations as ops
 
     with pytest.raises(alfa.InternalServerError) as info:
-        client()._transport.request(ops.send_message("t", "hi"))
+        client()._channel.request(ops.send_message("t", "hi"))
     assert route.call_count == 1 and slept == []
     assert info.value.processed is None
 

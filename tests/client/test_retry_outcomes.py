@@ -21,18 +21,18 @@ MESSAGES = f"{BASE}/client/v1/threads/t/messages"
 @pytest.fixture
 def slept(monkeypatch):
     delays: list[float] = []
-    monkeypatch.setattr("alfa_notebook.wire.transport.time.sleep", delays.append)
+    monkeypatch.setattr("alfa_notebook.wire.channel.time.sleep", delays.append)
     return delays
 
 
 def transport():
-    return alfa.AlfaClient(api_key="k", base_url=BASE, rng=random.Random(0), max_retries=2)._transport
+    return alfa.AlfaClient._create(api_key="k", base_url=BASE, rng=random.Random(0), max_retries=2)._channel
 
 
 @respx.mock
 def test_a_500_on_a_post_is_an_unknown_outcome_not_sent_again(slept):
     """The service failed while handling the question: it may have been asked already, so the
-    transport does not send it again, and the error says the outcome is unknown (the ask
+    channel does not send it again, and the error says the outcome is unknown (the ask
     procedure then reads the record before any resend)."""
     route = respx.post(MESSAGES).mock(return_value=httpx.Response(500, json={"detail": "boom"}))
     with pytest.raises(alfa.InternalServerError) as info:

@@ -72,7 +72,7 @@ def test_key_in_no_log_record_and_no_exception(alfa_emulator, caplog):
         texts = [repr(client), repr(answer), str(answer.raw_text)]
         for call in (
             lambda: client.threads.progress("no-such-thread"),
-            lambda: client.ask("x", thread="no-such-thread"),
+            lambda: client.ask("x", thread_id="no-such-thread"),
         ):
             with pytest.raises(alfa.AlfaError) as info:
                 call()

@@ -52,7 +52,7 @@ def test_an_unknown_name_or_value_is_one_line_and_nothing_is_sent(sources: objec
         route = mock.route()
         client = alfa.AlfaClient(api_key="k", base_url="https://alfa.example.com")
         with pytest.raises(alfa.ConfigurationError) as error:
-            client.ask(QUESTION, thread="t1", sources=sources)  # type: ignore[arg-type]
+            client.ask(QUESTION, thread_id="t1", sources=sources)  # type: ignore[arg-type]
         client.close()
     assert str(error.value) == message
     assert not route.called

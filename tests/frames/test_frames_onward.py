@@ -82,7 +82,7 @@ def test_a_parquet_round_trip_keeps_values_tickers_zeros_and_sources(tmp_path: P
     assert back["Employees"].isna().tolist() == [False, True, False]
     pd.testing.assert_frame_equal(back, frame)
     assert back.attrs == frame.attrs
-    assert [c.title for c in back.alfa.sources(row=0, column="Revenue")] == ["NA 10-K"]
+    assert [c.title for c in back.alfa.citations(row=0, column="Revenue")] == ["NA 10-K"]
 
 
 def test_feather_keeps_the_attrs_too(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_feather_keeps_the_attrs_too(tmp_path: Path) -> None:
 def test_changing_a_table_never_changes_what_the_answer_shows() -> None:
     answer = holdings_answer()
     shown = answer.to_text()
-    df, tables, again = answer.df, answer.tables, answer.to_df()
+    df, tables, again = answer.df, answer.tables, answer.to_dataframe()
     df.loc[0, "Price"] = -999.0
     tables[0].loc[1, "Price"] = -999.0
     again.loc[2, "Security"] = "XXX"
@@ -166,7 +166,7 @@ def test_units_in_labels_survive_merge_concat_and_parquet(tmp_path: Path) -> Non
     assert "Revenue (USD mn)" in stacked.columns
     frame.to_parquet(tmp_path / "f.parquet")
     assert "Market cap (USD bn)" in pd.read_parquet(tmp_path / "f.parquet").columns
-    assert [c.title for c in frame.alfa.sources(row=0, column="Revenue (USD mn)")] == ["NA 10-K"]
+    assert [c.title for c in frame.alfa.citations(row=0, column="Revenue (USD mn)")] == ["NA 10-K"]
 
 
 def test_the_default_keeps_labels_and_units_in_attrs() -> None:
@@ -182,14 +182,14 @@ def test_the_default_keeps_labels_and_units_in_attrs() -> None:
 
 def test_a_cells_sources_are_its_own_then_its_columns() -> None:
     frame = table_to_dataframe(holdings())
-    assert [c.id for c in frame.alfa.sources(row=0, column="Revenue")] == ["c2"]
-    assert [c.id for c in frame.alfa.sources(row=1, column="Revenue")] == []
-    assert [c.title for c in frame.alfa.sources(row=2, column="Market cap")] == ["Exchange data"]
-    assert [c.id for c in frame.alfa.sources()] == ["c1", "c2", "c3"]
+    assert [c.id for c in frame.alfa.citations(row=0, column="Revenue")] == ["c2"]
+    assert [c.id for c in frame.alfa.citations(row=1, column="Revenue")] == []
+    assert [c.title for c in frame.alfa.citations(row=2, column="Market cap")] == ["Exchange data"]
+    assert [c.id for c in frame.alfa.citations()] == ["c1", "c2", "c3"]
     resorted = frame.sort_values("Market cap", ascending=False)
-    assert [c.id for c in resorted.alfa.sources(row=0, column="Revenue")] == ["c2"]
+    assert [c.id for c in resorted.alfa.citations(row=0, column="Revenue")] == ["c2"]
     with pytest.raises(NotAnAlfaFrameError, match="no Alfa metadata"):
-        pd.DataFrame({"a": [1]}).alfa.sources(row=0, column="a")
+        pd.DataFrame({"a": [1]}).alfa.citations(row=0, column="a")
 
 
 def test_the_citations_frame_says_where_each_table_source_belongs() -> None:
@@ -213,8 +213,8 @@ def test_tables_by_position_or_title_and_as_markdown_html_text() -> None:
     with pytest.raises(NoSuchTableError, match=r"no table titled 'Prices'; the answer's tables are \['Holdings'\]"):
         answer.table("Prices")
     with pytest.raises(NoSuchTableError, match="no table 1: the answer has 1 table"):
-        answer.to_df(1)
-    assert str(answer.to_df(0, dtype_backend="numpy")["Price"].dtype) == "float64"
+        answer.to_dataframe(1)
+    assert str(answer.to_dataframe(0, dtype_backend="numpy")["Price"].dtype) == "float64"
     assert "Here are the holdings." in answer.to_markdown()
     assert "00724F101" in answer.to_html() and "00724F101" in answer.to_text()
 

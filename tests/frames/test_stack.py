@@ -1,4 +1,4 @@
-"""``Batch.tables(i)`` stacks the items' tables and keeps what ``df.alfa`` reads: units, every
+"""``Batch.concat_tables(i)`` stacks the items' tables and keeps what ``df.alfa`` reads: units, every
 cell's sources under its new row number, stocks; tables whose columns differ are all kept."""
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ def test_the_stacked_frame_keeps_units_and_each_cells_sources():
     batch = alfa.Batch(["n", "a"], [_answer("n", _prices("NVDA", 2)), _answer("a", _prices("AMD", 3))])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        stacked = batch.tables()
+        stacked = batch.concat_tables()
     assert list(stacked["key"]) == ["n", "n", "a", "a", "a"]
     assert stacked.alfa.unit("Price") == "USD"
-    assert [c.title for c in stacked.alfa.sources(row=1, column="Price")] == ["NVDA share price"]
-    assert [c.title for c in stacked.alfa.sources(row=4, column="Price")] == ["AMD share price"]
-    assert stacked.alfa.sources(row=2, column="Price") == []
+    assert [c.title for c in stacked.alfa.citations(row=1, column="Price")] == ["NVDA share price"]
+    assert [c.title for c in stacked.alfa.citations(row=4, column="Price")] == ["AMD share price"]
+    assert stacked.alfa.citations(row=2, column="Price") == []
     assert stacked.attrs["alfa_title"] == "Prices"
     assert set(stacked.attrs["alfa_stocks"]["Security"]) == {"NVDA", "AMD"}
     assert str(stacked["Price"].dtype) == "Float64"
@@ -56,17 +56,17 @@ def test_tables_whose_columns_differ_are_all_kept_under_the_union_of_columns():
     batch = alfa.Batch(["n", "a"], [_answer("n", _prices("NVDA", 1)), _answer("a", _prices("AMD", 1, extra=True))])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        stacked = batch.tables()
+        stacked = batch.concat_tables()
     assert list(stacked.columns) == ["key", "Security", "Price", "Dividend"]
     assert list(stacked["key"]) == ["n", "a"]
     assert stacked["Dividend"].isna().tolist() == [True, False]
-    assert [c.title for c in stacked.alfa.sources(row=1, column="Price")] == ["AMD share price"]
+    assert [c.title for c in stacked.alfa.citations(row=1, column="Price")] == ["AMD share price"]
 
 
 def test_a_column_in_different_units_keeps_none_and_says_so():
     batch = alfa.Batch(["n", "a"], [_answer("n", _prices("NVDA", 1)), _answer("a", _prices("AMD", 1, unit="EUR"))])
     with pytest.warns(UserWarning, match="'Price' different units"):
-        stacked = batch.tables()
+        stacked = batch.concat_tables()
     assert stacked.alfa.unit("Price") is None
 
 
@@ -74,7 +74,7 @@ def test_no_tables_is_an_empty_frame_with_the_key_column():
     empty = alfa.Batch(
         ["n"], [alfa.Answer(question="q", raw_text="", status="complete", thread_id="t", message_id="m")]
     )
-    assert list(empty.tables().columns) == ["key"]
+    assert list(empty.concat_tables().columns) == ["key"]
     with pytest.raises(alfa.NoSuchTableError):
-        empty.tables(True)
-    assert isinstance(empty.tables(), pd.DataFrame)
+        empty.concat_tables(True)
+    assert isinstance(empty.concat_tables(), pd.DataFrame)

@@ -266,4 +266,4 @@ def test_the_clients_artifact_model_converts_through_this_module() -> None:
     assert isinstance(frame, pd.DataFrame)
     assert frame.attrs["alfa_artifact_id"] == "a1"
     assert frame.attrs["alfa_citations"]["c2"]["name"] == "10-K"
-    assert frame.alfa.sources(row=1, column="Revenue")[0].title == "10-K"
+    assert frame.alfa.citations(row=1, column="Revenue")[0].title == "10-K"

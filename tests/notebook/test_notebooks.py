@@ -78,7 +78,7 @@ def test_a_batch_over_a_universe_leaves_its_summary_in_the_saved_notebook(execut
     assert summary.data["text/plain"].startswith("Alfa: 4 questions in ")
     for ticker in ("NVDA", "AMD", "INTC", "AAPL"):
         assert f"<bdi>{ticker}</bdi>" in summary.data["text/html"]
-    combined = next(c for c in cells if c.source == "calls.tables()")
+    combined = next(c for c in cells if c.source == "calls.concat_tables()")
     html_table = combined.outputs[0].data["text/html"]
     assert all(ticker in html_table for ticker in ("NVDA", "AMD", "INTC", "AAPL"))
 

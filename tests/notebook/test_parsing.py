@@ -218,7 +218,7 @@ def test_a_service_error_reads_in_magic_terms_on_one_inert_line() -> None:
 
     from alfa_notebook.notebook.errors import explain, short
     from alfa_notebook.wire import operations as ops
-    from alfa_notebook.wire.transport import status_error
+    from alfa_notebook.wire.outcomes import status_error
 
     op = ops.send_message("t1", "Why?")
     busy = status_error(httpx.Response(409, json={"detail": "busy\x1b[31mRED\nsecond line"}), op)
@@ -239,7 +239,7 @@ def test_the_failed_cell_s_line_names_the_request_id_support_can_trace() -> None
 
     from alfa_notebook.notebook.errors import explain
     from alfa_notebook.wire import operations as ops
-    from alfa_notebook.wire.transport import status_error
+    from alfa_notebook.wire.outcomes import status_error
 
     busy = status_error(
         httpx.Response(409, headers={"x-request-id": "req_7"}, json={"detail": "busy"}), ops.send_message("t1", "Why?")

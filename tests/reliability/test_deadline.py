@@ -6,9 +6,9 @@ the message was posted after the deadline); the same path slept a whole ``Retry-
 waited out a REST call's 60 s timeout, whatever the deadline.
 
 The procedure is driven without I/O first: a fake clock advances by one read timeout on each
-stalled read and by the length of each Sleep, so those tests are exact and instant. The transport
+stalled read and by the length of each Sleep, so those tests are exact and instant. The channel
 takes a clock too: its retry waits and per-attempt timeouts are checked against a fake one. Then
-over the wire, against the emulator: the transport's own retries and timeouts stop at the deadline
+over the wire, against the emulator: the channel's own retries and timeouts stop at the deadline
 too (what the user sees: the error, not how long it took, which a loaded machine stretches).
 """
 
@@ -24,12 +24,12 @@ import pytest
 import alfa_notebook as alfa
 from alfa_notebook.emulator import CONTROL_HEADER
 from alfa_notebook.turn import steps
+from alfa_notebook.wire.channel import AsyncChannel, SyncChannel
 from alfa_notebook.wire.errors import APIConnectionError, APITimeoutError
 from alfa_notebook.wire.events import MessageChunk
 from alfa_notebook.wire.models import Progress, Thread
 from alfa_notebook.wire.operations import list_threads
 from alfa_notebook.wire.settings import resolve_settings
-from alfa_notebook.wire.transport import AsyncTransport, SyncTransport
 
 READ_TIMEOUT = 0.6
 
@@ -95,7 +95,7 @@ def test_no_wait_runs_past_the_deadline(timeout, reconnect_fails):
     assert procedure.turn.raw_text == "partial "
 
 
-# -- the transport on a fake clock: what a retry may wait, what an attempt may take ------------
+# -- the channel on a fake clock: what a retry may wait, what an attempt may take ------------
 
 
 class Service:
@@ -114,14 +114,14 @@ def _request(kind: str, service: Service, *, now: float, deadline: float) -> obj
     settings = resolve_settings(api_key="k", base_url="https://alfa.example", env={}, max_retries=3)
     clock = lambda: now  # noqa: E731
     if kind == "sync":
-        transport = SyncTransport(settings, transport=httpx.MockTransport(service), clock=clock)
+        transport = SyncChannel(settings, transport=httpx.MockTransport(service), clock=clock)
         try:
             return transport.request(list_threads(), deadline=deadline)
         finally:
             transport.close()
 
     async def main() -> object:
-        transport = AsyncTransport(settings, transport=httpx.MockTransport(service), clock=clock)
+        transport = AsyncChannel(settings, transport=httpx.MockTransport(service), clock=clock)
         try:
             return await transport.request(list_threads(), deadline=deadline)
         finally:
@@ -147,13 +147,13 @@ def test_a_retry_after_that_ends_before_the_deadline_is_waited_and_retried(kind)
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_each_timeout_of_an_attempt_ends_at_the_deadline(kind):
-    """0.25 s left on the transport's clock: connect, read, write and pool all end then."""
+    """0.25 s left on the channel's clock: connect, read, write and pool all end then."""
     service = Service(httpx.Response(200, json={"threads": []}))
     _request(kind, service, now=100.0, deadline=100.25)
     assert set(service.requests[0].extensions["timeout"].values()) == {0.25}
 
 
-# -- over the wire: the transport's own retries and waits stop at the deadline too --------------
+# -- over the wire: the channel's own retries and waits stop at the deadline too --------------
 
 
 _tags = itertools.count()
@@ -168,7 +168,7 @@ def _ask(kind: str, emulator, controls: str, *, timeout: float, precreate: bool)
         with alfa.AlfaClient(**settings) as plain, alfa.AlfaClient(**settings, headers=header) as client:
             thread = plain.threads.create("deadline").id if precreate else None
             with pytest.raises(alfa.AlfaError) as info:
-                client.ask("INTC", thread=thread, timeout=timeout)
+                client.ask("INTC", thread_id=thread, timeout=timeout)
             return info.value
 
     async def main() -> BaseException:
@@ -178,7 +178,7 @@ def _ask(kind: str, emulator, controls: str, *, timeout: float, precreate: bool)
         ):
             thread = (await plain.threads.create("deadline")).id if precreate else None
             with pytest.raises(alfa.AlfaError) as info:
-                await client.ask("INTC", thread=thread, timeout=timeout)
+                await client.ask("INTC", thread_id=thread, timeout=timeout)
             return info.value
 
     return asyncio.run(main())

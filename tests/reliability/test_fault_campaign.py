@@ -122,7 +122,7 @@ def run_sync(run: Plan, emulator) -> Outcome:
     with alfa.AlfaClient(**_settings(emulator), headers={CONTROL_HEADER: run.header}) as client:
         started = time.monotonic()
         try:
-            outcome.answer = client.ask(QUESTION, thread=thread, timeout=run.timeout)
+            outcome.answer = client.ask(QUESTION, thread_id=thread, timeout=run.timeout)
         except Exception as exc:  # judged below: only AlfaError is an acceptable end
             outcome.error = exc
         outcome.elapsed = time.monotonic() - started
@@ -139,7 +139,7 @@ def run_async(run: Plan, emulator) -> Outcome:
         async with alfa.AsyncAlfaClient(**_settings(emulator), headers={CONTROL_HEADER: run.header}) as client:
             started = time.monotonic()
             try:
-                outcome.answer = await client.ask(QUESTION, thread=thread, timeout=run.timeout)
+                outcome.answer = await client.ask(QUESTION, thread_id=thread, timeout=run.timeout)
             except Exception as exc:
                 outcome.error = exc
             outcome.elapsed = time.monotonic() - started

@@ -166,7 +166,7 @@ def test_any_bytes_on_the_stream_give_events_or_a_typed_error(chunks, content_ty
             alfa.AsyncAlfaClient(
                 api_key="k", base_url="http://127.0.0.1:9", transport=transport, max_retries=0
             ) as client,
-            await client.stream("t1") as stream,
+            client.stream("t1") as stream,
         ):
             return [event async for event in stream]
 
@@ -479,9 +479,9 @@ def test_nesting_past_the_recursion_limit_is_a_malformed_event_not_a_crash(deep)
     (piece,) = markers.split('```{"type": "x", "v": ' + deep + "}```")
     assert isinstance(piece, str) and piece.startswith("```") or getattr(piece, "type", None) == "x"
     response = httpx.Response(200, content=deep.encode(), headers={"content-type": "application/json"})
-    from alfa_notebook.wire.transport import _parse_body
+    from alfa_notebook.wire.outcomes import parse_body
 
-    assert isinstance(_parse_body(response), (str, list, dict))
+    assert isinstance(parse_body(response), (str, list, dict))
 
 
 def _deepest_json() -> Any:

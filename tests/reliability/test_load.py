@@ -44,7 +44,7 @@ class Resources:
 
 
 def _pool(client: alfa.AlfaClient | alfa.AsyncAlfaClient):
-    return client._transport.http._transport._pool  # httpcore's connection pool
+    return client._channel.http._transport._pool  # httpcore's connection pool
 
 
 @pytest.fixture(scope="module")

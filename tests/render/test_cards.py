@@ -1,4 +1,4 @@
-"""Source cards, checked literally: the highlighted span of a snippet, the link."""
+"""Citation cards, checked literally: the highlighted span of a snippet, the link."""
 
 from __future__ import annotations
 

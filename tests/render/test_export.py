@@ -39,7 +39,7 @@ def conversation(canary_emulator):
     client = alfa.AlfaClient(api_key=CANARY, base_url=canary_emulator.base_url)
     holdings = pd.DataFrame({"ticker": ["NA", "NVDA"], "cusip": ["00724F101", "67066G104"]})
     first = client.ask(FIRST, attach={"holdings.csv": holdings})
-    second = client.ask(SECOND, thread=first.thread_id)
+    second = client.ask(SECOND, thread_id=first.thread_id)
     yield client, first, second
     client.close()
 

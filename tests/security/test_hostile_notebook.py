@@ -41,7 +41,7 @@ def test_hostile_mode_fills_every_field(hostile_emulator):
     with alfa.AlfaClient(api_key=hostile_emulator.api_key, base_url=hostile_emulator.base_url) as client:
         thread = client.threads.create("fields")
         client.threads.upload(thread.id, b"ticker\nNVDA\n", "holdings.csv")
-        answer = client.ask(QUESTION, thread=thread.id)
+        answer = client.ask(QUESTION, thread_id=thread.id)
         names = [t.name or "" for t in client.threads.list()]
         history = client.threads.messages(thread.id)
     assert answer.status == "complete"

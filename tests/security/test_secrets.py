@@ -210,7 +210,7 @@ def test_the_credentials_are_in_no_log_exception_or_answer(emulator, caplog, tmp
 
     # Complete answers, over broken, stalled, malformed and duplicated streams, v1 and v2.
     with alfa.AlfaClient(api_key=KEY, base_url=base, stream_read_timeout=0.5) as client:
-        texts += [repr(client), str(client), repr(client.settings), repr(dict(client._transport.http.headers))]
+        texts += [repr(client), str(client), repr(client.settings), repr(dict(client._channel.http.headers))]
         texts += _answer_texts(client.ask("NVDA"))
         for controls in (
             "drop_after=10;malformed=2;duplicate=3",
@@ -221,7 +221,7 @@ def test_the_credentials_are_in_no_log_exception_or_answer(emulator, caplog, tmp
                 api_key=KEY, base_url=base, stream_read_timeout=0.5, headers=header(controls)
             ) as faulty:
                 thread = client.threads.create("faults")
-                texts += _answer_texts(faulty.ask("NVDA", thread=thread.id))
+                texts += _answer_texts(faulty.ask("NVDA", thread_id=thread.id))
         thread = client.threads.create("files")
         client.threads.upload(thread.id, b"a,b\n1,2\n", "holdings.csv")
         texts += [repr(client.threads.messages(thread.id)), repr(client.threads.list())]
@@ -240,7 +240,7 @@ def test_the_credentials_are_in_no_log_exception_or_answer(emulator, caplog, tmp
     with alfa.AlfaClient(api_key=WRONG_KEY, base_url=base) as client:
         errors.append(_raises(lambda: client.ask("NVDA")))  # 401
     with alfa.AlfaClient(api_key=KEY, base_url=base) as client:
-        errors.append(_raises(lambda: client.ask("NVDA", thread="00000000-0000-0000-0000-000000000000")))  # 404
+        errors.append(_raises(lambda: client.ask("NVDA", thread_id="00000000-0000-0000-0000-000000000000")))  # 404
         errors.append(_raises(lambda: client.threads.artifact(client.threads.create("x").id, "nope")))
     with alfa.AlfaClient(api_key=KEY, base_url=base, headers=header("chunk_delay=0.05")) as client:
         errors.append(_raises(lambda: client.ask("NVDA", timeout=0.3)))  # out of time: cancelled on the server
@@ -416,12 +416,12 @@ def test_the_credential_is_only_added_for_the_configured_origin(url):
     """Every request passes the credential hook, redirects included; these never get the key, and
     a key smuggled into the headers by hand is removed."""
     client = alfa.AlfaClient(api_key=KEY, base_url="https://alfa.boosted.ai", headers={"x-api-key": KEY})
-    hook = client._transport._credentials.apply
+    hook = client._channel._credentials.apply
     request = httpx.Request("GET", url, headers={"x-api-key": KEY, "authorization": f"Bearer {KEY}"})
     hook(request)
     assert not [h for h in CREDENTIAL_HEADERS if h in request.headers]
     same = httpx.Request("GET", "https://alfa.boosted.ai/client/v1/threads")
     hook(same)
     assert same.headers["x-api-key"] == KEY
-    assert "x-api-key" not in client._transport.http.headers  # never a default header
+    assert "x-api-key" not in client._channel.http.headers  # never a default header
     client.close()

@@ -73,7 +73,7 @@ JSON values only (pandas writes ``attrs`` to parquet and feather as JSON, and re
 equal), held in read-only dicts and lists (:class:`ReadOnlyDict`, ``ReadOnlyList``: ``dict`` and
 ``list`` subclasses), so that the deep copy pandas makes
 of ``attrs`` on nearly every operation costs nothing; per-column entries are keyed by frame label.
-``df.alfa`` (:class:`AlfaAccessor`) reads them: ``df.alfa.sources(row=0, column="Revenue")``.
+``df.alfa`` (:class:`AlfaAccessor`) reads them: ``df.alfa.citations(row=0, column="Revenue")``.
 
 ``alfa_kind``
     ``"table"``, ``"chart"`` or ``"citations"``.

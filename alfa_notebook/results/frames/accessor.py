@@ -1,7 +1,7 @@
 """``df.alfa``: what Alfa said about a converted frame, read from its ``attrs``.
 
 Registered as a pandas DataFrame accessor when :mod:`alfa_notebook.results.frames` is imported (converting
-an artifact imports it). ``df.alfa.sources(row=..., column=...)`` gives a cell's citations;
+an artifact imports it). ``df.alfa.citations(row=..., column=...)`` gives a cell's citations;
 ``df.alfa.plot()`` draws a chart frame with pandas' plotting.
 """
 
@@ -27,7 +27,7 @@ class NotAnAlfaFrameError(AlfaError, KeyError):
 
 @pd.api.extensions.register_dataframe_accessor("alfa")
 class AlfaAccessor:
-    """Alfa's metadata of one frame: ``df.alfa.sources(row=0, column="Revenue")``."""
+    """Alfa's metadata of one frame: ``df.alfa.citations(row=0, column="Revenue")``."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self._frame = frame
@@ -37,18 +37,18 @@ class AlfaAccessor:
         if not isinstance(columns, Mapping):
             raise NotAnAlfaFrameError(
                 "this frame carries no Alfa metadata in .attrs (pandas drops attrs that differ in a "
-                "merge or concat); ask the answer for the table again: answer.to_df(i)"
+                "merge or concat); ask the answer for the table again: answer.to_dataframe(i)"
             )
         return columns
 
-    def sources(self, row: Any = None, column: str | None = None) -> list[Citation]:
+    def citations(self, row: Any = None, column: str | None = None) -> list[Citation]:
         """The citations of the cell at index label ``row`` in ``column``: the cell's own, then
         its column's. Without ``row``, the column's; without either, all the table's."""
         columns = self._columns()
         records: Mapping[str, Any] = self._frame.attrs.get("alfa_citations") or {}
         if column is None:
             if row is not None:
-                raise ValueError("sources(row=...) needs column=...: citations belong to cells")
+                raise ValueError("citations(row=...) needs column=...: citations belong to cells")
             return [Citation.from_raw(record) for record in records.values()]
         meta = columns.get(column)
         if meta is None:

@@ -1,4 +1,4 @@
-"""Typed tables stacked one under the other (``Batch.tables(i)``), keeping what ``df.alfa`` reads.
+"""Typed tables stacked one under the other (``Batch.concat_tables(i)``), keeping what ``df.alfa`` reads.
 
 ``pd.concat`` keeps ``attrs`` only when every frame's are equal, and one table's citations and row
 numbers are never another's, so it drops them: units, citations and stocks would be lost. Here

@@ -1,4 +1,4 @@
-"""What a source card says, decided once for the HTML cards and the Markdown and text lists."""
+"""What a citation card says, decided once for the HTML cards and the Markdown and text lists."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ BADGES: Mapping[str, str] = {
 
 
 @dataclass(frozen=True)
-class SourceFacts:
+class CitationFacts:
     number: int
     badge: str  # the label shown: a known badge, or the raw citation type
     known_badge: bool  # whether ``badge`` is one of BADGES' values (safe as a CSS class)
@@ -45,13 +45,13 @@ class SourceFacts:
     placed: bool
 
 
-def facts(source: Source) -> SourceFacts:
+def facts(source: Source) -> CitationFacts:
     c = source.citation
     raw: Mapping[str, Any] = c.raw if isinstance(c.raw, Mapping) else {}
     kind = str(c.type or "unknown")
     badge = BADGES.get(kind.lower())
     snippet = c.snippet if c.snippet else None
-    return SourceFacts(
+    return CitationFacts(
         number=source.number,
         badge=badge or kind,
         known_badge=badge is not None,
