@@ -74,6 +74,7 @@ def test_an_interrupted_item_keeps_what_had_arrived():
         return run
 
     run = asyncio.run(main())
-    batch = run.finish(View())
-    assert batch.interrupted
+    kept: list[Batch] = []
+    batch = run.finish(View(), kept.append)
+    assert kept == [batch] and batch.interrupted
     assert [(a.status, a.raw_text) for a in batch] == [("cancelled", "the first half"), ("cancelled", "")]

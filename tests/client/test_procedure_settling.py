@@ -273,8 +273,14 @@ def test_stopping_an_ask_that_never_posted_leaves_the_threads_running_task_alone
 
 
 def test_stopping_an_ask_whose_question_was_posted_cancels_its_task():
-    service = Service({"DELETE /threads/{id}/task": [True], GET_MESSAGES: [history()]})
+    service = Service(
+        {
+            "DELETE /threads/{id}/task": [True],
+            "GET /threads/{id}/progress": [Progress("cancelled")],  # how the task ended: what was kept
+            GET_MESSAGES: [history()],
+        }
+    )
     proc = procedure("t1")
     proc.posted = True
     service.drive(proc.stop())
-    assert service.log == ["DELETE /threads/{id}/task", GET_MESSAGES]
+    assert service.log == ["DELETE /threads/{id}/task", "GET /threads/{id}/progress", GET_MESSAGES]
