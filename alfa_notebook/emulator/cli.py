@@ -140,8 +140,10 @@ def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]
             signal.signal(sig, old)
 
 
-def _serve(emulator: Emulator) -> None:
-    """Serve until SIGINT or SIGTERM: the first stops the server gracefully, a second at once.
+def _serve(emulator: Emulator, said: str) -> None:
+    """Print ``said`` (the banner), then serve until SIGINT or SIGTERM: the first stops the server gracefully,
+    a second at once. The handlers are in place before the banner is printed: a process that
+    stops the emulator as soon as it says it listens (a script, a test) is a graceful stop too.
 
     The handler only asks the server to stop; it raises nothing into the main thread's wait (on
     CPython before 3.13 an exception raised inside ``Thread.join`` marks a running thread stopped,
@@ -157,6 +159,7 @@ def _serve(emulator: Emulator) -> None:
         emulator.request_stop()
 
     with _signals(on_signal):
+        print(said, flush=True)
         while not emulator.wait(_POLL):
             if signalled and time.monotonic() - signalled[0] > _STOP_GRACE:
                 os._exit(1)
@@ -197,14 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    print(banner(emulator), flush=True)
+    said = [banner(emulator)]
     if controls.rate_limit is not None:
-        print(f"Rate limits: {controls.rate_limit}", flush=True)
+        said.append(f"Rate limits: {controls.rate_limit}")
     if faults.keys() & set(MANNERS):
-        shown = ", ".join(f"{k}={faults[k]}" for k in MANNERS if k in faults)
-        print(f"A real service's manners: {shown}", flush=True)
+        said.append("A real service's manners: " + ", ".join(f"{k}={faults[k]}" for k in MANNERS if k in faults))
     if faults.keys() - {"rate_limit", *MANNERS}:
         shown = ";".join(f"{k}={v}" for k, v in faults.items() if k not in ("rate_limit", *MANNERS))
-        print(f"Server-wide faults: {shown}", flush=True)
-    _serve(emulator)
+        said.append(f"Server-wide faults: {shown}")
+    _serve(emulator, "\n".join(said))
     return 0
