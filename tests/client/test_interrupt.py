@@ -12,6 +12,10 @@ from alfa_notebook.wire.events import MessageChunk
 
 QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
 SLOW = "chunk_delay=0.01"
+# An answer written slowly (its words 0.2 s apart, half a minute in all), so that an ask's timeout of
+# a few seconds ends it after its work-in-progress lines arrived, even on a loaded machine (a 0.5 s
+# timeout ended some runs before their first event), and before the service finished it.
+SLOW_WORDS = "chunk_delay=0.2"
 
 
 def wait_until_idle(client, thread_id):
@@ -118,21 +122,21 @@ def test_async_event_iterator(credentials):
 
 
 def test_overall_timeout_cancels_and_keeps_partial(credentials):
-    with alfa.AlfaClient(**credentials, headers={"X-Alfa-Emulator": "chunk_delay=0.05"}) as client:
+    with alfa.AlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW_WORDS}) as client:
         with pytest.raises(alfa.APITimeoutError, match="timeout") as info:
-            client.ask(QUESTION, timeout=0.5)
+            client.ask(QUESTION, timeout=2)
         partial = info.value.answer
         assert partial is client.last_answer and partial.thread_id and partial.status == "cancelled"
-        assert partial.logs  # what arrived in the half second is kept
+        assert partial.logs  # what arrived before the timeout is kept
         wait_until_idle(client, info.value.answer.thread_id)
         assert client.threads.progress(info.value.answer.thread_id).status == "cancelled"
 
 
 def test_async_overall_timeout_cancels_and_keeps_partial(credentials):
     async def main():
-        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": "chunk_delay=0.05"}) as client:
+        async with alfa.AsyncAlfaClient(**credentials, headers={"X-Alfa-Emulator": SLOW_WORDS}) as client:
             with pytest.raises(alfa.APITimeoutError) as info:
-                await client.ask(QUESTION, timeout=0.5)
+                await client.ask(QUESTION, timeout=2)
             partial = info.value.answer
             assert partial is client.last_answer and partial.status == "cancelled" and partial.logs
             return info.value.answer.thread_id
