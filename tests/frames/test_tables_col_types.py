@@ -249,3 +249,15 @@ def test_col_type_spelling_is_forgiving_but_kept_raw() -> None:
     frame = table_to_dataframe(table([column("p", "PCT_DELTA")], [[0.5]]))
     assert frame["p"].dtype == "Float64"
     assert frame.attrs["alfa_columns"]["p"]["col_type"] == "PCT_DELTA"
+
+
+def test_a_cell_nested_deeper_than_repr_can_go_is_named_in_the_conversion_error() -> None:
+    """The error names the row and shows the cell: a cell nested past Python's recursion limit (JSON
+    as deep as the parser accepts) must still give that error, not a RecursionError from showing it."""
+    import sys
+
+    deep: list[object] = []
+    for _ in range(sys.getrecursionlimit() * 2):
+        deep = [deep]
+    with pytest.raises(TableConversionError, match=r"row 1: cannot convert \[\[\[.*\(list\)"):
+        convert_one("string", ["fine", deep])

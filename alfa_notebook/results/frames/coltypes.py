@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -242,7 +243,10 @@ def _first_failing_row(convert: Converter, values: np.ndarray) -> int:
 
 
 def describe(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # a cell nested about as deep as the JSON parser allows
+        text = reprlib.repr(value)
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     return f"{text} ({type(value).__name__})"
 
