@@ -111,9 +111,12 @@ def test_sequential_sync_asks_do_not_grow(emulator_process, clean_text, reliabil
     # Memory: the second hundred asks add no more than noise, and the whole run stays small.
     assert second < 256 * 1024, f"the second 100 asks grew memory by {second / 1024:.0f} KiB"
     assert m200 - m0 < 1024 * 1024, f"200 asks grew memory by {(m200 - m0) / 1024:.0f} KiB"
-    # Descriptors, threads and sockets: flat while asking, and back to the start afterwards.
-    assert r0 == r100 == r200, f"{r0} / {r100} / {r200}"
-    assert r200.sockets <= 2  # one kept-alive REST connection (the stream's is closed per ask)
+    # Descriptors and threads: flat while asking, and back to the start afterwards. Established
+    # sockets: never more than the kept-alive REST connection (the stream's is closed per ask); the
+    # server may close an idle one meanwhile (its keep-alive timeout, reached on a loaded machine),
+    # so their number is bounded, not constant.
+    assert (r0.fds, r0.threads) == (r100.fds, r100.threads) == (r200.fds, r200.threads), f"{r0} / {r100} / {r200}"
+    assert max(r0.sockets, r100.sockets, r200.sockets) <= 2, f"{r0} / {r100} / {r200}"
     assert after == before, f"before {before}, after {after}"
     reliability_report.append(
         f"load: {SEQUENTIAL} sequential sync asks: traced memory +{first / 1024:.0f} KiB over the first 100, "
