@@ -113,8 +113,11 @@ def test_load_answers_reads_every_answer_of_the_replayed_notebook(runs: dict[str
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_cell_keeps_an_empty_output(runs: dict[str, list[Path]], name: str) -> None:
+    """Streams coalesced first: a loaded kernel may send a printed line's newline as a stream
+    message of its own, which is the kernel's split, not an output of the package's."""
     for path in runs[name]:
-        for cell in json.loads(path.read_text())["cells"]:
+        notebook, _ = CoalesceStreamsPreprocessor().preprocess(nbformat.read(path, as_version=4), {})
+        for cell in notebook["cells"]:
             for output in cell.get("outputs", ()):
                 parts = [output["text"]] if "text" in output else list((output.get("data") or {"-": "x"}).values())
                 shown = ["".join(p) if isinstance(p, list) else str(p) for p in parts]
