@@ -21,6 +21,9 @@ $(VENV)/.emulator: $(PY) pyproject.toml
 
 # The house checks run first: a lint, type or layer error fails `make test` as a failing test does
 # (the layers: [tool.importlinter] in pyproject.toml, docs/design.md).
+# The suite on every core (pytest-xdist; at most 4 workers, each test file on one worker, so a
+# file's module-scoped emulators and kernels start once). PYTEST_ARGS="-n0" runs it in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadfile
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 

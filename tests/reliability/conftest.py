@@ -19,7 +19,7 @@ import pytest
 
 from alfa_notebook.emulator import DEFAULT_API_KEY
 
-REPORT = pytest.StashKey[list[str]]()
+REPORT = "reliability"  # the user property tests/conftest.py reads
 _BANNER = re.compile(r"listening on (http://\S+)")
 
 
@@ -72,15 +72,9 @@ def _wait_for_banner(process: subprocess.Popen[bytes], out: Path, err: Path) -> 
 
 
 @pytest.fixture
-def reliability_report(request: pytest.FixtureRequest) -> list[str]:
-    """Lines to print in the terminal summary (they survive pytest's output capture)."""
-    return request.config.stash.setdefault(REPORT, [])
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """The campaign's outcome and the load numbers, printed whatever the capture mode or verbosity."""
-    lines = config.stash.get(REPORT, [])
-    if lines:
-        terminalreporter.write_sep("-", "reliability")
-        for line in lines:
-            terminalreporter.write_line(line)
+def reliability_report(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Lines for the terminal summary: they travel in the test's report (so they survive output
+    capture and come back from pytest-xdist's workers), and tests/conftest.py prints them."""
+    lines: list[str] = []
+    yield lines
+    request.node.user_properties.extend((REPORT, line) for line in lines)
