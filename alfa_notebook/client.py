@@ -590,12 +590,10 @@ class AsyncAlfaClient(_ClientBase[httpx.AsyncBaseTransport]):
 
 
 def _progress_view(progress: bool, total: int) -> Any:
-    """The live view a batch shows: in a notebook, the terminal or a log (see render.progress)."""
-    if not progress:
-        return View()
-    from .render.progress import choose_view
+    """The live view a batch shows: none, or where it runs (a notebook, the terminal, a log)."""
+    from .render.progress import choose_view  # the renderer knows where it runs
 
-    return choose_view(total)
+    return choose_view(total) if progress else View()
 
 
 publish(__name__)  # last: the public names above report alfa_notebook as their module
