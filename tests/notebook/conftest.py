@@ -85,8 +85,13 @@ def _environment(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> None:
 
 @pytest.fixture
 def shell(ipython: InteractiveShell, alfa_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shell]:
-    """The extension freshly loaded, credentials from the environment, as in a user's kernel."""
+    """The extension freshly loaded into a namespace of its own, credentials from the environment,
+    as in a user's kernel. Whatever a test before this one left (a worker of pytest-xdist runs the
+    files in any order) is cleared first: the extension unloaded, the user's names reset."""
     _environment(monkeypatch, alfa_emulator)
+    if "alfa_notebook" in ipython.extension_manager.loaded:
+        ipython.run_line_magic("unload_ext", "alfa_notebook")
+    ipython.reset(new_session=False)
     ipython.run_line_magic("load_ext", "alfa_notebook")
     try:
         yield Shell(ipython)
