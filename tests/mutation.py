@@ -53,6 +53,7 @@ MODULES: dict[str, list[str]] = {
     "many.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
     "results/batch.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
     "notebook/each.py": ["tests/notebook/test_each.py"],
+    "asking.py": ["tests/client/test_ending.py"],
     "cassette/*": ["tests/cassette/test_cassette.py", "tests/cassette/test_cassette_rules.py"],
 }
 
