@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from alfa_notebook.many import BatchRun, ask_each
+from alfa_notebook.many import BatchRun, View, ask_each
 from alfa_notebook.results.answer import Answer
 from alfa_notebook.results.batch import Batch
 
@@ -78,3 +78,36 @@ def test_an_interrupted_item_keeps_what_had_arrived():
     batch = run.finish(View(), kept.append)
     assert kept == [batch] and batch.interrupted
     assert [(a.status, a.raw_text) for a in batch] == [("cancelled", "the first half"), ("cancelled", "")]
+
+
+def run_batch(ask, questions: list[str], keys: list[object] | None = None, concurrency: int = 2) -> BatchRun:
+    """``questions`` asked by a scripted ``ask(question, name)`` through ``ask_each``."""
+    run = BatchRun(questions, list(questions) if keys is None else keys)
+    asyncio.run(ask_each(ask, run, concurrency))
+    return run
+
+
+def test_a_failed_item_keeps_what_arrived_and_its_error_and_never_stops_the_others():
+    from alfa_notebook.wire.errors import StreamInterruptedError
+
+    broke = StreamInterruptedError("the stream broke", method="GET", path="/x")
+    unreachable = OSError("no route to host")
+
+    async def ask(question: str, name: str) -> Answer:
+        if question == "broke":
+            broke.answer = answer(question, "streaming", "half an answer")  # type: ignore[attr-defined]
+            raise broke
+        if question == "unreachable":
+            raise unreachable
+        return answer(question, "complete", f"{name}: done")
+
+    run = run_batch(ask, ["first", "broke", "unreachable", "last"])
+    batch = run.finish(View(), lambda kept: None)
+    assert [(a.question, a.status, a.raw_text) for a in batch] == [
+        ("first", "complete", "first: done"),
+        ("broke", "error", "half an answer"),
+        ("unreachable", "error", ""),
+        ("last", "complete", "last: done"),
+    ]
+    assert batch[1].error is broke and batch[2].error is unreachable and batch.failed == [1, 2]
+    assert (run.tally.done, run.tally.failed, run.tally.running) == (4, 2, 0)

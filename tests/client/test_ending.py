@@ -22,19 +22,22 @@ class Broke(Exception):
     """The caller's code failed."""
 
 
-def events(status="complete"):
-    return [MessageChunk(f"part {i} ", "m1", False, {}) for i in range(3)] + [
-        StatusChanged("task_status", status, None, {})
-    ]
+ARTIFACT = '```{"type": "output_artifact", "artifact_id": "a1"}```'
+
+
+def events(status="complete", artifact=False):
+    chunks = [f"part {i} " for i in range(3)] + ([ARTIFACT] if artifact else [])
+    return [MessageChunk(text, "m1", False, {}) for text in chunks] + [StatusChanged("task_status", status, None, {})]
 
 
 class Service:
     """A scripted service: answers every call, streams ``events()``, and notes what it was asked."""
 
-    def __init__(self, fail_post: Exception | None = None, ends: str = "complete") -> None:
+    def __init__(self, fail_post: Exception | None = None, ends: str = "complete", artifact: bool = False) -> None:
         self.calls: list[str] = []
         self.fail_post = fail_post
         self.ends = ends  # the task's status at the end of the stream
+        self.artifact = artifact  # the answer shows an artifact, which cannot be fetched
         self.streams: list[Stream] = []
 
     def _answer(self, op):
@@ -43,6 +46,8 @@ class Service:
             raise self.fail_post
         if op.method == "GET" and op.route.endswith("/messages"):
             return History([], 0, 0)
+        if op.route.endswith("/artifacts/{artifact_id}"):
+            raise APIStatusError("gone", status_code=404, method="GET", path=op.route)
         if op.method == "GET" and op.route.endswith("/progress"):  # a stop reads how the task ended
             return Progress("cancelled")
         return True
@@ -51,7 +56,7 @@ class Service:
         return self._answer(op)
 
     def open_stream(self, thread_id, *, deadline=None):
-        self.streams.append(Stream(events(self.ends)))
+        self.streams.append(Stream(events(self.ends, self.artifact)))
         return self.streams[-1]
 
     @property
@@ -76,7 +81,7 @@ class AsyncService(Service):
         return self._answer(op)
 
     async def open_stream(self, thread_id, *, deadline=None):
-        self.streams.append(AsyncStream(events(self.ends)))
+        self.streams.append(AsyncStream(events(self.ends, self.artifact)))
         return self.streams[-1]
 
 
@@ -234,9 +239,7 @@ class Client:
         self.remembered: list = []
         self.completed: list = []
         self.procedure = AskProcedure("q", "t1", clock=lambda: 0.0)
-        self.asking = Asking(
-            self.procedure, tape, remember=self.remembered.append, completed=self.completed.append
-        )
+        self.asking = Asking(self.procedure, tape, remember=self.remembered.append, completed=self.completed.append)
 
     def ask(self, kind, service, leave=None):
         return follow(kind, service, leave, procedure=self.procedure, keep=self.asking.keep)
@@ -245,9 +248,10 @@ class Client:
 def test_a_complete_answer_is_kept_noted_and_written_to_the_cassette_once(kind):
     tape = Tape()
     client = Client(tape)
-    client.ask(kind, service_of(kind))
+    client.ask(kind, service_of(kind, artifact=True))
     answer = client.asking.answer
-    assert answer.status == "complete" and answer.raw_text == "part 0 part 1 part 2 "
+    assert answer.status == "complete" and answer.raw_text == "part 0 part 1 part 2 " + ARTIFACT
+    assert answer.warnings == ["Artifact a1 could not be fetched: gone"]  # what the fetch met is kept
     assert client.remembered == [answer] and client.completed == [answer] and tape.written == [answer]
 
 
@@ -309,6 +313,22 @@ def test_leaving_an_ask_events_block_early_has_cancelled_and_kept_the_answer_by_
     assert events.answer.raw_text == "part 0 " and client.completed == []
 
 
+def test_an_ask_events_block_left_while_its_iterator_is_still_held_ends_the_ask_on_leaving():
+    service, client = AsyncService(), Client()
+
+    async def main():
+        async with ask_events(service, client) as events:
+            iterator = aiter(events)
+            while not isinstance(await anext(iterator), MessageChunk):
+                pass
+            assert events.turn is client.procedure.turn and events.turn.raw_text == "part 0 "
+        return events, iterator
+
+    events, _ = asyncio.run(main())
+    assert service.cancelled
+    assert events.answer is not None and events.answer.status == "cancelled"
+
+
 def test_a_bare_async_for_left_early_is_ended_once_aclose_returns():
     service, client = AsyncService(), Client()
 
@@ -330,8 +350,11 @@ def test_ask_events_followed_to_the_end_keep_the_whole_answer_and_cannot_be_foll
     async def main():
         async with ask_events(service, client) as events:
             chunks = [e async for e in events if isinstance(e, MessageChunk)]
-            with pytest.raises(RuntimeError, match="followed once"):
+            with pytest.raises(RuntimeError) as twice:
                 aiter(events)
+            assert str(twice.value) == (
+                "An ask's events can be followed once: call client.ask_events() again to ask again."
+            )
         return events, chunks
 
     events, chunks = asyncio.run(main())
