@@ -4,10 +4,17 @@ asked again, and the merged batch says how it ended (without the client or a ser
 from __future__ import annotations
 
 import asyncio
+import json
+
+import pytest
 
 from alfa_notebook.many import BatchRun, View, ask_each
 from alfa_notebook.results.answer import Answer
-from alfa_notebook.results.batch import Batch
+from alfa_notebook.results.batch import MIME_BATCH, Batch, SavedError, describe_error
+from alfa_notebook.wire.errors import NoSuchTableError
+from alfa_notebook.wire.models import Artifact
+
+MARKER = '```{{"type": "output_artifact", "artifact_id": "{}"}}```'
 
 
 def answer(question: str, status: str, text: str = "") -> Answer:
@@ -111,3 +118,130 @@ def test_a_failed_item_keeps_what_arrived_and_its_error_and_never_stops_the_othe
     ]
     assert batch[1].error is broke and batch[2].error is unreachable and batch.failed == [1, 2]
     assert (run.tally.done, run.tally.failed, run.tally.running) == (4, 2, 0)
+
+
+def table(artifact_id: str, ticker: str) -> Artifact:
+    raw = {"output_type": "table", "columns": [{"name": "Security", "col_type": "string"}], "rows": [[ticker]]}
+    return Artifact.from_raw(artifact_id, raw, thread_id="t", message_id="m")
+
+
+def with_tables(question: str, *tickers: str, chart: bool = False) -> Answer:
+    artifacts = [table(f"a{i}", t) for i, t in enumerate(tickers)]
+    if chart:
+        artifacts.append(Artifact.from_raw("g", {"output_type": "graph", "graph": {}}, thread_id="t", message_id="m"))
+    marks = " ".join(MARKER.format(a.id) for a in artifacts)
+    return Answer(
+        question=question, raw_text=marks, status="complete", thread_id="t", message_id="m", artifacts=artifacts
+    )
+
+
+def failed(question: str, error: BaseException | None, status: str = "error") -> Answer:
+    return Answer(question=question, raw_text="", status=status, thread_id=None, message_id=None, error=error)
+
+
+def test_a_batchs_rows_count_its_tables_and_say_each_error_in_one_line():
+    batch = Batch(
+        ["NVDA", "AMD", "INTC", "AVGO"],
+        [
+            with_tables("NVDA?", "NVDA", "NVDA", chart=True),
+            failed("AMD?", TimeoutError()),
+            failed("INTC?", ValueError("the first line\nthe second")),
+            failed("AVGO?", None, "cancelled"),
+        ],
+    )
+    frame = batch.to_dataframe()
+    assert list(frame["n_tables"]) == [2, 0, 0, 0]  # a chart is not a table
+    assert list(frame["error"].fillna("-")) == ["-", "TimeoutError", "ValueError: the first line", "-"]
+
+
+def test_stacked_tables_come_from_the_answers_that_have_that_many():
+    batch = Batch(["NVDA", "AMD"], [with_tables("NVDA?", "NVDA", "NVDA-2"), with_tables("AMD?", "AMD")])
+    assert list(batch.concat_tables()["Security"]) == ["NVDA", "AMD"]
+    second = batch.concat_tables(1)
+    assert list(second["key"]) == ["NVDA"] and list(second["Security"]) == ["NVDA-2"]
+    for wrong in (-1, True, "0"):
+        with pytest.raises(NoSuchTableError) as info:
+            batch.concat_tables(wrong)
+        assert str(info.value) == f"tables(i) takes a table's position from 0, not {wrong!r}"
+
+
+def test_what_failed_says_two_reasons_first_sentence_each_how_many_were_cancelled_and_five_keys():
+    def errors(*reasons: str) -> list[Answer]:
+        return [failed(r, RuntimeError(r)) for r in reasons]
+
+    cut = Batch(
+        list("abcdefg"),
+        [
+            *errors("Rate limited. Wait a minute.", "Rate limited. Wait an hour.", "Down. Retry.", "Gone."),
+            failed("e", None, "cancelled"),
+            failed("f", None, "cancelled"),
+            with_tables("g"),
+        ],
+    )
+    assert cut.what_failed() == (
+        "6 of 7 failed (RuntimeError: Rate limited; RuntimeError: Down; 2 cancelled): a, b, c, d, e, …"
+    )
+    five = Batch(list("abcde"), errors("One.", "One.", "One.", "One.", "One."))
+    assert five.what_failed() == "5 of 5 failed (RuntimeError: One.): a, b, c, d, e"
+    assert Batch(["a"], [with_tables("a")]).what_failed() == "none of 1 failed"
+
+
+def test_a_batch_needs_one_key_per_answer_and_gets_by_its_first_key():
+    with pytest.raises(ValueError) as info:
+        Batch(["a", "b"], [answer("a", "complete")])
+    assert str(info.value) == "a Batch needs one key per answer"
+    first, second = answer("first", "complete"), answer("second", "complete")
+    made = Batch(["k", "k"], [first, second])
+    assert made.get("k") is first and made.elapsed == 0.0
+    assert repr(made) == "<Batch 2 items: 2 complete, 0.0 s>"
+
+
+def test_a_batch_as_data_comes_back_with_its_keys_time_interruption_and_errors_as_text():
+    error = RuntimeError("Rate limited. Wait a minute.")
+    batch = Batch(["NVDA", 7], [with_tables("NVDA?", "NVDA"), failed("AMD?", error)], elapsed=2.5, interrupted=True)
+    data = json.loads(json.dumps(batch.to_dict()))
+    assert data["format"] == 1 and [item["error"] for item in data["items"]] == [None, describe_error(error)]
+    back = Batch.from_dict(data)
+    assert back.keys == ["NVDA", 7] and back.elapsed == 2.5 and back.interrupted
+    assert [a.to_dict() for a in back] == [a.to_dict() for a in batch]
+    assert back[0].error is None and isinstance(back[1].error, SavedError)
+    assert back.to_dataframe()["error"].fillna("-").tolist() == ["-", "RuntimeError: Rate limited. Wait a minute."]
+    assert back.what_failed() == "1 of 2 failed (RuntimeError: Rate limited): 7"
+    quiet = Batch.from_dict({"items": [], "elapsed": None})
+    assert (len(quiet), quiet.elapsed, quiet.interrupted) == (0, 0.0, False)
+    with pytest.raises(ValueError) as info:
+        Batch.from_dict({"answers": []})
+    assert str(info.value) == "not a batch's dict (Batch.to_dict() makes one): it has no 'items' list"
+
+
+def test_a_batch_shows_itself_with_its_items_as_data():
+    batch = Batch(["NVDA"], [with_tables("NVDA?", "NVDA")], elapsed=1.0)
+    data, _ = batch._repr_mimebundle_()
+    assert Batch.from_dict(data[MIME_BATCH]).keys == ["NVDA"]
+
+
+def test_retry_failed_of_an_async_clients_batch_is_awaited_and_its_merge_can_retry_again(capsys):
+    asked: list[list[str]] = []
+
+    async def rerun(questions: list[str], keys: list[object]) -> Batch:
+        asked.append(questions)
+        first = len(asked) == 1  # the first retry is stopped again before its last item
+        answers = [answer(q, "cancelled" if first and q == "c" else "complete", f"{q}: again") for q in questions]
+        return Batch(keys, answers, elapsed=1.0, interrupted=first)
+
+    batch = Batch(["a", "b", "c"], [answer("a", "complete"), failed("b", None), failed("c", None)], rerun=rerun)
+    once = asyncio.run(batch.retry_failed())
+    assert asked == [["b", "c"]] and [a.status for a in once] == ["complete", "complete", "cancelled"]
+    assert once.interrupted and repr(once) == "<Batch 3 items: 1 cancelled, 2 complete, interrupted, 1.0 s>"
+    twice = asyncio.run(once.retry_failed())
+    assert asked == [["b", "c"], ["c"]] and not twice.interrupted and twice.counts() == {"complete": 3}
+    assert asyncio.run(twice.retry_failed()) is twice and asked == [["b", "c"], ["c"]]
+    assert capsys.readouterr().out == "Alfa: nothing to retry: no item failed.\n"
+
+
+def test_a_batch_not_made_by_ask_many_says_it_cannot_ask_again():
+    empty = Batch([], [])
+    assert repr(empty) == "<Batch 0 items: none, 0.0 s>"
+    with pytest.raises(RuntimeError) as info:
+        empty.retry_failed()
+    assert str(info.value) == "this Batch was not made by ask_many, so it cannot ask again"
