@@ -32,6 +32,8 @@ AskOne = Callable[[str, str], Awaitable[Answer]]
 """Ask ``question`` in a new thread named ``name``; raises with the partial answer in ``.answer``."""
 
 DEFAULT_CONCURRENCY = 8
+TICK = 0.1
+"""Seconds between two draws of a batch's progress view, on both clients."""
 
 
 def items_of(questions: Iterable[str], keys: Iterable[Hashable] | None = None) -> tuple[list[str], list[Any]]:
@@ -183,7 +185,7 @@ async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCUR
         raise
 
 
-async def follow(view: View, tally: Tally, interval: float = 0.1) -> None:
+async def follow(view: View, tally: Tally, interval: float) -> None:
     """Draw ``view`` every ``interval`` seconds until cancelled (the async client's ticker)."""
     while True:
         view.update(tally)
@@ -217,7 +219,6 @@ def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[
     ended = threading.Event()
 
     def serve() -> None:
-        asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(asyncio.wait([task]))
             gc.collect()  # async generators left unfinished are finalised now, on their loop

@@ -245,3 +245,88 @@ def test_a_batch_not_made_by_ask_many_says_it_cannot_ask_again():
     with pytest.raises(RuntimeError) as info:
         empty.retry_failed()
     assert str(info.value) == "this Batch was not made by ask_many, so it cannot ask again"
+
+
+def test_the_async_clients_ticker_draws_the_batchs_tally_until_it_is_stopped():
+    from alfa_notebook.many import Tally, follow, stop_ticker
+
+    tally, drawn = Tally(total=1, started=0.0), []
+
+    class Drawn(View):
+        def update(self, shown: Tally) -> None:
+            drawn.append(shown)
+
+    async def main() -> asyncio.Future[None]:
+        ticker = asyncio.ensure_future(follow(Drawn(), tally, 0))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        await stop_ticker(ticker)
+        return ticker
+
+    ticker = asyncio.run(main())
+    assert ticker.cancelled() and len(drawn) > 2 and all(shown is tally for shown in drawn)
+
+
+def test_a_blocking_batch_runs_on_a_daemon_helper_thread_and_leaves_no_async_generator_open():
+    import threading
+
+    from alfa_notebook.many import run_blocking
+
+    closed: list[str] = []
+    held: list[object] = []
+    helpers: list[threading.Thread] = []
+
+    async def stream(name: str):  # as an item's event stream left unfinished
+        try:
+            yield 1
+            yield 2
+        finally:
+            closed.append(name)
+
+    async def main() -> None:
+        helpers.append(threading.current_thread())
+        dropped = stream("dropped")
+        await anext(dropped)
+        cycle: list[object] = [dropped]
+        cycle.append(cycle)  # only the collector frees it
+        del dropped, cycle
+        kept = stream("kept")
+        await anext(kept)
+        held.append(kept)
+
+    def tick() -> None:
+        assert threading.current_thread() is threading.main_thread()  # where a progress view is drawn
+
+    assert run_blocking(main, tick, interval=0.001) is False
+    assert sorted(closed) == ["dropped", "kept"]
+    (helper,) = helpers
+    assert helper.name == "alfa-ask-many" and helper.daemon  # a second Ctrl-C leaves it; the process can exit
+
+
+def test_a_blocking_batch_stopped_by_ctrl_c_cancels_its_work_and_says_so_and_an_error_is_raised_here():
+    import threading
+
+    from alfa_notebook.many import run_blocking
+
+    stopped: list[bool] = []
+    waiting = threading.Event()
+
+    async def waits() -> None:
+        try:
+            waiting.set()
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopped.append(True)
+            raise
+
+    def ctrl_c() -> None:
+        if waiting.is_set():
+            raise KeyboardInterrupt
+
+    assert run_blocking(waits, ctrl_c, interval=0.001) is True and stopped == [True]
+
+    async def breaks() -> None:
+        raise LookupError("the batch's own bug")
+
+    with pytest.raises(LookupError, match="the batch's own bug"):
+        run_blocking(breaks, lambda: None, interval=0.001)
