@@ -330,3 +330,13 @@ def test_a_blocking_batch_stopped_by_ctrl_c_cancels_its_work_and_says_so_and_an_
 
     with pytest.raises(LookupError, match="the batch's own bug"):
         run_blocking(breaks, lambda: None, interval=0.001)
+
+
+def test_a_retry_with_nothing_failed_returns_the_batch_itself_and_a_saved_batch_keeps_max_rows(capsys):
+    batch = Batch(["NVDA"], [with_tables("NVDA?", "NVDA", "AMD")], rerun=Asked())
+    assert batch.retry_failed() is batch
+    assert capsys.readouterr().out == "Alfa: nothing to retry: no item failed.\n"
+    rows = with_tables("Top?", "NVDA")
+    rows.artifacts[0].raw["rows"].append(["AMD"])
+    saved = Batch.from_dict(Batch(["top"], [rows]).to_dict(max_rows=1))
+    assert list(saved[0].tables[0]["Security"]) == ["NVDA"] and saved[0].cut_tables == {"a0": 2}
