@@ -340,3 +340,36 @@ def test_a_retry_with_nothing_failed_returns_the_batch_itself_and_a_saved_batch_
     rows.artifacts[0].raw["rows"].append(["AMD"])
     saved = Batch.from_dict(Batch(["top"], [rows]).to_dict(max_rows=1))
     assert list(saved[0].tables[0]["Security"]) == ["NVDA"] and saved[0].cut_tables == {"a0": 2}
+
+
+def test_a_batch_run_counts_its_items_for_the_progress_view_and_freezes_its_time_when_it_ends():
+    run = BatchRun(["a", "b", "c"], ["a", "b", "c"], paused=lambda: 4.0)
+    assert (run.tally.total, run.tally.done, run.tally.paused()) == (3, 0, 4.0)  # a rate-limit pause is shown
+    batch = run.finish(View(), lambda kept: None)
+    assert run.tally.finished is not None and batch.elapsed == run.tally.elapsed == run.tally.elapsed
+    assert [(a.question, a.status) for a in batch] == [("a", "cancelled"), ("b", "cancelled"), ("c", "cancelled")]
+
+
+def test_a_cassettes_time_is_the_batchs_time():
+    timed: list[bool] = []
+
+    def recorded(measured: float, interrupted: bool) -> float:
+        timed.append(interrupted)
+        return 42.0
+
+    run = BatchRun(["a"], ["a"], timing=recorded)
+    run.interrupted = True
+    assert run.finish(View(), lambda kept: None).elapsed == 42.0 and timed == [True]
+
+
+def test_a_ctrl_c_while_the_summary_is_drawn_carries_the_kept_batch():
+    kept: list[Batch] = []
+
+    class PressedAtTheEnd(View):
+        def finish(self, batch: Batch) -> None:
+            raise KeyboardInterrupt
+
+    run = BatchRun(["a"], ["a"])
+    with pytest.raises(KeyboardInterrupt) as info:
+        run.finish(PressedAtTheEnd(), kept.append)
+    assert len(kept) == 1 and info.value.batch is kept[0]  # type: ignore[attr-defined]
