@@ -373,3 +373,35 @@ def test_a_ctrl_c_while_the_summary_is_drawn_carries_the_kept_batch():
     with pytest.raises(KeyboardInterrupt) as info:
         run.finish(PressedAtTheEnd(), kept.append)
     assert len(kept) == 1 and info.value.batch is kept[0]  # type: ignore[attr-defined]
+
+
+def test_at_most_concurrency_items_are_asked_at_once_each_in_a_thread_named_after_its_key():
+    running, most, names = 0, 0, []
+
+    async def ask(question: str, name: str) -> Answer:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        names.append(name)
+        for _ in range(3):  # let the others start, if they may
+            await asyncio.sleep(0)
+        running -= 1
+        return answer(question, "complete", name)
+
+    run = run_batch(ask, ["q1", "q2", "q3", "q4", "q5"], keys=[1, 2, 3, 4, 5], concurrency=2)
+    assert most == 2 and sorted(names) == ["1", "2", "3", "4", "5"]
+    assert [a.raw_text for a in run.answers if a is not None] == ["1", "2", "3", "4", "5"]
+    assert (run.tally.done, run.tally.failed, run.tally.running, run.interrupted) == (5, 0, 0, False)
+
+
+def test_the_progress_tally_says_the_rate_and_time_left_only_once_they_are_known():
+    from alfa_notebook.many import Tally
+
+    now = [10.0]
+    tally = Tally(total=4, started=10.0, clock=lambda: now[0])
+    tally.done = 1
+    assert (tally.elapsed, tally.rate, tally.left) == (0.0, 0.0, None)
+    now[0] = 12.0
+    assert (tally.elapsed, tally.rate, tally.left) == (2.0, 0.5, 6.0)
+    tally.finished, now[0] = 14.0, 100.0
+    assert (tally.elapsed, tally.rate, tally.left) == (4.0, 0.25, 12.0)
