@@ -184,6 +184,7 @@ def test_what_failed_says_two_reasons_first_sentence_each_how_many_were_cancelle
     five = Batch(list("abcde"), errors("One.", "One.", "One.", "One.", "One."))
     assert five.what_failed() == "5 of 5 failed (RuntimeError: One.): a, b, c, d, e"
     assert Batch(["a"], [with_tables("a")]).what_failed() == "none of 1 failed"
+    assert Batch(["a"], [failed("a", None)]).what_failed() == "1 of 1 failed: a"  # no reason known, no "()"
 
 
 def test_a_batch_needs_one_key_per_answer_and_gets_by_its_first_key():
