@@ -377,20 +377,18 @@ def test_a_ctrl_c_while_the_summary_is_drawn_carries_the_kept_batch():
 
 
 def test_at_most_concurrency_items_are_asked_at_once_each_in_a_thread_named_after_its_key():
-    running, most, names = 0, 0, []
+    run = BatchRun(["q1", "q2", "q3", "q4", "q5"], [1, 2, 3, 4, 5])
+    shown, names = [], []  # what the progress view shows running as each item starts
 
     async def ask(question: str, name: str) -> Answer:
-        nonlocal running, most
-        running += 1
-        most = max(most, running)
         names.append(name)
         for _ in range(3):  # let the others start, if they may
             await asyncio.sleep(0)
-        running -= 1
+            shown.append(run.tally.running)
         return answer(question, "complete", name)
 
-    run = run_batch(ask, ["q1", "q2", "q3", "q4", "q5"], keys=[1, 2, 3, 4, 5], concurrency=2)
-    assert most == 2 and sorted(names) == ["1", "2", "3", "4", "5"]
+    asyncio.run(ask_each(ask, run, concurrency=2))
+    assert max(shown) == 2 and sorted(names) == ["1", "2", "3", "4", "5"]
     assert [a.raw_text for a in run.answers if a is not None] == ["1", "2", "3", "4", "5"]
     assert (run.tally.done, run.tally.failed, run.tally.running, run.interrupted) == (5, 0, 0, False)
 
