@@ -404,3 +404,25 @@ def test_the_progress_tally_says_the_rate_and_time_left_only_once_they_are_known
     assert (tally.elapsed, tally.rate, tally.left) == (2.0, 0.5, 6.0)
     tally.finished, now[0] = 14.0, 100.0
     assert (tally.elapsed, tally.rate, tally.left) == (4.0, 0.25, 12.0)
+
+
+def test_an_item_stopped_before_anything_arrived_is_cancelled_and_the_batch_ends_as_cancelled():
+    async def main() -> tuple[BatchRun, asyncio.Future[None]]:
+        run = BatchRun(["running", "waiting"], ["running", "waiting"])
+        started = asyncio.Event()
+
+        async def ask(question: str, key: str) -> Answer:
+            started.set()
+            await asyncio.Event().wait()  # its CancelledError carries no answer
+            raise AssertionError("never answered")
+
+        task = asyncio.ensure_future(ask_each(ask, run, concurrency=1))
+        await started.wait()
+        task.cancel()
+        await asyncio.wait([task])
+        return run, task
+
+    run, task = asyncio.run(main())
+    assert task.cancelled() and run.interrupted  # not an error of the batch's own
+    batch = run.finish(View(), lambda kept: None)
+    assert [(a.question, a.status) for a in batch] == [("running", "cancelled"), ("waiting", "cancelled")]
