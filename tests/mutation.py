@@ -62,6 +62,8 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
+    "alfa_notebook.many.x_run_blocking__mutmut_9": "sleep(1) for sleep(0): the same one pass of the loop that runs "
+    "the collected generators' aclose, a second later",
 }
 
 

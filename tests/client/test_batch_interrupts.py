@@ -426,3 +426,35 @@ def test_an_item_stopped_before_anything_arrived_is_cancelled_and_the_batch_ends
     assert task.cancelled() and run.interrupted  # not an error of the batch's own
     batch = run.finish(View(), lambda kept: None)
     assert [(a.question, a.status) for a in batch] == [("running", "cancelled"), ("waiting", "cancelled")]
+
+
+def test_a_cancelled_batch_ends_only_once_every_running_item_has_stopped_and_kept_what_arrived():
+    async def main() -> tuple[bool, Batch]:
+        run = BatchRun(["quick", "slow"], ["quick", "slow"])
+        started, stopped_on_server = [asyncio.Event(), asyncio.Event()], asyncio.Event()
+
+        async def ask(question: str, key: str) -> Answer:
+            try:
+                started[question == "slow"].set()
+                await asyncio.Event().wait()
+            except asyncio.CancelledError as stopped:
+                if question == "slow":  # its cancel on the server is still under way
+                    await stopped_on_server.wait()
+                    stopped.answer = answer(question, "cancelled", "slow: half")  # type: ignore[attr-defined]
+                raise
+            raise AssertionError("never answered")
+
+        task = asyncio.ensure_future(ask_each(ask, run, concurrency=2))
+        for event in started:
+            await event.wait()
+        task.cancel()
+        for _ in range(20):  # the quick item has long stopped
+            await asyncio.sleep(0)
+        ended_early = task.done()
+        stopped_on_server.set()
+        await asyncio.wait([task])
+        return ended_early, run.finish(View(), lambda kept: None)
+
+    ended_early, batch = asyncio.run(main())
+    assert not ended_early
+    assert [(a.status, a.raw_text) for a in batch] == [("cancelled", ""), ("cancelled", "slow: half")]
