@@ -24,6 +24,7 @@ from .asking import AskEvents, Asking, Tape
 from .attachments import Attach, uploads
 from .many import (
     DEFAULT_CONCURRENCY,
+    TICK,
     Abandoned,
     BatchRun,
     View,
@@ -357,7 +358,7 @@ class AlfaClient(_ClientBase[httpx.BaseTransport]):
                 await ask_each(client._item(timeout, sources, shared, run), run, concurrency)
 
         try:
-            run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=0.1)
+            run.interrupted = run_blocking(main, lambda: view.update(run.tally), interval=TICK)
         except Abandoned as stopped:  # a second Ctrl-C: the batch as it is now, in .batch
             run.interrupted = True
             stopped.batch = run.finish(view, self._keep_batch)  # type: ignore[attr-defined]
@@ -495,7 +496,7 @@ class AsyncAlfaClient(_ClientBase[httpx.AsyncBaseTransport]):
 
         run = BatchRun(listed, labels, rerun=rerun, paused=self.limiter.paused)
         view = _progress_view(progress, len(listed))
-        ticker = asyncio.ensure_future(follow(view, run.tally))
+        ticker = asyncio.ensure_future(follow(view, run.tally, TICK))
         try:
             await ask_each(self._item(timeout, sources, shared, run), run, concurrency)
         except asyncio.CancelledError as stopped:

@@ -25,13 +25,14 @@ from typing import Any
 
 from .results.answer import Answer
 from .results.batch import Batch, Rerun
-from .wire import arguments
 from .wire.errors import ConfigurationError
 
 AskOne = Callable[[str, str], Awaitable[Answer]]
 """Ask ``question`` in a new thread named ``name``; raises with the partial answer in ``.answer``."""
 
 DEFAULT_CONCURRENCY = 8
+TICK = 0.1
+"""Seconds between two draws of a batch's progress view, on both clients."""
 
 
 def items_of(questions: Iterable[str], keys: Iterable[Hashable] | None = None) -> tuple[list[str], list[Any]]:
@@ -139,18 +140,13 @@ def failed_answer(question: str, error: BaseException) -> Answer:
     return Answer(question=question, raw_text="", status="error", thread_id=None, message_id=None, error=error)
 
 
-def check_concurrency(concurrency: int) -> None:
-    """Refuse a concurrency no batch can run with, before anything starts."""
-    arguments.whole(concurrency, "concurrency", minimum=1)
-
-
 async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:
     """Ask every item of ``run``, at most ``concurrency`` at once, filling ``run.answers``.
 
     Cancelled, it cancels every running item (each stops its task on the server, or deletes the
     thread it made if its question never reached it, and keeps what arrived), marks the run
-    interrupted and re-raises."""
-    check_concurrency(concurrency)
+    interrupted and re-raises. ``concurrency`` is a whole number of at least 1: the clients check it
+    with every other argument (:func:`~.wire.arguments.batch_arguments`) before anything starts."""
     places = asyncio.Semaphore(concurrency)
     tally = run.tally
 
@@ -183,7 +179,7 @@ async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCUR
         raise
 
 
-async def follow(view: View, tally: Tally, interval: float = 0.1) -> None:
+async def follow(view: View, tally: Tally, interval: float) -> None:
     """Draw ``view`` every ``interval`` seconds until cancelled (the async client's ticker)."""
     while True:
         view.update(tally)
@@ -217,7 +213,6 @@ def run_blocking(main: Callable[[], Coroutine[Any, Any, None]], tick: Callable[[
     ended = threading.Event()
 
     def serve() -> None:
-        asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(asyncio.wait([task]))
             gc.collect()  # async generators left unfinished are finalised now, on their loop

@@ -53,6 +53,7 @@ MODULES: dict[str, list[str]] = {
     "many.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
     "results/batch.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
     "notebook/each.py": ["tests/notebook/test_each.py"],
+    "asking.py": ["tests/client/test_ending.py"],
     "cassette/*": ["tests/cassette/test_cassette.py", "tests/cassette/test_cassette_rules.py"],
 }
 
@@ -61,6 +62,8 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
+    "alfa_notebook.many.x_run_blocking__mutmut_9": "sleep(1) for sleep(0): the same one pass of the loop that runs "
+    "the collected generators' aclose, a second later",
 }
 
 

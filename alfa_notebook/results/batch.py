@@ -120,7 +120,8 @@ class Batch(Sequence[Answer]):
         if stopped:
             said.append(f"{stopped} cancelled")
         keys = ", ".join(str(self.keys[i]) for i in failed[:names]) + (", …" if len(failed) > names else "")
-        return f"{len(failed)} of {len(self)} failed ({'; '.join(said)}): {keys}"
+        why = f" ({'; '.join(said)})" if said else ""  # an error with no exception says no reason
+        return f"{len(failed)} of {len(self)} failed{why}: {keys}"
 
     def raise_for_status(self) -> Batch:
         """This batch if every item completed (or found no results); else raises one

@@ -8,11 +8,12 @@ import asyncio
 
 import pytest
 
+from alfa_notebook.asking import AskEvents, Asking
 from alfa_notebook.turn import ending as endings
 from alfa_notebook.turn.machine import Turn
 from alfa_notebook.turn.runners import AsyncRunner, SyncRunner
 from alfa_notebook.turn.steps import AskProcedure
-from alfa_notebook.wire.errors import APIStatusError, APITimeoutError, StreamInterruptedError
+from alfa_notebook.wire.errors import APIStatusError, APITimeoutError, StreamInterruptedError, TurnFailedError
 from alfa_notebook.wire.events import MessageChunk, StatusChanged
 from alfa_notebook.wire.models import History, Progress
 
@@ -21,18 +22,22 @@ class Broke(Exception):
     """The caller's code failed."""
 
 
-def events():
-    return [MessageChunk(f"part {i} ", "m1", False, {}) for i in range(3)] + [
-        StatusChanged("task_status", "complete", None, {})
-    ]
+ARTIFACT = '```{"type": "output_artifact", "artifact_id": "a1"}```'
+
+
+def events(status="complete", artifact=False):
+    chunks = [f"part {i} " for i in range(3)] + ([ARTIFACT] if artifact else [])
+    return [MessageChunk(text, "m1", False, {}) for text in chunks] + [StatusChanged("task_status", status, None, {})]
 
 
 class Service:
     """A scripted service: answers every call, streams ``events()``, and notes what it was asked."""
 
-    def __init__(self, fail_post: Exception | None = None) -> None:
+    def __init__(self, fail_post: Exception | None = None, ends: str = "complete", artifact: bool = False) -> None:
         self.calls: list[str] = []
         self.fail_post = fail_post
+        self.ends = ends  # the task's status at the end of the stream
+        self.artifact = artifact  # the answer shows an artifact, which cannot be fetched
         self.streams: list[Stream] = []
 
     def _answer(self, op):
@@ -41,6 +46,8 @@ class Service:
             raise self.fail_post
         if op.method == "GET" and op.route.endswith("/messages"):
             return History([], 0, 0)
+        if op.route.endswith("/artifacts/{artifact_id}"):
+            raise APIStatusError("gone", status_code=404, method="GET", path=op.route)
         if op.method == "GET" and op.route.endswith("/progress"):  # a stop reads how the task ended
             return Progress("cancelled")
         return True
@@ -49,7 +56,7 @@ class Service:
         return self._answer(op)
 
     def open_stream(self, thread_id, *, deadline=None):
-        self.streams.append(Stream(events()))
+        self.streams.append(Stream(events(self.ends, self.artifact)))
         return self.streams[-1]
 
     @property
@@ -74,7 +81,7 @@ class AsyncService(Service):
         return self._answer(op)
 
     async def open_stream(self, thread_id, *, deadline=None):
-        self.streams.append(AsyncStream(events()))
+        self.streams.append(AsyncStream(events(self.ends, self.artifact)))
         return self.streams[-1]
 
 
@@ -89,32 +96,34 @@ class AsyncStream(Stream):
         self.closed = True
 
 
-def follow(kind, service, leave=None, kept=None):
+def follow(kind, service, leave=None, kept=None, procedure=None, keep=None):
     """Follow one ask in thread t1 with a runner of ``kind``; ``leave(event)`` may raise, or
     return True to leave the loop there. Returns what was kept (``(ending, result, error)`` each
-    time, into ``kept`` if given), and the procedure."""
-    procedure = AskProcedure("q", "t1", clock=lambda: 0.0)
+    time, into ``kept`` if given, and handed to ``keep`` if given), and the procedure."""
+    procedure = AskProcedure("q", "t1", clock=lambda: 0.0) if procedure is None else procedure
     kept = [] if kept is None else kept
     procedure.driven = []  # every generator of the procedure the runner drove
     for name in ("run", "stop"):
         made = getattr(procedure, name)
         setattr(procedure, name, lambda made=made: procedure.driven.append(made()) or procedure.driven[-1])
 
-    def keep(how, result, error):
+    def noted(how, result, error):
         kept.append((how, result, error))
+        if keep is not None:
+            keep(how, result, error)
 
     def body(event):
         return leave is not None and leave(event)
 
     if kind == "sync":
-        with SyncRunner(service, procedure).following(keep) as events:
+        with SyncRunner(service, procedure).following(noted) as events:
             for event in events:
                 if body(event):
                     break
     else:
 
         async def main():
-            async with AsyncRunner(service, procedure).following(keep) as events:
+            async with AsyncRunner(service, procedure).following(noted) as events:
                 async for event in events:
                     if body(event):
                         break
@@ -210,3 +219,155 @@ def test_a_timeout_after_the_turn_ended_stops_nothing():
     turn.end("complete")
     assert endings.ending(turn, APITimeoutError("late"), finished=False) is endings.FAILED
     assert turn.status == "complete"
+
+
+class Tape:
+    """A cassette's turn: notes the answers it was asked to write."""
+
+    def __init__(self) -> None:
+        self.written: list = []
+
+    def finish(self, answer) -> None:
+        self.written.append(answer)
+
+
+class Client:
+    """What a client keeps of an ask (``last_answer``, the note of a complete one), through an
+    :class:`~alfa_notebook.asking.Asking` as the clients make it."""
+
+    def __init__(self, tape=None) -> None:
+        self.remembered: list = []
+        self.completed: list = []
+        self.procedure = AskProcedure("q", "t1", clock=lambda: 0.0)
+        self.asking = Asking(self.procedure, tape, remember=self.remembered.append, completed=self.completed.append)
+
+    def ask(self, kind, service, leave=None):
+        return follow(kind, service, leave, procedure=self.procedure, keep=self.asking.keep)
+
+
+def test_a_complete_answer_is_kept_noted_and_written_to_the_cassette_once(kind):
+    tape = Tape()
+    client = Client(tape)
+    client.ask(kind, service_of(kind, artifact=True))
+    answer = client.asking.answer
+    assert answer.status == "complete" and answer.raw_text == "part 0 part 1 part 2 " + ARTIFACT
+    assert answer.warnings == ["Artifact a1 could not be fetched: gone"]  # what the fetch met is kept
+    assert client.remembered == [answer] and client.completed == [answer] and tape.written == [answer]
+
+
+def test_an_answer_the_service_ended_in_error_is_kept_and_raised_but_not_noted_as_a_success(kind):
+    tape = Tape()
+    client = Client(tape)
+    with pytest.raises(TurnFailedError) as raised:
+        client.ask(kind, service_of(kind, ends="failed"))
+    answer = client.asking.answer
+    assert answer.status == "error" and raised.value.answer is answer and raised.value.thread_id == "t1"
+    assert client.remembered == [answer]
+    assert tape.written == [answer]  # a replay gives the same failure back
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), Broke("on_event failed")], ids=type)
+def test_an_interrupted_answer_is_kept_on_the_exception_and_never_written_as_complete(kind, error):
+    tape = Tape()
+    client = Client(tape)
+    with pytest.raises(type(error)) as raised:
+        client.ask(kind, service_of(kind), chunk_seen(error))
+    answer = client.asking.answer
+    assert answer.status == "cancelled" and answer.raw_text == "part 0 "
+    assert raised.value.answer is answer and client.remembered[-1] is answer
+    assert client.completed == [] and tape.written == []
+
+
+def test_an_error_without_a_thread_is_told_the_asks_thread_and_one_with_its_own_keeps_it(kind):
+    client = Client()
+    late = APITimeoutError("out of time")
+    with pytest.raises(APITimeoutError):
+        client.ask(kind, service_of(kind), chunk_seen(late))
+    assert late.thread_id == "t1" and late.answer is client.asking.answer
+
+    elsewhere = StreamInterruptedError("broke", method="GET", path="/x")
+    elsewhere.thread_id = "t0"
+    client = Client()
+    with pytest.raises(StreamInterruptedError):
+        client.ask(kind, service_of(kind), chunk_seen(elsewhere))
+    assert elsewhere.thread_id == "t0" and elsewhere.answer is client.asking.answer
+
+
+def ask_events(service, client):
+    return AskEvents(AsyncRunner(service, client.procedure), client.asking)
+
+
+def test_leaving_an_ask_events_block_early_has_cancelled_and_kept_the_answer_by_the_next_line():
+    service, client = AsyncService(), Client()
+
+    async def main():
+        async with ask_events(service, client) as events:
+            async for event in events:
+                if isinstance(event, MessageChunk):
+                    break
+        return events
+
+    events = asyncio.run(main())
+    assert service.cancelled and all(s.closed for s in service.streams)
+    assert events.answer is client.remembered[-1] and events.answer.status == "cancelled"
+    assert events.answer.raw_text == "part 0 " and client.completed == []
+
+
+def test_an_ask_events_block_left_while_its_iterator_is_still_held_ends_the_ask_on_leaving():
+    service, client = AsyncService(), Client()
+
+    async def main():
+        async with ask_events(service, client) as events:
+            iterator = aiter(events)
+            while not isinstance(await anext(iterator), MessageChunk):
+                pass
+            assert events.turn is client.procedure.turn and events.turn.raw_text == "part 0 "
+        return events, iterator
+
+    events, _ = asyncio.run(main())
+    assert service.cancelled
+    assert events.answer is not None and events.answer.status == "cancelled"
+
+
+def test_a_bare_async_for_left_early_is_ended_once_aclose_returns():
+    service, client = AsyncService(), Client()
+
+    async def main():
+        events = ask_events(service, client)
+        async for event in events:
+            if isinstance(event, MessageChunk):
+                break
+        await events.aclose()
+        return events
+
+    events = asyncio.run(main())
+    assert service.cancelled and events.answer is not None and events.answer.status == "cancelled"
+
+
+def test_ask_events_followed_to_the_end_keep_the_whole_answer_and_cannot_be_followed_again():
+    service, client = AsyncService(), Client()
+
+    async def main():
+        async with ask_events(service, client) as events:
+            chunks = [e async for e in events if isinstance(e, MessageChunk)]
+            with pytest.raises(RuntimeError) as twice:
+                aiter(events)
+            assert str(twice.value) == (
+                "An ask's events can be followed once: call client.ask_events() again to ask again."
+            )
+        return events, chunks
+
+    events, chunks = asyncio.run(main())
+    assert len(chunks) == 3 and not service.cancelled
+    assert events.answer.status == "complete" and client.completed == [events.answer]
+
+
+def test_ask_events_never_followed_ask_nothing():
+    service, client = AsyncService(), Client()
+
+    async def main():
+        async with ask_events(service, client) as events:
+            pass
+        return events
+
+    assert asyncio.run(main()).answer is None and service.calls == []

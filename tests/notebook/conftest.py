@@ -71,9 +71,11 @@ class Shell:
 
 @pytest.fixture(scope="session")
 def ipython() -> InteractiveShell:
+    from IPython import get_ipython
     from IPython.testing.globalipapp import start_ipython
 
-    return start_ipython()
+    started = start_ipython()  # None when a process runs pytest twice (mutmut): the shell is already up
+    return started if started is not None else get_ipython()
 
 
 def _environment(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> None:

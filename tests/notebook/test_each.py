@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from IPython.core.error import UsageError
 
-from alfa_notebook.results.batch import Batch
+from alfa_notebook.notebook import each
+from alfa_notebook.results.answer import Answer
+from alfa_notebook.results.batch import Batch, BatchError
 
 
 def test_each_over_a_dataframe_column_stores_the_batch_and_its_frame(shell):
@@ -139,3 +142,128 @@ def test_a_second_ctrl_c_leaves_the_batch_as_it_was_in_alfa(shell, monkeypatch):
         "KeyboardInterrupt: the batch was stopped without waiting for its running items' cancels; "
         "`_alfa` holds what was answered."
     ]
+
+
+# -- the --each pieces on their own (no shell, no service) -------------------------------------
+
+
+def one_line(error: BaseException) -> str:
+    return error._render_traceback_()[0] if hasattr(error, "_render_traceback_") else str(error)
+
+
+@pytest.mark.parametrize(
+    "words", [["t", "in"], ["t", "of", "names"], ["1t", "in", "names"], ["t", "in", "names", "x"]], ids=" ".join
+)
+def test_each_takes_name_in_collection_and_nothing_else(words):
+    with pytest.raises(UsageError) as info:
+        each.parse(words)
+    assert str(info.value) == (
+        f"--each takes NAME in COLLECTION, as in `--each ticker in universe`, not {' '.join(words)!r}."
+    )
+
+
+def test_each_reads_a_variable_or_one_column_and_evaluates_nothing():
+    frame = pd.DataFrame({"ticker": ["NVDA", "AMD"], "my col": ["x", "y"]})
+    namespace = {"names": ("NVDA",), "frame": frame, "series": frame["ticker"], "index": pd.Index(["I"]), "col": "c"}
+    assert each.parse(["t", "in", "frame.ticker"]) == ("t", "frame.ticker")
+    assert each.resolve(" names ", namespace) == ["NVDA"]
+    assert each.resolve("series", namespace) == each.resolve("frame.ticker", namespace) == ["NVDA", "AMD"]
+    assert each.resolve("frame['ticker']", namespace) == each.resolve('frame[ "ticker" ]', namespace)
+    assert each.resolve("frame[my col]", namespace) == ["x", "y"] and each.resolve("index", namespace) == ["I"]
+    for source in ("frame.ticker.upper()", "__import__('os')", "names + names", "2"):
+        with pytest.raises(UsageError) as info:
+            each.resolve(source, namespace)
+        assert str(info.value) == (
+            f"--each: {source!r} is not a variable or a DataFrame column (write `universe`, `df.ticker` or "
+            '`df["ticker"]`).'
+        )
+
+
+@pytest.mark.parametrize(
+    ("source", "error", "line"),
+    [
+        (
+            "nowhere",
+            NameError,
+            "NameError: --each: no variable named 'nowhere' in the notebook; define it in a cell above.",
+        ),
+        ("names.ticker", TypeError, "TypeError: --each: names is a list, not a DataFrame: it has no column 'ticker'."),
+        ("frame.price", LookupError, "LookupError: --each: frame has no column 'price' (its columns: ticker, 2)."),
+        (
+            "number",
+            TypeError,
+            "TypeError: --each: number is a int; it must be a list, tuple, pandas Series or Index, or a DataFrame column.",
+        ),
+        ("empty", ValueError, "ValueError: --each: empty is empty: there is nothing to ask about."),
+    ],
+)
+def test_each_says_in_one_line_why_a_collection_cannot_be_asked_about(source, error, line):
+    namespace = {"names": ["NVDA"], "frame": pd.DataFrame({"ticker": ["NVDA"], 2: [1]}), "number": 3, "empty": []}
+    with pytest.raises(error) as info:
+        each.resolve(source, namespace)
+    assert one_line(info.value) == line
+
+
+def test_each_fills_the_template_once_per_item_and_the_rest_from_the_notebook():
+    template = "  How did {{ t }} do in {{year}}, against {{t}}? \n"
+    assert each.questions("t", template, ["NVDA", 7], {"year": 2024}) == [
+        "How did NVDA do in 2024, against NVDA?",
+        "How did 7 do in 2024, against 7?",
+    ]
+    with pytest.raises(UsageError) as info:
+        each.questions("t", "How did {{ticker}} do?", ["NVDA"], {})
+    assert str(info.value) == (
+        "--each t: the question never says {{t}}, so every item would be asked the same thing; "
+        "put {{t}} where each item goes."
+    )
+
+
+def item(status: str) -> Answer:
+    return Answer(question="q", raw_text="", status=status, thread_id=None, message_id=None)
+
+
+@pytest.mark.parametrize("allow_errors", [False, True])
+def test_a_batch_that_completed_goes_to_alfa_out_and_df(allow_errors):
+    batch, namespace = Batch(["NVDA", "AMD"], [item("complete"), item("no_results")]), {}
+    each.deliver(lambda: batch, namespace, out="calls", df="summary", allow_errors=allow_errors)
+    assert namespace["_alfa"] is batch and namespace["calls"] is batch
+    assert list(namespace["summary"]["status"]) == ["complete", "no_results"]
+    each.deliver(lambda: batch, (only := {}), out=None, df=None, allow_errors=False)
+    assert only == {"_alfa": batch}
+
+
+def test_a_failed_batch_fails_the_cell_unless_errors_are_allowed():
+    batch = Batch(["NVDA", "AMD"], [item("complete"), item("error")])
+    namespace: dict = {}
+    with pytest.raises(BatchError) as info:
+        each.deliver(lambda: batch, namespace, out="calls", df="summary", allow_errors=False)
+    assert info.value.batch is batch and namespace == {"_alfa": batch}
+    assert one_line(info.value) == (
+        "BatchError: 1 of 2 failed: AMD; `_alfa.retry_failed()` asks them again "
+        "(--allow-errors keeps a partly failed batch)."
+    )
+    each.deliver(lambda: batch, namespace, out="calls", df=None, allow_errors=True)
+    assert namespace == {"_alfa": batch, "calls": batch}
+
+
+def test_an_interrupted_batch_is_a_keyboard_interrupt_even_with_errors_allowed():
+    batch = Batch(["NVDA", "AMD"], [item("complete"), item("cancelled")], interrupted=True)
+    namespace: dict = {}
+    with pytest.raises(KeyboardInterrupt) as info:
+        each.deliver(lambda: batch, namespace, out="calls", df="summary", allow_errors=True)
+    assert namespace == {"_alfa": batch}
+    assert one_line(info.value) == (
+        "KeyboardInterrupt: the batch was stopped and its running items cancelled on the server; "
+        "`_alfa` holds what was answered, `_alfa.retry_failed()` asks the rest."
+    )
+
+
+def test_a_ctrl_c_with_no_batch_goes_on_as_it_came():
+    namespace: dict = {}
+
+    def stopped_early() -> Batch:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        each.deliver(stopped_early, namespace, out="calls", df=None, allow_errors=False)
+    assert namespace == {} and not hasattr(info.value, "_render_traceback_")
