@@ -44,6 +44,7 @@ MODULES: dict[str, list[str]] = {
         "tests/client/test_procedure_settling.py",
         "tests/reliability/test_deadline.py",
     ],
+    "turn/ending.py": ["tests/client/test_ending.py"],
     "wire/limiter.py": ["tests/client/test_batch.py"],
     "wire/channel.py": [
         "tests/client/test_retry.py",
