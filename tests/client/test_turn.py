@@ -708,3 +708,29 @@ def test_a_stopped_turn_with_unnamed_chunks_and_a_named_message_loses_neither():
     turn.interrupt()
     turn.keep_sources(History([Message("u", "q", True), Message("m2", "Two.", False)], 2, 0))
     assert turn.raw_text == "One\n\nTw"
+
+
+def test_a_stopped_turn_keeps_a_whole_messages_own_sources_and_gives_unnamed_chunks_after_it_theirs():
+    """Message 1 arrived in chunks and then whole, message 2 in chunks without an id; the record
+    files the question in other words (a note about attached files)."""
+    from alfa_notebook.wire.models import Citation
+
+    def cited(name, offset=0):
+        return Citation(name, "web", name, inline_offset=offset)
+
+    turn = Turn("q")
+    turn.feed(chunk("One", mid="m1"))
+    turn.feed(MessageComplete(Message("m1", "One.", False, citations=[cited("streamed")]), {}))
+    turn.feed(chunk("Tw", mid=None))
+    turn.interrupt()
+    record = History(
+        [
+            Message("u", "q\n\n[1 file attached]", True),
+            Message("m1", "One.", False, citations=[cited("recorded")]),
+            Message("m2", "Two. [stopped]", False, citations=[cited("kept", 2)]),
+        ],
+        3,
+        0,
+    )
+    turn.keep_sources(record)
+    assert turn.raw_text == "One.\n\nTw" and [c.id for c in turn.citations] == ["streamed", "kept"]
