@@ -62,6 +62,11 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
+    "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_14": "interrupted None for False: only ever read for its truth",
+    "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_16": "reconnecting None for 0: only ever read for its truth",
+    "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_18": "polling None for False: only ever read for its truth",
+    "alfa_notebook.turn.machine.xǁTurnǁ_message__mutmut_9": "a draft made for a whole message has its final at once: its chunks are never read",
+    "alfa_notebook.turn.machine.xǁTurnǁinterrupt__mutmut_6": "end() reads a status in any case (normalise_status)",
 }
 
 

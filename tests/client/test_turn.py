@@ -226,6 +226,11 @@ def test_thread_name_is_the_question_on_one_line():
     assert len(long) <= 61 and long.endswith("…")
 
 
+def thread_history(*messages):
+    """A thread's history as the service reads it back."""
+    return History(list(messages), len(messages), 0)
+
+
 def test_a_stream_cut_again_and_again_backs_off_then_polls():
     """A stream that opens and closes at once, forever, must not spin against the server."""
     history = History([Message("u", "q", True), Message("m1", "Done.", False)], 2, 0)
@@ -632,15 +637,11 @@ def test_a_thread_is_named_after_its_question_up_to_sixty_characters_cut_at_a_wo
 def test_a_reply_the_history_files_under_a_differently_worded_question_is_found_by_its_id():
     """The service may record the question otherwise than it was sent (a note about attached files,
     say): the id the stream gave finds the turn's replies all the same, all of them."""
-    history = History(
-        [
-            Message("u1", "q\n\n[2 files attached]", True),
-            Message("a1", "First part.", False),
-            Message("a2", "Second part.", False),
-            Message("u2", "a later question", True),
-        ],
-        4,
-        0,
+    history = thread_history(
+        Message("u1", "q\n\n[2 files attached]", True),
+        Message("a1", "First part.", False),
+        Message("a2", "Second part.", False),
+        Message("u2", "a later question", True),
     )
     turn = Turn("q")
     turn.feed(chunk("First", mid="a1"))
@@ -661,7 +662,7 @@ def test_a_turn_the_service_found_nothing_for_before_the_cancel_came_is_its_answ
     proc.posted = True
     proc.turn.feed(chunk("Search"))
     proc.turn.interrupt()
-    record = History([Message("u", "How did NVDA do?", True), Message("m1", "No results found.", False)], 2, 0)
+    record = thread_history(Message("u", "How did NVDA do?", True), Message("m1", "No results found.", False))
     stop(proc, history=record, ended=Progress("no_results_found"))
     assert proc.turn.status == "no_results" and proc.turn.raw_text == "No results found."
     assert not proc.turn.interrupted
@@ -679,15 +680,11 @@ def test_a_stopped_turn_keeps_what_arrived_with_the_sources_the_service_kept_for
     turn.feed(MessageComplete(Message("m1", "One.", False, citations=[cited("streamed")]), {}))
     turn.feed(chunk("Tw", mid="m2"))
     turn.interrupt()
-    record = History(
-        [
-            Message("u", "q", True),
-            Message("m1", "One.", False, citations=[cited("recorded")]),
-            Message("m2", "Two. [stopped]", False, citations=[cited("kept", 2)]),
-            Message("m3", "Three.", False),
-        ],
-        4,
-        0,
+    record = thread_history(
+        Message("u", "q", True),
+        Message("m1", "One.", False, citations=[cited("recorded")]),
+        Message("m2", "Two. [stopped]", False, citations=[cited("kept", 2)]),
+        Message("m3", "Three.", False),
     )
     turn.keep_sources(record)
     assert turn.raw_text == "One.\n\nTw" and [c.id for c in turn.citations] == ["streamed", "kept"]
@@ -696,7 +693,7 @@ def test_a_stopped_turn_keeps_what_arrived_with_the_sources_the_service_kept_for
     anonymous.feed(chunk("Tw", mid=None))
     anonymous.interrupt()
     anonymous.keep_sources(
-        History([Message("u", "q", True), Message("m2", "Two.", False, citations=[cited("kept")])], 2, 0)
+        thread_history(Message("u", "q", True), Message("m2", "Two.", False, citations=[cited("kept")]))
     )
     assert anonymous.raw_text == "Tw" and [c.id for c in anonymous.citations] == ["kept"]
 
@@ -706,7 +703,7 @@ def test_a_stopped_turn_with_unnamed_chunks_and_a_named_message_loses_neither():
     turn.feed(chunk("One", mid=None))
     turn.feed(chunk("Tw", mid="m2"))
     turn.interrupt()
-    turn.keep_sources(History([Message("u", "q", True), Message("m2", "Two.", False)], 2, 0))
+    turn.keep_sources(thread_history(Message("u", "q", True), Message("m2", "Two.", False)))
     assert turn.raw_text == "One\n\nTw"
 
 
@@ -723,14 +720,10 @@ def test_a_stopped_turn_keeps_a_whole_messages_own_sources_and_gives_unnamed_chu
     turn.feed(MessageComplete(Message("m1", "One.", False, citations=[cited("streamed")]), {}))
     turn.feed(chunk("Tw", mid=None))
     turn.interrupt()
-    record = History(
-        [
-            Message("u", "q\n\n[1 file attached]", True),
-            Message("m1", "One.", False, citations=[cited("recorded")]),
-            Message("m2", "Two. [stopped]", False, citations=[cited("kept", 2)]),
-        ],
-        3,
-        0,
+    record = thread_history(
+        Message("u", "q\n\n[1 file attached]", True),
+        Message("m1", "One.", False, citations=[cited("recorded")]),
+        Message("m2", "Two. [stopped]", False, citations=[cited("kept", 2)]),
     )
     turn.keep_sources(record)
     assert turn.raw_text == "One.\n\nTw" and [c.id for c in turn.citations] == ["streamed", "kept"]
