@@ -652,6 +652,7 @@ def test_a_thread_busy_until_the_deadline_says_how_long_it_waited_in_the_service
     from alfa_notebook import ThreadBusyError
 
     service = Clocked({POST_MESSAGE: [busy_refusal()], "GET /threads/{id}/progress": [APIConnectionError("down")]})
+    service.now = 100.0  # the clock's scale starts anywhere
     with pytest.raises(ThreadBusyError) as info:
         service.drive(service.procedure(timeout=20).run())
     error = info.value
@@ -728,3 +729,25 @@ def test_stopping_an_ask_whose_question_went_cancels_its_task_and_keeps_its_thre
         service.drive(proc.stop())
         assert service.log[0] == "DELETE /threads/{id}/task" and "DELETE /threads/{id}" not in service.log
         assert Answer.from_turn(proc.turn).thread_id == "t1"
+
+
+def test_a_task_polled_to_a_progress_with_no_status_waits_for_a_lagging_history():
+    service = _unreachable_stream([Progress(None)])
+    service.calls[GET_MESSAGES] = [history(asked(at(1))), history(asked(at(1)), WHOLE)]
+    result = service.drive(procedure("t1", timeout=600).run())
+    assert (result.turn.status, result.turn.raw_text) == ("complete", "The whole answer.")
+
+
+def test_stopping_while_the_question_was_posted_to_a_new_thread_reads_the_latest_page_of_its_record():
+    service = Service(
+        {
+            GET_MESSAGES: [history(asked())],
+            "DELETE /threads/{id}/task": [True],
+            "GET /threads/{id}/progress": [Progress("cancelled")],
+        }
+    )
+    proc = procedure("t1")
+    proc.created_thread, proc.posted = True, None
+    service.drive(proc.stop())
+    assert service.sent[0] == ("GET", "/threads/t1/messages", {"start_index": 0, "limit_num": 10}, None, None, None)
+    assert service.log[1] == "DELETE /threads/{id}/task"
