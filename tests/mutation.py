@@ -67,6 +67,9 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_18": "polling None for False: only ever read for its truth",
     "alfa_notebook.turn.machine.xǁTurnǁ_message__mutmut_9": "a draft made for a whole message has its final at once: its chunks are never read",
     "alfa_notebook.turn.machine.xǁTurnǁinterrupt__mutmut_6": "end() reads a status in any case (normalise_status)",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ_recover__mutmut_24": "reconnecting None for 0: only ever read for its truth",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ_new_empty_thread__mutmut_18": "an undated thread sorts last keyed 0 or 1 (stamps are far past 1970)",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁstop__mutmut_26": "no status read is None or '': neither is a finished task's",
 }
 
 

@@ -751,3 +751,67 @@ def test_stopping_while_the_question_was_posted_to_a_new_thread_reads_the_latest
     service.drive(proc.stop())
     assert service.sent[0] == ("GET", "/threads/t1/messages", {"start_index": 0, "limit_num": 10}, None, None, None)
     assert service.log[1] == "DELETE /threads/{id}/task"
+
+
+def test_a_stopped_ask_reads_the_latest_page_and_fetches_the_artifacts_that_arrived_from_its_thread():
+    from alfa_notebook.wire.models import Artifact
+
+    table = Artifact("tbl-1", {"columns": ["a"], "rows": [[1]]})
+    calls = {"DELETE /threads/{id}/task": [True], "GET /threads/{id}/progress": [Progress("cancelled")]}
+    service = Service({**calls, GET_MESSAGES: [history()]}, artifacts={"tbl-1": table})
+    proc = procedure("t1")
+    proc.posted = True
+    proc.turn.feed(chunk(f"See {marker('tbl-1')}"))
+    result = service.drive(proc.stop())
+    assert service.sent[-2:] == [
+        ("GET", "/threads/t1/messages", {"start_index": 0, "limit_num": 10}, None, None, None),
+        ("artifacts", "t1", ("tbl-1",), "m1"),
+    ]
+    assert result.artifacts == [table]
+
+
+def test_a_stop_after_the_timeout_cancels_without_asking_how_the_task_ended():
+    service = Service({"DELETE /threads/{id}/task": [True], GET_MESSAGES: [history()]})
+    proc = procedure("t1", timeout=0)
+    proc.posted = True
+    service.drive(proc.stop())
+    assert service.log == ["DELETE /threads/{id}/task", GET_MESSAGES]
+
+
+def test_an_ask_stopped_while_its_thread_was_made_keeps_its_turn():
+    from alfa_notebook.results.answer import Answer
+
+    class Interrupting(Service):
+        def perform(self, effect: object) -> Any:
+            if isinstance(effect, steps.Call) and (effect.operation.method, effect.operation.route) == (
+                "POST",
+                "/threads",
+            ):
+                raise KeyboardInterrupt
+            return super().perform(effect)
+
+    service = Interrupting({"GET /threads": [[]]})
+    proc = procedure()
+    with pytest.raises(KeyboardInterrupt):
+        service.drive(proc.run())
+    result = service.drive(proc.stop())
+    assert Answer.from_result(result).question == QUESTION and service.log == ["GET /threads"]
+
+
+def test_a_stop_after_the_new_thread_was_deleted_looks_for_no_other_thread():
+    """The question timed out unsent and its new thread was deleted: stopping has nothing left to do."""
+    from alfa_notebook.wire.errors import APITimeoutError
+
+    service = Service(
+        {
+            "POST /threads": [Thread("t1", QUESTION)],
+            POST_MESSAGE: [APITimeoutError("too slow", processed=False)],
+            "DELETE /threads/{id}": [True],
+        }
+    )
+    proc = procedure()
+    with pytest.raises(APITimeoutError):
+        service.drive(proc.run())
+    service.log.clear()
+    service.drive(proc.stop())
+    assert service.log == []
