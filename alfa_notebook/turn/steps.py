@@ -168,7 +168,6 @@ class AskProcedure:
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
         self._rng = rng or random.Random()
-        self._wall = wall
         self._asked_at = wall()
         self._failures = 0  # consecutive stream failures; an event received resets it
         self.created_thread = False

@@ -815,3 +815,47 @@ def test_a_stop_after_the_new_thread_was_deleted_looks_for_no_other_thread():
     service.log.clear()
     service.drive(proc.stop())
     assert service.log == []
+
+
+def test_a_thread_is_named_as_asked_and_an_answer_takes_the_time_the_procedure_took():
+    from alfa_notebook.results.answer import Answer
+
+    service = Clocked(
+        {
+            "POST /threads": [Thread("t1", "Semis review")],
+            POST_MESSAGE: [None],
+            "GET /threads/{id}/progress": [Progress("complete")],
+            GET_MESSAGES: [history(asked(at(1)), WHOLE)],
+        },
+        events=[steps.Lost(APIConnectionError("dropped before the first event"))],
+    )
+    service.now, service.per_read = 100.0, 2.5  # the clock's scale starts anywhere; reading took 2.5 s
+    result = service.drive(service.procedure(None, name="Semis review", timeout=60).run())
+    assert service.sent[0][4] == {"thread_name": "Semis review"}
+    assert result.turn.raw_text == "The whole answer." and service.log.count("reopen") == 1
+    assert Answer.from_result(result).elapsed == 2.5
+
+
+def test_events_read_at_once_from_a_recording_are_fed_in_order_and_published_once():
+    from alfa_notebook.wire.events import StatusChanged as Status
+
+    last = ended()
+    service = Service(
+        {POST_MESSAGE: [None]},
+        events=[steps.Burst(iter([chunk("NVDA "), complete("NVDA rose."), last, chunk("after the end")]))],
+    )
+    result = service.drive(procedure("t1").run())
+    assert result.turn.raw_text == "NVDA rose." and result.turn.status == "complete"
+    assert service.published == [None, last] and isinstance(last, Status)
+
+
+def test_stopping_a_new_thread_whose_question_never_got_there_deletes_it_and_keeps_the_turn():
+    from alfa_notebook.results.answer import Answer
+
+    service = Service({GET_MESSAGES: [history()], "DELETE /threads/{id}": [True]})
+    proc = procedure("t1")
+    proc.created_thread, proc.posted = True, None
+    proc.turn.feed(chunk(""))
+    answer = Answer.from_result(service.drive(proc.stop()))
+    assert service.log == [GET_MESSAGES, "DELETE /threads/{id}"] and answer.question == QUESTION
+    assert answer.thread_id is None
