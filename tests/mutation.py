@@ -44,6 +44,7 @@ MODULES: dict[str, list[str]] = {
         "tests/client/test_procedure_settling.py",
         "tests/reliability/test_deadline.py",
     ],
+    "turn/ending.py": ["tests/client/test_ending.py"],
     "wire/limiter.py": ["tests/client/test_batch.py"],
     "wire/channel.py": [
         "tests/client/test_retry.py",
@@ -64,6 +65,17 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.many.x_run_blocking__mutmut_9": "sleep(1) for sleep(0): the same one pass of the loop that runs "
     "the collected generators' aclose, a second later",
+    "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_14": "interrupted None for False: only ever read for its truth",
+    "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_16": "reconnecting None for 0: only ever read for its truth",
+    "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_18": "polling None for False: only ever read for its truth",
+    "alfa_notebook.turn.machine.xǁTurnǁ_message__mutmut_9": "a draft made for a whole message has its final at once: its chunks are never read",
+    "alfa_notebook.turn.machine.xǁTurnǁinterrupt__mutmut_6": "end() reads a status in any case (normalise_status)",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ__init____mutmut_24": "created_thread None for False: only ever read for its truth",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ__init____mutmut_29": "_settle_began is set with _settle_by before it is ever read",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ__init____mutmut_30": "_settle_began is set with _settle_by before it is ever read",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ_recover__mutmut_24": "reconnecting None for 0: only ever read for its truth",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ_new_empty_thread__mutmut_18": "an undated thread sorts last keyed 0 or 1 (stamps are far past 1970)",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁstop__mutmut_26": "no status read is None or '': neither is a finished task's",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 from .._public import publish
 from ..wire import markers
@@ -33,13 +33,13 @@ TurnStatus = Literal["waiting", "running", EndStatus]
 """Where a turn is: waiting for its first event, running, or one of :data:`EndStatus`."""
 AnswerStatus = Literal[EndStatus, "incomplete"]
 """How an answer ended; ``"incomplete"``: the connection was lost before the service ended it."""
-_ANSWER_STATUSES = frozenset(get_args(AnswerStatus))
+_ANSWER_STATUSES: dict[object, AnswerStatus] = {status: status for status in get_args(AnswerStatus)}
 
 
 def answer_status(value: object) -> AnswerStatus:
     """``value`` as an :data:`AnswerStatus`; a status this version does not know (a saved answer from
     a newer one) reads as ``"incomplete"``, the one that claims nothing about how the turn ended."""
-    return cast("AnswerStatus", value) if value in _ANSWER_STATUSES else "incomplete"
+    return _ANSWER_STATUSES.get(value, "incomplete")
 
 
 # How the service's terminal statuses read on an Answer.
@@ -216,18 +216,15 @@ class Turn:
             self.interrupted = True
         self.end("cancelled")
 
-    def reconcile(self, history: History, status: str) -> bool:
+    def reconcile(self, history: History, status: str) -> None:
         """Take the assistant messages of this turn from ``history`` and end the turn.
 
         The history is the service's record, so it replaces any text assembled from chunks; messages
         of this turn are those after the last user message that asked this question.
         """
-        replies = _replies_to(history.messages, self.question, self.message_id)
-        before = self.raw_text
-        for message in replies:
+        for message in _replies_to(history.messages, self.question, self.message_id):
             self._message(message)
         self.end(status)
-        return self.raw_text != before
 
     def replied_in(self, history: History) -> bool:
         """Whether ``history`` holds this turn's reply (a lagging history may not yet)."""

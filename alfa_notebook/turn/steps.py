@@ -17,7 +17,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from ..wire import operations as ops
@@ -139,8 +139,8 @@ Steps = Generator[Effect, Any, "AskResult"]
 @dataclass
 class AskResult:
     turn: Turn
-    artifacts: list[Artifact]
-    artifact_errors: dict[str, BaseException]
+    artifacts: list[Artifact] = field(default_factory=list)
+    artifact_errors: dict[str, BaseException] = field(default_factory=dict)
 
 
 class AskProcedure:
@@ -168,7 +168,6 @@ class AskProcedure:
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
         self._rng = rng or random.Random()
-        self._wall = wall
         self._asked_at = wall()
         self._failures = 0  # consecutive stream failures; an event received resets it
         self.created_thread = False
@@ -176,7 +175,7 @@ class AskProcedure:
         self.posted: bool | None = False
         """Whether the question reached the service: None while a POST's outcome is unknown."""
         self._settle_by: float | None = None  # when waiting for a busy thread to settle must end
-        self._settle_began: float | None = None
+        self._settle_began = 0.0  # when it began, on ``clock``'s scale (set with _settle_by)
         self._settle_wait = SETTLE_POLL[0]  # the next wait between polls of a settling thread
         self._creating: str | None = None
         """The name of the thread whose creation is under way (the ask may be stopped meanwhile)."""
@@ -229,7 +228,7 @@ class AskProcedure:
             change = None
             if isinstance(event, (Lost, StreamClosed)):
                 yield CloseStream()
-                yield from self._recover(thread_id, event)
+                yield from self._recover(thread_id)
             elif type(event) is Burst:
                 change = self._feed_burst(event)
             else:
@@ -254,7 +253,7 @@ class AskProcedure:
         self._failures = 0
         return None if last is None else Publish(last)
 
-    def _recover(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
+    def _recover(self, thread_id: str) -> Generator[Effect, Any, None]:
         """Reconnect with backoff; once attached, check whether the turn ended meanwhile.
 
         If reconnecting fails, poll progress until the task is over. Either way a finished task is
@@ -280,9 +279,9 @@ class AskProcedure:
                 yield from self._reconcile(thread_id, progress.status)
             return
         self.turn.reconnecting, self.turn.polling = 0, True
-        yield from self._poll_until_done(thread_id, cause)
+        yield from self._poll_until_done(thread_id)
 
-    def _poll_until_done(self, thread_id: str, cause: Lost | StreamClosed) -> Generator[Effect, Any, None]:
+    def _poll_until_done(self, thread_id: str) -> Generator[Effect, Any, None]:
         failures = 0
         wait = POLL_INTERVAL[0]
         while True:
@@ -299,7 +298,7 @@ class AskProcedure:
                         method="GET",
                         path="/threads/{id}/progress",
                     )
-                    raise error from (progress.error or getattr(cause, "error", None))
+                    raise error from progress.error  # a failed call's Lost always carries its error
             elif progress.status is None or progress.status in TERMINAL_STATUSES:
                 yield from self._reconcile(thread_id, progress.status or "complete")
                 return
@@ -327,7 +326,8 @@ class AskProcedure:
     def _create_thread(self) -> Generator[Effect, Any, str]:
         name = thread_name(self._name or self.turn.question)
         self._creating = name
-        for resends in range(MAX_RESENDS + 1):
+        resends = 0
+        while True:
             try:
                 thread: Thread = yield Call(ops.create_thread(name))
                 self._creating = None
@@ -335,13 +335,13 @@ class AskProcedure:
             except APIError as error:
                 if not self._may_settle(error, resends):
                     raise error
+                resends += 1
                 try:
                     found = yield from self._new_empty_thread(name)
                 except AlfaError:
                     raise error from None  # the record could not be read: the outcome stays unknown
                 if found is not None:  # the service made it before the connection broke
                     return found
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _new_empty_thread(self, name: str) -> Generator[Effect, Any, str | None]:
         """A thread named ``name``, made since this ask began and still empty: the one a POST whose
@@ -372,7 +372,6 @@ class AskProcedure:
                 if error.processed is not None:
                     self.posted = False
                     raise error
-                self.posted = None
                 if not self._may_settle(error, resends):
                     raise error
                 resends += 1
@@ -383,7 +382,7 @@ class AskProcedure:
                 if self._question_in(history):  # it got there: carry on with it
                     self.posted = True
                     return
-                self.posted = False  # the service has no record of it: sending again asks it once
+                # the service has no record of it: sending again asks it once
 
     # -- settling: a real service may read a task running for a moment after its last event ------
 
@@ -434,7 +433,7 @@ class AskProcedure:
     def _thread_busy(self, thread_id: str, busy: APIStatusError, progress: Progress | None) -> ThreadBusyError:
         task_id = progress.task_id if progress is not None else None
         task = f"task {task_id}" if task_id else "a task"
-        waited = self._clock() - (self._settle_began or self._clock())
+        waited = self._clock() - self._settle_began
         detail = (
             f"thread {thread_id} is busy with {task}, still running after {waited:.0f} s; the question was not sent"
         )
@@ -509,14 +508,14 @@ class AskProcedure:
         thread_id = self.turn.thread_id
         if thread_id is None and self._creating is not None:  # stopped while its thread was being made
             yield from self._discard_made_thread(self._creating)
-            return AskResult(self.turn, [], {})
+            return AskResult(self.turn)
         if thread_id is not None and self.created_thread and self.posted is None:  # stopped while posting
             yield from self._settle_posted(thread_id)
         if thread_id is not None and self.created_thread and self.posted is False:
             yield from self._discard_thread(thread_id)
-            return AskResult(self.turn, [], {})
+            return AskResult(self.turn)
         if thread_id is None or self.posted is False:  # no task of this ask's to stop or read
-            return AskResult(self.turn, [], {})
+            return AskResult(self.turn)
         try:
             yield Call(ops.cancel(thread_id))
         except AlfaError:

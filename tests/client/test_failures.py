@@ -130,9 +130,9 @@ def test_a_404_on_a_thread_says_it_does_not_exist(client):
 
 
 def test_a_timeout_with_nothing_received_says_so(make_client):
-    driven = make_client("chunk_delay=5")
+    driven = make_client("chunk_delay=5")  # nothing comes for 5 s: time enough to make the thread, post, time out
     with pytest.raises(alfa.APITimeoutError) as info:
-        driven.ask(fresh_question(), timeout=0.5)
+        driven.ask(fresh_question(), timeout=2)
     message = str(info.value)
     assert "Nothing of the answer had arrived" in message
     assert "what arrived" not in message.lower() and "%alfa" not in message and "--timeout" not in message

@@ -14,7 +14,7 @@ import pytest
 from alfa_notebook.turn import steps
 from alfa_notebook.turn.machine import Turn, thread_name
 from alfa_notebook.wire.errors import AlfaError, APIConnectionError, BadRequestError
-from alfa_notebook.wire.events import MessageChunk, MessageComplete, StatusChanged
+from alfa_notebook.wire.events import MessageChunk, MessageComplete, StatusChanged, WorkInProgress
 from alfa_notebook.wire.models import Citation, History, Message, Progress, Thread
 
 QUESTION = "Compare NVDA and AMD"
@@ -51,15 +51,24 @@ class Service:
     runner throws it into the procedure. ``events`` are the stream's, in order; reading past
     them fails the test. ``log`` records what the procedure did."""
 
-    def __init__(self, calls: dict[str, list[Any]] | None = None, events: list[Any] = ()) -> None:
+    def __init__(
+        self, calls: dict[str, list[Any]] | None = None, events: list[Any] = (), artifacts: dict[str, Any] | None = None
+    ) -> None:
         self.calls = {key: list(outcomes) for key, outcomes in (calls or {}).items()}
         self.events = list(events)
+        self.artifacts = artifacts or {}
         self.log: list[str] = []
+        self.sent: list[tuple[Any, ...]] = []  # each request as the service receives it
+        self.published: list[Any] = []  # what the procedure told its follower, in order
 
     def perform(self, effect: object) -> Any:
+        if len(self.log) > 100:
+            raise AssertionError("the procedure goes round and round")
         if isinstance(effect, steps.Call):
-            key = f"{effect.operation.method} {effect.operation.route}"
+            op = effect.operation
+            key = f"{op.method} {op.route}"
             self.log.append(key)
+            self.sent.append((op.method, op.path, op.params, op.data, op.json, op.files() if op.files else None))
             if key not in self.calls:
                 raise AssertionError(f"the procedure called {key}, which the script does not answer")
             script = self.calls[key]
@@ -71,14 +80,20 @@ class Service:
             return outcome
         if isinstance(effect, steps.OpenStream):
             self.log.append("reopen" if effect.recovering else "open")
+            self.sent.append(("stream", effect.thread_id))
             return None
         if isinstance(effect, steps.NextEvent):
+            if effect.after is not None:
+                self.published.append(effect.after.event)
             if not self.events:
                 raise AssertionError("the procedure read the stream past its script")
             self.log.append("read")
             return self.events.pop(0)
+        if isinstance(effect, steps.Publish):
+            self.published.append(effect.event)
         if isinstance(effect, steps.GetArtifacts):
-            return {}
+            self.sent.append(("artifacts", effect.thread_id, effect.artifact_ids, effect.message_id))
+            return {i: self.artifacts[i] for i in effect.artifact_ids}
         return None
 
     def drive(self, generator: Any) -> Any:
@@ -96,8 +111,10 @@ class Service:
                 failure = exc
 
 
-def procedure(thread_id: str | None = None) -> steps.AskProcedure:
-    return steps.AskProcedure(QUESTION, thread_id, clock=lambda: 0.0, rng=random.Random(0), wall=lambda: ASKED_AT)
+def procedure(thread_id: str | None = None, **options: Any) -> steps.AskProcedure:
+    return steps.AskProcedure(
+        QUESTION, thread_id, clock=lambda: 0.0, rng=random.Random(0), wall=lambda: ASKED_AT, **options
+    )
 
 
 def history(*messages: Message) -> History:
@@ -201,7 +218,11 @@ def test_a_copy_stamped_a_little_before_the_ask_by_a_service_clock_behind_ours_i
     assert service.log.count(POST_MESSAGE) == 1
 
 
-@pytest.mark.parametrize("created", [-60, 2], ids=["service-clock-60s-behind", "after-the-ask"])
+@pytest.mark.parametrize(
+    "created",
+    [-steps.CLOCK_SKEW, -60, 2],
+    ids=["service-clock-at-the-skew", "service-clock-60s-behind", "after-the-ask"],
+)
 def test_a_thread_made_by_a_create_whose_answer_was_lost_is_adopted(created):
     """POST /threads broke after the service made the thread: the empty thread of that name, made
     since the ask began (its clock up to two minutes behind ours), is the ask's; no second thread."""
@@ -284,3 +305,557 @@ def test_stopping_an_ask_whose_question_was_posted_cancels_its_task():
     proc.posted = True
     service.drive(proc.stop())
     assert service.log == ["DELETE /threads/{id}/task", "GET /threads/{id}/progress", GET_MESSAGES]
+
+
+# -- the whole ask as the service receives it ---------------------------------------------------
+
+
+def marker(artifact_id: str) -> str:
+    return f'```{{"type": "output_artifact", "artifact_id": "{artifact_id}"}}```'
+
+
+def test_an_ask_sends_its_files_then_its_question_with_its_sources_to_its_thread_and_fetches_its_artifacts():
+    from alfa_notebook.results.answer import Answer
+    from alfa_notebook.wire.models import Artifact
+    from alfa_notebook.wire.operations import Upload
+
+    table, broken = Artifact("tbl-1", {"columns": ["a"], "rows": [[1]]}), AlfaError("gone")
+    service = Service(
+        {"POST /threads": [Thread("t1", QUESTION)], "POST /threads/{id}/files": ["f1"], POST_MESSAGE: [None]},
+        events=[complete(f"See {marker('tbl-1')} and {marker('tbl-2')}"), ended()],
+        artifacts={"tbl-1": table, "tbl-2": broken},
+    )
+    upload = Upload("holdings.csv", b"ticker\nNVDA\n", "file holdings.csv")
+    result = service.drive(procedure(uploads=[upload], source_overrides={"web": False}).run())
+    assert service.sent == [
+        ("POST", "/threads", None, None, {"thread_name": QUESTION}, None),
+        ("POST", "/threads/t1/files", None, None, None, {"file": ("holdings.csv", b"ticker\nNVDA\n")}),
+        ("stream", "t1"),
+        ("POST", "/threads/t1/messages", None, {"message": QUESTION, "source_overrides": '{"web": false}'}, None, None),
+        ("artifacts", "t1", ("tbl-1", "tbl-2"), "m1"),
+    ]
+    assert service.published[0] is None  # the follower is told the question went, before any event
+    assert (result.artifacts, result.artifact_errors) == ([table], {"tbl-2": broken})
+    assert Answer.from_result(result).attachments == ["holdings.csv"]
+
+
+def test_a_question_whose_post_never_answers_is_sent_at_most_three_times_reading_the_latest_page_between():
+    service = Service({POST_MESSAGE: [unknown()], GET_MESSAGES: [history()]})
+    with pytest.raises(APIConnectionError):
+        service.drive(procedure("t-old").run())
+    assert service.log.count(POST_MESSAGE) == 1 + steps.MAX_RESENDS
+    reads = [s for s in service.sent if s[:2] == ("GET", "/threads/t-old/messages")]
+    assert len(reads) == steps.MAX_RESENDS and {r[2]["limit_num"] for r in reads} == {steps.HISTORY_PAGE}
+
+
+def test_a_post_out_of_time_is_not_settled_from_the_record():
+    service = Service({POST_MESSAGE: [unknown()]})
+    with pytest.raises(APIConnectionError):
+        service.drive(procedure("t-old", timeout=0).run())
+    assert service.log == ["open", POST_MESSAGE]
+
+
+def test_another_question_asked_since_is_not_taken_for_this_ones_delivery():
+    """The latest question in the record is another's: this one did not get there, so it is sent
+    again (taking it as delivered would wait for an answer that never comes)."""
+    record = history(asked(at(1)), Message("a1", "Answer.", False), Message("u2", "Another question", True, time=at(2)))
+    service = _post_once_unknown(record)
+    service.drive(procedure("t-old").run())
+    assert service.log.count(POST_MESSAGE) == 2
+
+
+def test_a_copy_stamped_at_the_edge_of_the_clock_skew_is_this_ones():
+    service = _post_once_unknown(history(asked(at(-steps.CLOCK_SKEW))))
+    service.drive(procedure("t-old").run())
+    assert service.log.count(POST_MESSAGE) == 1
+
+
+def test_a_thread_whose_create_never_answers_is_asked_for_three_times_at_most():
+    service = Service({"POST /threads": [unknown()], "GET /threads": [[]]})
+    with pytest.raises(APIConnectionError):
+        service.drive(procedure().run())
+    assert service.log.count("POST /threads") == 1 + steps.MAX_RESENDS
+
+
+def test_of_the_empty_threads_a_lost_create_may_have_made_the_newest_is_adopted_looking_at_three_at_most():
+    name = thread_name(QUESTION)
+    made = [
+        Thread("t-undated", name),
+        Thread("t-first", name, created_at=at(-steps.CLOCK_SKEW)),
+        Thread("t-newest", name, created_at=at(5)),
+        Thread("t-second", name, created_at=at(2)),
+    ]
+    service = Service(
+        {"POST /threads": [unknown()], "GET /threads": [made], GET_MESSAGES: [history()], POST_MESSAGE: [None]},
+        events=[complete("Answer."), ended()],
+    )
+    result = service.drive(procedure().run())
+    assert result.turn.thread_id == "t-newest"
+    assert service.sent[2] == (
+        "GET",
+        "/threads/t-newest/messages",
+        {"start_index": 0, "limit_num": 1},
+        None,
+        None,
+        None,
+    )
+
+    busy = [history(asked())] * 3 + [history()]  # the three newest hold a question; the undated one is empty
+    service = Service(
+        {"POST /threads": [unknown(), Thread("t-new", QUESTION)], "GET /threads": [made], GET_MESSAGES: busy},
+    )
+    service.calls[POST_MESSAGE] = [None]
+    service.events = [complete("Answer."), ended()]
+    result = service.drive(procedure().run())
+    assert result.turn.thread_id == "t-new" and service.log.count(GET_MESSAGES) == 3
+
+
+def test_a_thread_the_question_never_reached_is_deleted_and_named_nowhere():
+    from alfa_notebook.results.answer import Answer
+
+    service = Service(
+        {
+            "POST /threads": [Thread("t1", QUESTION)],
+            POST_MESSAGE: [BadRequestError("refused", status_code=400, processed=False)],
+            "DELETE /threads/{id}": [True],
+        }
+    )
+    proc = procedure()
+    with pytest.raises(BadRequestError):
+        service.drive(proc.run())
+    assert Answer.from_turn(proc.turn).thread_id is None
+
+
+# -- polling, once reconnecting failed ------------------------------------------------------------
+
+
+def _unreachable_stream(progress: list[Any]) -> Service:
+    class Down(Service):
+        def perform(self, effect: object) -> Any:
+            if isinstance(effect, steps.OpenStream) and effect.recovering:
+                self.log.append("reopen")
+                self.sent.append(("stream", effect.thread_id))
+                return steps.Lost(APIConnectionError("refused"))
+            return super().perform(effect)
+
+    return Down(
+        {POST_MESSAGE: [None], "GET /threads/{id}/progress": progress, GET_MESSAGES: [history(asked(at(1)), WHOLE)]},
+        events=[chunk("The wh"), steps.Lost(APIConnectionError("cut"))],
+    )
+
+
+WHOLE = Message("m1", "The whole answer.", False)
+
+
+@pytest.mark.parametrize("status,expected", [("cancelled", "cancelled"), (None, "complete")])
+def test_a_task_followed_by_polling_is_polled_with_growing_waits_and_ended_from_the_record(status, expected):
+    running = Progress("running")
+    service = _unreachable_stream([running, steps.Lost(APIConnectionError("blip")), running, running, running])
+    service.calls["GET /threads/{id}/progress"] += [running, running, Progress(status)]
+    waits: list[float] = []
+    service.perform = _noting_waits(service.perform, waits)  # type: ignore[method-assign]
+    result = service.drive(procedure("t1", timeout=600).run())
+    assert (result.turn.status, result.turn.raw_text) == (expected, "The whole answer.")
+    assert service.log.count("reopen") == steps.MAX_RECONNECTS
+    assert ("stream", "t1") in service.sent and ("stream", None) not in service.sent
+    polling = waits[steps.MAX_RECONNECTS - 1 :]  # after the backoffs between reconnects
+    assert polling == pytest.approx([1.0, 1.5, 2.25, 3.375, 5.0, 5.0, 5.0])
+
+
+def _noting_waits(perform: Any, waits: list[float]) -> Any:
+    def noting(effect: object) -> Any:
+        if isinstance(effect, steps.Sleep):
+            waits.append(effect.seconds)
+        return perform(effect)
+
+    return noting
+
+
+def test_polling_gives_up_after_five_failed_polls_saying_where_to_look():
+    from alfa_notebook.wire.errors import StreamInterruptedError
+
+    last = APIConnectionError("still down")
+    failures = [APIConnectionError(f"down {i}") for i in range(steps.MAX_POLL_FAILURES - 1)] + [last]
+    service = _unreachable_stream(failures)
+    with pytest.raises(StreamInterruptedError) as info:
+        service.drive(procedure("t1").run())
+    assert service.log.count("GET /threads/{id}/progress") == steps.MAX_POLL_FAILURES
+    error = info.value
+    assert str(error) == (
+        "The event stream broke and the service could not be reached to follow the answer to its end; it may "
+        "still be running there. What had arrived is in the error's .answer; later, client.threads.messages('t1') "
+        "reads the whole answer and client.threads.progress('t1') says whether it is finished."
+    )
+    assert (error.method, error.path, error.__cause__) == ("GET", "/threads/{id}/progress", last)
+
+
+# -- out of time, busy threads, stopping -----------------------------------------------------------
+
+
+class Clocked(Service):
+    """Time passes as the procedure sleeps, and at each read of the stream by ``per_read`` seconds."""
+
+    def __init__(self, *args: Any, per_read: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now, self.per_read = 0.0, per_read
+        self.waits: list[float] = []
+
+    def perform(self, effect: object) -> Any:
+        if isinstance(effect, steps.Sleep):
+            self.waits.append(effect.seconds)
+            self.now += effect.seconds
+        if isinstance(effect, steps.NextEvent):
+            self.now += self.per_read
+        return super().perform(effect)
+
+    def procedure(self, thread_id: str | None = "t1", **options: Any) -> steps.AskProcedure:
+        return steps.AskProcedure(
+            QUESTION, thread_id, clock=lambda: self.now, rng=random.Random(0), wall=lambda: ASKED_AT, **options
+        )
+
+
+@pytest.mark.parametrize(
+    "events,said",
+    [
+        ([], "Nothing of the answer had arrived."),
+        ([chunk("NVDA ")], "What had arrived is in the error's .answer."),
+        ([WorkInProgress("Reading filings", {})], "What had arrived is in the error's .answer."),
+    ],
+    ids=["nothing", "text", "a log line"],
+)
+def test_an_ask_out_of_time_says_whether_anything_arrived(events, said):
+    from alfa_notebook.wire.errors import APITimeoutError
+
+    running = StatusChanged("execution_status", "running", None, {})
+    service = Clocked({POST_MESSAGE: [None]}, events=[*events, running], per_read=10.0)
+    with pytest.raises(APITimeoutError) as info:
+        service.drive(service.procedure(timeout=5).run())
+    assert str(info.value) == (
+        f"The answer did not finish within 5 s. {said} For long questions, raise the timeout: ask(..., timeout=...)."
+    )
+
+
+def test_reconnecting_backs_off_by_the_retry_schedule_and_the_live_view_says_so():
+    from alfa_notebook.render.live import status_line
+    from alfa_notebook.wire.retry import backoff
+
+    seen: list[str] = []
+
+    class Down(Clocked):
+        def perform(self, effect: object) -> Any:
+            if isinstance(effect, steps.OpenStream) and effect.recovering:
+                seen.append(status_line(proc.turn))
+                self.log.append("reopen")
+                return steps.Lost(APIConnectionError("refused"))
+            if isinstance(effect, steps.Call) and effect.operation.route.endswith("/progress"):
+                seen.append(status_line(proc.turn))
+            return super().perform(effect)
+
+    service = Down(
+        {
+            POST_MESSAGE: [None],
+            "GET /threads/{id}/progress": [Progress("complete")],
+            GET_MESSAGES: [history(asked(at(1)), WHOLE)],
+        },
+        events=[chunk("The wh"), steps.Lost(APIConnectionError("cut"))],
+    )
+    proc = service.procedure()
+    result = service.drive(proc.run())
+    rng = random.Random(0)
+    assert service.waits[: steps.MAX_RECONNECTS - 1] == [backoff(0, rng), backoff(1, rng)]
+    assert service.log.count("reopen") == steps.MAX_RECONNECTS
+    assert [line.split(" · ")[1] for line in seen] == [
+        "reconnecting, attempt 1",
+        "reconnecting, attempt 2",
+        "reconnecting, attempt 3",
+        "stream lost, following the task by polling",
+    ]
+    assert result.turn.raw_text == "The whole answer."
+
+
+def test_a_reconnected_stream_is_no_longer_shown_reconnecting_and_each_drop_is_counted():
+    from alfa_notebook.render.live import status_line
+    from alfa_notebook.results.answer import Answer
+
+    seen: list[str] = []
+
+    class Watching(Clocked):
+        def perform(self, effect: object) -> Any:
+            if isinstance(effect, steps.NextEvent):
+                seen.append(status_line(proc.turn))
+            return super().perform(effect)
+
+    running = Progress("running")
+    service = Watching(
+        {POST_MESSAGE: [None], "GET /threads/{id}/progress": [running]},
+        events=[chunk("a "), steps.Lost(None), chunk("b "), steps.Lost(None), complete("a b c"), ended()],
+    )
+    proc = service.procedure()
+    answer = Answer.from_result(service.drive(proc.run()))
+    assert not any("reconnecting" in line for line in seen)
+    assert answer.warnings == [
+        "The event stream broke 2 time(s); each time the client picked the answer up again from the service."
+    ]
+
+
+def test_a_history_that_lags_is_read_again_soon_and_given_up_on_only_at_the_deadline():
+    lagging = history(asked(at(1)))
+    service = Clocked(
+        {
+            POST_MESSAGE: [None],
+            "GET /threads/{id}/progress": [Progress("complete")],
+            GET_MESSAGES: [lagging] * 3 + [history(asked(at(1)), WHOLE)],
+        },
+        events=[chunk("The wh"), steps.Lost(APIConnectionError("cut"))],
+    )
+    result = service.drive(service.procedure(timeout=30).run())
+    assert result.turn.raw_text == "The whole answer." and service.waits == pytest.approx([0.1, 0.15, 0.225])
+    assert {s[2]["limit_num"] for s in service.sent if s[:2] == ("GET", "/threads/t1/messages")} == {steps.HISTORY_PAGE}
+
+    service = Clocked(
+        {POST_MESSAGE: [None], "GET /threads/{id}/progress": [Progress("complete")], GET_MESSAGES: [lagging]},
+        events=[chunk("The wh"), steps.Lost(APIConnectionError("cut"))],
+    )
+    result = service.drive(service.procedure(timeout=5).run())
+    assert result.turn.raw_text == "The wh" and sum(service.waits) == pytest.approx(5.0)
+
+
+def busy_refusal(status_code: int = 409, detail: str = "Conflict") -> Any:
+    from alfa_notebook.wire.errors import status_error_class
+
+    return status_error_class(status_code)(
+        f"POST /threads/{{id}}/messages -> {status_code}: {detail}",
+        status_code=status_code,
+        body={"detail": detail},
+        method="POST",
+        path="/threads/{id}/messages",
+        processed=False,
+        detail=detail,
+        request_id="req-7",
+    )
+
+
+def test_a_busy_thread_is_given_a_moment_before_it_is_asked_and_a_failed_read_of_it_is_read_again():
+    service = Clocked(
+        {
+            POST_MESSAGE: [busy_refusal(), None],
+            "GET /threads/{id}/progress": [APIConnectionError("blip"), Progress("running"), Progress("complete")],
+        },
+        events=[complete("Answer."), ended()],
+    )
+    result = service.drive(service.procedure(timeout=60).run())
+    assert result.turn.raw_text == "Answer." and service.log.count(POST_MESSAGE) == 2
+    assert service.waits == pytest.approx([0.1, 0.15, 0.225])  # a wait before each read
+
+
+def test_a_thread_busy_until_the_deadline_says_how_long_it_waited_in_the_services_words():
+    from alfa_notebook import ThreadBusyError
+
+    service = Clocked({POST_MESSAGE: [busy_refusal()], "GET /threads/{id}/progress": [APIConnectionError("down")]})
+    service.now = 100.0  # the clock's scale starts anywhere
+    with pytest.raises(ThreadBusyError) as info:
+        service.drive(service.procedure(timeout=20).run())
+    error = info.value
+    detail = "thread t1 is busy with a task, still running after 20 s; the question was not sent"
+    advice = "Wait for it, or stop it with client.threads.cancel('t1'), then ask again."
+    assert (error.status_code, error.body, error.method, error.path) == (
+        409,
+        {"detail": "Conflict"},
+        "POST",
+        "/threads/{id}/messages",
+    )
+    assert (error.detail, error.advice, error.task_id) == (detail, advice, None)
+    assert str(error).startswith(f"POST /threads/{{id}}/messages -> 409: {detail}. {advice}") and "req-7" in str(error)
+
+
+def test_a_thread_met_busy_twice_waits_on_where_it_left_off():
+    service = Clocked(
+        {
+            POST_MESSAGE: [busy_refusal(), busy_refusal(), None],
+            "GET /threads/{id}/progress": [Progress("complete"), Progress("complete")],
+        },
+        events=[complete("Answer."), ended()],
+    )
+    service.drive(service.procedure(timeout=60).run())
+    assert service.log.count(POST_MESSAGE) == 3 and service.waits == pytest.approx([0.1, 0.15])
+
+
+def test_busy_is_a_409_whatever_it_says_and_never_a_5xx():
+    from alfa_notebook.wire.errors import InternalServerError
+
+    assert steps.is_busy(busy_refusal(409, "Conflict"))
+    said = "A task is already running in this thread"
+    assert not steps.is_busy(InternalServerError(said, status_code=500, detail=said))
+
+
+def test_stopping_an_ask_that_had_not_begun_touches_nothing():
+    service = Service()
+    result = service.drive(procedure().stop())
+    assert service.log == [] and result.artifacts == [] and result.artifact_errors == {}
+
+
+def test_stopping_an_ask_whose_post_was_out_in_an_older_thread_cancels_its_task_at_once():
+    service = Service(
+        {
+            POST_MESSAGE: [None],
+            "DELETE /threads/{id}/task": [True],
+            "GET /threads/{id}/progress": [Progress("cancelled")],
+            GET_MESSAGES: [history()],
+        }
+    )
+    proc = procedure("t-old")
+    proc.posted = None  # stopped while its POST was out
+    service.drive(proc.stop())
+    assert service.log[0] == "DELETE /threads/{id}/task"
+
+
+def test_stopping_an_ask_whose_question_went_cancels_its_task_and_keeps_its_thread():
+    from alfa_notebook.results.answer import Answer
+
+    for posts, records in (([None], [history()]), ([unknown(), None], [history(asked())])):
+        service = Service(
+            {
+                "POST /threads": [Thread("t1", QUESTION)],
+                POST_MESSAGE: posts,
+                GET_MESSAGES: records,
+                "DELETE /threads/{id}/task": [True],
+                "GET /threads/{id}/progress": [Progress("cancelled")],
+            },
+            events=[chunk("NVDA "), complete("NVDA rose."), ended()],
+        )
+        proc = procedure()
+        service.drive(proc.run())
+        service.log.clear()
+        service.drive(proc.stop())
+        assert service.log[0] == "DELETE /threads/{id}/task" and "DELETE /threads/{id}" not in service.log
+        assert Answer.from_turn(proc.turn).thread_id == "t1"
+
+
+def test_a_task_polled_to_a_progress_with_no_status_waits_for_a_lagging_history():
+    service = _unreachable_stream([Progress(None)])
+    service.calls[GET_MESSAGES] = [history(asked(at(1))), history(asked(at(1)), WHOLE)]
+    result = service.drive(procedure("t1", timeout=600).run())
+    assert (result.turn.status, result.turn.raw_text) == ("complete", "The whole answer.")
+
+
+def test_stopping_while_the_question_was_posted_to_a_new_thread_reads_the_latest_page_of_its_record():
+    service = Service(
+        {
+            GET_MESSAGES: [history(asked())],
+            "DELETE /threads/{id}/task": [True],
+            "GET /threads/{id}/progress": [Progress("cancelled")],
+        }
+    )
+    proc = procedure("t1")
+    proc.created_thread, proc.posted = True, None
+    service.drive(proc.stop())
+    assert service.sent[0] == ("GET", "/threads/t1/messages", {"start_index": 0, "limit_num": 10}, None, None, None)
+    assert service.log[1] == "DELETE /threads/{id}/task"
+
+
+def test_a_stopped_ask_reads_the_latest_page_and_fetches_the_artifacts_that_arrived_from_its_thread():
+    from alfa_notebook.wire.models import Artifact
+
+    table = Artifact("tbl-1", {"columns": ["a"], "rows": [[1]]})
+    calls = {"DELETE /threads/{id}/task": [True], "GET /threads/{id}/progress": [Progress("cancelled")]}
+    service = Service({**calls, GET_MESSAGES: [history()]}, artifacts={"tbl-1": table})
+    proc = procedure("t1")
+    proc.posted = True
+    proc.turn.feed(chunk(f"See {marker('tbl-1')}"))
+    result = service.drive(proc.stop())
+    assert service.sent[-2:] == [
+        ("GET", "/threads/t1/messages", {"start_index": 0, "limit_num": 10}, None, None, None),
+        ("artifacts", "t1", ("tbl-1",), "m1"),
+    ]
+    assert result.artifacts == [table]
+
+
+def test_a_stop_after_the_timeout_cancels_without_asking_how_the_task_ended():
+    service = Service({"DELETE /threads/{id}/task": [True], GET_MESSAGES: [history()]})
+    proc = procedure("t1", timeout=0)
+    proc.posted = True
+    service.drive(proc.stop())
+    assert service.log == ["DELETE /threads/{id}/task", GET_MESSAGES]
+
+
+def test_an_ask_stopped_while_its_thread_was_made_keeps_its_turn():
+    from alfa_notebook.results.answer import Answer
+
+    class Interrupting(Service):
+        def perform(self, effect: object) -> Any:
+            if isinstance(effect, steps.Call) and (effect.operation.method, effect.operation.route) == (
+                "POST",
+                "/threads",
+            ):
+                raise KeyboardInterrupt
+            return super().perform(effect)
+
+    service = Interrupting({"GET /threads": [[]]})
+    proc = procedure()
+    with pytest.raises(KeyboardInterrupt):
+        service.drive(proc.run())
+    result = service.drive(proc.stop())
+    assert Answer.from_result(result).question == QUESTION and service.log == ["GET /threads"]
+
+
+def test_a_stop_after_the_new_thread_was_deleted_looks_for_no_other_thread():
+    """The question timed out unsent and its new thread was deleted: stopping has nothing left to do."""
+    from alfa_notebook.wire.errors import APITimeoutError
+
+    service = Service(
+        {
+            "POST /threads": [Thread("t1", QUESTION)],
+            POST_MESSAGE: [APITimeoutError("too slow", processed=False)],
+            "DELETE /threads/{id}": [True],
+        }
+    )
+    proc = procedure()
+    with pytest.raises(APITimeoutError):
+        service.drive(proc.run())
+    service.log.clear()
+    service.drive(proc.stop())
+    assert service.log == []
+
+
+def test_a_thread_is_named_as_asked_and_an_answer_takes_the_time_the_procedure_took():
+    from alfa_notebook.results.answer import Answer
+
+    service = Clocked(
+        {
+            "POST /threads": [Thread("t1", "Semis review")],
+            POST_MESSAGE: [None],
+            "GET /threads/{id}/progress": [Progress("complete")],
+            GET_MESSAGES: [history(asked(at(1)), WHOLE)],
+        },
+        events=[steps.Lost(APIConnectionError("dropped before the first event"))],
+    )
+    service.now, service.per_read = 100.0, 2.5  # the clock's scale starts anywhere; reading took 2.5 s
+    result = service.drive(service.procedure(None, name="Semis review", timeout=60).run())
+    assert service.sent[0][4] == {"thread_name": "Semis review"}
+    assert result.turn.raw_text == "The whole answer." and service.log.count("reopen") == 1
+    assert Answer.from_result(result).elapsed == 2.5
+
+
+def test_events_read_at_once_from_a_recording_are_fed_in_order_and_published_once():
+    from alfa_notebook.wire.events import StatusChanged as Status
+
+    last = ended()
+    service = Service(
+        {POST_MESSAGE: [None]},
+        events=[steps.Burst(iter([chunk("NVDA "), complete("NVDA rose."), last, chunk("after the end")]))],
+    )
+    result = service.drive(procedure("t1").run())
+    assert result.turn.raw_text == "NVDA rose." and result.turn.status == "complete"
+    assert service.published == [None, last] and isinstance(last, Status)
+
+
+def test_stopping_a_new_thread_whose_question_never_got_there_deletes_it_and_keeps_the_turn():
+    from alfa_notebook.results.answer import Answer
+
+    service = Service({GET_MESSAGES: [history()], "DELETE /threads/{id}": [True]})
+    proc = procedure("t1")
+    proc.created_thread, proc.posted = True, None
+    proc.turn.feed(chunk(""))
+    answer = Answer.from_result(service.drive(proc.stop()))
+    assert service.log == [GET_MESSAGES, "DELETE /threads/{id}"] and answer.question == QUESTION
+    assert answer.thread_id is None

@@ -226,6 +226,11 @@ def test_thread_name_is_the_question_on_one_line():
     assert len(long) <= 61 and long.endswith("…")
 
 
+def thread_history(*messages):
+    """A thread's history as the service reads it back."""
+    return History(list(messages), len(messages), 0)
+
+
 def test_a_stream_cut_again_and_again_backs_off_then_polls():
     """A stream that opens and closes at once, forever, must not spin against the server."""
     history = History([Message("u", "q", True), Message("m1", "Done.", False)], 2, 0)
@@ -507,3 +512,218 @@ def test_a_turn_the_service_finished_before_the_cancel_came_is_complete():
     proc.turn.interrupt()
     stop(proc, history=record, ended=Progress("cancelled"))
     assert proc.turn.status == "cancelled" and proc.turn.raw_text == "NVDA rose "
+
+
+# -- what a follower sees, and what the answer says (each decision of the turn, one test) ----------
+
+
+class Following(Script):
+    """Also records each event published to whoever follows the ask (``on_event``, the live view)."""
+
+    def __init__(self, events, **kwargs):
+        super().__init__(events, **kwargs)
+        self.published = []
+
+    def perform(self, effect):
+        change = effect.after if isinstance(effect, steps.NextEvent) else effect
+        if isinstance(change, steps.Publish) and change.event is not None:
+            self.published.append(change.event)
+        return super().perform(effect)
+
+
+def test_a_follower_is_told_of_each_change_and_of_nothing_that_changed_nothing():
+    from alfa_notebook.wire.events import UnknownEvent
+
+    reading, hello, whole, end = WorkInProgress("Reading", {}), chunk("Hel"), message("Hello."), status("Complete")
+    garbled, novel = MalformedEvent("{", "not JSON"), UnknownEvent("future_event", {})
+    events = [
+        reading,
+        WorkInProgress("Reading", {}),  # the same line again
+        WorkInProgress("", {}),
+        chunk(""),
+        hello,
+        MessageComplete(Message("u1", "q", True), {}),  # the user's own question, echoed
+        whole,
+        message("Hello."),  # the same message again
+        garbled,
+        novel,
+        status("Running"),
+        end,
+    ]
+    script = Following(events)
+    result = script.run(procedure())
+    assert script.published == [reading, hello, whole, end]
+    turn = result.turn
+    assert turn.events_received == len(events) and turn.malformed == [garbled] and turn.unknown == [novel]
+
+
+def test_chunks_without_an_id_are_the_first_named_message_not_a_second_copy():
+    turn = Turn("q")
+    turn.feed(chunk("Hel", mid=None))
+    turn.feed(chunk("lo", mid=None))
+    turn.feed(message("Hello.", mid="m1"))
+    assert turn.raw_text == "Hello." and turn.message_id == "m1"
+
+
+def test_the_message_the_service_ended_the_turn_with_is_kept():
+    from alfa_notebook.results.answer import Answer
+
+    assert Answer.from_turn(Turn("q")).status_log is None
+    turn = Turn("q")
+    turn.feed(StatusChanged("execution_status", "running", "Searching filings", {}))
+    turn.feed(StatusChanged("execution_status", "complete", "Analysis complete", {}))
+    assert Answer.from_turn(turn).status_log == "Analysis complete"
+
+
+def test_a_terminal_status_this_version_does_not_know_ends_the_turn_as_an_error():
+    from alfa_notebook.results.answer import Answer
+
+    turn = Turn("q")
+    turn.end("Expired")
+    assert turn.done and Answer.from_turn(turn).status == "error"
+
+
+def test_a_saved_status_this_version_does_not_know_reads_incomplete():
+    from alfa_notebook.turn.machine import answer_status
+
+    for known in ("complete", "no_results", "cancelled", "error", "incomplete"):
+        assert answer_status(known) == known
+    assert answer_status("paused") == "incomplete" and answer_status(None) == "incomplete"
+
+
+def test_an_interrupted_turn_claims_no_recovery_and_a_finished_one_stays_finished():
+    from alfa_notebook.results.answer import Answer
+
+    recovered = "The event stream broke 1 time(s); each time the client picked the answer up again from the service."
+    stopped = Turn("q")
+    stopped.recoveries = 1
+    stopped.feed(chunk("Part "))
+    stopped.interrupt()
+    answer = Answer.from_turn(stopped)
+    assert (answer.status, answer.raw_text, answer.warnings) == ("cancelled", "Part ", [])
+
+    finished = Turn("q")
+    finished.recoveries = 1
+    finished.feed(message("All of it."))
+    finished.feed(status("Complete"))
+    finished.interrupt()  # the caller's code raised after the last event
+    answer = Answer.from_turn(finished)
+    assert (answer.status, answer.warnings) == ("complete", [recovered])
+
+
+def test_a_new_turn_is_not_shown_reconnecting():
+    from alfa_notebook.render.live import status_line
+
+    assert "reconnecting" not in status_line(Turn("q"))
+
+
+@pytest.mark.parametrize(
+    "question,name",
+    [
+        ("x" * 60, "x" * 60),
+        ("x" * 58 + " yz", "x" * 58 + "…"),
+        ("   \n ", "Untitled"),
+        ("ab " * 20 + "cd ef", "ab " * 19 + "ab…"),
+        (
+            "Compare the gross margins of NVDA, AMD and INTC over the last eight quarters",
+            "Compare the gross margins of NVDA, AMD and INTC over the…",
+        ),
+    ],
+)
+def test_a_thread_is_named_after_its_question_up_to_sixty_characters_cut_at_a_word(question, name):
+    assert steps.thread_name(question) == name
+
+
+def test_a_reply_the_history_files_under_a_differently_worded_question_is_found_by_its_id():
+    """The service may record the question otherwise than it was sent (a note about attached files,
+    say): the id the stream gave finds the turn's replies all the same, all of them."""
+    history = thread_history(
+        Message("u1", "q\n\n[2 files attached]", True),
+        Message("a1", "First part.", False),
+        Message("a2", "Second part.", False),
+        Message("u2", "a later question", True),
+    )
+    turn = Turn("q")
+    turn.feed(chunk("First", mid="a1"))
+    assert turn.replied_in(history)
+    turn.reconcile(history, "complete")
+    assert turn.raw_text == "First part.\n\nSecond part."
+
+
+def test_unplaced_citations_of_a_later_message_stay_unplaced():
+    turn = Turn("q")
+    turn.feed(message("First.", mid="m1"))
+    turn.feed(message("Second.", mid="m2", citations=[{"citation_type": "web", "name": "b"}]))
+    assert [c.inline_offset for c in turn.citations] == [None]
+
+
+def test_a_turn_the_service_found_nothing_for_before_the_cancel_came_is_its_answer():
+    proc = stopped_at(("POST", "/threads/{id}/messages"))
+    proc.posted = True
+    proc.turn.feed(chunk("Search"))
+    proc.turn.interrupt()
+    record = thread_history(Message("u", "How did NVDA do?", True), Message("m1", "No results found.", False))
+    stop(proc, history=record, ended=Progress("no_results_found"))
+    assert proc.turn.status == "no_results" and proc.turn.raw_text == "No results found."
+    assert not proc.turn.interrupted
+
+
+def test_a_stopped_turn_keeps_what_arrived_with_the_sources_the_service_kept_for_it():
+    """Message 1 arrived whole (its own sources stay), message 2 partly, message 3 not at all (it is
+    not made up from the record); chunks without an id are the first message's."""
+    from alfa_notebook.wire.models import Citation
+
+    def cited(name, offset=0):
+        return Citation(name, "web", name, inline_offset=offset)
+
+    turn = Turn("q")
+    turn.feed(MessageComplete(Message("m1", "One.", False, citations=[cited("streamed")]), {}))
+    turn.feed(chunk("Tw", mid="m2"))
+    turn.interrupt()
+    record = thread_history(
+        Message("u", "q", True),
+        Message("m1", "One.", False, citations=[cited("recorded")]),
+        Message("m2", "Two. [stopped]", False, citations=[cited("kept", 2)]),
+        Message("m3", "Three.", False),
+    )
+    turn.keep_sources(record)
+    assert turn.raw_text == "One.\n\nTw" and [c.id for c in turn.citations] == ["streamed", "kept"]
+
+    anonymous = Turn("q")
+    anonymous.feed(chunk("Tw", mid=None))
+    anonymous.interrupt()
+    anonymous.keep_sources(
+        thread_history(Message("u", "q", True), Message("m2", "Two.", False, citations=[cited("kept")]))
+    )
+    assert anonymous.raw_text == "Tw" and [c.id for c in anonymous.citations] == ["kept"]
+
+
+def test_a_stopped_turn_with_unnamed_chunks_and_a_named_message_loses_neither():
+    turn = Turn("q")
+    turn.feed(chunk("One", mid=None))
+    turn.feed(chunk("Tw", mid="m2"))
+    turn.interrupt()
+    turn.keep_sources(thread_history(Message("u", "q", True), Message("m2", "Two.", False)))
+    assert turn.raw_text == "One\n\nTw"
+
+
+def test_a_stopped_turn_keeps_a_whole_messages_own_sources_and_gives_unnamed_chunks_after_it_theirs():
+    """Message 1 arrived in chunks and then whole, message 2 in chunks without an id; the record
+    files the question in other words (a note about attached files)."""
+    from alfa_notebook.wire.models import Citation
+
+    def cited(name, offset=0):
+        return Citation(name, "web", name, inline_offset=offset)
+
+    turn = Turn("q")
+    turn.feed(chunk("One", mid="m1"))
+    turn.feed(MessageComplete(Message("m1", "One.", False, citations=[cited("streamed")]), {}))
+    turn.feed(chunk("Tw", mid=None))
+    turn.interrupt()
+    record = thread_history(
+        Message("u", "q\n\n[1 file attached]", True),
+        Message("m1", "One.", False, citations=[cited("recorded")]),
+        Message("m2", "Two. [stopped]", False, citations=[cited("kept", 2)]),
+    )
+    turn.keep_sources(record)
+    assert turn.raw_text == "One.\n\nTw" and [c.id for c in turn.citations] == ["streamed", "kept"]
