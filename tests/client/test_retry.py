@@ -202,3 +202,24 @@ def test_ids_cannot_walk_to_another_endpoint():
     )
     client().threads.progress("../threads")
     assert route.called
+
+
+@respx.mock
+def test_a_429_without_retry_after_is_backed_off_more_each_time_within_rate_limit_wait(slept):
+    """A service that throttles without saying for how long is not asked again every second for
+    ever: the waits grow, and the request fails once they would add up past rate_limit_wait."""
+    route = respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429))
+    with pytest.raises(alfa.RateLimitError):
+        client(rate_limit_wait=20, rate_limit="off").threads.list()
+    assert slept[3] >= 3.0 and slept[4] >= 6.0  # 0.5 s doubled each time (after the 1 s pause)
+    assert sum(slept) <= 20 and route.call_count == len(slept) + 1
+
+
+@respx.mock
+def test_429_waits_that_add_up_to_exactly_rate_limit_wait_are_waited(slept):
+    route = respx.get(f"{BASE}/client/v1/threads").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "60"})] * 2
+        + [httpx.Response(200, json={"threads": []})]
+    )
+    assert client(rate_limit_wait=120).threads.list() == []
+    assert route.call_count == 3 and slept == pytest.approx([60.0, 60.0], abs=0.05)
