@@ -44,11 +44,16 @@ MODULES: dict[str, list[str]] = {
         "tests/client/test_procedure_settling.py",
         "tests/reliability/test_deadline.py",
     ],
-    "wire/limiter.py": ["tests/client/test_batch.py"],
+    "wire/limiter.py": ["tests/client/test_limiter.py", "tests/client/test_batch.py"],
     "wire/channel.py": [
         "tests/client/test_retry.py",
         "tests/client/test_retry_outcomes.py",
         "tests/client/test_failures.py",
+    ],
+    "wire/outcomes.py": [
+        "tests/client/test_outcomes.py",
+        "tests/client/test_retry_outcomes.py",
+        "tests/client/test_request_ids.py",
     ],
     "many.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
     "results/batch.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
