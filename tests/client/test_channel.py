@@ -311,3 +311,29 @@ def test_async_a_stream_yields_its_events_and_a_broken_one_is_typed():
     assert [e.text for e in events if isinstance(e, MessageChunk)] == ["Hel", "lo"]
     assert isinstance(events[-1], StreamClosed) and stream.response.is_closed
     assert service.requests[1].headers["accept"] == "text/event-stream"
+
+
+# -- the debug log --------------------------------------------------------------------------------
+
+
+def test_the_debug_log_names_route_status_time_attempt_and_request_id_never_the_thread_or_key(
+    caplog, slept, monkeypatch
+):
+    import itertools
+    import logging
+
+    ticks = itertools.count(0.0, 0.125)  # each reading of the clock 125 ms after the last
+    monkeypatch.setattr("alfa_notebook.wire.channel.time.monotonic", lambda: next(ticks))
+
+    service = Recorder(
+        httpx.ConnectError("refused"), httpx.Response(503), httpx.Response(200, json={"progress_data": None})
+    )
+    with caplog.at_level(logging.DEBUG, logger="alfa_notebook"):
+        sync(service, api_key="sk-secret").request(ops.progress("thread-secret"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "alfa_notebook"]
+    ids = [request.headers["x-request-id"] for request in service.requests]
+    assert len(lines) == 3
+    assert lines[0] == f"GET /threads/{{id}}/progress failed: ConnectError (attempt 1, request id {ids[0]})"
+    assert lines[1] == f"GET /threads/{{id}}/progress -> 503 in 125 ms (attempt 2, request id {ids[1]})"
+    assert lines[2] == f"GET /threads/{{id}}/progress -> 200 in 125 ms (attempt 3, request id {ids[2]})"
+    assert not any("secret" in line for line in lines)
