@@ -68,6 +68,10 @@ MODULES: dict[str, list[str]] = {
 # mutmut's name of a mutant -> why no test of behaviour can kill it.
 EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
+    "alfa_notebook.wire.limiter.xǁLimiterǁobserve__mutmut_4": "the fast path's early return only: at the configured "
+    "pace the locked path leaves pace and burst as they are",
+    "alfa_notebook.wire.limiter.xǁLimiterǁobserve__mutmut_6": "the fast path's early return only: at the configured "
+    "pace the locked path leaves pace and burst as they are",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
 }

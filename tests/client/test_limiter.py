@@ -30,8 +30,9 @@ def test_bad_limits_say_what_is_wrong():
 
     with pytest.raises(ConfigurationError, match="'chat=fast' is not BUCKET=N/WINDOW"):
         parse_rate_limit("chat=fast")
-    with pytest.raises(ConfigurationError, match="unknown bucket 'chats'"):
+    with pytest.raises(ConfigurationError) as info:
         parse_rate_limit("chats=5/s")
+    assert str(info.value) == "rate_limit 'chats=5/s': unknown bucket 'chats' (buckets: chat, threads, other)."
 
 
 def test_rate_limit_wait_resolves_as_every_setting_does():
@@ -180,6 +181,8 @@ def test_two_clients_of_one_account_learn_to_share_its_limit():
 def test_every_spelling_of_a_limit_reads_as_its_rate():
     assert parse_rate_limit("default") == DOCUMENTED == parse_rate_limit("documented") == parse_rate_limit("")
     assert parse_rate_limit("none") == {}
+    assert parse_rate_limit("default,chat=600/min") == {**DOCUMENTED, "chat": Rate(600, 60)}
+    assert parse_rate_limit(",,documented,threads=5/s") == {**DOCUMENTED, "threads": Rate(5, 1)}
     assert parse_rate_limit(" OFF , chat = 5 / 2 s ") == {"chat": Rate(5, 2)}
     assert parse_rate_limit("off,chat=1.5/sec,threads=600/minute,other=10/hour") == {
         "chat": Rate(1.5, 1),
@@ -193,7 +196,7 @@ def test_every_spelling_of_a_limit_reads_as_its_rate():
     }
 
 
-@pytest.mark.parametrize("spec", ["chat", "chat=5/fortnight", "chat=5", "chat=/min"])
+@pytest.mark.parametrize("spec", ["chat", "chat=5/fortnight", "chat=5", "chat=/min", "chat==5/min"])
 def test_a_limit_that_is_not_bucket_n_window_says_the_form(spec):
     from alfa_notebook.wire.errors import ConfigurationError
 
@@ -207,8 +210,9 @@ def test_a_limit_that_is_not_bucket_n_window_says_the_form(spec):
 def test_a_rate_of_nothing_is_refused(spec):
     from alfa_notebook.wire.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="a rate must be a positive number of requests"):
+    with pytest.raises(ConfigurationError) as info:
         parse_rate_limit(spec)
+    assert str(info.value) == f"rate_limit {spec!r}: a rate must be a positive number of requests."
 
 
 def test_an_unknown_bucket_in_a_mapping_is_named():
@@ -267,6 +271,7 @@ def test_an_error_that_is_not_a_429_teaches_nothing():
     slowed = limiter.rate("chat")
     limiter.observe("chat", 500, None)
     limiter.observe("chat", 404, None)
+    limiter.observe("chat", 400, None)
     assert limiter.rate("chat") == slowed and limiter.throttled == 1
     limiter.observe("chat", 399, None)
     assert limiter.rate("chat") > slowed
@@ -335,3 +340,60 @@ def test_a_pause_that_comes_back_again_and_again_is_waited_out_twice_at_most(mon
     limiter.observe("chat", 429, 2.0)
     limiter.wait("chat")
     assert slept == [2.0, 2.0, 2.0, 2.0]
+
+
+def test_a_429_pauses_only_its_own_bucket_for_a_request_waiting_its_turn(monkeypatch):
+    import asyncio
+
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(60, 60)}, max_pause=60, clock=clock)
+    slept: list[float] = []
+
+    async def asleep(seconds):
+        slept.append(seconds)
+
+    monkeypatch.setattr("alfa_notebook.wire.limiter.time.sleep", slept.append)
+    monkeypatch.setattr(asyncio, "sleep", asleep)
+    limiter.observe("threads", 429, 5.0)  # a thread listing refused: chat goes on
+    limiter.wait("chat")
+    asyncio.run(limiter.await_turn("other"))
+    assert slept == []
+
+
+def test_awaiting_a_pause_that_comes_back_again_and_again_is_bounded_as_waiting_is(monkeypatch):
+    import asyncio
+
+    clock = Clock()
+    limiter = Limiter({}, max_pause=60, clock=clock)
+    slept: list[float] = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+        clock.now += seconds
+        limiter.observe("chat", 429, 2.0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    limiter.observe("chat", 429, 2.0)
+    asyncio.run(limiter.await_turn("chat"))
+    assert slept == [2.0, 2.0, 2.0, 2.0]
+
+
+def test_a_limiter_on_a_clock_that_starts_at_zero_keeps_the_same_rules():
+    """The clock is any monotonic one (an injected one may start at 0): nothing assumes it is past 1."""
+    clock = Clock()
+    clock.now = 0.0
+    limiter = Limiter({"chat": Rate(60, 60)}, max_pause=60, clock=clock)
+    assert limiter.paused() == 0.0 and limiter.paused("chat") == 0.0
+    assert limiter.reserve("chat") == 0.0  # at once
+    limiter.observe("chat", 429, 0.5)  # the first 429 slows the pace, even at 0
+    assert limiter.rate("chat") == pytest.approx(0.7)
+
+
+def test_a_slowed_bucket_gets_no_burst_until_its_pace_is_back():
+    clock = Clock()
+    limiter = Limiter({"chat": Rate(600, 60)}, max_pause=60, clock=clock)
+    limiter.observe("chat", 429, 1.0)
+    limiter.observe("chat", 200, None)  # one answer: still slower than configured
+    clock.now += 120
+    waits = [limiter.reserve("chat") for _ in range(3)]
+    assert waits[0] == 0.0 and waits[1] > 0.1 and waits[2] > waits[1]  # one at a time
