@@ -17,6 +17,7 @@ from alfa_notebook.wire import operations as ops
 from alfa_notebook.wire.channel import AsyncChannel, SyncChannel, shown_url
 from alfa_notebook.wire.events import MessageChunk, StreamClosed
 from alfa_notebook.wire.limiter import Limiter, Rate
+from alfa_notebook.wire.retry import backoff
 from alfa_notebook.wire.settings import resolve_settings
 
 BASE = "http://127.0.0.1:9"
@@ -126,6 +127,7 @@ def test_without_a_key_nothing_is_sent_and_the_error_names_where_to_set_it():
 
 def test_shown_url_hides_a_user_and_password():
     assert shown_url("https://me:secret@alfa.example/x") == "https://alfa.example/x"
+    assert shown_url("https://me@alfa.example:8443/a?b=1") == "https://alfa.example:8443/a?b=1"
     assert shown_url("https://alfa.example") == "https://alfa.example"
 
 
@@ -185,6 +187,7 @@ def test_connection_failures_are_retried_max_retries_times_then_raised(slept):
     with pytest.raises(alfa.APIConnectionError) as info:
         sync(service, max_retries=2).request(ops.create_thread("x"))
     assert len(service.requests) == 3 and len(slept) == 2 and info.value.processed is False
+    assert f"could not reach the service at {BASE} (ConnectError: refused)" in str(info.value)
     assert slept[1] > slept[0]  # backing off
     service = Recorder(httpx.ConnectError("refused"))
     with pytest.raises(alfa.APIConnectionError):
@@ -217,6 +220,7 @@ def test_a_request_waits_its_turn_once_and_its_answers_teach_the_limiter(slept):
     service.script = [httpx.Response(429, headers={"retry-after": "5"}), httpx.Response(200, json=THREADS)]
     channel.request(ops.list_threads())
     assert limiter.throttled == 1 and limiter.rate("threads") < 1.0  # the 429 slowed the pace
+    assert limiter.paused("threads") == pytest.approx(5.0)  # every other request waits out its Retry-After
     # the retry goes in the first slot after the 5 s pause (its turn, at 2 s, is within it)
     assert slept[-1] == pytest.approx(5.0)
 
@@ -240,6 +244,7 @@ def test_async_a_request_waits_its_turn_and_after_a_429_its_slot_after_the_pause
     assert slept[0] == pytest.approx(1.0)  # the second request's turn
     assert slept[2] == pytest.approx(5.0)  # the 429's retry: the first slot after the pause
     assert limiter.throttled == 1 and len(service.requests) == 6
+    assert limiter.paused("threads") == pytest.approx(5.0)
 
 
 def test_async_failures_are_typed_and_retried_as_the_blocking_ones(slept):
@@ -262,6 +267,19 @@ FRAMES = (
     'data: {"message_chunk": {"message": "lo", "message_id": "m1"}, "final_chunk": true}\n\n'
     "event: close\ndata: \n\n"
 )
+
+
+class Streamed(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that arrives as a stream (httpx reads an in-memory one at once)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self):
+        yield self.data
+
+    async def __aiter__(self):
+        yield self.data
 
 
 def sse(body: str | bytes = FRAMES, **headers: str) -> httpx.Response:
@@ -295,8 +313,10 @@ def test_async_a_stream_yields_its_events_and_a_broken_one_is_typed():
     async def read():
         async with await async_(service).open_stream("t1") as stream:
             events = [event async for event in stream]
-        broken = await async_(Recorder(sse("<html>", **{"content-type": "text/html"}))).open_stream("t1")
-        with pytest.raises(alfa.APIConnectionError, match="The event stream broke"):
+        broken = await async_(
+            Recorder(sse("<html>", **{"content-type": "text/html", "x-request-id": "r2"}))
+        ).open_stream("t1")
+        with pytest.raises(alfa.APIConnectionError, match=r"^The event stream broke \(SSEError\). \(request id r2\)$"):
             await broken.__anext__()
         await broken.aclose()
         return stream, events
@@ -337,3 +357,130 @@ def test_the_debug_log_names_route_status_time_attempt_and_request_id_never_the_
     assert lines[1] == f"GET /threads/{{id}}/progress -> 503 in 125 ms (attempt 2, request id {ids[1]})"
     assert lines[2] == f"GET /threads/{{id}}/progress -> 200 in 125 ms (attempt 3, request id {ids[2]})"
     assert not any("secret" in line for line in lines)
+
+
+# -- what the sync and async channels share -------------------------------------------------------
+
+
+def run_both(make_service, scenario, make_limiter=None, **kw):
+    """``scenario(call, service)`` on a blocking and an async channel, each with a service and a
+    limiter of its own; ``call(method, *args)`` calls the channel's method and returns its result."""
+    results = []
+    for flavour in ("sync", "async"):
+        service = make_service()
+        limiter = {"limiter": make_limiter()} if make_limiter else {}
+        channel = (sync if flavour == "sync" else async_)(service, **limiter, **kw)
+
+        def call(method, *args, channel=channel, flavour=flavour, **kwargs):
+            result = getattr(channel, method)(*args, **kwargs)
+            return asyncio.run(result) if flavour == "async" else result
+
+        results.append(scenario(call, service))
+    return results
+
+
+def test_a_429_without_retry_after_is_retried_after_the_pause_it_puts_on_every_request(slept):
+    """The retry goes in the limiter's first slot after the pause (1 s when the service says no
+    more), not after its own shorter backoff, which would send it into the pause."""
+
+    def scenario(call, service):
+        slept.clear()
+        assert call("request", ops.list_threads()) == []
+        return list(slept)
+
+    for waits in run_both(
+        lambda: Recorder(httpx.Response(429), httpx.Response(200, json=THREADS)),
+        scenario,
+        make_limiter=lambda: Limiter({}, max_pause=60, clock=Clock()),
+    ):
+        assert waits == [pytest.approx(1.0)]
+
+
+def test_a_question_waits_its_turn_in_the_chat_limit(slept):
+    def scenario(call, service):
+        slept.clear()
+        call("request", ops.send_message("t", "one"))
+        call("request", ops.send_message("t", "two"))
+        return list(slept)
+
+    for waits in run_both(
+        lambda: Recorder(httpx.Response(200, json={})),
+        scenario,
+        make_limiter=lambda: Limiter({"chat": Rate(60, 60)}, max_pause=60, clock=Clock()),
+    ):
+        assert waits == [pytest.approx(1.0)]
+
+
+def test_the_injected_randomness_decides_the_backoff(slept):
+    expected = random.Random(0)
+    schedule = [backoff(0, expected), backoff(1, expected)]
+
+    def scenario(call, service):
+        slept.clear()
+        with pytest.raises(alfa.APIConnectionError):
+            call("request", ops.list_threads())
+        return list(slept)
+
+    for waits in run_both(lambda: Recorder(httpx.ConnectError("refused")), scenario, max_retries=2):
+        assert waits == schedule
+
+
+def test_a_refused_stream_says_what_the_service_said(slept):
+    def scenario(call, service):
+        with pytest.raises(alfa.BadRequestError) as info:
+            call("open_stream", "t1")
+        return str(info.value)
+
+    def refusal():  # a body still to be read, as a stream's response is
+        body = Streamed(b'{"detail": "thread t1 has no run"}')
+        return Recorder(httpx.Response(400, headers={"content-type": "application/json"}, stream=body))
+
+    for message in run_both(refusal, scenario):
+        assert message.startswith("GET /threads/stream/{id} -> 400: thread t1 has no run (request id ")
+
+
+def test_a_stream_is_opened_only_within_the_deadline_and_its_timeouts_end_there(slept):
+    clock = Clock()
+
+    def scenario(call, service):
+        with pytest.raises(alfa.ServiceUnavailableError):
+            call("open_stream", "t1", deadline=clock.now + 2)  # its retry would end at the deadline
+        service.script = [sse()]
+        stream = call("open_stream", "t1", deadline=clock.now + 10)
+        return len(service.requests), service.requests[-1].extensions["timeout"], stream
+
+    for requests, timeout, _ in run_both(
+        lambda: Recorder(httpx.Response(503, headers={"retry-after": "2"})), scenario, clock=clock, timeout=30
+    ):
+        assert requests == 2 and slept == []
+        assert timeout == {"connect": 5, "read": 10, "write": 10, "pool": 10}
+
+
+def test_async_requests_keep_to_the_deadline_as_blocking_ones_do(slept):
+    clock = Clock()
+
+    def scenario(call, service):
+        call("request", ops.list_threads(), deadline=clock.now + 10)
+        cut = service.requests[-1].extensions["timeout"]
+        service.script = [httpx.Response(503, headers={"retry-after": "2"})]
+        with pytest.raises(alfa.ServiceUnavailableError):
+            call("request", ops.list_threads(), deadline=clock.now + 2)
+        return cut
+
+    for cut in run_both(lambda: Recorder(httpx.Response(200, json=THREADS)), scenario, clock=clock, timeout=30):
+        assert cut == {"connect": 5, "read": 10, "write": 10, "pool": 10}
+    assert slept == []
+
+
+def test_a_retry_keeps_the_slot_its_first_attempt_waited_for(slept):
+    def scenario(call, service):
+        slept.clear()
+        assert call("request", ops.list_threads()) == []
+        return list(slept)
+
+    for waits in run_both(
+        lambda: Recorder(httpx.Response(502), httpx.Response(200, json=THREADS)),
+        scenario,
+        make_limiter=lambda: Limiter({"threads": Rate(1, 60)}, max_pause=60, clock=Clock()),
+    ):
+        assert len(waits) == 1 and waits[0] < 1  # its backoff only: not the next slot, a minute on
