@@ -484,3 +484,33 @@ def test_a_retry_keeps_the_slot_its_first_attempt_waited_for(slept):
         make_limiter=lambda: Limiter({"threads": Rate(1, 60)}, max_pause=60, clock=Clock()),
     ):
         assert len(waits) == 1 and waits[0] < 1  # its backoff only: not the next slot, a minute on
+
+
+def test_an_async_stream_closed_while_another_task_reads_it_ends_that_read():
+    """A stop (Ctrl-C, a cancelled batch item) closes a stream another task is still reading: the
+    close must not fail, and the reader must end instead of waiting for ever."""
+
+    class Held(httpx.AsyncByteStream):
+        def __init__(self) -> None:
+            self.closed = asyncio.Event()
+
+        async def __aiter__(self):
+            yield b'data: {"message_chunk": {"message": "Hel"}}\n\n'
+            await self.closed.wait()  # the service sends nothing more
+
+        async def aclose(self) -> None:
+            self.closed.set()
+
+    async def scenario():
+        body = Held()
+        response = httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body)
+        stream = await async_(Recorder(response)).open_stream("t1")
+        assert (await stream.__anext__()).text == "Hel"
+        reader = asyncio.ensure_future(stream.__anext__())
+        await asyncio.sleep(0)  # the reader now waits inside the event parser
+        await stream.aclose()
+        with pytest.raises((StopAsyncIteration, alfa.APIConnectionError)):
+            await reader  # (a reader left waiting would hang here: pytest-timeout ends it)
+        return body
+
+    assert asyncio.run(scenario()).closed.is_set()
