@@ -64,16 +64,9 @@ class Recorder:
 
 
 @pytest.fixture
-def slept(monkeypatch):
+def slept(fake_sleep):
     delays: list[float] = []
-    monkeypatch.setattr("alfa_notebook.wire.channel.time.sleep", delays.append)
-    monkeypatch.setattr("alfa_notebook.wire.limiter.time.sleep", delays.append)
-
-    async def asleep(seconds):
-        delays.append(seconds)
-
-    monkeypatch.setattr("alfa_notebook.wire.channel.asyncio.sleep", asleep)
-    monkeypatch.setattr("asyncio.sleep", asleep)
+    fake_sleep(delays.append)
     return delays
 
 
@@ -307,7 +300,7 @@ def test_a_refused_stream_is_retried_then_opened(slept):
     assert len(service.requests) == 2
 
 
-def test_async_a_stream_yields_its_events_and_a_broken_one_is_typed():
+def test_async_a_stream_yields_its_events_and_a_broken_one_is_typed(slept):
     service = Recorder(httpx.Response(503), sse())
 
     async def read():
@@ -321,13 +314,7 @@ def test_async_a_stream_yields_its_events_and_a_broken_one_is_typed():
         await broken.aclose()
         return stream, events
 
-    with pytest.MonkeyPatch.context() as patch:
-
-        async def no_wait(seconds):
-            return None
-
-        patch.setattr("alfa_notebook.wire.channel.asyncio.sleep", no_wait)
-        stream, events = asyncio.run(read())
+    stream, events = asyncio.run(read())
     assert [e.text for e in events if isinstance(e, MessageChunk)] == ["Hel", "lo"]
     assert isinstance(events[-1], StreamClosed) and stream.response.is_closed
     assert service.requests[1].headers["accept"] == "text/event-stream"

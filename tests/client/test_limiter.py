@@ -277,7 +277,7 @@ def test_an_error_that_is_not_a_429_teaches_nothing():
     assert limiter.rate("chat") > slowed
 
 
-def test_waiting_a_turn_waits_out_a_pause_that_began_meanwhile_and_takes_a_slot_again(monkeypatch):
+def test_waiting_a_turn_waits_out_a_pause_that_began_meanwhile_and_takes_a_slot_again(fake_sleep):
     """A request whose slot came up while another's 429 paused the bucket goes after the pause,
     not into it: the pause is waited out, then a slot taken again (once)."""
     clock = Clock()
@@ -290,7 +290,7 @@ def test_waiting_a_turn_waits_out_a_pause_that_began_meanwhile_and_takes_a_slot_
         if len(slept) == 1:  # while this request waits its turn, another meets a 429
             limiter.observe("chat", 429, 3.0)
 
-    monkeypatch.setattr("alfa_notebook.wire.limiter.time.sleep", sleep)
+    fake_sleep(sleep)
     limiter.reserve("chat")  # the slot now is taken: this request's turn is in a second
     limiter.wait("chat")
     assert slept == pytest.approx([1.0, 3.0])  # its turn, then the pause
@@ -301,20 +301,20 @@ def test_waiting_a_turn_waits_out_a_pause_that_began_meanwhile_and_takes_a_slot_
     assert slept == []  # long after: at once
 
 
-def test_awaiting_a_turn_waits_out_a_pause_that_began_meanwhile_as_waiting_does(monkeypatch):
+def test_awaiting_a_turn_waits_out_a_pause_that_began_meanwhile_as_waiting_does(fake_sleep):
     import asyncio
 
     clock = Clock()
     limiter = Limiter({"chat": Rate(60, 60)}, max_pause=60, clock=clock)
     slept: list[float] = []
 
-    async def sleep(seconds):
+    def sleep(seconds):
         slept.append(seconds)
         clock.now += seconds
         if len(slept) == 1:
             limiter.observe("chat", 429, 3.0)
 
-    monkeypatch.setattr(asyncio, "sleep", sleep)
+    fake_sleep(sleep)
     limiter.reserve("chat")
     asyncio.run(limiter.await_turn("chat"))
     assert slept == pytest.approx([1.0, 3.0])
@@ -325,7 +325,7 @@ def test_awaiting_a_turn_waits_out_a_pause_that_began_meanwhile_as_waiting_does(
     assert slept == []
 
 
-def test_a_pause_that_comes_back_again_and_again_is_waited_out_twice_at_most(monkeypatch):
+def test_a_pause_that_comes_back_again_and_again_is_waited_out_twice_at_most(fake_sleep):
     """wait() is bounded: the channel's own retry rules take over from there."""
     clock = Clock()
     limiter = Limiter({}, max_pause=60, clock=clock)
@@ -336,43 +336,39 @@ def test_a_pause_that_comes_back_again_and_again_is_waited_out_twice_at_most(mon
         clock.now += seconds
         limiter.observe("chat", 429, 2.0)  # a pause begins during every wait
 
-    monkeypatch.setattr("alfa_notebook.wire.limiter.time.sleep", sleep)
+    fake_sleep(sleep)
     limiter.observe("chat", 429, 2.0)
     limiter.wait("chat")
     assert slept == [2.0, 2.0, 2.0, 2.0]
 
 
-def test_a_429_pauses_only_its_own_bucket_for_a_request_waiting_its_turn(monkeypatch):
+def test_a_429_pauses_only_its_own_bucket_for_a_request_waiting_its_turn(fake_sleep):
     import asyncio
 
     clock = Clock()
     limiter = Limiter({"chat": Rate(60, 60)}, max_pause=60, clock=clock)
     slept: list[float] = []
 
-    async def asleep(seconds):
-        slept.append(seconds)
-
-    monkeypatch.setattr("alfa_notebook.wire.limiter.time.sleep", slept.append)
-    monkeypatch.setattr(asyncio, "sleep", asleep)
+    fake_sleep(slept.append)
     limiter.observe("threads", 429, 5.0)  # a thread listing refused: chat goes on
     limiter.wait("chat")
     asyncio.run(limiter.await_turn("other"))
     assert slept == []
 
 
-def test_awaiting_a_pause_that_comes_back_again_and_again_is_bounded_as_waiting_is(monkeypatch):
+def test_awaiting_a_pause_that_comes_back_again_and_again_is_bounded_as_waiting_is(fake_sleep):
     import asyncio
 
     clock = Clock()
     limiter = Limiter({}, max_pause=60, clock=clock)
     slept: list[float] = []
 
-    async def sleep(seconds):
+    def sleep(seconds):
         slept.append(seconds)
         clock.now += seconds
         limiter.observe("chat", 429, 2.0)
 
-    monkeypatch.setattr(asyncio, "sleep", sleep)
+    fake_sleep(sleep)
     limiter.observe("chat", 429, 2.0)
     asyncio.run(limiter.await_turn("chat"))
     assert slept == [2.0, 2.0, 2.0, 2.0]
