@@ -86,6 +86,9 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.channel.xǁAsyncChannelǁaclose__mutmut_4": "a debug log line's text",
     "alfa_notebook.wire.channel.xǁAsyncChannelǁaclose__mutmut_5": "a debug log line's text",
     "alfa_notebook.wire.channel.xǁAsyncChannelǁaclose__mutmut_6": "a debug log line's text",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_112": "a 429's error: the address only shapes a 404's advice",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_115": "a 429's error: the address only shapes a 404's advice",
+    "alfa_notebook.wire.channel.x_shown_url__mutmut_2": 'httpx drops the userinfo for userinfo=None as for b""',
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
 }

@@ -329,7 +329,7 @@ def test_the_debug_log_names_route_status_time_attempt_and_request_id_never_the_
     import itertools
     import logging
 
-    ticks = itertools.count(0.0, 0.125)  # each reading of the clock 125 ms after the last
+    ticks = itertools.count(0.0, 1.0)  # each reading of the clock a second after the last
     monkeypatch.setattr("alfa_notebook.wire.channel.time.monotonic", lambda: next(ticks))
 
     service = Recorder(
@@ -341,8 +341,8 @@ def test_the_debug_log_names_route_status_time_attempt_and_request_id_never_the_
     ids = [request.headers["x-request-id"] for request in service.requests]
     assert len(lines) == 3
     assert lines[0] == f"GET /threads/{{id}}/progress failed: ConnectError (attempt 1, request id {ids[0]})"
-    assert lines[1] == f"GET /threads/{{id}}/progress -> 503 in 125 ms (attempt 2, request id {ids[1]})"
-    assert lines[2] == f"GET /threads/{{id}}/progress -> 200 in 125 ms (attempt 3, request id {ids[2]})"
+    assert lines[1] == f"GET /threads/{{id}}/progress -> 503 in 1000 ms (attempt 2, request id {ids[1]})"
+    assert lines[2] == f"GET /threads/{{id}}/progress -> 200 in 1000 ms (attempt 3, request id {ids[2]})"
     assert not any("secret" in line for line in lines)
 
 
@@ -501,3 +501,9 @@ def test_an_async_stream_closed_while_another_task_reads_it_ends_that_read():
         return body
 
     assert asyncio.run(scenario()).closed.is_set()
+
+
+def test_one_retry_allowed_still_waits_out_every_429(slept):
+    """max_retries=0 turns 429 retries off; any other number leaves them to rate_limit_wait."""
+    service = Recorder(*[httpx.Response(429, headers={"retry-after": "1"})] * 3, httpx.Response(200, json=THREADS))
+    assert sync(service, max_retries=1).request(ops.list_threads()) == [] and len(service.requests) == 4
