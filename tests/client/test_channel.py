@@ -507,3 +507,19 @@ def test_one_retry_allowed_still_waits_out_every_429(slept):
     """max_retries=0 turns 429 retries off; any other number leaves them to rate_limit_wait."""
     service = Recorder(*[httpx.Response(429, headers={"retry-after": "1"})] * 3, httpx.Response(200, json=THREADS))
     assert sync(service, max_retries=1).request(ops.list_threads()) == [] and len(service.requests) == 4
+
+
+def test_a_listing_sends_its_query_and_an_upload_its_file():
+    service = Recorder(httpx.Response(200, json={"messages": []}))
+    channel = sync(service)
+    channel.request(ops.list_messages("t1", limit_num=5))
+    assert service.requests[0].url.params["limit_num"] == "5"
+    service.script = [httpx.Response(200, json={"file_id": "f1"})]
+    assert channel.request(ops.upload("t1", b"a,b\n1,2\n", "holdings.csv")) == "f1"
+    body = service.requests[1].read()
+    assert b'filename="holdings.csv"' in body and b"a,b\n1,2\n" in body
+
+
+def test_a_404_where_nothing_answers_names_the_address_to_check():
+    with pytest.raises(alfa.NotFoundError, match=r"check base_url \(http://127\.0\.0\.1:9\)"):
+        sync(Recorder(httpx.Response(404))).request(ops.list_threads())
