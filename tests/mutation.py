@@ -89,6 +89,12 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_112": "a 429's error: the address only shapes a 404's advice",
     "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_115": "a 429's error: the address only shapes a 404's advice",
     "alfa_notebook.wire.channel.x_shown_url__mutmut_2": 'httpx drops the userinfo for userinfo=None as for b""',
+    "alfa_notebook.wire.channel.x__auth_header__mutmut_6": "a header's name: HTTP reads it in any case",
+    "alfa_notebook.wire.channel.x__auth_header__mutmut_8": "a header's name: HTTP reads it in any case",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_timed_request__mutmut_13": "a header's name: HTTP reads it in any case",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_timed_request__mutmut_17": "a header's name: HTTP reads it in any case",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_123": "no wait given reads as 1 s instead of 0: both under MAX_RETRY_AFTER",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_cut__mutmut_9": "every phase of the timeouts cut is set (settings hold numbers), so never None",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
 }
