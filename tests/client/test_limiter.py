@@ -325,8 +325,11 @@ def test_awaiting_a_turn_waits_out_a_pause_that_began_meanwhile_as_waiting_does(
     assert slept == []
 
 
-def test_a_pause_that_comes_back_again_and_again_is_waited_out_twice_at_most(fake_sleep):
-    """wait() is bounded: the channel's own retry rules take over from there."""
+@pytest.mark.parametrize("waiting", ["wait", "await_turn"])
+def test_a_pause_that_comes_back_again_and_again_is_waited_out_twice_at_most(fake_sleep, waiting):
+    """wait() and await_turn() are bounded: the channel's own retry rules take over from there."""
+    import asyncio
+
     clock = Clock()
     limiter = Limiter({}, max_pause=60, clock=clock)
     slept: list[float] = []
@@ -338,7 +341,9 @@ def test_a_pause_that_comes_back_again_and_again_is_waited_out_twice_at_most(fak
 
     fake_sleep(sleep)
     limiter.observe("chat", 429, 2.0)
-    limiter.wait("chat")
+    turn = getattr(limiter, waiting)("chat")
+    if waiting == "await_turn":
+        asyncio.run(turn)
     assert slept == [2.0, 2.0, 2.0, 2.0]
 
 
@@ -354,24 +359,6 @@ def test_a_429_pauses_only_its_own_bucket_for_a_request_waiting_its_turn(fake_sl
     limiter.wait("chat")
     asyncio.run(limiter.await_turn("other"))
     assert slept == []
-
-
-def test_awaiting_a_pause_that_comes_back_again_and_again_is_bounded_as_waiting_is(fake_sleep):
-    import asyncio
-
-    clock = Clock()
-    limiter = Limiter({}, max_pause=60, clock=clock)
-    slept: list[float] = []
-
-    def sleep(seconds):
-        slept.append(seconds)
-        clock.now += seconds
-        limiter.observe("chat", 429, 2.0)
-
-    fake_sleep(sleep)
-    limiter.observe("chat", 429, 2.0)
-    asyncio.run(limiter.await_turn("chat"))
-    assert slept == [2.0, 2.0, 2.0, 2.0]
 
 
 def test_a_limiter_on_a_clock_that_starts_at_zero_keeps_the_same_rules():
