@@ -257,8 +257,7 @@ class _ChannelBase:
 
 def shown_url(base_url: str) -> str:
     """A URL as messages and reprs show it: without any user or password it may hold."""
-    url = httpx.URL(base_url)
-    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+    return str(httpx.URL(base_url).copy_with(userinfo=b""))
 
 
 def _user_agent() -> str:

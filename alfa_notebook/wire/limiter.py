@@ -99,10 +99,10 @@ def parse_rate_limit(spec: str | Mapping[str, float] | None) -> dict[str, Rate]:
         if item in ("off", "none"):
             limits.clear()
             continue
-        bucket, sep, value = item.partition("=")
+        bucket, _, value = item.partition("=")  # no "=": no value, so no match
         match = _RATE.fullmatch(value.strip())
         unit = _UNITS.get(match.group("unit")) if match else None
-        if not sep or match is None or unit is None:
+        if match is None or unit is None:
             raise ConfigurationError(
                 f"rate_limit {spec!r}: {raw.strip()!r} is not BUCKET=N/WINDOW such as 'chat=600/min' "
                 f"(buckets: {', '.join(BUCKETS)}; or 'documented', or 'off')."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+import threading
+import time
 
 import pytest
 
@@ -96,3 +98,26 @@ def client(make_client):
 @pytest.fixture
 def service_client(make_service_client):
     return make_service_client()
+
+
+@pytest.fixture
+def fake_sleep(monkeypatch):
+    """``install(fake)``: ``time.sleep`` and ``asyncio.sleep`` call ``fake(seconds)`` instead of
+    waiting, on this test's thread only; a thread an earlier test left running still sleeps for
+    real (so it neither spins nor shows in this test's record)."""
+    here, real_sleep, real_asleep = threading.current_thread(), time.sleep, asyncio.sleep
+
+    def install(fake):
+        def sleep(seconds):
+            return fake(seconds) if threading.current_thread() is here else real_sleep(seconds)
+
+        async def asleep(seconds, result=None):
+            if threading.current_thread() is not here:
+                return await real_asleep(seconds, result)
+            fake(seconds)
+            return result
+
+        monkeypatch.setattr(time, "sleep", sleep)
+        monkeypatch.setattr(asyncio, "sleep", asleep)
+
+    return install

@@ -202,3 +202,28 @@ def test_ids_cannot_walk_to_another_endpoint():
     )
     client().threads.progress("../threads")
     assert route.called
+
+
+@respx.mock
+def test_a_429_without_retry_after_is_backed_off_more_each_time_within_rate_limit_wait(slept):
+    """A service that throttles without saying for how long is not asked again every second for
+    ever: the waits grow, and the request fails once they would add up past rate_limit_wait."""
+    route = respx.get(f"{BASE}/client/v1/threads").mock(return_value=httpx.Response(429))
+    with pytest.raises(alfa.RateLimitError):
+        client(rate_limit_wait=20, rate_limit="off").threads.list()
+    rng, asked = random.Random(0), []  # the client's: the same jitter
+    while sum(asked) + (wait := backoff(len(asked), rng)) <= 20:
+        asked.append(wait)
+    # 0.5 s doubled each time (the first two within the 1 s pause every 429 puts on the limiter)
+    assert slept[2:] == pytest.approx(asked[2:]) and slept[:2] == pytest.approx([1.0, 1.0], abs=0.05)
+    assert route.call_count == len(asked) + 1 == 6
+
+
+@respx.mock
+def test_429_waits_that_add_up_to_exactly_rate_limit_wait_are_waited(slept):
+    route = respx.get(f"{BASE}/client/v1/threads").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "60"})] * 2
+        + [httpx.Response(200, json={"threads": []})]
+    )
+    assert client(rate_limit_wait=120).threads.list() == []
+    assert route.call_count == 3 and slept == pytest.approx([60.0, 60.0], abs=0.05)
