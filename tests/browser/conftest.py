@@ -23,9 +23,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from alfa_notebook.emulator import Emulator
+
+# Playwright's assertions wait 5 s by default; a loaded machine (a kernel, JupyterLab, the emulator
+# and Chromium on two busy cores) takes longer to draw what a quiet one draws in a second. What is
+# asserted does not change, only how long it may take to appear.
+expect.set_options(timeout=30_000)
 
 REPO = Path(__file__).parents[2]
 SCREENSHOTS = REPO / "build" / "screenshots"
