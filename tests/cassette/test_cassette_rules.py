@@ -4,6 +4,9 @@ what a failed write leaves behind."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import io
 import json
 import os
 import random
@@ -16,7 +19,13 @@ from alfa_notebook.cassette.store import REDACTED, Cassette
 from alfa_notebook.cassette.tape import Binding, SyncTurnReplay
 from alfa_notebook.turn.steps import AskProcedure
 from alfa_notebook.wire import operations as ops
-from alfa_notebook.wire.errors import CassetteError, CassetteMissError
+from alfa_notebook.wire.errors import (
+    APIConnectionError,
+    CassetteError,
+    CassetteMissError,
+    ConfigurationError,
+    NotFoundError,
+)
 
 
 def recorded(path: Path, *records: dict) -> Cassette:
@@ -203,3 +212,151 @@ def test_a_writer_that_cannot_take_the_lock_writes_nothing_and_says_who_holds_it
         "nothing was written. If no process is recording into it, delete that lock file."
     )
     assert path.read_bytes() == before
+
+
+def test_a_requests_identity_holds_its_body_form_and_file_contents(tmp_path):
+    """Requests that differ in what they send are recorded apart: a rename to another name, a
+    message with other text, a file with other bytes (an open file is known by its name)."""
+    path = tmp_path / "c.alfa.jsonl"
+    binding = Binding(Cassette(path), "new_episodes", "instant")
+    sent = [
+        (ops.rename_thread("t1", "Semis"), {"success": True}),
+        (ops.send_message("t1", "hi", source_overrides={"news": False}), {"ok": 1}),
+        (ops.upload("t1", b"one", "f.csv"), {"file_id": "f1"}),
+        (ops.upload("t1", io.BytesIO(b"two"), "g.csv"), {"file_id": "f2"}),
+        (ops.list_messages("t1", start_index=0), {"messages": [], "total_message_count": 0}),
+    ]
+    for op, body in sent:
+        tape = binding.request(op)
+        assert tape is not None and not tape.replaying
+        tape.live.parse(body)
+    keys = [json.loads(line)["request"] for line in path.read_text().splitlines()[1:]]
+    assert keys == [
+        {"call": "PATCH /threads/t1", "json": {"name": "Semis"}},
+        {"call": "POST /threads/t1/messages", "data": {"message": "hi", "source_overrides": '{"news": false}'}},
+        {
+            "call": "POST /threads/t1/files",
+            "files": {"file": {"name": "f.csv", "sha256": hashlib.sha256(b"one").hexdigest()}},
+        },
+        {"call": "POST /threads/t1/files", "files": {"file": "g.csv"}},
+        {"call": "GET /threads/t1/messages", "params": {"start_index": 0}},
+    ]
+    replaying = Binding(Cassette(path), "none", "instant")
+    assert replaying.request(ops.upload("t1", b"one", "f.csv")).replay() == "f1"  # type: ignore[union-attr]
+    with pytest.raises(CassetteMissError, match=r"^'POST /threads/t1/files' was never recorded"):
+        replaying.request(ops.upload("t1", b"other", "f.csv"))
+    with pytest.raises(CassetteMissError, match=r"^'PATCH /threads/t1' was never recorded"):
+        replaying.request(ops.rename_thread("t1", "Other"))
+    with pytest.raises(CassetteMissError, match=r"^'POST /threads' was never recorded"):
+        replaying.request(ops.create_thread(""))
+
+
+def test_the_token_exchange_is_never_recorded(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    exchange = ops.Operation("POST", "/token", "/token", lambda body: body, json={"key": "k"}, authenticated=False)
+    assert Binding(Cassette(path), "all", "instant").request(exchange) is None
+    assert not path.exists()
+
+
+def test_a_thread_created_live_or_replayed_is_known_by_its_questions(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    cassette = Cassette(path)
+    tape = Binding(cassette, "new_episodes", "instant").request(ops.create_thread("Semis"))
+    assert tape.live.parse({"thread_id": "t7"}).id == "t7"  # type: ignore[union-attr]
+    assert cassette.thread_key("t7") == {"after": []}
+    again = Cassette(path)
+    assert Binding(again, "none", "instant").request(ops.create_thread("Semis")).replay().id == "t7"  # type: ignore[union-attr]
+    assert again.thread_key("t7") == {"after": []}
+
+
+def test_a_refusal_is_recorded_but_a_lost_connection_is_not(tmp_path):
+    """A 404 is the service's answer and replays as such; a connection that broke said nothing."""
+    path = tmp_path / "c.alfa.jsonl"
+    binding = Binding(Cassette(path), "new_episodes", "instant")
+    binding.request(ops.list_messages("gone")).failed(  # type: ignore[union-attr]
+        NotFoundError("no such thread", status_code=404, request_id="req-1")
+    )
+    binding.request(ops.list_messages("flaky")).failed(APIConnectionError("reset"))  # type: ignore[union-attr]
+    records = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+    assert records == [
+        {
+            "request": {"call": "GET /threads/gone/messages", "params": {"start_index": 0}},
+            "n": 1,
+            "error": {"type": "NotFoundError", "status_code": 404, "message": "no such thread", "request_id": "req-1"},
+        }
+    ]
+    replaying = Binding(Cassette(path), "none", "instant")
+    with pytest.raises(NotFoundError) as caught:
+        replaying.request(ops.list_messages("gone")).replay()  # type: ignore[union-attr]
+    assert (caught.value.status_code, caught.value.request_id, caught.value.method) == (404, "req-1", "GET")
+    assert caught.value.path == "/threads/{id}/messages"
+
+
+def test_a_binding_says_its_file_and_mode_and_only_all_replaces(tmp_path):
+    cassette = Cassette(tmp_path / "c.alfa.jsonl")
+    assert repr(Binding(cassette, "none", "instant")) == f"<cassette {cassette.path} record_mode='none'>"
+    assert [Binding(cassette, mode, "instant").replaces for mode in ("once", "new_episodes", "none", "all")] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert [Binding(cassette, "none", pace).paced for pace in ("instant", "recorded")] == [False, True]
+
+
+def test_an_unknown_replay_pace_is_refused_by_name(tmp_path):
+    import alfa_notebook as alfa
+
+    with pytest.raises(ConfigurationError) as caught:
+        alfa.AlfaClient(api_key="k", cassette=tmp_path / "c.alfa.jsonl", replay_pace="slow")
+    assert str(caught.value) == "replay_pace must be 'instant' or 'recorded', not 'slow'."
+
+
+def _batch_ask(tape, cassette, question):
+    """One item of a batch: a turn looked up (and, when asked, recorded) inside the batch's count."""
+
+    async def ask():
+        key = {"question": question, "thread": "new"}
+        record, n = cassette.lookup("turn", key, "new_episodes", question)
+        if record is None:
+            cassette.save("turn", key, n, TURN_BODY, replace=False)
+        return n
+
+    return tape.asking(ask)
+
+
+def test_a_batch_replayed_whole_shows_its_recorded_time_and_one_that_asked_records_it(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    cassette = Cassette(path)
+    binding = Binding(cassette, "new_episodes", "instant")
+    questions = ["a", "b"]
+    cassette.lookup("turn", {"question": "a", "thread": "new"}, "new_episodes", "a")  # used before, outside
+    first = binding.batch(questions, None, [])
+    assert [asyncio.run(_batch_ask(first, cassette, q)) for q in questions] == [1, 1]  # counted apart
+    assert first.elapsed(2.34567, interrupted=False) == 2.346
+    batch = [json.loads(line) for line in path.read_text().splitlines()[1:] if line.startswith('{"batch"')]
+    assert [(b["batch"]["items"], len(b["batch"]["sha256"]), b["elapsed"]) for b in batch] == [(2, 32, 2.346)]
+    again = binding.batch(questions, None, [])
+    assert [asyncio.run(_batch_ask(again, cassette, q)) for q in questions] == [1, 1]  # replayed
+    assert again.elapsed(9.0, interrupted=False) == 2.346
+    other_sources = binding.batch(questions, {"news": False}, [])
+    assert other_sources.elapsed(5.0, interrupted=False) == 5.0  # nothing recorded for it: as measured
+
+
+def test_a_stopped_batch_records_no_time_and_a_failed_write_costs_only_the_time(tmp_path, monkeypatch):
+    path = tmp_path / "c.alfa.jsonl"
+    cassette = Cassette(path)
+    binding = Binding(cassette, "new_episodes", "instant")
+    stopped = binding.batch(["a"], None, [])
+    asyncio.run(_batch_ask(stopped, cassette, "a"))
+    assert stopped.elapsed(1.23456, interrupted=True) == 1.23456
+    assert not any(line.startswith('{"batch"') for line in path.read_text().splitlines())
+    full = binding.batch(["b"], None, [])
+    asyncio.run(_batch_ask(full, cassette, "b"))
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.warns(UserWarning, match=r"^The batch's time was not recorded: .*could not be saved"):
+        assert full.elapsed(1.23456, interrupted=False) == 1.23456
