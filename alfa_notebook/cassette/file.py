@@ -233,9 +233,9 @@ def _type(value: Any) -> str:
 def write(path: Path, header: str, lines: list[str]) -> None:
     """Replace the file with ``header`` and ``lines`` at once: a reader (or a crash) sees the old
     file or the new one, never half of one. The file keeps its mode; a new one is made as any file
-    the process creates (``0666`` less the umask), so a cassette meant to be shared stays readable."""
+    the process creates (``0666`` less the umask), so a cassette meant to be shared stays readable.
+    The folder exists: the store makes it to hold the file's lock there."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = _create_beside(path)
     except OSError as exc:
         raise CassetteError(f"{path}: the cassette cannot be written there: {exc.strerror or exc}.") from None

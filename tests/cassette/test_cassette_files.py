@@ -537,6 +537,34 @@ def test_a_written_record_is_one_compact_utf8_line_in_the_order_it_was_built(tmp
     assert json.loads(file.header_line()) == file.HEADER
 
 
+ASCII_LOCALE = """
+import sys
+from alfa_notebook.cassette.store import Cassette
+cassette = Cassette(__import__("pathlib").Path(sys.argv[1]))
+print(cassette.lookup("turn", {"question": "Qu'en est-il de l'\\u00e9t\\u00e9 ?", "thread": "new"}, "none", "q")[0]["thread_id"])
+cassette.save("request", {"call": "GET /x"}, 1, {"response": "d\\u00e9j\\u00e0"}, replace=False)
+"""
+
+
+def test_a_cassette_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """A cassette recorded on one machine replays on another whose locale is not UTF-8 (Windows,
+    a bare container), and what that machine records is UTF-8 too."""
+    path = tmp_path / "c.alfa.jsonl"
+    record = turn(turn={"question": "Qu'en est-il de l'été ?", "thread": "new"})
+    path.write_text(f"{HEADER}\n{json.dumps(record, ensure_ascii=False)}\n", encoding="utf-8")
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-c", ASCII_LOCALE, str(path)], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["t"]
+    assert path.read_text(encoding="utf-8").splitlines()[-1] == '{"request":{"call":"GET /x"},"n":1,"response":"déjà"}'
+
+
+def test_a_folder_is_not_a_cassette(tmp_path: Path) -> None:
+    with pytest.raises(alfa.CassetteError) as caught:
+        file.read(tmp_path)
+    assert str(caught.value) == f"{tmp_path} cannot be read as a cassette: Is a directory."
+
+
 def test_a_record_edited_with_its_key_in_another_order_still_replays(tmp_path: Path) -> None:
     path = tmp_path / "c.alfa.jsonl"
     path.write_text(f"{HEADER}\n{json.dumps(turn(turn={'thread': 'new', 'question': 'q'}))}\n")

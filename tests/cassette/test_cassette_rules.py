@@ -123,7 +123,7 @@ def test_two_writers_of_one_key_both_keep_their_answer(tmp_path):
     assert theirs.lookup("turn", key, "new_episodes", "q") == (None, 1)
     mine.save("turn", key, 1, {**TURN_BODY, "thread_id": "mine"}, replace=False)
     written = theirs.save("turn", key, 1, {**TURN_BODY, "thread_id": "theirs"}, replace=False)
-    assert written["n"] == 2
+    assert written["n"] == 2 and theirs.where(written) == f"{path}, line 3"
     later = Cassette(path)
     assert [later.lookup("turn", key, "none", "q")[0]["thread_id"] for _ in range(2)] == ["mine", "theirs"]
     assert later.where(later.find("turn", key)) == f"{path}, line 3"
@@ -141,8 +141,12 @@ def test_a_record_mode_decides_between_replaying_and_asking(tmp_path):
     existing = Cassette(path)
     assert existing.lookup("turn", key, "once", "q")[0]["thread_id"] == "t"
     assert existing.lookup("turn", key, "once", "q")[0]["thread_id"] == "t"  # beyond: the last one again
-    with pytest.raises(CassetteMissError, match=r"^'other' was never recorded in .* \(record_mode='once'\)"):
+    with pytest.raises(CassetteMissError) as caught:
         existing.lookup("turn", {**key, "question": "other"}, "once", "'other'")
+    assert str(caught.value) == (
+        f"'other' was never recorded in {path} (record_mode='once'). Record it while the service is reachable: "
+        "record_mode='new_episodes' (or ALFA_RECORD_MODE=new_episodes)."
+    )
     assert existing.lookup("turn", key, "all", "q") == (None, 3)  # all asks again, whatever is recorded
     existing.rewind()
     assert existing.lookup("turn", key, "all", "q") == (None, 1)
