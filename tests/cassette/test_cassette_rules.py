@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from alfa_notebook.cassette import file
-from alfa_notebook.cassette.store import REDACTED, Cassette
+from alfa_notebook.cassette.store import REDACTED, Cassette, open_cassette
 from alfa_notebook.cassette.tape import Binding, SyncTurnReplay
 from alfa_notebook.turn.steps import AskProcedure
 from alfa_notebook.wire import operations as ops
@@ -364,3 +364,49 @@ def test_a_stopped_batch_records_no_time_and_a_failed_write_costs_only_the_time(
     monkeypatch.setattr(os, "replace", full_disk)
     with pytest.warns(UserWarning, match=r"^The batch's time was not recorded: .*could not be saved"):
         assert full.elapsed(1.23456, interrupted=False) == 1.23456
+
+
+def test_a_record_read_before_another_process_wrote_is_still_named_by_its_line(tmp_path):
+    """The file is read again when another process appends to it; the records read before stay
+    the ones handed out, so a message about one (a damaged payload found while replaying it)
+    still names its line."""
+    path = tmp_path / "c.alfa.jsonl"
+    key = {"question": "q", "thread": "new"}
+    file.write(path, file.header_line(), [file.dump({"turn": key, "n": 1, **TURN_BODY})])
+    mine = Cassette(path)
+    record = mine.lookup("turn", key, "none", "q")[0]
+    Cassette(path).save("turn", {**key, "question": "other"}, 1, TURN_BODY, replace=False)  # another process
+    assert mine.find("turn", {**key, "question": "other"}) is not None  # read again
+    assert mine.where(record) == f"{path}, line 2"
+
+
+def test_every_client_of_a_process_counts_its_uses_in_one_cassette(tmp_path, monkeypatch):
+    """The blocking client and the background ones name the file in their own words; a question
+    asked by one is the second use for the other."""
+    monkeypatch.chdir(tmp_path)
+    key = {"question": "q", "thread": "new"}
+    first = open_cassette("c.alfa.jsonl")
+    assert open_cassette(tmp_path / "c.alfa.jsonl") is first
+    assert [c.lookup("turn", key, "all", "q")[1] for c in (first, open_cassette("./c.alfa.jsonl"))] == [1, 2]
+
+
+def test_a_cassette_in_a_missing_folder_is_named_and_nothing_is_written(tmp_path):
+    path = tmp_path / "gone" / "c.alfa.jsonl"
+    with pytest.raises(CassetteError) as caught:
+        file.write(path, file.header_line(), [])
+    assert str(caught.value) == f"{path}: the cassette cannot be written there: No such file or directory."
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_write_whose_temporary_file_vanished_still_fails_as_a_cassette_error(tmp_path, monkeypatch):
+    """The folder emptied by a cleaner while the file was written: the failure is said, once."""
+    path = tmp_path / "c.alfa.jsonl"
+
+    def cleaned(src, dst):
+        os.unlink(src)
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(os, "replace", cleaned)
+    with pytest.raises(CassetteError, match="could not be saved: No such file or directory"):
+        file.write(path, file.header_line(), [])
+    assert list(tmp_path.iterdir()) == []
