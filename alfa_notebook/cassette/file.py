@@ -29,7 +29,7 @@ KINDS = ("turn", "request", "batch")  # the key of a record that says what it re
 STATUSES = ("complete", "no_results", "cancelled", "error", "incomplete")  # what a recorded turn ended as
 
 
-def dump(record: dict[str, Any]) -> str:
+def dump(record: Any) -> str:
     """One record as one line: compact, UTF-8, keys in the order the record was built in (fixed by
     the code that builds it, so the same record is always the same line)."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))

@@ -284,7 +284,7 @@ class BatchTape:
         recorded (to the millisecond) when the batch ran to its end."""
         cassette = self._binding.cassette
         try:
-            if self._uses.live == 0:
+            if not self._uses.asked:
                 record = cassette.find("batch", self._key)
                 return float(record["elapsed"]) if record is not None else measured
             if interrupted:

@@ -205,7 +205,10 @@ def test_a_writer_that_cannot_take_the_lock_writes_nothing_and_says_who_holds_it
     file.write(path, file.header_line(), [])
     before = path.read_bytes()
 
+    waited = []
+
     def held(self, *args, **kwargs):
+        waited.append(self.timeout)
         raise Timeout(self.lock_file)
 
     monkeypatch.setattr(FileLock, "acquire", held)
@@ -215,7 +218,7 @@ def test_a_writer_that_cannot_take_the_lock_writes_nothing_and_says_who_holds_it
         f"{path}: another process has been writing this cassette for 60 s (it holds {tmp_path}/.c.alfa.jsonl.lock); "
         "nothing was written. If no process is recording into it, delete that lock file."
     )
-    assert path.read_bytes() == before
+    assert path.read_bytes() == before and waited == [60]
 
 
 def test_a_requests_identity_holds_its_body_form_and_file_contents(tmp_path):
