@@ -29,7 +29,7 @@ def outcome(op: Operation[T], recorded: dict[str, Any], where: str, field: str) 
     if "error" in recorded:
         said = recorded["error"]
         kind = getattr(errors, str(said.get("type")), None)
-        code = int(said.get("status_code") or 500)
+        code = int(said["status_code"])  # a record is read only with one (file.py)
         if not (isinstance(kind, type) and issubclass(kind, APIStatusError)):
             kind = errors.status_error_class(code)
         request_id = said.get("request_id")  # absent from records made before request ids

@@ -10,22 +10,28 @@ import io
 import json
 import os
 import random
+import types
 from pathlib import Path
 
 import pytest
 
 from alfa_notebook.cassette import file
+from alfa_notebook.cassette import replay as replay_module
+from alfa_notebook.cassette.recording import SyncTurnRecording, describe
+from alfa_notebook.cassette.replay import AsyncTurnReplay
 from alfa_notebook.cassette.store import REDACTED, Cassette, open_cassette
 from alfa_notebook.cassette.tape import Binding, SyncTurnReplay
-from alfa_notebook.turn.steps import AskProcedure
+from alfa_notebook.turn.steps import AskProcedure, Burst
 from alfa_notebook.wire import operations as ops
 from alfa_notebook.wire.errors import (
     APIConnectionError,
+    APIStatusError,
     CassetteError,
     CassetteMissError,
     ConfigurationError,
     NotFoundError,
 )
+from alfa_notebook.wire.events import MalformedEvent, MessageChunk, StreamClosed, from_payload
 
 
 def recorded(path: Path, *records: dict) -> Cassette:
@@ -413,3 +419,231 @@ def test_a_write_whose_temporary_file_vanished_still_fails_as_a_cassette_error(t
     with pytest.raises(CassetteError, match="could not be saved: No such file or directory"):
         file.write(path, file.header_line(), [])
     assert list(tmp_path.iterdir()) == []
+
+
+# -- a turn recorded, then replayed -----------------------------------------------------------
+
+CHUNK = {"message_chunk": {"message": "Hi", "message_id": "m1"}}
+DONE = {"event_type": "task_status", "task_status": {"status": "COMPLETE"}}
+
+
+class Live:
+    """A channel that answers requests with ``bodies`` (an exception is raised) and opens
+    ``streams`` (lists of events; an exception in one breaks it there)."""
+
+    def __init__(self, bodies, streams):
+        self.bodies, self.streams = list(bodies), list(streams)
+
+    def request(self, op, *, deadline=None):
+        body = self.bodies.pop(0)
+        if isinstance(body, Exception):
+            raise body
+        return op.parse(body)
+
+    def open_stream(self, thread_id, *, deadline=None):
+        def events(items):
+            for item in items:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+
+        return events(self.streams.pop(0))
+
+
+def procedure(question="q", thread_id=None):
+    return AskProcedure(question, thread_id, clock=lambda: 0.0, rng=random.Random(0))
+
+
+def ended(status="complete", thread_id="t1", elapsed=1.23456):
+    """What finish() reads of an Answer."""
+    return types.SimpleNamespace(status=status, thread_id=thread_id, message_id="m1", elapsed=elapsed)
+
+
+def drain(stream):
+    """A stream's items, a Burst as the list of its events."""
+    return [list(item.events) if isinstance(item, Burst) else item for item in stream]
+
+
+def test_a_turn_replays_the_calls_refusals_events_and_ends_it_recorded(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    cassette = Cassette(path)
+    key = {"question": "q", "thread": "new"}
+    live = Live(
+        [{"ok": 1}, NotFoundError("gone", status_code=404)],
+        [
+            [from_payload("message_chunk", CHUNK), MalformedEvent("{oops", "not JSON"), StreamClosed()],
+            [from_payload("message_chunk", CHUNK), APIConnectionError("reset")],
+        ],
+    )
+    recording = SyncTurnRecording(cassette, False, key, 1, procedure(), live)  # type: ignore[arg-type]
+    assert recording.request(ops.send_message("t1", "q")) == {"ok": 1}
+    with pytest.raises(NotFoundError):
+        recording.request(ops.list_messages("t1"))
+    first = recording.open_stream("t1")
+    assert [type(e).__name__ for e in first] == ["MessageChunk", "MalformedEvent", "StreamClosed"]
+    first.close()
+    with pytest.raises(APIConnectionError):
+        list(recording.open_stream("t1"))
+    answer = recording.finish(ended())  # type: ignore[arg-type]
+    assert answer.elapsed == 1.235
+
+    record = json.loads(path.read_text().splitlines()[1])
+    assert {k: v for k, v in record.items() if k != "streams"} == {
+        "turn": key,
+        "n": 1,
+        "thread_id": "t1",
+        "message_id": "m1",
+        "status": "complete",
+        "elapsed": 1.235,
+        "calls": [
+            {"call": "POST /threads/t1/messages", "response": {"ok": 1}},
+            {
+                "call": "GET /threads/t1/messages",
+                "error": {"type": "NotFoundError", "status_code": 404, "message": "gone"},
+            },
+        ],
+    }
+    assert [[entry[1:] for entry in stream] for stream in record["streams"]] == [
+        [
+            ["message_chunk", CHUNK],
+            [None, {"malformed": "{oops", "reason": "not JSON"}],
+            [None, {"closed": True}],
+            [None, {"lost": True}],
+        ],
+        [["message_chunk", CHUNK], [None, {"lost": True}]],
+    ]
+    times = [entry[0] for stream in record["streams"] for entry in stream]
+    assert times == sorted(times) and all(round(t, 4) == t for t in times)
+    assert cassette.thread_key("t1") == {"after": ["q"]}  # the thread it started, and what was asked
+
+    again = Cassette(path)
+    replay = SyncTurnReplay(again, again.lookup("turn", key, "none", "q")[0], procedure(), paced=False)
+    assert replay.request(ops.send_message("t1", "q")) == {"ok": 1}
+    with pytest.raises(NotFoundError) as refused:
+        replay.request(ops.list_messages("t1"))
+    assert (refused.value.message, refused.value.request_id) == ("gone", None)
+    assert drain(replay.open_stream("t1")) == [
+        [from_payload("message_chunk", CHUNK), MalformedEvent("{oops", "not JSON")],
+        StreamClosed(),
+    ]
+    assert drain(replay.open_stream("t1")) == [[from_payload("message_chunk", CHUNK)]]  # then it broke
+    assert drain(replay.open_stream("t1")) == []  # a stream the turn never opened
+    assert replay.request(ops.cancel("t1")) is True  # cancelling a replay: nothing runs anywhere
+    with pytest.raises(CassetteError) as caught:
+        replay.request(ops.progress("t1"))
+    assert str(caught.value) == (
+        f"The recorded turn 'q' in {path} made no GET /threads/{{id}}/progress call, which its replay needs: record "
+        "it again (record_mode='all')."
+    )
+    assert replay.finish(ended(elapsed=9.0)).elapsed == 1.235  # type: ignore[arg-type]
+    assert again.thread_key("t1") == {"after": ["q"]}
+
+
+def test_a_follow_up_recorded_in_a_known_thread_adds_its_question(tmp_path):
+    cassette = Cassette(tmp_path / "c.alfa.jsonl")
+    cassette.thread_started("t1")
+    cassette.asked("t1", "first")
+    recording = SyncTurnRecording(cassette, False, {"question": "q"}, 1, procedure("q", "t1"), Live([], []))  # type: ignore[arg-type]
+    recording.finish(ended())  # type: ignore[arg-type]
+    assert cassette.thread_key("t1") == {"after": ["first", "q"]}
+    replay = SyncTurnReplay(cassette, cassette.find("turn", {"question": "q"}), procedure("q", "t1"), paced=False)  # type: ignore[arg-type]
+    replay.finish(ended())  # type: ignore[arg-type]
+    assert cassette.thread_key("t1") == {"after": ["first", "q", "q"]}
+
+
+def test_a_recording_with_a_refusal_that_carries_a_request_id_keeps_it(tmp_path):
+    refusal = NotFoundError("gone", status_code=404, request_id="req-9")
+    assert describe(refusal) == {"type": "NotFoundError", "status_code": 404, "message": "gone", "request_id": "req-9"}
+
+
+@pytest.mark.parametrize(
+    ("said", "kind", "message"),
+    [
+        ({"type": "RateLimitError", "status_code": 429, "message": "slow down"}, "RateLimitError", "slow down"),
+        ({"type": "NoSuchError", "status_code": 502}, "InternalServerError", ""),
+        ({"type": "ConfigurationError", "status_code": 404, "message": "m"}, "NotFoundError", "m"),
+        ({"status_code": 418, "request_id": 5}, "APIStatusError", ""),
+    ],
+)
+def test_a_recorded_refusal_replays_as_its_error_or_the_one_its_status_means(tmp_path, said, kind, message):
+    path = tmp_path / "c.alfa.jsonl"
+    file.write(path, file.header_line(), [file.dump({"request": {"call": "GET /threads"}, "n": 1, "error": said})])
+    tape = Binding(Cassette(path), "none", "instant").request(ops.list_threads())
+    with pytest.raises(APIStatusError) as caught:
+        tape.replay()  # type: ignore[union-attr]
+    error = caught.value
+    assert (type(error).__name__, error.status_code, error.message, error.request_id) == (
+        kind,
+        said["status_code"],
+        message,
+        None,
+    )
+    assert (error.method, error.path) == ("GET", "/threads")
+
+
+def test_a_recorded_response_that_does_not_parse_is_named_by_its_line_and_field(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    file.write(
+        path, file.header_line(), ["", file.dump({"request": {"call": "GET /threads"}, "n": 1, "response": [1]})][1:]
+    )
+    tape = Binding(Cassette(path), "none", "instant").request(ops.list_threads())
+    with pytest.raises(CassetteError) as caught:
+        tape.replay()  # type: ignore[union-attr]
+    assert str(caught.value) == (
+        f"{path}, line 2: 'response' is not the response GET /threads gives (AttributeError: 'list' object has no "
+        "attribute 'get'). Fix that line, or record the turn again (record_mode='all')."
+    )
+
+
+def test_a_replay_at_the_recorded_pace_gives_each_event_at_its_time(tmp_path, monkeypatch):
+    """Paced, each event comes alone, once its recorded time has come (a clock the test moves)."""
+    now = [100.0]
+    waits: list[float] = []
+
+    def sleep(seconds):
+        waits.append(round(seconds, 6))
+        now[0] += seconds
+
+    async def asleep(seconds):
+        sleep(seconds)
+
+    monkeypatch.setattr(replay_module, "time", types.SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
+    monkeypatch.setattr(replay_module, "asyncio", types.SimpleNamespace(sleep=asleep))
+    record = {
+        "turn": {"question": "q", "thread": "new"},
+        "n": 1,
+        "status": "complete",
+        "elapsed": 2.0,
+        "calls": [],
+        "streams": [[[0.5, "message_chunk", CHUNK], [1.5, "task_status", DONE], [1.5, None, {"closed": True}]]],
+    }
+    cassette = Cassette(tmp_path / "c.alfa.jsonl")
+    replay = SyncTurnReplay(cassette, record, procedure(), paced=True)
+    events = list(replay.open_stream("t1"))
+    assert [type(e).__name__ for e in events] == ["MessageChunk", "StatusChanged", "StreamClosed"]
+    assert waits == [0.5, 1.0]
+
+    async def replayed():
+        stream = await AsyncTurnReplay(cassette, record, procedure(), paced=True).open_stream("t1")
+        return [event async for event in stream]
+
+    waits.clear()
+    now[0] = 200.0
+    assert [type(e).__name__ for e in asyncio.run(replayed())] == ["MessageChunk", "StatusChanged", "StreamClosed"]
+    assert waits == [0.5, 1.0]
+
+
+def test_a_closed_replay_stream_gives_nothing_more(tmp_path):
+    record = {"streams": [[[0, "message_chunk", CHUNK], [0.1, "message_chunk", CHUNK]]], "calls": []}
+    cassette = Cassette(tmp_path / "c.alfa.jsonl")
+    stream = SyncTurnReplay(cassette, record, procedure(), paced=True).open_stream("t1")
+    assert isinstance(next(stream), MessageChunk)
+    stream.close()
+    assert list(stream) == []
+
+    async def closed():
+        stream = await AsyncTurnReplay(cassette, record, procedure(), paced=False).open_stream("t1")
+        await stream.aclose()
+        return [event async for event in stream]
+
+    assert asyncio.run(closed()) == []
