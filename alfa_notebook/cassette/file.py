@@ -37,7 +37,7 @@ def dump(record: Any) -> str:
 
 def key_text(kind: str, key: dict[str, Any]) -> str:
     """A record's identity as text, for lookups: key order never matters here."""
-    return json.dumps([kind, key], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps([kind, key], sort_keys=True)
 
 
 def kind_of(record: dict[str, Any]) -> str:
@@ -263,7 +263,7 @@ def _create_beside(path: Path) -> tuple[int, str]:
     for _ in range(100):
         name = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), name
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name  # not inherited (PEP 446)
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name beside {path}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -581,3 +582,24 @@ def test_a_temporary_file_left_by_a_crashed_writer_does_not_stop_the_next_write(
     file.write(path, file.header_line(), [GOOD_REQUEST])
     assert path.read_text() == f"{file.header_line()}\n{GOOD_REQUEST}\n"
     assert stray.read_text() == "a crashed writer's half"
+
+
+def test_the_temporary_file_is_made_beside_the_cassette_and_renamed_into_place(tmp_path: Path, monkeypatch) -> None:
+    """A rename within one folder is atomic; the name says whose it is if a crash leaves it."""
+    path = tmp_path / "c.alfa.jsonl"
+    renamed = []
+    replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (renamed.append((Path(src), Path(dst))), replace(src, dst)))
+    file.write(path, file.header_line(), [])
+    [(src, dst)] = renamed
+    assert src.parent == tmp_path and re.fullmatch(r"\.c\.alfa\.jsonl\.[0-9a-f]{8}\.tmp", src.name) and dst == path
+
+
+def test_a_folder_crowded_with_temporary_names_is_a_cassette_error(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "c.alfa.jsonl"
+    (tmp_path / f".{path.name}.aaaa.tmp").write_text("")
+    monkeypatch.setattr(file.secrets, "token_hex", lambda n: "aaaa")
+    with pytest.raises(alfa.CassetteError) as caught:
+        file.write(path, file.header_line(), [])
+    assert str(caught.value) == f"{path}: the cassette cannot be written there: no free temporary name beside {path}."
+    assert not path.exists()
