@@ -214,9 +214,6 @@ class CassetteChannel:
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> Any:
         return self.live.open_stream(thread_id, deadline=deadline)
 
-    def close(self) -> None:
-        self.live.close()
-
 
 class AsyncCassetteChannel:
     """The awaitable channel behind a cassette, for requests outside a turn."""
@@ -239,9 +236,6 @@ class AsyncCassetteChannel:
 
     async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> Any:
         return await self.live.open_stream(thread_id, deadline=deadline)
-
-    async def aclose(self) -> None:
-        await self.live.aclose()
 
 
 # -- replaying a turn -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ what a failed write leaves behind."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import hashlib
 import io
 import json
@@ -20,7 +21,7 @@ from alfa_notebook.cassette import replay as replay_module
 from alfa_notebook.cassette.recording import SyncTurnRecording, describe
 from alfa_notebook.cassette.replay import AsyncTurnReplay
 from alfa_notebook.cassette.store import REDACTED, Cassette, open_cassette
-from alfa_notebook.cassette.tape import Binding, SyncTurnReplay
+from alfa_notebook.cassette.tape import AsyncCassetteChannel, Binding, CassetteChannel, SyncTurnReplay
 from alfa_notebook.turn.steps import AskProcedure, Burst
 from alfa_notebook.wire import operations as ops
 from alfa_notebook.wire.errors import (
@@ -647,3 +648,88 @@ def test_a_closed_replay_stream_gives_nothing_more(tmp_path):
         return [event async for event in stream]
 
     assert asyncio.run(closed()) == []
+
+
+def test_a_batchs_identity_is_fixed_so_older_cassettes_keep_their_times(tmp_path):
+    """The digest of a batch's questions, sources and attachments is written in cassettes: the
+    same batch must give the same digest in every version (text as it is, keys sorted, any
+    source value as its text, a question with an undecodable byte too)."""
+    path = tmp_path / "c.alfa.jsonl"
+    key = {"items": 2, "sha256": "304384e551f97d814240fba8b65230dd"}
+    file.write(path, file.header_line(), [file.dump({"batch": key, "n": 1, "elapsed": 4.5})])
+    questions = ["Qu'en est-il de l'été ?", "bad \udcff byte"]
+    sources = {"web": True, "news": False, "since": datetime.date(2026, 1, 2)}
+    tape = Binding(Cassette(path), "none", "instant").batch(questions, sources, ["ab" * 32])
+    assert tape.elapsed(1.0, interrupted=False) == 4.5
+
+
+def test_a_refusal_in_record_mode_all_takes_the_place_of_the_old_answer(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    file.write(path, file.header_line(), [file.dump({"request": {"call": "GET /threads"}, "n": 1, "response": {}})])
+    tape = Binding(Cassette(path), "all", "instant").request(ops.list_threads())
+    tape.failed(NotFoundError("gone", status_code=404))  # type: ignore[union-attr]
+    assert [json.loads(line).get("error", {}).get("status_code") for line in path.read_text().splitlines()[1:]] == [404]
+
+
+class LiveThreads:
+    """The service behind a cassette channel: answers ``bodies`` in turn, an exception raised."""
+
+    def __init__(self, *bodies):
+        self.bodies, self.sent = list(bodies), []
+
+    def request(self, op, *, deadline=None):
+        self.sent.append(f"{op.method} {op.path}")
+        body = self.bodies.pop(0)
+        if isinstance(body, Exception):
+            raise body
+        return op.parse(body)
+
+    def open_stream(self, thread_id, *, deadline=None):
+        return f"the live stream of {thread_id}"
+
+
+class AsyncLiveThreads(LiveThreads):
+    async def request(self, op, *, deadline=None):  # type: ignore[override]
+        return LiveThreads.request(self, op, deadline=deadline)
+
+    async def open_stream(self, thread_id, *, deadline=None):  # type: ignore[override]
+        return LiveThreads.open_stream(self, thread_id)
+
+
+@pytest.mark.parametrize("kind", ["blocking", "awaitable"])
+def test_thread_requests_through_a_cassette_are_asked_once_and_replayed_after(tmp_path, kind):
+    path = tmp_path / "c.alfa.jsonl"
+    exchange = ops.Operation("POST", "/token", "/token", lambda body: body["token"], authenticated=False)
+
+    def channel(live, mode):
+        binding = Binding(Cassette(path), mode, "instant")
+        if kind == "blocking":
+            chan = CassetteChannel(live, binding)
+            return chan.request, chan.open_stream
+        achan = AsyncCassetteChannel(live, binding)
+        return (
+            lambda op: asyncio.run(achan.request(op)),
+            lambda thread_id: asyncio.run(achan.open_stream(thread_id)),
+        )
+
+    live = (LiveThreads if kind == "blocking" else AsyncLiveThreads)(
+        {"threads": [{"thread_id": "t1", "thread_name": "Semis"}]},
+        NotFoundError("gone", status_code=404),
+        {"token": "secret-token"},
+        {"token": "secret-token"},
+    )
+    request, open_stream = channel(live, "new_episodes")
+    assert [t.id for t in request(ops.list_threads())] == ["t1"]
+    with pytest.raises(NotFoundError):
+        request(ops.list_messages("gone"))
+    assert request(exchange) == "secret-token"
+    assert open_stream("t1") == "the live stream of t1"  # a raw feed is the service's, never recorded
+    assert live.sent == ["GET /threads", "GET /threads/gone/messages", "POST /token"]
+
+    request, _ = channel(live, "none")
+    assert [t.id for t in request(ops.list_threads())] == ["t1"]
+    with pytest.raises(NotFoundError):
+        request(ops.list_messages("gone"))
+    assert request(exchange) == "secret-token"  # the token exchange always goes to the service
+    assert live.sent[3:] == ["POST /token"]
+    assert "secret-token" not in path.read_text()
