@@ -98,7 +98,7 @@ class _TurnReplay:
                 f"{self._where}: 'status' says {recorded!r}, but the recorded events end {answer.status!r}. Fix "
                 "that line, or record the turn again (record_mode='all')."
             )
-        answer.elapsed = float(self._record.get("elapsed") or 0.0)
+        answer.elapsed = float(self._record["elapsed"])  # a turn is read only with it (file.py)
         if self._asked_in is None and answer.thread_id:
             self._cassette.thread_started(answer.thread_id)
         self._cassette.asked(answer.thread_id, self._question)
