@@ -150,7 +150,7 @@ class _ReplayStream:
         for at in range(start, end):
             entry = entries[at]
             try:
-                yield from_payload(entry[1], entry[2]) if entry[1] is not None else _event(entry)
+                yield _event(entry)
             except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
                 where, field = self._replay._where, f"{self._field}[{at}][2]"
                 self._replay.damage = broken(where, field, f"not a {entry[1]} event's payload", exc)

@@ -733,3 +733,22 @@ def test_thread_requests_through_a_cassette_are_asked_once_and_replayed_after(tm
     assert request(exchange) == "secret-token"  # the token exchange always goes to the service
     assert live.sent[3:] == ["POST /token"]
     assert "secret-token" not in path.read_text()
+
+
+def test_a_malformed_frame_recorded_without_its_reason_replays_with_none(tmp_path):
+    record = {"calls": [], "streams": [[[0, None, {"malformed": "{oops"}], [0, None, {"lost": True}]]]}
+    replay = SyncTurnReplay(Cassette(tmp_path / "c.alfa.jsonl"), record, procedure(), paced=False)
+    assert drain(replay.open_stream("t1")) == [[MalformedEvent("{oops", "")]]
+
+
+def test_a_long_parse_error_is_cut_in_the_message_about_a_damaged_response(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    file.write(path, file.header_line(), [file.dump({"request": {"call": "GET /n"}, "n": 1, "response": "x" * 100})])
+    number = ops.Operation("GET", "/n", "/n", int)
+    with pytest.raises(CassetteError) as caught:
+        Binding(Cassette(path), "none", "instant").request(number).replay()  # type: ignore[union-attr]
+    said = "invalid literal for int() with base 10: '" + "x" * 100
+    assert str(caught.value) == (
+        f"{path}, line 2: 'response' is not the response GET /n gives (ValueError: {said[:80]}). Fix that line, or "
+        "record the turn again (record_mode='all')."
+    )
