@@ -18,7 +18,7 @@ import pytest
 
 from alfa_notebook.cassette import file
 from alfa_notebook.cassette import replay as replay_module
-from alfa_notebook.cassette.recording import SyncTurnRecording, describe
+from alfa_notebook.cassette.recording import AsyncTurnRecording, SyncTurnRecording, describe
 from alfa_notebook.cassette.replay import AsyncTurnReplay
 from alfa_notebook.cassette.store import REDACTED, Cassette, open_cassette
 from alfa_notebook.cassette.tape import AsyncCassetteChannel, Binding, CassetteChannel, SyncTurnReplay
@@ -752,3 +752,91 @@ def test_a_long_parse_error_is_cut_in_the_message_about_a_damaged_response(tmp_p
         f"{path}, line 2: 'response' is not the response GET /n gives (ValueError: {said[:80]}). Fix that line, or "
         "record the turn again (record_mode='all')."
     )
+
+
+class AsyncLive:
+    """``Live``, awaitable, noting the deadline each call was given."""
+
+    def __init__(self, bodies, streams):
+        self.sync, self.deadlines, self.closed = Live(bodies, streams), [], False
+
+    async def request(self, op, *, deadline=None):
+        self.deadlines.append(deadline)
+        return self.sync.request(op)
+
+    async def open_stream(self, thread_id, *, deadline=None):
+        self.deadlines.append(deadline)
+        events = self.sync.open_stream(thread_id)
+        live = self
+
+        class Stream:
+            def __aiter__(self):
+                return self
+
+            async def __anext__(self):
+                try:
+                    return next(events)
+                except StopIteration:
+                    raise StopAsyncIteration from None
+
+            async def aclose(self):
+                live.closed = True
+
+        return Stream()
+
+
+def test_an_awaitable_turn_is_recorded_within_its_deadline_over_the_old_record(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    key = {"question": "q", "thread": "new"}
+    file.write(path, file.header_line(), [file.dump({"turn": key, "n": 1, **TURN_BODY, "thread_id": "old"})])
+    cassette = Cassette(path)
+    live = AsyncLive(
+        [{"ok": 1}, NotFoundError("gone", status_code=404)],
+        [[from_payload("message_chunk", CHUNK), StreamClosed()], [APIConnectionError("reset")]],
+    )
+    recording = AsyncTurnRecording(cassette, True, key, 1, procedure(), live)  # type: ignore[arg-type]
+
+    async def turn():
+        assert await recording.request(ops.send_message("t1", "q"), deadline=5.0) == {"ok": 1}
+        with pytest.raises(NotFoundError):
+            await recording.request(ops.list_messages("t1"), deadline=6.0)
+        stream = await recording.open_stream("t1", deadline=7.0)
+        events = [event async for event in stream]
+        await stream.aclose()
+        with pytest.raises(APIConnectionError):
+            [event async for event in await recording.open_stream("t1", deadline=8.0)]
+        return events
+
+    events = asyncio.run(turn())
+    assert [type(e).__name__ for e in events] == ["MessageChunk", "StreamClosed"] and live.closed
+    assert live.deadlines == [5.0, 6.0, 7.0, 8.0]
+    recording.finish(ended(thread_id="new"))  # type: ignore[arg-type]
+    [record] = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+    assert record["thread_id"] == "new" and [c["call"] for c in record["calls"]] == [
+        "POST /threads/t1/messages",
+        "GET /threads/t1/messages",
+    ]
+    assert record["calls"][1]["error"]["status_code"] == 404
+    assert [[entry[1:] for entry in stream] for stream in record["streams"]] == [
+        [["message_chunk", CHUNK], [None, {"closed": True}], [None, {"lost": True}]],
+        [[None, {"lost": True}]],
+    ]
+
+
+def test_a_blocking_recording_passes_each_deadline_to_the_service(tmp_path):
+    deadlines = []
+
+    class Timed(Live):
+        def request(self, op, *, deadline=None):
+            deadlines.append(deadline)
+            return super().request(op)
+
+        def open_stream(self, thread_id, *, deadline=None):
+            deadlines.append(deadline)
+            return super().open_stream(thread_id)
+
+    live = Timed([{"ok": 1}], [[]])
+    recording = SyncTurnRecording(Cassette(tmp_path / "c.alfa.jsonl"), False, {"question": "q"}, 1, procedure(), live)  # type: ignore[arg-type]
+    recording.request(ops.send_message("t1", "q"), deadline=5.0)
+    list(recording.open_stream("t1", deadline=6.0))
+    assert deadlines == [5.0, 6.0]
