@@ -188,10 +188,16 @@ def test_a_record_mode_without_a_cassette_warns_once(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("ALFA_CASSETTE", raising=False)
     monkeypatch.setenv("ALFA_RECORD_MODE", "none")
     monkeypatch.setattr(tape, "_warned_mode_alone", False)
-    with pytest.warns(UserWarning, match="ALFA_RECORD_MODE is set but no cassette is"):
-        alfa.AlfaClient(api_key="k").close()
     import warnings
 
+    monkeypatch.setenv("ALFA_RECORD_MODE", " ")  # set to nothing: no mode to apply
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alfa.AlfaClient(api_key="k").close()
+    monkeypatch.setenv("ALFA_RECORD_MODE", "none")
+    with pytest.warns(UserWarning, match="ALFA_RECORD_MODE is set but no cassette is") as caught:
+        alfa.AlfaClient(api_key="k").close()
+    assert [w.filename for w in caught] == [__file__]  # the line that made the client, not ours
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         alfa.AlfaClient(api_key="k").close()
