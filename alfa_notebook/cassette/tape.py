@@ -287,5 +287,5 @@ class BatchTape:
             cassette.save("batch", self._key, 1, {"elapsed": elapsed}, replace=True)
             return elapsed
         except CassetteError as exc:  # the batch's answers matter more than its time: never lose them
-            warnings.warn(f"The batch's time was not recorded: {exc}", UserWarning, stacklevel=2)
+            warnings.warn(f"The batch's time was not recorded: {exc}", stacklevel=2)  # a UserWarning
             return measured

@@ -276,8 +276,9 @@ def test_a_status_changed_by_hand_is_not_replayed_as_it_is(recording: str, tmp_p
     with alfa.AlfaClient(api_key="x", base_url=GONE, cassette=path, record_mode="none") as client:
         with pytest.raises(alfa.CassetteError) as caught:
             client.ask(QUESTION)
-    assert str(caught.value).startswith(
-        f"{path}, line {turn + 2}: 'status' says 'error', but the recorded events end 'complete'."
+    assert str(caught.value) == (
+        f"{path}, line {turn + 2}: 'status' says 'error', but the recorded events end 'complete'. Fix that line, or "
+        "record the turn again (record_mode='all')."
     )
 
 
@@ -558,12 +559,12 @@ def test_a_cassette_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
     a bare container), and what that machine records is UTF-8 too."""
     path = tmp_path / "c.alfa.jsonl"
     record = turn(turn={"question": "Qu'en est-il de l'été ?", "thread": "new"})
-    path.write_text(f"{HEADER}\n{json.dumps(record, ensure_ascii=False)}\n", encoding="utf-8")
+    file.write(path, HEADER, [json.dumps(record, ensure_ascii=False)])
     env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": "utf-8"}
     done = subprocess.run([sys.executable, "-c", ASCII_LOCALE, str(path)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["t"]
-    assert path.read_text(encoding="utf-8").splitlines()[-1] == '{"request":{"call":"GET /x"},"n":1,"response":"déjà"}'
+    assert file.read(path).records[-1] == {"request": {"call": "GET /x"}, "n": 1, "response": "déjà"}
 
 
 def test_a_folder_is_not_a_cassette(tmp_path: Path) -> None:

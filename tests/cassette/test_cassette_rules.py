@@ -326,12 +326,12 @@ def test_an_unknown_replay_pace_is_refused_by_name(tmp_path):
     assert str(caught.value) == "replay_pace must be 'instant' or 'recorded', not 'slow'."
 
 
-def _batch_ask(tape, cassette, question):
+def _batch_ask(tape, cassette, question, mode="new_episodes"):
     """One item of a batch: a turn looked up (and, when asked, recorded) inside the batch's count."""
 
     async def ask():
         key = {"question": question, "thread": "new"}
-        record, n = cassette.lookup("turn", key, "new_episodes", question)
+        record, n = cassette.lookup("turn", key, mode, question)
         if record is None:
             cassette.save("turn", key, n, TURN_BODY, replace=False)
         return n
@@ -538,6 +538,9 @@ def test_a_turn_replays_the_calls_refusals_events_and_ends_it_recorded(tmp_path)
     )
     assert replay.finish(ended(elapsed=9.0)).elapsed == 1.235  # type: ignore[arg-type]
     assert again.thread_key("t1") == {"after": ["q"]}
+    rerun = SyncTurnReplay(again, again.lookup("turn", key, "none", "q")[0], procedure(), paced=False)
+    rerun.finish(ended())  # type: ignore[arg-type]  # the cell run again: the same thread, begun again
+    assert again.thread_key("t1") == {"after": ["q"]}
 
 
 def test_a_follow_up_recorded_in_a_known_thread_adds_its_question(tmp_path):
@@ -675,16 +678,18 @@ class LiveThreads:
     """The service behind a cassette channel: answers ``bodies`` in turn, an exception raised."""
 
     def __init__(self, *bodies):
-        self.bodies, self.sent = list(bodies), []
+        self.bodies, self.sent, self.deadlines = list(bodies), [], []
 
     def request(self, op, *, deadline=None):
         self.sent.append(f"{op.method} {op.path}")
+        self.deadlines.append(deadline)
         body = self.bodies.pop(0)
         if isinstance(body, Exception):
             raise body
         return op.parse(body)
 
     def open_stream(self, thread_id, *, deadline=None):
+        self.deadlines.append(deadline)
         return f"the live stream of {thread_id}"
 
 
@@ -693,7 +698,7 @@ class AsyncLiveThreads(LiveThreads):
         return LiveThreads.request(self, op, deadline=deadline)
 
     async def open_stream(self, thread_id, *, deadline=None):  # type: ignore[override]
-        return LiveThreads.open_stream(self, thread_id)
+        return LiveThreads.open_stream(self, thread_id, deadline=deadline)
 
 
 @pytest.mark.parametrize("kind", ["blocking", "awaitable"])
@@ -705,11 +710,14 @@ def test_thread_requests_through_a_cassette_are_asked_once_and_replayed_after(tm
         binding = Binding(Cassette(path), mode, "instant")
         if kind == "blocking":
             chan = CassetteChannel(live, binding)
-            return chan.request, chan.open_stream
+            return (
+                lambda op: chan.request(op, deadline=5.0),
+                lambda thread_id: chan.open_stream(thread_id, deadline=6.0),
+            )
         achan = AsyncCassetteChannel(live, binding)
         return (
-            lambda op: asyncio.run(achan.request(op)),
-            lambda thread_id: asyncio.run(achan.open_stream(thread_id)),
+            lambda op: asyncio.run(achan.request(op, deadline=5.0)),
+            lambda thread_id: asyncio.run(achan.open_stream(thread_id, deadline=6.0)),
         )
 
     live = (LiveThreads if kind == "blocking" else AsyncLiveThreads)(
@@ -725,6 +733,7 @@ def test_thread_requests_through_a_cassette_are_asked_once_and_replayed_after(tm
     assert request(exchange) == "secret-token"
     assert open_stream("t1") == "the live stream of t1"  # a raw feed is the service's, never recorded
     assert live.sent == ["GET /threads", "GET /threads/gone/messages", "POST /token"]
+    assert live.deadlines == [5.0, 5.0, 5.0, 6.0]  # each within the caller's deadline
 
     request, _ = channel(live, "none")
     assert [t.id for t in request(ops.list_threads())] == ["t1"]
@@ -821,6 +830,7 @@ def test_an_awaitable_turn_is_recorded_within_its_deadline_over_the_old_record(t
         [["message_chunk", CHUNK], [None, {"closed": True}], [None, {"lost": True}]],
         [[None, {"lost": True}]],
     ]
+    assert all(isinstance(entry[0], float) for stream in record["streams"] for entry in stream)
 
 
 def test_a_blocking_recording_passes_each_deadline_to_the_service(tmp_path):
@@ -840,3 +850,15 @@ def test_a_blocking_recording_passes_each_deadline_to_the_service(tmp_path):
     recording.request(ops.send_message("t1", "q"), deadline=5.0)
     list(recording.open_stream("t1", deadline=6.0))
     assert deadlines == [5.0, 6.0]
+
+
+def test_a_batch_run_again_records_its_new_time_in_place_of_the_old(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    cassette = Cassette(path)
+    binding = Binding(cassette, "all", "instant")
+    for measured in (1.5, 2.5):
+        tape = binding.batch(["a"], None, [])
+        asyncio.run(_batch_ask(tape, cassette, "a", "all"))
+        tape.elapsed(measured, interrupted=False)
+    batches = [json.loads(line) for line in path.read_text().splitlines()[1:] if line.startswith('{"batch"')]
+    assert [(b["n"], b["elapsed"]) for b in batches] == [(1, 2.5)]
