@@ -72,6 +72,11 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
+    "alfa_notebook.cassette.file.x__turn__mutmut_88": "break for continue after a bad stream: only the first problem is reported",
+    "alfa_notebook.cassette.file.x_read__mutmut_4": "'UTF-8' for 'utf-8': one codec",
+    "alfa_notebook.cassette.store.xǁCassetteǁsave__mutmut_38": "no stamp after a write: the file is read again, its lines known, the same records",
+    "alfa_notebook.cassette.tape.xǁBatchTapeǁ__init____mutmut_5": "ensure_ascii=None for False: json reads both as false",
+    "alfa_notebook.cassette.tape.xǁBatchTapeǁ__init____mutmut_21": "'UTF-8' for 'utf-8': one codec",
 }
 
 
