@@ -862,3 +862,13 @@ def test_a_batch_run_again_records_its_new_time_in_place_of_the_old(tmp_path):
         tape.elapsed(measured, interrupted=False)
     batches = [json.loads(line) for line in path.read_text().splitlines()[1:] if line.startswith('{"batch"')]
     assert [(b["n"], b["elapsed"]) for b in batches] == [(1, 2.5)]
+
+
+def test_a_turn_recorded_in_a_new_thread_starts_that_threads_questions(tmp_path):
+    """Even when the service hands back an id the cassette has seen: what was asked there
+    before belongs to another conversation."""
+    cassette = Cassette(tmp_path / "c.alfa.jsonl")
+    cassette.asked("t1", "old")
+    recording = SyncTurnRecording(cassette, False, {"question": "q"}, 1, procedure(), Live([], []))  # type: ignore[arg-type]
+    recording.finish(ended(thread_id="t1"))  # type: ignore[arg-type]
+    assert cassette.thread_key("t1") == {"after": ["q"]}
