@@ -563,7 +563,7 @@ def test_a_recording_with_a_refusal_that_carries_a_request_id_keeps_it(tmp_path)
 @pytest.mark.parametrize(
     ("said", "kind", "message"),
     [
-        ({"type": "RateLimitError", "status_code": 429, "message": "slow down"}, "RateLimitError", "slow down"),
+        ({"type": "ThreadBusyError", "status_code": 400, "message": "busy"}, "ThreadBusyError", "busy"),
         ({"type": "NoSuchError", "status_code": 502}, "InternalServerError", ""),
         ({"type": "ConfigurationError", "status_code": 404, "message": "m"}, "NotFoundError", "m"),
         ({"status_code": 418, "request_id": 5}, "APIStatusError", ""),
@@ -872,3 +872,34 @@ def test_a_turn_recorded_in_a_new_thread_starts_that_threads_questions(tmp_path)
     recording = SyncTurnRecording(cassette, False, {"question": "q"}, 1, procedure(), Live([], []))  # type: ignore[arg-type]
     recording.finish(ended(thread_id="t1"))  # type: ignore[arg-type]
     assert cassette.thread_key("t1") == {"after": ["q"]}
+
+
+def test_a_turn_call_that_does_not_parse_is_named_by_its_line_and_call(tmp_path):
+    path = tmp_path / "c.alfa.jsonl"
+    call = {"call": "GET /threads/t1/messages", "response": [1]}
+    file.write(
+        path,
+        file.header_line(),
+        [file.dump({"turn": {"question": "q", "thread": "new"}, "n": 1, **TURN_BODY, "calls": [call]})],
+    )
+    cassette = Cassette(path)
+    replay = SyncTurnReplay(
+        cassette, cassette.find("turn", {"question": "q", "thread": "new"}), procedure(), paced=False
+    )  # type: ignore[arg-type]
+    with pytest.raises(CassetteError) as caught:
+        replay.request(ops.list_messages("t1"))
+    assert str(caught.value).startswith(
+        f"{path}, line 2: 'calls[0].response' is not the response GET /threads/{{id}}/messages gives (AttributeError"
+    )
+
+
+def test_an_instant_replay_never_waits(tmp_path, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr(replay_module, "time", types.SimpleNamespace(monotonic=lambda: 0.0, sleep=waits.append))
+    record = {
+        "calls": [],
+        "streams": [[[0.5, "message_chunk", CHUNK], [9, None, {"closed": True}], [9, None, {"lost": True}]]],
+    }
+    replay = SyncTurnReplay(Cassette(tmp_path / "c.alfa.jsonl"), record, procedure(), paced=False)
+    assert drain(replay.open_stream("t1")) == [[from_payload("message_chunk", CHUNK)], StreamClosed()]
+    assert waits == []
