@@ -903,3 +903,32 @@ def test_an_instant_replay_never_waits(tmp_path, monkeypatch):
     replay = SyncTurnReplay(Cassette(tmp_path / "c.alfa.jsonl"), record, procedure(), paced=False)
     assert drain(replay.open_stream("t1")) == [[from_payload("message_chunk", CHUNK)], StreamClosed()]
     assert waits == []
+
+
+def test_an_awaitable_turn_keeps_the_bindings_pace_and_mode(tmp_path, monkeypatch):
+    """Through the awaitable client, ``record_mode='all'`` records over the old answer and
+    ``replay_pace='recorded'`` waits for each event's time, as through the blocking one."""
+    path = tmp_path / "c.alfa.jsonl"
+    key = {"question": "q", "thread": "new"}
+    stream = [[0.5, "message_chunk", CHUNK], [0.5, None, {"closed": True}]]
+    file.write(path, file.header_line(), [file.dump({"turn": key, "n": 1, **TURN_BODY, "streams": [stream]})])
+    cassette = Cassette(path)
+    recording = Binding(cassette, "all", "instant").async_turn(procedure(), AsyncLive([], []))  # type: ignore[arg-type]
+    recording.finish(ended(thread_id="again"))  # type: ignore[arg-type]
+    assert [json.loads(line)["thread_id"] for line in path.read_text().splitlines()[1:]] == ["again"]
+
+    waits: list[float] = []
+
+    async def asleep(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr(replay_module, "time", types.SimpleNamespace(monotonic=lambda: 0.0, sleep=waits.append))
+    monkeypatch.setattr(replay_module, "asyncio", types.SimpleNamespace(sleep=asleep))
+    file.write(path, file.header_line(), [file.dump({"turn": key, "n": 1, **TURN_BODY, "streams": [stream]})])
+    replay = Binding(Cassette(path), "none", "recorded").async_turn(procedure(), AsyncLive([], []))  # type: ignore[arg-type]
+
+    async def events():
+        return [event async for event in await replay.open_stream("t1")]
+
+    assert [type(e).__name__ for e in asyncio.run(events())] == ["MessageChunk", "StreamClosed"]
+    assert waits == [0.5, 0.5]  # (a clock that stands still)
