@@ -932,3 +932,36 @@ def test_an_awaitable_turn_keeps_the_bindings_pace_and_mode(tmp_path, monkeypatc
 
     assert [type(e).__name__ for e in asyncio.run(events())] == ["MessageChunk", "StreamClosed"]
     assert waits == [0.5, 0.5]  # (a clock that stands still)
+
+
+def test_a_turns_identity_holds_its_sources_and_the_content_of_its_attachments(tmp_path):
+    """The same question with other sources or another file is another question: replaying one
+    for the other would show an answer to what was not asked."""
+    path = tmp_path / "c.alfa.jsonl"
+    upload = ops.Upload("holdings.csv", b"AAPL,10", "DataFrame holdings")
+
+    def asked(sources, content):
+        return AskProcedure(
+            "q",
+            None,
+            clock=lambda: 0.0,
+            rng=random.Random(0),
+            source_overrides=sources,
+            uploads=[ops.Upload("holdings.csv", content, "DataFrame holdings")],
+        )
+
+    recording = Binding(Cassette(path), "new_episodes", "instant").sync_turn(
+        asked({"news": False}, b"AAPL,10"), Live([], [])
+    )  # type: ignore[arg-type]
+    recording.finish(ended())  # type: ignore[arg-type]
+    assert json.loads(path.read_text().splitlines()[1])["turn"] == {
+        "question": "q",
+        "source_overrides": {"news": False},
+        "thread": "new",
+        "attach": [{"name": "holdings.csv", "sha256": upload.digest}],
+    }
+    replaying = Binding(Cassette(path), "none", "instant")
+    assert isinstance(replaying.sync_turn(asked({"news": False}, b"AAPL,10"), Live([], [])), SyncTurnReplay)  # type: ignore[arg-type]
+    for other in (asked({"news": True}, b"AAPL,10"), asked({"news": False}, b"MSFT,5")):
+        with pytest.raises(CassetteMissError):
+            replaying.sync_turn(other, Live([], []))  # type: ignore[arg-type]
