@@ -41,7 +41,7 @@ PACES = ("instant", "recorded")
 _warned_mode_alone = False
 
 
-def binding(settings: Settings, replay_pace: str = "instant") -> Binding | None:
+def binding(settings: Settings, replay_pace: str) -> Binding | None:
     """The cassette a client's settings name, with its mode; None when they name none (with a
     warning, once a process, when ``ALFA_RECORD_MODE`` is set with no cassette to apply it to)."""
     global _warned_mode_alone
@@ -51,8 +51,7 @@ def binding(settings: Settings, replay_pace: str = "instant") -> Binding | None:
             warnings.warn(
                 "ALFA_RECORD_MODE is set but no cassette is: every question goes to the service. Set "
                 "ALFA_CASSETTE (or %alfa cassette PATH) to record and replay, or unset ALFA_RECORD_MODE.",
-                UserWarning,
-                stacklevel=4,
+                stacklevel=4,  # the user's line that made the client; a UserWarning
             )
         return None
     if replay_pace not in PACES:

@@ -190,6 +190,10 @@ def test_a_record_mode_without_a_cassette_warns_once(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(tape, "_warned_mode_alone", False)
     import warnings
 
+    monkeypatch.delenv("ALFA_RECORD_MODE")  # not set at all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alfa.AlfaClient(api_key="k").close()
     monkeypatch.setenv("ALFA_RECORD_MODE", " ")  # set to nothing: no mode to apply
     with warnings.catch_warnings():
         warnings.simplefilter("error")
