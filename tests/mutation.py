@@ -64,7 +64,18 @@ MODULES: dict[str, list[str]] = {
     "results/batch.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
     "notebook/each.py": ["tests/notebook/test_each.py"],
     "asking.py": ["tests/client/test_ending.py"],
-    "cassette/*": ["tests/cassette/test_cassette.py", "tests/cassette/test_cassette_rules.py"],
+    # (each cassette file with the cassette tests that are not subprocesses or notebooks; mutmut runs
+    # only those that reach the mutated function)
+    **{
+        f"cassette/{name}.py": [
+            "tests/cassette/test_cassette_rules.py",
+            "tests/cassette/test_cassette_files.py",
+            "tests/cassette/test_cassette.py",
+            "-k",
+            "not two_processes",
+        ]
+        for name in ("file", "store", "tape", "replay", "recording")
+    },
 }
 
 # mutmut's name of a mutant -> why no test of behaviour can kill it.
@@ -112,6 +123,23 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.turn.steps.xǁAskProcedureǁ_recover__mutmut_24": "reconnecting None for 0: only ever read for its truth",
     "alfa_notebook.turn.steps.xǁAskProcedureǁ_new_empty_thread__mutmut_18": "an undated thread sorts last keyed 0 or 1 (stamps are far past 1970)",
     "alfa_notebook.turn.steps.xǁAskProcedureǁstop__mutmut_26": "no status read is None or '': neither is a finished task's",
+    "alfa_notebook.cassette.file.x__turn__mutmut_88": "break for continue after a bad stream: only the first problem is reported",
+    "alfa_notebook.cassette.file.x_read__mutmut_4": "'UTF-8' for 'utf-8': one codec",
+    "alfa_notebook.cassette.file.x_dump__mutmut_2": "ensure_ascii=None for False: json reads both as false",
+    "alfa_notebook.cassette.file.x_write__mutmut_8": "newline=None for '\\n': the same bytes on POSIX, where the tests run",
+    "alfa_notebook.cassette.file.x_write__mutmut_12": "newline left out: the same bytes on POSIX, where the tests run",
+    "alfa_notebook.cassette.file.x_write__mutmut_16": "'UTF-8' for 'utf-8': one codec",
+    "alfa_notebook.cassette.file.x__create_beside__mutmut_2": "101 random names tried for 100: each has 32 random bits",
+    "alfa_notebook.cassette.store.xǁUsesǁ__init____mutmut_2": "None for False: only read as a truth value",
+    "alfa_notebook.cassette.store.xǁCassetteǁ__init____mutmut_15": "'' for no stamp: a new file read at once either way",
+    "alfa_notebook.cassette.replay.xǁ_TurnReplayǁ_respond__mutmut_22": "a DELETE's parse takes success as True by default",
+    "alfa_notebook.cassette.replay.xǁ_TurnReplayǁ_respond__mutmut_23": "a DELETE's parse takes success as True by default",
+    "alfa_notebook.cassette.replay.xǁ_TurnReplayǁ_respond__mutmut_24": "a DELETE's parse takes success as True by default",
+    "alfa_notebook.cassette.replay.xǁ_ReplayStreamǁ_step__mutmut_8": "end only passes at when it is no longer above it",
+    "alfa_notebook.cassette.replay.xǁ_ReplayStreamǁ_step__mutmut_47": "next() decodes only the first entry of the range",
+    "alfa_notebook.cassette.store.xǁCassetteǁsave__mutmut_38": "no stamp after a write: the file is read again, its lines known, the same records",
+    "alfa_notebook.cassette.tape.xǁBatchTapeǁ__init____mutmut_5": "ensure_ascii=None for False: json reads both as false",
+    "alfa_notebook.cassette.tape.xǁBatchTapeǁ__init____mutmut_21": "'UTF-8' for 'utf-8': one codec",
 }
 
 

@@ -29,7 +29,7 @@ KINDS = ("turn", "request", "batch")  # the key of a record that says what it re
 STATUSES = ("complete", "no_results", "cancelled", "error", "incomplete")  # what a recorded turn ended as
 
 
-def dump(record: dict[str, Any]) -> str:
+def dump(record: Any) -> str:
     """One record as one line: compact, UTF-8, keys in the order the record was built in (fixed by
     the code that builds it, so the same record is always the same line)."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -37,7 +37,7 @@ def dump(record: dict[str, Any]) -> str:
 
 def key_text(kind: str, key: dict[str, Any]) -> str:
     """A record's identity as text, for lookups: key order never matters here."""
-    return json.dumps([kind, key], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps([kind, key], sort_keys=True)
 
 
 def kind_of(record: dict[str, Any]) -> str:
@@ -233,9 +233,9 @@ def _type(value: Any) -> str:
 def write(path: Path, header: str, lines: list[str]) -> None:
     """Replace the file with ``header`` and ``lines`` at once: a reader (or a crash) sees the old
     file or the new one, never half of one. The file keeps its mode; a new one is made as any file
-    the process creates (``0666`` less the umask), so a cassette meant to be shared stays readable."""
+    the process creates (``0666`` less the umask), so a cassette meant to be shared stays readable.
+    The folder exists: the store makes it to hold the file's lock there."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = _create_beside(path)
     except OSError as exc:
         raise CassetteError(f"{path}: the cassette cannot be written there: {exc.strerror or exc}.") from None
@@ -263,7 +263,7 @@ def _create_beside(path: Path) -> tuple[int, str]:
     for _ in range(100):
         name = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), name
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name  # not inherited (PEP 446)
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name beside {path}")

@@ -29,7 +29,7 @@ def outcome(op: Operation[T], recorded: dict[str, Any], where: str, field: str) 
     if "error" in recorded:
         said = recorded["error"]
         kind = getattr(errors, str(said.get("type")), None)
-        code = int(said.get("status_code") or 500)
+        code = int(said["status_code"])  # a record is read only with one (file.py)
         if not (isinstance(kind, type) and issubclass(kind, APIStatusError)):
             kind = errors.status_error_class(code)
         request_id = said.get("request_id")  # absent from records made before request ids
@@ -98,7 +98,7 @@ class _TurnReplay:
                 f"{self._where}: 'status' says {recorded!r}, but the recorded events end {answer.status!r}. Fix "
                 "that line, or record the turn again (record_mode='all')."
             )
-        answer.elapsed = float(self._record.get("elapsed") or 0.0)
+        answer.elapsed = float(self._record["elapsed"])  # a turn is read only with it (file.py)
         if self._asked_in is None and answer.thread_id:
             self._cassette.thread_started(answer.thread_id)
         self._cassette.asked(answer.thread_id, self._question)
@@ -150,7 +150,7 @@ class _ReplayStream:
         for at in range(start, end):
             entry = entries[at]
             try:
-                yield from_payload(entry[1], entry[2]) if entry[1] is not None else _event(entry)
+                yield _event(entry)
             except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
                 where, field = self._replay._where, f"{self._field}[{at}][2]"
                 self._replay.damage = broken(where, field, f"not a {entry[1]} event's payload", exc)

@@ -52,7 +52,7 @@ class Uses:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.live = 0  # uses that were asked of the service (not replayed)
+        self.asked = False  # whether a use was asked of the service (not replayed)
 
 
 _scope: contextvars.ContextVar[Uses | None] = contextvars.ContextVar("alfa_cassette_uses", default=None)
@@ -151,14 +151,14 @@ class Cassette:
                         f"{label} was never recorded in {self.path} (record_mode={mode!r}). Record it while "
                         "the service is reachable: record_mode='new_episodes' (or ALFA_RECORD_MODE=new_episodes)."
                     )
-            uses.live += 1
+            uses.asked = True
             return None, n
 
     def find(self, kind: str, key: dict[str, Any]) -> dict[str, Any] | None:
         """The latest record of ``key``, whatever the uses (a batch's time)."""
         with self._lock:
             self._refresh()
-            found = self._index.get(file.key_text(kind, key), {})
+            found = self._index.get(file.key_text(kind, key))
             return self._records[found[max(found)]] if found else None
 
     def save(self, kind: str, key: dict[str, Any], n: int, body: dict[str, Any], *, replace: bool) -> dict[str, Any]:
@@ -208,7 +208,7 @@ class Cassette:
 
     def _redact(self, line: str) -> str:
         for secret in tuple(self._secrets):  # a client made on another thread may add one meanwhile
-            for form in (secret, json.dumps(secret, ensure_ascii=False)[1:-1]):
+            for form in (secret, file.dump(secret)[1:-1]):  # as written, and as JSON writes it
                 line = line.replace(form, REDACTED)
         return line
 

@@ -41,7 +41,7 @@ PACES = ("instant", "recorded")
 _warned_mode_alone = False
 
 
-def binding(settings: Settings, replay_pace: str = "instant") -> Binding | None:
+def binding(settings: Settings, replay_pace: str) -> Binding | None:
     """The cassette a client's settings name, with its mode; None when they name none (with a
     warning, once a process, when ``ALFA_RECORD_MODE`` is set with no cassette to apply it to)."""
     global _warned_mode_alone
@@ -51,8 +51,7 @@ def binding(settings: Settings, replay_pace: str = "instant") -> Binding | None:
             warnings.warn(
                 "ALFA_RECORD_MODE is set but no cassette is: every question goes to the service. Set "
                 "ALFA_CASSETTE (or %alfa cassette PATH) to record and replay, or unset ALFA_RECORD_MODE.",
-                UserWarning,
-                stacklevel=4,
+                stacklevel=4,  # the user's line that made the client; a UserWarning
             )
         return None
     if replay_pace not in PACES:
@@ -214,9 +213,6 @@ class CassetteChannel:
     def open_stream(self, thread_id: str, *, deadline: float | None = None) -> Any:
         return self.live.open_stream(thread_id, deadline=deadline)
 
-    def close(self) -> None:
-        self.live.close()
-
 
 class AsyncCassetteChannel:
     """The awaitable channel behind a cassette, for requests outside a turn."""
@@ -239,9 +235,6 @@ class AsyncCassetteChannel:
 
     async def open_stream(self, thread_id: str, *, deadline: float | None = None) -> Any:
         return await self.live.open_stream(thread_id, deadline=deadline)
-
-    async def aclose(self) -> None:
-        await self.live.aclose()
 
 
 # -- replaying a turn -------------------------------------------------------------------------
@@ -284,7 +277,7 @@ class BatchTape:
         recorded (to the millisecond) when the batch ran to its end."""
         cassette = self._binding.cassette
         try:
-            if self._uses.live == 0:
+            if not self._uses.asked:
                 record = cassette.find("batch", self._key)
                 return float(record["elapsed"]) if record is not None else measured
             if interrupted:
@@ -293,5 +286,5 @@ class BatchTape:
             cassette.save("batch", self._key, 1, {"elapsed": elapsed}, replace=True)
             return elapsed
         except CassetteError as exc:  # the batch's answers matter more than its time: never lose them
-            warnings.warn(f"The batch's time was not recorded: {exc}", UserWarning, stacklevel=2)
+            warnings.warn(f"The batch's time was not recorded: {exc}", stacklevel=2)  # a UserWarning
             return measured
