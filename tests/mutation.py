@@ -54,13 +54,13 @@ MODULES: dict[str, list[str]] = {
     "results/batch.py": ["tests/client/test_batch.py", "tests/client/test_batch_interrupts.py"],
     "notebook/each.py": ["tests/notebook/test_each.py"],
     "cassette/*": ["tests/cassette/test_cassette.py", "tests/cassette/test_cassette_rules.py"],
+    "wire/arguments.py": ["tests/client/test_arguments.py"],
+    "attachments.py": ["tests/client/test_attach.py"],
 }
 
 # mutmut's name of a mutant -> why no test of behaviour can kill it.
 EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
-    "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
-    "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
 }
 
 
