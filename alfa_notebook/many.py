@@ -25,7 +25,6 @@ from typing import Any
 
 from .results.answer import Answer
 from .results.batch import Batch, Rerun
-from .wire import arguments
 from .wire.errors import ConfigurationError
 
 AskOne = Callable[[str, str], Awaitable[Answer]]
@@ -139,18 +138,13 @@ def failed_answer(question: str, error: BaseException) -> Answer:
     return Answer(question=question, raw_text="", status="error", thread_id=None, message_id=None, error=error)
 
 
-def check_concurrency(concurrency: int) -> None:
-    """Refuse a concurrency no batch can run with, before anything starts."""
-    arguments.whole(concurrency, "concurrency", minimum=1)
-
-
 async def ask_each(ask: AskOne, run: BatchRun, concurrency: int = DEFAULT_CONCURRENCY) -> None:
     """Ask every item of ``run``, at most ``concurrency`` at once, filling ``run.answers``.
 
     Cancelled, it cancels every running item (each stops its task on the server, or deletes the
     thread it made if its question never reached it, and keeps what arrived), marks the run
-    interrupted and re-raises."""
-    check_concurrency(concurrency)
+    interrupted and re-raises. ``concurrency`` was checked with the batch's other arguments
+    (:func:`~.wire.arguments.batch_arguments`)."""
     places = asyncio.Semaphore(concurrency)
     tally = run.tally
 
