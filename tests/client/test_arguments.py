@@ -49,7 +49,12 @@ BAD_ASKS = [
         alfa.ConfigurationError,
         "lone surrogate '\\ud800' at character 9, which is not text and cannot be sent",
     ),
-    (("x" * 5_000_000,), {}, alfa.ConfigurationError, "question is 5,000,000 bytes, over the limit of 262,144"),
+    (
+        ("x" * 5_000_000,),
+        {},
+        alfa.ConfigurationError,
+        "question is 5,000,000 bytes, over the limit of 262,144 (max_question_bytes, ALFA_MAX_QUESTION_BYTES): shorten it, or attach the data as a file",
+    ),
 ]
 
 
