@@ -130,6 +130,77 @@ def test_what_cannot_be_sent_is_refused_naming_the_item(attach, says) -> None:
     assert isinstance(caught.value, alfa.ConfigurationError)
 
 
+def test_a_directory_or_an_unreadable_path_is_refused_naming_it(tmp_path) -> None:
+    with pytest.raises(AttachmentError) as caught:
+        uploads(tmp_path, limit=LIMIT)
+    assert str(caught.value) == f"attach: {tmp_path} is a directory; attach one file."
+    inside_a_file = tmp_path / "notes.txt" / "q2.csv"
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(AttachmentError) as caught:
+        uploads([inside_a_file], limit=LIMIT)
+    assert str(caught.value) == f"attach: {inside_a_file} cannot be read (Not a directory)."
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "says"),
+    [
+        (1024, 1023, "is 1.0 KiB, over the limit of 1,023 bytes"),
+        (1_000_000, 500_000, "is 976.6 KiB, over the limit of 488.3 KiB"),
+        (1_572_864, 2**20, "is 1.5 MiB, over the limit of 1.0 MiB"),
+    ],
+)
+def test_a_size_over_the_limit_is_said_in_the_unit_that_reads_best(size, limit, says) -> None:
+    with pytest.raises(AttachmentError) as caught:
+        uploads({"big.bin": b"x" * size}, limit=limit)
+    assert str(caught.value).startswith(f"attach: big.bin {says} (max_attachment_bytes")
+
+
+def _png_size(content: bytes) -> tuple[int, int]:
+    assert content.startswith(b"\x89PNG\r\n\x1a\n")
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+def test_a_matplotlib_figure_is_sent_as_a_png_cropped_to_what_it_draws() -> None:
+    """Whatever the notebook's own savefig settings: a user who saves SVGs still sends a PNG."""
+    figure, axes = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+    axes.plot([1, 2, 3])
+    with matplotlib.rc_context({"savefig.format": "svg", "savefig.bbox": None}):
+        (made,) = uploads([("chart.png", figure)], limit=LIMIT)
+    plt.close(figure)
+    width, height = _png_size(made.content)
+    assert width < 640 and height < 480  # no margin around the axes
+    assert made.origin == "a matplotlib figure"
+
+
+class PlotlyFigure:
+    """Stands in for a plotly figure (plotly is not a dependency): ``to_image`` draws with kaleido
+    in one of plotly's formats, in the user's default format when none is given, or raises
+    ValueError as plotly does when kaleido is missing."""
+
+    __module__ = "plotly.graph_objs._figure"
+    FORMATS = {"png": b"\x89PNG\r\n\x1a\n-plotly", "svg": b"<svg/>", "jpeg": b"\xff\xd8"}
+
+    def __init__(self, kaleido: bool = True, default_format: str = "svg") -> None:
+        self.kaleido, self.default_format = kaleido, default_format
+
+    def to_image(self, format: str | None = None) -> bytes:  # noqa: A002 (plotly's name)
+        if not self.kaleido:
+            raise ValueError('Image export using the "kaleido" engine requires the kaleido package')
+        if (format or self.default_format) not in self.FORMATS:
+            raise ValueError(f"Invalid format '{format}'")
+        return self.FORMATS[format or self.default_format]
+
+
+def test_a_plotly_figure_is_sent_as_a_png_or_says_what_to_install() -> None:
+    (made,) = uploads([PlotlyFigure()], limit=LIMIT)
+    assert (made.name, made.content, made.origin) == ("figure.png", PlotlyFigure.FORMATS["png"], "a plotly figure")
+    with pytest.raises(OptionalDependencyError) as caught:
+        uploads({"returns.png": PlotlyFigure(kaleido=False)}, limit=LIMIT)
+    assert str(caught.value).startswith(
+        "returns.png is a plotly figure, and drawing it as PNG needs kaleido: pip install kaleido ("
+    )
+
+
 def test_parquet_without_pyarrow_says_what_to_install(monkeypatch) -> None:
     import builtins
 
