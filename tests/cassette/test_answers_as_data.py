@@ -111,7 +111,9 @@ def test_a_citation_built_by_hand_comes_back_whole() -> None:
     bare = Citation(id=None, type="news", title=None)
     answer = alfa.Answer(question="Q", raw_text="NVDA rose.", status="complete", thread_id="t", message_id="m",
                          citations=[full, bare])  # fmt: skip
-    back = alfa.Answer.from_dict(json.loads(answer.to_json()))
+    data = json.loads(answer.to_json())
+    assert data["citations"][0]["inline_offset"] == 4  # where the service puts it, for a reader without the library
+    back = alfa.Answer.from_dict(data)
     assert back.citations == [full, bare]
     assert back.citations[0].snippet[slice(*back.citations[0].highlight)] == "rose 5%"
 
