@@ -201,6 +201,79 @@ def test_a_plotly_figure_is_sent_as_a_png_or_says_what_to_install() -> None:
     )
 
 
+def test_names_made_unique_keep_their_extension_and_origin() -> None:
+    made = uploads(
+        [
+            ("q2.report.pdf", b"a"),
+            ("q2.report.pdf", b"b"),
+            ("notes", b"c"),
+            ("notes", b"d"),
+            (".env", b"e"),
+            (".env", b"f"),
+        ],
+        limit=LIMIT,
+    )
+    assert [m.name for m in made] == ["q2.report.pdf", "q2.report-2.pdf", "notes", "notes-2", ".env", ".env-2"]
+    assert {m.origin for m in made} == {"1 bytes"}
+
+
+def test_a_variable_attached_from_the_magic_is_named_in_its_error() -> None:
+    from alfa_notebook.attachments import upload
+
+    with pytest.raises(AttachmentError) as caught:
+        upload(pd.DataFrame(), variable="holdings", limit=LIMIT)
+    assert str(caught.value).startswith("attach: holdings is an empty DataFrame")
+    with pytest.raises(AttachmentError) as caught:
+        upload(object(), limit=LIMIT)
+    assert str(caught.value).startswith("attach: item 0 (object) cannot be sent")
+
+
+def test_an_empty_file_is_refused_and_a_file_says_where_it_came_from(tmp_path) -> None:
+    empty, report = tmp_path / "empty.csv", tmp_path / "report.csv"
+    empty.write_bytes(b"")
+    report.write_bytes(b"a\n1\n")
+    with pytest.raises(AttachmentError) as caught:
+        uploads([empty], limit=LIMIT)
+    assert str(caught.value) == f"attach: {empty} is empty (0 bytes): nothing to send."
+    assert uploads([report], limit=LIMIT)[0].origin == f"the file {report}"
+
+
+def test_an_unnamed_series_and_a_frame_named_without_an_extension_are_csv() -> None:
+    (series,) = uploads([pd.Series([1.5, 2.5])], limit=LIMIT)
+    assert (series.name, series.content, series.origin) == (
+        "table.csv",
+        b"value\n1.5\n2.5\n",
+        "a Series, 2 rows × 1 columns",
+    )
+    (frame,) = uploads({"holdings": holdings()}, limit=LIMIT)
+    assert frame.name == "holdings.csv" and frame.content.startswith(b"ticker,cusip,weight\n")
+
+
+def test_an_index_that_is_not_the_default_is_kept_in_csv_and_parquet() -> None:
+    """Tickers as an unnamed index, or rows sliced from a larger frame, are data the service sees."""
+    weights = pd.DataFrame({"weight": [0.5, 0.3]}, index=["NVDA", "AMD"])
+    (made,) = uploads([weights], limit=LIMIT)
+    assert made.content == b",weight\nNVDA,0.5\nAMD,0.3\n"
+    import pyarrow.parquet as pq
+
+    (sliced,) = uploads({"tail.parquet": holdings().iloc[1:]}, limit=LIMIT)
+    assert pq.read_table(io.BytesIO(sliced.content)).num_columns == 4  # the rows' positions too, as in CSV
+
+
+def test_an_axes_or_an_object_that_only_looks_like_a_figure_is_refused() -> None:
+    figure, axes = plt.subplots()
+    with pytest.raises(AttachmentError, match="a matplotlib.axes._axes.Axes is not a DataFrame"):
+        uploads([axes], limit=LIMIT)
+    plt.close(figure)
+
+    class Drawing:
+        def to_image(self, format: str = "png") -> bytes:  # noqa: A002
+            return b"\x89PNG"
+
+    with pytest.raises(AttachmentError, match="Drawing is not a DataFrame"):
+        uploads([Drawing()], limit=LIMIT)
+
+
 def test_parquet_without_pyarrow_says_what_to_install(monkeypatch) -> None:
     import builtins
 
