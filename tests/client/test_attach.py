@@ -152,7 +152,23 @@ def test_a_directory_or_an_unreadable_path_is_refused_naming_it(tmp_path) -> Non
 def test_a_size_over_the_limit_is_said_in_the_unit_that_reads_best(size, limit, says) -> None:
     with pytest.raises(AttachmentError) as caught:
         uploads({"big.bin": b"x" * size}, limit=limit)
-    assert str(caught.value).startswith(f"attach: big.bin {says} (max_attachment_bytes")
+    assert str(caught.value) == (
+        f"attach: big.bin {says} "
+        "(max_attachment_bytes, or ALFA_MAX_ATTACHMENT_BYTES, raises it if the service accepts more)."
+    )
+
+
+def test_a_file_of_exactly_the_limit_is_sent_and_a_renamed_one_says_its_name(tmp_path) -> None:
+    from alfa_notebook.attachments import upload
+
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"x" * 100)
+    (made,) = uploads({"q2.pdf": report}, limit=100)
+    assert (made.name, made.content) == ("q2.pdf", b"x" * 100)
+    with pytest.raises(
+        AttachmentError, match=r"^attach: holdings is 74 bytes as holdings.csv, over the limit of 50 bytes"
+    ):
+        upload(holdings(), variable="holdings", limit=50)
 
 
 def _png_size(content: bytes) -> tuple[int, int]:
@@ -270,7 +286,10 @@ def test_an_axes_or_an_object_that_only_looks_like_a_figure_is_refused() -> None
         def to_image(self, format: str = "png") -> bytes:  # noqa: A002
             return b"\x89PNG"
 
-    with pytest.raises(AttachmentError, match="Drawing is not a DataFrame"):
+    with pytest.raises(
+        AttachmentError,
+        match="Drawing is not a DataFrame, a Series, a matplotlib or plotly figure, bytes, or a file's path.$",
+    ):
         uploads([Drawing()], limit=LIMIT)
 
 
