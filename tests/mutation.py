@@ -62,9 +62,9 @@ MODULES: dict[str, list[str]] = {
 EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.retry.x__seconds__mutmut_3": "the ValueError's message: caught at once by the caller",
     "alfa_notebook.attachments.x__png__mutmut_15": "matplotlib lower-cases savefig's format: 'PNG' draws the same PNG",
-    "alfa_notebook.attachments.x__frame__mutmut_42": "to_csv's lineterminator=None is os.linesep, which is '\\n' on the POSIX systems tests run on",
-    "alfa_notebook.attachments.x__frame__mutmut_44": "to_csv's default lineterminator is os.linesep, which is '\\n' on the POSIX systems tests run on",
-    "alfa_notebook.attachments.x__frame__mutmut_47": "codec names are case-insensitive: 'UTF-8' is 'utf-8'",
+    "alfa_notebook.attachments.x__frame__mutmut_39": "to_csv's lineterminator=None is os.linesep, which is '\\n' on the POSIX systems tests run on",
+    "alfa_notebook.attachments.x__frame__mutmut_41": "to_csv's default lineterminator is os.linesep, which is '\\n' on the POSIX systems tests run on",
+    "alfa_notebook.attachments.x__frame__mutmut_44": "codec names are case-insensitive: 'UTF-8' is 'utf-8'",
 }
 
 

@@ -24,7 +24,12 @@ BAD_ASKS = [
     ((Q,), {"timeout": -1}, alfa.ConfigurationError, "timeout must be a number of seconds above 0"),
     ((Q,), {"timeout": 0}, alfa.ConfigurationError, "timeout must be a number of seconds above 0"),
     ((Q,), {"timeout": float("nan")}, alfa.ConfigurationError, "timeout must be"),
-    ((Q,), {"timeout": "5"}, alfa.ArgumentTypeError, "timeout takes a number of seconds"),
+    (
+        (Q,),
+        {"timeout": "5"},
+        alfa.ArgumentTypeError,
+        "timeout takes a number of seconds above 0 (None: no limit), not str '5'",
+    ),
     (
         (Q,),
         {"on_event": 1},
