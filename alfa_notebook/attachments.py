@@ -145,7 +145,6 @@ def _frame(item: Any, name: str, label: str) -> Upload:
     suffix = PurePath(name).suffix.lower()
     if suffix not in FRAME_FORMATS:
         name = f"{name}.csv"
-        suffix = ".csv"
     index = not _default_index(frame.index)
     if suffix == ".parquet":
         try:

@@ -76,6 +76,8 @@ MODULES: dict[str, list[str]] = {
         ]
         for name in ("file", "store", "tape", "replay", "recording")
     },
+    "wire/arguments.py": ["tests/client/test_arguments.py"],
+    "attachments.py": ["tests/client/test_attach.py"],
 }
 
 # mutmut's name of a mutant -> why no test of behaviour can kill it.
@@ -108,8 +110,6 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_timed_request__mutmut_17": "a header's name: HTTP reads it in any case",
     "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_123": "no wait given reads as 1 s instead of 0: both under MAX_RETRY_AFTER",
     "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_cut__mutmut_9": "every phase of the timeouts cut is set (settings hold numbers), so never None",
-    "alfa_notebook.render.safe.x__attribute_filter__mutmut_4": "no allowed tag has a src attribute (ATTRIBUTES)",
-    "alfa_notebook.render.safe.x__attribute_filter__mutmut_5": "no allowed tag has a src attribute (ATTRIBUTES)",
     "alfa_notebook.many.x_run_blocking__mutmut_9": "sleep(1) for sleep(0): the same one pass of the loop that runs "
     "the collected generators' aclose, a second later",
     "alfa_notebook.turn.machine.xǁTurnǁ__init____mutmut_14": "interrupted None for False: only ever read for its truth",
@@ -140,6 +140,10 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.cassette.store.xǁCassetteǁsave__mutmut_38": "no stamp after a write: the file is read again, its lines known, the same records",
     "alfa_notebook.cassette.tape.xǁBatchTapeǁ__init____mutmut_5": "ensure_ascii=None for False: json reads both as false",
     "alfa_notebook.cassette.tape.xǁBatchTapeǁ__init____mutmut_21": "'UTF-8' for 'utf-8': one codec",
+    "alfa_notebook.attachments.x__png__mutmut_15": "matplotlib lower-cases savefig's format: 'PNG' draws the same PNG",
+    "alfa_notebook.attachments.x__frame__mutmut_39": "to_csv's lineterminator=None is os.linesep, which is '\\n' on the POSIX systems tests run on",
+    "alfa_notebook.attachments.x__frame__mutmut_41": "to_csv's default lineterminator is os.linesep, which is '\\n' on the POSIX systems tests run on",
+    "alfa_notebook.attachments.x__frame__mutmut_44": "codec names are case-insensitive: 'UTF-8' is 'utf-8'",
 }
 
 

@@ -52,10 +52,13 @@ def to_dict(answer: Any, *, max_rows: int | None = None) -> dict[str, Any]:
 def citation_fields(c: Citation) -> dict[str, Any]:
     """A citation built by hand has no raw dict: its fields, under the service's names."""
     published = c.published.isoformat() if c.published is not None else None
-    return {
+    fields = {
         "citation_id": c.id, "citation_type": c.type, "name": c.title, "link": c.url, "summary": c.snippet,
         "published_at": published, "inline_offset": c.inline_offset, "source": c.source,
     }  # fmt: skip
+    if c.highlight is not None:  # the service's end is inclusive
+        fields["snippet_highlight_start"], fields["snippet_highlight_end"] = c.highlight[0], c.highlight[1] - 1
+    return fields
 
 
 def _artifact(answer: Any, a: Artifact, max_rows: int | None) -> dict[str, Any]:

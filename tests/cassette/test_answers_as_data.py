@@ -77,8 +77,74 @@ def test_to_dict_is_json_and_from_dict_gives_the_same_answer_back() -> None:
 
 
 def test_from_dict_refuses_what_is_not_an_answer() -> None:
-    with pytest.raises(ValueError, match="not an answer's dict"):
+    with pytest.raises(
+        ValueError, match=r"^not an answer's dict \(Answer\.to_dict\(\) makes one\): it has no 'raw_text'"
+    ):
         alfa.Answer.from_dict({"text": "hello"})
+
+
+def test_the_saved_dict_reads_without_the_library() -> None:
+    """What a notebook saves (application/vnd.alfa.answer+json) says its format and holds the text
+    as shown and each artifact's kind and title, for a reader without alfa_notebook (jq, a dashboard)."""
+    answer = sample()
+    data = json.loads(answer.to_json())
+    assert data["format"] == 1
+    assert data["text"] == answer.text == "First message.\n\nNVDA rose."
+    assert {key: data["artifacts"][0][key] for key in ("id", "kind", "title")} == {
+        "id": "closes",
+        "kind": "table",
+        "title": "Daily closes",
+    }
+
+
+def test_a_minimal_dict_reads_as_an_answer_to_no_question() -> None:
+    back = alfa.Answer.from_dict({"raw_text": "Hello."})
+    assert (back.question, back.status, back.text) == ("", "complete", "Hello.")
+    assert (back.citations, back.artifacts, back.attachments, back.warnings) == ([], [], [], [])
+
+
+def test_a_citation_built_by_hand_comes_back_whole() -> None:
+    full = Citation(
+        id="c3", type="filing", title="10-K", url="https://sec.gov/x", snippet="Revenue rose 5%",
+        published=datetime(2025, 3, 1, tzinfo=timezone.utc), inline_offset=4, highlight=(8, 15), source="SEC",
+    )  # fmt: skip
+    bare = Citation(id=None, type="news", title=None)
+    answer = alfa.Answer(question="Q", raw_text="NVDA rose.", status="complete", thread_id="t", message_id="m",
+                         citations=[full, bare])  # fmt: skip
+    data = json.loads(answer.to_json())
+    assert data["citations"][0]["inline_offset"] == 4  # where the service puts it, for a reader without the library
+    back = alfa.Answer.from_dict(data)
+    assert back.citations == [full, bare]
+    assert back.citations[0].snippet[slice(*back.citations[0].highlight)] == "rose 5%"
+
+
+def test_citations_at_their_own_offsets_come_back_at_them() -> None:
+    web = Citation.from_raw({"citation_id": "c1", "citation_type": "web", "name": "Reuters", "inline_offset": 4})
+    answer = alfa.Answer(question="Q", raw_text="NVDA rose.", status="complete", thread_id="t", message_id="m",
+                         citations=[web])  # fmt: skip
+    back = alfa.Answer.from_dict(json.loads(answer.to_json()))
+    assert [(c.id, c.inline_offset) for c in back.citations] == [("c1", 4)]
+
+
+def test_attachments_and_an_artifact_of_another_message_come_back() -> None:
+    """A table of another thread's message keeps its ids: the note about its cut rows names where
+    to fetch them all."""
+    earlier = Artifact.from_raw("earlier", big_table(30).raw, thread_id="thread-0", message_id="message-1")
+    answer = dataclasses.replace(sample(), artifacts=[big_table(3), earlier], attachments=["holdings.csv", "q2.pdf"])
+    back = alfa.Answer.from_dict(json.loads(json.dumps(answer.to_dict(max_rows=20))))
+    assert back.attachments == ["holdings.csv", "q2.pdf"]
+    assert [(a.id, a.thread_id, a.message_id) for a in back.artifacts] == [
+        ("closes", "thread-1", "message-2"),
+        ("earlier", "thread-0", "message-1"),
+    ]
+    assert back.cut_tables == {"earlier": 30}
+    assert "client.threads.artifact('thread-0', 'earlier')" in back.warnings[-1]
+
+
+def test_a_table_of_exactly_the_rows_kept_is_not_called_cut() -> None:
+    back = alfa.Answer.from_dict(sample(rows=10).to_dict(max_rows=10))
+    assert back.cut_tables == {} and len(back.tables[0]) == 10
+    assert not any("rows were saved" in w for w in back.warnings)
 
 
 def save_notebook(path: Path, *answers: alfa.Answer) -> Path:

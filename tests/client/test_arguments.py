@@ -7,6 +7,7 @@ import json
 import math
 import sys
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,21 +20,46 @@ from alfa_notebook.wire.settings import DEFAULT_MAX_QUESTION_BYTES
 Q = "What is NVDA's price?"
 
 BAD_ASKS = [
-    # (call's arguments, the error, words the message holds)
+    # (call's arguments, the error, words the message holds); the error's .setting names the argument
     ((Q,), {"timeout": -1}, alfa.ConfigurationError, "timeout must be a number of seconds above 0"),
     ((Q,), {"timeout": 0}, alfa.ConfigurationError, "timeout must be a number of seconds above 0"),
     ((Q,), {"timeout": float("nan")}, alfa.ConfigurationError, "timeout must be"),
-    ((Q,), {"timeout": "5"}, alfa.ArgumentTypeError, "timeout takes a number of seconds"),
-    ((Q,), {"on_event": 1}, alfa.ArgumentTypeError, "on_event takes a function"),
-    ((Q,), {"thread_id": 123}, alfa.ArgumentTypeError, "thread_id takes a string"),
+    (
+        (Q,),
+        {"timeout": "5"},
+        alfa.ArgumentTypeError,
+        "timeout takes a number of seconds above 0 (None: no limit), not str '5'",
+    ),
+    (
+        (Q,),
+        {"on_event": 1},
+        alfa.ArgumentTypeError,
+        "on_event takes a function called as on_event(event, turn) (or None), not int 1",
+    ),
+    ((Q,), {"thread_id": 123}, alfa.ArgumentTypeError, "thread_id takes a string (or None), not int 123"),
     ((Q,), {"thread_id": " "}, alfa.ConfigurationError, "thread_id is empty"),
     ((Q,), {"sources": {"twitter": "off"}}, alfa.ConfigurationError, "unknown source 'twitter'"),
-    ((Q,), {"sources": 3}, alfa.ArgumentTypeError, "sources takes a dict"),
+    (
+        (Q,),
+        {"sources": 3},
+        alfa.ArgumentTypeError,
+        "sources takes a dict such as {'web_search': 'off'} or text such as 'web=off', not int",
+    ),
     ((Q,), {"thread_name": 5}, alfa.ArgumentTypeError, "thread_name takes a string"),
     ((123,), {}, alfa.ArgumentTypeError, "question must be text (str), not int 123"),
     (("  ",), {}, alfa.ConfigurationError, "question is empty"),
-    (("price of \ud800 NVDA",), {}, alfa.ConfigurationError, "lone surrogate '\\ud800' at character 9"),
-    (("x" * 5_000_000,), {}, alfa.ConfigurationError, "question is 5,000,000 bytes, over the limit of 262,144"),
+    (
+        ("price of \ud800 NVDA",),
+        {},
+        alfa.ConfigurationError,
+        "lone surrogate '\\ud800' at character 9, which is not text and cannot be sent",
+    ),
+    (
+        ("x" * 5_000_000,),
+        {},
+        alfa.ConfigurationError,
+        "question is 5,000,000 bytes, over the limit of 262,144 (max_question_bytes, ALFA_MAX_QUESTION_BYTES): shorten it, or attach the data as a file",
+    ),
 ]
 
 
@@ -50,7 +76,14 @@ def test_a_bad_argument_of_ask_is_refused_before_anything_is_sent(
     with pytest.raises(error) as raised:
         client.ask(*args, **kwargs)
     assert words in str(raised.value)
+    _names_the_argument(raised.value, next(iter(kwargs), "question"))
     assert _requests(alfa_emulator) == before
+
+
+def _names_the_argument(error: BaseException, name: str) -> None:
+    """The error's ``.setting`` names the argument (the sources' own check names the source)."""
+    if "unknown source" not in str(error):
+        assert getattr(error, "setting", None) == name
 
 
 def test_ask_events_takes_the_same_check(alfa_emulator):
@@ -79,8 +112,9 @@ def test_a_bad_argument_of_ask_many_is_one_error_before_any_item_starts(
 ):
     client = make_client()
     before = _requests(alfa_emulator)
-    with pytest.raises(error, match=words):
+    with pytest.raises(error, match=words) as raised:
         client.run(client.client.ask_many(["NVDA price?", "AMD price?"], progress=False, **kwargs))
+    _names_the_argument(raised.value, next(iter(kwargs)))
     assert _requests(alfa_emulator) == before
     assert client.client.last_batch is None
 
@@ -103,14 +137,15 @@ def test_every_item_of_a_batch_is_checked_before_any_starts(alfa_emulator, make_
 
 
 BAD_CLIENTS = [
-    ({"api_key": 123}, alfa.ArgumentTypeError, "api_key takes a string"),
-    ({"cassette": 123}, alfa.ArgumentTypeError, "cassette takes a file path"),
+    ({"api_key": 123}, alfa.ArgumentTypeError, "api_key takes a string (or None to read the environment), not int"),
+    ({"api_key": b"sk-live-0123"}, alfa.ArgumentTypeError, "not bytes"),
+    ({"cassette": 123}, alfa.ArgumentTypeError, "cassette takes a file path (str or pathlib.Path), not int 123"),
     ({"timeout": -1}, alfa.ConfigurationError, "timeout must be a number of seconds above 0"),
     ({"stream_read_timeout": 0}, alfa.ConfigurationError, "stream_read_timeout must be"),
     ({"max_retries": -1}, alfa.ConfigurationError, "max_retries must be a whole number of at least 0"),
     ({"max_retries": "2"}, alfa.ArgumentTypeError, "max_retries must be a whole number of at least 0"),
     ({"headers": {"x": 1}}, alfa.ArgumentTypeError, "headers takes str names and values; 'x': int"),
-    ({"headers": [("x", "1")]}, alfa.ArgumentTypeError, "headers takes a dict"),
+    ({"headers": [("x", "1")]}, alfa.ArgumentTypeError, "headers takes a dict of str to str, not list"),
     ({"max_question_bytes": 0}, alfa.ConfigurationError, "max_question_bytes must be a whole number of at least 1"),
 ]
 
@@ -123,6 +158,41 @@ def test_a_bad_argument_of_a_client_is_refused_when_it_is_made(alfa_emulator, cl
     with pytest.raises(error) as raised:
         cls(**options)
     assert words in str(raised.value)
+    assert "sk-live" not in str(raised.value)  # a key given as bytes is still a key
+    _names_the_argument(raised.value, next(iter(kwargs)))
+    assert _requests(alfa_emulator) == before
+
+
+def test_good_arguments_are_taken_as_given(make_client) -> None:
+    """A function for on_event is called with each event; a thread's name and sources are taken."""
+    seen: list[str] = []
+    answer = make_client().ask(
+        Q, on_event=lambda event, turn: seen.append(type(event).__name__), thread_name="Prices", sources="web=off"
+    )
+    assert answer.ok and seen
+
+
+def test_headers_given_are_sent_with_every_request() -> None:
+    sent: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        raise httpx.ConnectError("no network in this test", request=request)
+
+    client = alfa.AlfaClient(
+        api_key="k", base_url="http://127.0.0.1:9", transport=httpx.MockTransport(refuse),
+        headers={"X-Desk": "quant"}, max_retries=0,
+    )  # fmt: skip
+    with client, pytest.raises(alfa.AlfaError):
+        client.ask(Q)
+    assert sent and all(request.headers["X-Desk"] == "quant" for request in sent)
+
+
+def test_a_batch_item_over_the_clients_question_limit_is_refused(alfa_emulator, make_client) -> None:
+    client = make_client(max_question_bytes=10)
+    before = _requests(alfa_emulator)
+    with pytest.raises(alfa.ConfigurationError, match="item 1 is 11 bytes, over the limit of 10"):
+        client.run(client.client.ask_many(["NVDA?", "x" * 11], progress=False))
     assert _requests(alfa_emulator) == before
 
 

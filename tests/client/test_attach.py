@@ -130,6 +130,169 @@ def test_what_cannot_be_sent_is_refused_naming_the_item(attach, says) -> None:
     assert isinstance(caught.value, alfa.ConfigurationError)
 
 
+def test_a_directory_or_an_unreadable_path_is_refused_naming_it(tmp_path) -> None:
+    with pytest.raises(AttachmentError) as caught:
+        uploads(tmp_path, limit=LIMIT)
+    assert str(caught.value) == f"attach: {tmp_path} is a directory; attach one file."
+    inside_a_file = tmp_path / "notes.txt" / "q2.csv"
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(AttachmentError) as caught:
+        uploads([inside_a_file], limit=LIMIT)
+    assert str(caught.value) == f"attach: {inside_a_file} cannot be read (Not a directory)."
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "says"),
+    [
+        (1024, 1023, "is 1.0 KiB, over the limit of 1,023 bytes"),
+        (1_000_000, 500_000, "is 976.6 KiB, over the limit of 488.3 KiB"),
+        (1_572_864, 2**20, "is 1.5 MiB, over the limit of 1.0 MiB"),
+    ],
+)
+def test_a_size_over_the_limit_is_said_in_the_unit_that_reads_best(size, limit, says) -> None:
+    with pytest.raises(AttachmentError) as caught:
+        uploads({"big.bin": b"x" * size}, limit=limit)
+    assert str(caught.value) == (
+        f"attach: big.bin {says} "
+        "(max_attachment_bytes, or ALFA_MAX_ATTACHMENT_BYTES, raises it if the service accepts more)."
+    )
+
+
+def test_a_file_of_exactly_the_limit_is_sent_and_a_renamed_one_says_its_name(tmp_path) -> None:
+    from alfa_notebook.attachments import upload
+
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"x" * 100)
+    (made,) = uploads({"q2.pdf": report}, limit=100)
+    assert (made.name, made.content) == ("q2.pdf", b"x" * 100)
+    with pytest.raises(
+        AttachmentError, match=r"^attach: holdings is 74 bytes as holdings.csv, over the limit of 50 bytes"
+    ):
+        upload(holdings(), variable="holdings", limit=50)
+
+
+def _png_size(content: bytes) -> tuple[int, int]:
+    assert content.startswith(b"\x89PNG\r\n\x1a\n")
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+def test_a_matplotlib_figure_is_sent_as_a_png_cropped_to_what_it_draws() -> None:
+    """Whatever the notebook's own savefig settings: a user who saves SVGs still sends a PNG."""
+    figure, axes = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+    axes.plot([1, 2, 3])
+    with matplotlib.rc_context({"savefig.format": "svg", "savefig.bbox": None}):
+        (made,) = uploads([("chart.png", figure)], limit=LIMIT)
+    plt.close(figure)
+    width, height = _png_size(made.content)
+    assert width < 640 and height < 480  # no margin around the axes
+    assert made.origin == "a matplotlib figure"
+
+
+class PlotlyFigure:
+    """Stands in for a plotly figure (plotly is not a dependency): ``to_image`` draws with kaleido
+    in one of plotly's formats, in the user's default format when none is given, or raises
+    ValueError as plotly does when kaleido is missing."""
+
+    __module__ = "plotly.graph_objs._figure"
+    FORMATS = {"png": b"\x89PNG\r\n\x1a\n-plotly", "svg": b"<svg/>", "jpeg": b"\xff\xd8"}
+
+    def __init__(self, kaleido: bool = True, default_format: str = "svg") -> None:
+        self.kaleido, self.default_format = kaleido, default_format
+
+    def to_image(self, format: str | None = None) -> bytes:  # noqa: A002 (plotly's name)
+        if not self.kaleido:
+            raise ValueError('Image export using the "kaleido" engine requires the kaleido package')
+        if (format or self.default_format) not in self.FORMATS:
+            raise ValueError(f"Invalid format '{format}'")
+        return self.FORMATS[format or self.default_format]
+
+
+def test_a_plotly_figure_is_sent_as_a_png_or_says_what_to_install() -> None:
+    (made,) = uploads([PlotlyFigure()], limit=LIMIT)
+    assert (made.name, made.content, made.origin) == ("figure.png", PlotlyFigure.FORMATS["png"], "a plotly figure")
+    with pytest.raises(OptionalDependencyError) as caught:
+        uploads({"returns.png": PlotlyFigure(kaleido=False)}, limit=LIMIT)
+    assert str(caught.value).startswith(
+        "returns.png is a plotly figure, and drawing it as PNG needs kaleido: pip install kaleido ("
+    )
+
+
+def test_names_made_unique_keep_their_extension_and_origin() -> None:
+    made = uploads(
+        [
+            ("q2.report.pdf", b"a"),
+            ("q2.report.pdf", b"b"),
+            ("notes", b"c"),
+            ("notes", b"d"),
+            (".env", b"e"),
+            (".env", b"f"),
+        ],
+        limit=LIMIT,
+    )
+    assert [m.name for m in made] == ["q2.report.pdf", "q2.report-2.pdf", "notes", "notes-2", ".env", ".env-2"]
+    assert {m.origin for m in made} == {"1 bytes"}
+
+
+def test_a_variable_attached_from_the_magic_is_named_in_its_error() -> None:
+    from alfa_notebook.attachments import upload
+
+    with pytest.raises(AttachmentError) as caught:
+        upload(pd.DataFrame(), variable="holdings", limit=LIMIT)
+    assert str(caught.value).startswith("attach: holdings is an empty DataFrame")
+    with pytest.raises(AttachmentError) as caught:
+        upload(object(), limit=LIMIT)
+    assert str(caught.value).startswith("attach: item 0 (object) cannot be sent")
+
+
+def test_an_empty_file_is_refused_and_a_file_says_where_it_came_from(tmp_path) -> None:
+    empty, report = tmp_path / "empty.csv", tmp_path / "report.csv"
+    empty.write_bytes(b"")
+    report.write_bytes(b"a\n1\n")
+    with pytest.raises(AttachmentError) as caught:
+        uploads([empty], limit=LIMIT)
+    assert str(caught.value) == f"attach: {empty} is empty (0 bytes): nothing to send."
+    assert uploads([report], limit=LIMIT)[0].origin == f"the file {report}"
+
+
+def test_an_unnamed_series_and_a_frame_named_without_an_extension_are_csv() -> None:
+    (series,) = uploads([pd.Series([1.5, 2.5])], limit=LIMIT)
+    assert (series.name, series.content, series.origin) == (
+        "table.csv",
+        b"value\n1.5\n2.5\n",
+        "a Series, 2 rows × 1 columns",
+    )
+    (frame,) = uploads({"holdings": holdings()}, limit=LIMIT)
+    assert frame.name == "holdings.csv" and frame.content.startswith(b"ticker,cusip,weight\n")
+
+
+def test_an_index_that_is_not_the_default_is_kept_in_csv_and_parquet() -> None:
+    """Tickers as an unnamed index, or rows sliced from a larger frame, are data the service sees."""
+    weights = pd.DataFrame({"weight": [0.5, 0.3]}, index=["NVDA", "AMD"])
+    (made,) = uploads([weights], limit=LIMIT)
+    assert made.content == b",weight\nNVDA,0.5\nAMD,0.3\n"
+    import pyarrow.parquet as pq
+
+    (sliced,) = uploads({"tail.parquet": holdings().iloc[1:]}, limit=LIMIT)
+    assert pq.read_table(io.BytesIO(sliced.content)).num_columns == 4  # the rows' positions too, as in CSV
+
+
+def test_an_axes_or_an_object_that_only_looks_like_a_figure_is_refused() -> None:
+    figure, axes = plt.subplots()
+    with pytest.raises(AttachmentError, match="a matplotlib.axes._axes.Axes is not a DataFrame"):
+        uploads([axes], limit=LIMIT)
+    plt.close(figure)
+
+    class Drawing:
+        def to_image(self, format: str = "png") -> bytes:  # noqa: A002
+            return b"\x89PNG"
+
+    with pytest.raises(
+        AttachmentError,
+        match="Drawing is not a DataFrame, a Series, a matplotlib or plotly figure, bytes, or a file's path.$",
+    ):
+        uploads([Drawing()], limit=LIMIT)
+
+
 def test_parquet_without_pyarrow_says_what_to_install(monkeypatch) -> None:
     import builtins
 
