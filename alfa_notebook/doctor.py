@@ -34,7 +34,7 @@ from httpx_sse import EventSource, SSEError
 
 from ._version import __version__
 from .wire import operations as ops
-from .wire.channel import _Credentials, _user_agent, shown_url
+from .wire.channel import _Credentials, _user_agent, build_request, shown_url
 from .wire.conformance import StreamCheck, check_stream, ends_task, shown
 from .wire.errors import AlfaError
 from .wire.models import Thread
@@ -292,16 +292,7 @@ class _Doctor:
         headers = {REQUEST_ID: request_id}
         if stream:
             headers["accept"] = "text/event-stream"
-        request = self.http.build_request(
-            op.method,
-            op.path,
-            params=op.params,
-            json=op.json,
-            data=op.data,
-            files=op.files() if op.files else None,
-            headers=headers,
-            timeout=timeout or httpx.USE_CLIENT_DEFAULT,
-        )
+        request = build_request(self.http, op, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT)
         started = time.perf_counter()
         try:
             response = await self.http.send(request, stream=True)

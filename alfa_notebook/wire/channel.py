@@ -210,24 +210,13 @@ class _ChannelBase:
                     continue
             raise status_error(response, op, self._address)
 
-    def _build(self, client: httpx.Client | httpx.AsyncClient, op: Operation[Any], **extra: Any) -> httpx.Request:
-        return client.build_request(
-            op.method,
-            op.path,
-            params=op.params,
-            json=op.json,
-            data=op.data,
-            files=op.files() if op.files else None,
-            **extra,
-        )
-
     def _timed_request(self, op: Operation[Any], deadline: float | None, *, stream: bool = False) -> httpx.Request:
         """One attempt's request; its timeouts end at the ``deadline`` at the latest."""
         timeout = self._cut(self._stream_timeout() if stream else self._rest_timeout(), deadline)
         headers = {REQUEST_ID: str(uuid.uuid4())}  # a new one per attempt, retries included
         if stream:
             headers.update({"accept": "text/event-stream", "cache-control": "no-store"})
-        return self._build(self.http, op, timeout=timeout, headers=headers)  # type: ignore[attr-defined]
+        return build_request(self.http, op, timeout=timeout, headers=headers)  # type: ignore[attr-defined]
 
     def _in_time(self, delay: float, deadline: float | None) -> bool:
         return deadline is None or self._clock() + delay < deadline
@@ -253,6 +242,20 @@ class _ChannelBase:
 
     def _stream_operation(self, thread_id: str) -> Operation[None]:
         return Operation("GET", stream_path(thread_id), "/threads/stream/{id}", lambda b: None)
+
+
+def build_request(client: httpx.Client | httpx.AsyncClient, op: Operation[Any], **extra: Any) -> httpx.Request:
+    """``op`` as an httpx request of ``client`` (``extra``: headers, timeout), the one way the
+    channel and the doctor turn an operation into a request."""
+    return client.build_request(
+        op.method,
+        op.path,
+        params=op.params,
+        json=op.json,
+        data=op.data,
+        files=op.files() if op.files else None,
+        **extra,
+    )
 
 
 def shown_url(base_url: str) -> str:
