@@ -121,6 +121,7 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.turn.steps.xǁAskProcedureǁ__init____mutmut_29": "_settle_began is set with _settle_by before it is ever read",
     "alfa_notebook.turn.steps.xǁAskProcedureǁ__init____mutmut_30": "_settle_began is set with _settle_by before it is ever read",
     "alfa_notebook.turn.steps.xǁAskProcedureǁ_recover__mutmut_24": "reconnecting None for 0: only ever read for its truth",
+    "alfa_notebook.turn.steps.xǁAskProcedureǁ_feed_burst__mutmut_9": "a status that changes the turn ends it (a running status is no change): 'or turn.done' breaks where 'and' does",
     "alfa_notebook.turn.steps.xǁAskProcedureǁ_new_empty_thread__mutmut_18": "an undated thread sorts last keyed 0 or 1 (stamps are far past 1970)",
     "alfa_notebook.turn.steps.xǁAskProcedureǁstop__mutmut_26": "no status read is None or '': neither is a finished task's",
     "alfa_notebook.cassette.file.x__turn__mutmut_88": "break for continue after a bad stream: only the first problem is reported",

@@ -849,6 +849,61 @@ def test_events_read_at_once_from_a_recording_are_fed_in_order_and_published_onc
     assert service.published == [None, last] and isinstance(last, Status)
 
 
+def test_a_burst_publishes_its_last_final_chunk_even_one_that_changed_nothing():
+    """A recorded stream read at once: its last final chunk is what the follower is told of (the
+    message is whole), an event that changes nothing (a repeated status) is passed over, and a
+    burst of such events tells the follower nothing."""
+    running = StatusChanged("execution_status", "running", None, {})
+    whole = MessageChunk("", "m1", True, {})  # the final mark of a message already read
+    last = ended()
+    service = Service(
+        {POST_MESSAGE: [None]},
+        events=[
+            steps.Burst(iter([running])),  # nothing new: nothing to tell
+            steps.Burst(iter([running, chunk("NVDA rose."), whole, running])),
+            steps.Burst(iter([last])),
+        ],
+    )
+    result = service.drive(procedure("t1").run())
+    assert result.turn.raw_text == "NVDA rose." and result.turn.status == "complete"
+    assert service.published == [None, whole, last]
+
+
+def test_a_burst_stops_at_the_turn_s_end_and_what_follows_is_not_read_into_it():
+    last = ended()
+    late = MessageChunk(" and more.", "m1", True, {})
+    service = Service({POST_MESSAGE: [None]}, events=[steps.Burst(iter([chunk("NVDA rose."), last, late]))])
+    result = service.drive(procedure("t1").run())
+    assert result.turn.raw_text == "NVDA rose." and service.published == [None, last]
+
+
+class Sleeps(Service):
+    """The scripted service, noting each wait the procedure asks for."""
+
+    def perform(self, effect: object) -> Any:
+        if isinstance(effect, steps.Sleep):
+            self.log.append("sleep")
+        return super().perform(effect)
+
+
+def test_events_read_after_a_reconnect_reset_its_backoff_so_the_next_drop_is_mended_at_once():
+    """Each drop followed by events is a first drop again: reconnected without a wait."""
+    drop = steps.Lost(APIConnectionError("the stream broke"))
+    service = Sleeps(
+        {POST_MESSAGE: [None], "GET /threads/{id}/progress": [Progress(None)]},  # read on each reattach
+        events=[
+            chunk("NVDA "),
+            drop,
+            steps.Burst(iter([chunk("rose ")])),
+            drop,
+            steps.Burst(iter([chunk("again."), ended()])),
+        ],
+    )
+    result = service.drive(procedure("t1").run())
+    assert result.turn.raw_text == "NVDA rose again." and result.turn.status == "complete"
+    assert service.log.count("reopen") == 2 and "sleep" not in service.log
+
+
 def test_stopping_a_new_thread_whose_question_never_got_there_deletes_it_and_keeps_the_turn():
     from alfa_notebook.results.answer import Answer
 
