@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..turn.steps import AskProcedure
-from ..wire import errors
+from ..wire import caller, errors
 from ..wire.errors import APIStatusError, CassetteError
 from ..wire.operations import Operation
 from .recording import AsyncTurnRecording, SyncTurnRecording, describe
@@ -48,10 +47,9 @@ def binding(settings: Settings, replay_pace: str) -> Binding | None:
     if settings.cassette is None:
         if os.environ.get("ALFA_RECORD_MODE", "").strip() and not _warned_mode_alone:
             _warned_mode_alone = True
-            warnings.warn(
+            caller.warn(
                 "ALFA_RECORD_MODE is set but no cassette is: every question goes to the service. Set "
-                "ALFA_CASSETTE (or %alfa cassette PATH) to record and replay, or unset ALFA_RECORD_MODE.",
-                stacklevel=4,  # the user's line that made the client; a UserWarning
+                "ALFA_CASSETTE (or %alfa cassette PATH) to record and replay, or unset ALFA_RECORD_MODE."
             )
         return None
     if replay_pace not in PACES:
@@ -286,5 +284,5 @@ class BatchTape:
             cassette.save("batch", self._key, 1, {"elapsed": elapsed}, replace=True)
             return elapsed
         except CassetteError as exc:  # the batch's answers matter more than its time: never lose them
-            warnings.warn(f"The batch's time was not recorded: {exc}", stacklevel=2)  # a UserWarning
+            caller.warn(f"The batch's time was not recorded: {exc}")
             return measured

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import pandas as pd
 
+from ...wire import caller
 from ...wire.models import Citation
 from .backends import DEFAULT_DTYPE_BACKEND, check_dtype_backend
 from .coltypes import OBJECT, TableConversionError, TableConversionWarning, column_type, convert_column, object_array
@@ -75,7 +75,7 @@ def _lenient_column(name: str, col_type: str | None, cells: list[Any]) -> FrameC
     try:
         array = convert_column(convert, values, name, col_type, values)
     except TableConversionError as exc:
-        warnings.warn(f"{exc}; kept as object dtype", TableConversionWarning, stacklevel=3)
+        caller.warn(f"{exc}; kept as object dtype", TableConversionWarning)
         array, col_type = values, None
     meta = column_meta({"name": name, "col_type": col_type}, name, 0, array.dtype)
     return FrameColumn(name, array, meta)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ...wire import caller
 
 try:  # pandas' internal row-to-grid loop (pandas 2 and 3); the public constructor is the fallback
     from pandas._libs.lib import to_object_array
@@ -182,10 +183,9 @@ def _expanded_stock_columns(base: FrameColumn, cells: np.ndarray, taken: set[str
 def _declared_kind(col_type: Any, label: str) -> ColumnType:
     kind = column_type(col_type)
     if kind is None:
-        warnings.warn(
+        caller.warn(
             f"column {label!r} has unknown col_type {col_type!r}; its cells are kept as object dtype",
             TableConversionWarning,
-            stacklevel=5,
         )
     return kind or OBJECT
 

@@ -15,11 +15,12 @@ the metadata is merged instead:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+
+from ...wire import caller
 
 
 def stack_tables(found: Sequence[tuple[Hashable, pd.DataFrame]], key: str = "key") -> pd.DataFrame:
@@ -65,11 +66,9 @@ def _merged_attrs(attrs: Sequence[Mapping[str, Any]], lengths: Sequence[int]) ->
     for label in mixed:
         columns[label]["unit"] = None
     if mixed:
-        warnings.warn(
+        caller.warn(
             f"the stacked tables give {', '.join(map(repr, mixed))} different units, so the stacked column has "
-            "none: its values are not in one unit",
-            UserWarning,
-            stacklevel=4,  # the caller of Batch.tables
+            "none: its values are not in one unit"
         )
     merged.update(alfa_columns=columns, alfa_citations=citations, alfa_stocks=stocks, alfa_hidden_columns=hidden)
     return merged
