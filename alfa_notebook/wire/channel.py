@@ -103,7 +103,7 @@ class _ChannelBase:
         self.limiter = (
             limiter if limiter is not None else Limiter(settings.rate_limit, max_pause=settings.rate_limit_wait)
         )
-        self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
+        self._headers = dict(headers or {})  # a credential among them is dropped by _Credentials
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)
 
