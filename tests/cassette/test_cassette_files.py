@@ -4,7 +4,6 @@ in a new one, and a damaged record is a CassetteError naming the file, the line 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -206,22 +205,9 @@ def test_a_record_mode_without_a_cassette_warns_once(monkeypatch: pytest.MonkeyP
         "ALFA_RECORD_MODE is set but no cassette is: every question goes to the service. Set ALFA_CASSETTE (or "
         "%alfa cassette PATH) to record and replay, or unset ALFA_RECORD_MODE."
     ]
-    assert caught[0].filename == __file__  # shown at the user's line that made the client
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         alfa.AlfaClient(api_key="k").close()
-
-
-def test_the_async_client_warns_of_a_record_mode_alone_at_the_users_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from alfa_notebook.cassette import tape
-
-    monkeypatch.delenv("ALFA_CASSETTE", raising=False)
-    monkeypatch.setenv("ALFA_RECORD_MODE", "all")
-    monkeypatch.setattr(tape, "_warned_mode_alone", False)
-    with pytest.warns(UserWarning, match="^ALFA_RECORD_MODE is set but no cassette is") as caught:
-        client = alfa.AsyncAlfaClient(api_key="k")
-    asyncio.run(client.aclose())
-    assert [w.filename for w in caught] == [__file__]
 
 
 # -- a fuzz over damaged records ----------------------------------------------------------------
