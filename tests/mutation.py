@@ -46,7 +46,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "turn/ending.py": ["tests/client/test_ending.py"],
     "wire/limiter.py": ["tests/client/test_limiter.py", "tests/client/test_batch.py"],
-    # (of the emulator's tests, only the two that need pools bound to a real event loop)
+    # (of the tests with real sockets, only those of the pools: bound to an event loop, unbounded for streams)
     "wire/channel.py": [
         "tests/client/test_channel.py",
         "tests/client/test_retry.py",
@@ -54,6 +54,7 @@ MODULES: dict[str, list[str]] = {
         "tests/client/test_request_ids.py",
         "tests/client/test_failures.py::test_an_async_client_works_across_two_asyncio_runs",
         "tests/client/test_failures.py::test_an_async_client_closed_under_another_event_loop_closes_the_pools_it_opened",
+        "tests/reliability/test_load.py::test_a_client_holds_more_streams_at_once_than_its_rest_pool_has_connections",
     ],
     "wire/outcomes.py": [
         "tests/client/test_outcomes.py",

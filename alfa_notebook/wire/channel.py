@@ -116,19 +116,16 @@ class _ChannelBase:
         its stream while it posts, and with one shared pool of N, N asks holding streams would wait
         for ever for a connection to post on. The stream pool is unbounded (one connection per
         running ask: the caller's concurrency bounds it); a REST call never holds one connection
-        while it waits for another, so its bounded pool always drains."""
-        s = self.settings
-        limits = (
-            httpx.Limits(max_connections=None, max_keepalive_connections=0)
-            if streams
-            else httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        )
+        while it waits for another, so its bounded pool always drains. Every request is built by
+        the REST client (base URL, headers) with its attempt's timeouts (``_timed_request``): the
+        stream client only sends."""
+        if streams:
+            return {"follow_redirects": True, "limits": httpx.Limits(max_connections=None, max_keepalive_connections=0)}
         return {
-            "base_url": s.api_root,
-            "timeout": httpx.Timeout(s.timeout, connect=s.connect_timeout),
+            "base_url": self.settings.api_root,
             "follow_redirects": True,
             "headers": {"user-agent": _user_agent(), **self._headers},
-            "limits": limits,
+            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
         }
 
     def _stream_timeout(self) -> httpx.Timeout:

@@ -9,6 +9,7 @@ and byte measured here is the client's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import threading
@@ -116,10 +117,34 @@ def test_sequential_sync_asks_do_not_grow(emulator_process, clean_text, reliabil
     # server may close an idle one meanwhile (its keep-alive timeout, reached on a loaded machine),
     # so their number is bounded, not constant.
     assert (r0.fds, r0.threads) == (r100.fds, r100.threads) == (r200.fds, r200.threads), f"{r0} / {r100} / {r200}"
-    assert max(r0.sockets, r100.sockets, r200.sockets) <= 2, f"{r0} / {r100} / {r200}"
+    assert max(r0.sockets, r100.sockets, r200.sockets) <= 1, f"{r0} / {r100} / {r200}"
     assert after == before, f"before {before}, after {after}"
     reliability_report.append(
         f"load: {SEQUENTIAL} sequential sync asks: traced memory +{first / 1024:.0f} KiB over the first 100, "
         f"+{second / 1024:.0f} KiB over the next 100; fds {r0.fds}/{r100.fds}/{r200.fds}, "
         f"sockets {r0.sockets}/{r100.sockets}/{r200.sockets}; after close: {after}"
     )
+
+
+STREAMS = 120  # more than the REST pool's 100 connections
+
+
+def test_a_client_holds_more_streams_at_once_than_its_rest_pool_has_connections(emulator_process):
+    """A batch at concurrency 120 holds 120 event streams at once: the stream pool has no bound of
+    its own (a bounded one would make the 101st wait for a connection until it timed out)."""
+    port = emulator_process.port
+    options = {"api_key": emulator_process.api_key, "base_url": emulator_process.base_url, "timeout": 5}
+    with alfa.AlfaClient(**options) as client, contextlib.ExitStack() as held:
+        thread = client.threads.create("streams")
+        for _ in range(STREAMS):
+            held.enter_context(client.stream(thread.id))
+        sync_open = Resources.now(port).sockets
+
+    async def main() -> int:
+        async with alfa.AsyncAlfaClient(**options) as client, contextlib.AsyncExitStack() as held:
+            thread = await client.threads.create("streams")
+            await asyncio.gather(*(held.enter_async_context(client.stream(thread.id)) for _ in range(STREAMS)))
+            return Resources.now(port).sockets
+
+    async_open = asyncio.run(main())
+    assert sync_open >= STREAMS and async_open >= STREAMS, (sync_open, async_open)
