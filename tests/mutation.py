@@ -55,6 +55,7 @@ MODULES: dict[str, list[str]] = {
         "tests/client/test_failures.py::test_an_async_client_works_across_two_asyncio_runs",
         "tests/client/test_failures.py::test_an_async_client_closed_under_another_event_loop_closes_the_pools_it_opened",
         "tests/reliability/test_load.py::test_a_client_holds_more_streams_at_once_than_its_rest_pool_has_connections",
+        "tests/security/test_secrets.py::test_the_credential_is_only_added_for_the_configured_origin",
     ],
     "wire/outcomes.py": [
         "tests/client/test_outcomes.py",
@@ -104,6 +105,8 @@ EQUIVALENT: dict[str, str] = {
     "alfa_notebook.wire.channel.xǁAsyncChannelǁaclose__mutmut_6": "a debug log line's text",
     "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_112": "a 429's error: the address only shapes a 404's advice",
     "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_retry_plan__mutmut_115": "a 429's error: the address only shapes a 404's advice",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_client_options__mutmut_8": "httpx.Limits' max_connections is None when not given",
+    "alfa_notebook.wire.channel.xǁ_ChannelBaseǁ_client_options__mutmut_19": "a header's name: HTTP reads it in any case",
     "alfa_notebook.wire.channel.x_shown_url__mutmut_2": 'httpx drops the userinfo for userinfo=None as for b""',
     "alfa_notebook.wire.channel.x__auth_header__mutmut_6": "a header's name: HTTP reads it in any case",
     "alfa_notebook.wire.channel.x__auth_header__mutmut_8": "a header's name: HTTP reads it in any case",

@@ -103,7 +103,9 @@ class _ChannelBase:
         self.limiter = (
             limiter if limiter is not None else Limiter(settings.rate_limit, max_pause=settings.rate_limit_wait)
         )
-        self._headers = dict(headers or {})  # a credential among them is dropped by _Credentials
+        # A credential among the caller's headers is never a default header of the clients: each
+        # request would lose it (_Credentials), but the client objects would still hold it.
+        self._headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _SENSITIVE}
         self._rng = rng or random.Random()
         self._credentials = _Credentials(settings)
 

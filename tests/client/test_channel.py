@@ -140,6 +140,38 @@ def test_an_attempt_gets_the_configured_timeouts_and_a_stream_its_read_timeout()
     assert stream.url == f"{BASE}/client/v1/threads/stream/t1"
 
 
+def test_a_redirected_stream_is_followed_with_its_credential_by_both_channels():
+    moved = f"{BASE}/client/v1/threads/stream/t1/moved"
+    sse = {"content-type": "text/event-stream"}
+    service = Recorder(httpx.Response(307, headers={"location": moved}), httpx.Response(200, text="", headers=sse))
+    sync(service).open_stream("t1").close()
+
+    async def main() -> None:
+        channel = async_(service)
+        service.script = [httpx.Response(307, headers={"location": moved}), httpx.Response(200, text="", headers=sse)]
+        await (await channel.open_stream("t1")).aclose()
+        await channel.aclose()
+
+    asyncio.run(main())
+    assert [str(r.url) for r in service.requests] == [f"{BASE}/client/v1/threads/stream/t1", moved] * 2
+    assert all(r.headers["x-api-key"] == "k" for r in service.requests)
+
+
+def test_an_error_closing_the_pools_of_a_live_event_loop_is_raised():
+    async def main() -> None:
+        channel = async_(Recorder(httpx.Response(200, json=THREADS)))
+        await channel.request(ops.list_threads())  # its pools are bound to this loop, still running
+
+        async def broken() -> None:
+            raise RuntimeError("the pool could not close")
+
+        channel._http.aclose = broken  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError, match="the pool could not close"):
+            await channel.aclose()
+
+    asyncio.run(main())
+
+
 def test_an_attempts_timeouts_end_at_the_deadline():
     clock = Clock()
     service = Recorder(httpx.Response(200, json=THREADS))
