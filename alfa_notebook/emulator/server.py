@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import struct
 import threading
@@ -80,6 +81,16 @@ class _Server(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self._before_shutdown()
         await super().shutdown(sockets=sockets)
+
+
+def _exit(server: _Server) -> None:
+    """Tell the server to stop, and wake its event loop to see it: uvicorn reads ``should_exit`` on
+    a timer, and a loop asleep until a timer computed on a clock that jumped (a fake clock another
+    thread installed for a moment) would not see it for hours."""
+    server.should_exit = True
+    if server.loop is not None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the server has stopped
+            server.loop.call_soon_threadsafe(lambda: None)
 
 
 class Emulator:
@@ -190,7 +201,7 @@ class Emulator:
         once: safe in a signal handler, which must not raise into a ``join`` (on CPython before
         3.13, an exception raised inside ``Thread.join`` marks the thread stopped while it runs)."""
         if self._server is not None:
-            self._server.should_exit = True
+            _exit(self._server)
 
     def stop(self, timeout: float | None = None) -> bool:
         """End open streams and running turns, then stop the server and its thread; returns whether
@@ -198,7 +209,7 @@ class Emulator:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return True
-        server.should_exit = True
+        _exit(server)
         thread.join(timeout)
         if thread.is_alive():
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import httpx
 
@@ -122,3 +123,22 @@ def test_stopping_the_emulator_ends_open_streams_and_its_thread() -> None:
             received = list(listening.frames)
     assert received[-1].event == "close"
     assert set(threading.enumerate()) <= threads_before
+
+
+def test_stopping_wakes_a_server_asleep_on_a_clock_that_jumped(monkeypatch) -> None:
+    """The server's event loop sleeps until its next timer, read on ``time.monotonic``: a clock
+    that jumped back while it computed that sleep (another test's fake clock, in one process) left
+    it asleep for hours, and ``stop()`` waited on it for ever. Stopping wakes it."""
+    emulator = Emulator().start()
+    ran, asleep = threading.Event(), threading.Event()
+
+    def jumped_back() -> float:
+        if ran.is_set() and threading.current_thread().name == "alfa-emulator":
+            asleep.set()  # the loop's next reading: the one its sleep is computed from
+        return 0.0
+
+    monkeypatch.setattr(time, "monotonic", jumped_back)
+    emulator._server.loop.call_soon_threadsafe(ran.set)  # type: ignore[union-attr]
+    assert asleep.wait(10)
+    monkeypatch.undo()
+    assert emulator.stop(timeout=10), "the server's thread is still asleep"
