@@ -157,7 +157,7 @@ class _ChannelBase:
         attempt = 0
         throttled, waited = 0, 0.0  # 429s met, and the seconds they asked to wait in all
         while True:
-            started = time.monotonic()
+            started = self._clock()
             outcome = yield _SEND
             retries_left = attempt < self.settings.max_retries
             if isinstance(outcome, httpx.RequestError):  # TransportError, DecodingError, TooManyRedirects
@@ -183,7 +183,7 @@ class _ChannelBase:
                 op.method,
                 op.route,
                 response.status_code,
-                (time.monotonic() - started) * 1000,
+                (self._clock() - started) * 1000,
                 attempt + 1,
                 response_request_id(response),
             )

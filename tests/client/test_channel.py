@@ -355,20 +355,17 @@ def test_async_a_stream_yields_its_events_and_a_broken_one_is_typed(slept):
 # -- the debug log --------------------------------------------------------------------------------
 
 
-def test_the_debug_log_names_route_status_time_attempt_and_request_id_never_the_thread_or_key(
-    caplog, slept, monkeypatch
-):
+def test_the_debug_log_names_route_status_time_attempt_and_request_id_never_the_thread_or_key(caplog, slept):
     import itertools
     import logging
 
-    ticks = itertools.count(0.0, 1.0)  # each reading of the clock a second after the last
-    monkeypatch.setattr("alfa_notebook.wire.channel.time.monotonic", lambda: next(ticks))
+    ticks = itertools.count(0.0, 1.0)  # each reading of the channel's clock a second after the last
 
     service = Recorder(
         httpx.ConnectError("refused"), httpx.Response(503), httpx.Response(200, json={"progress_data": None})
     )
     with caplog.at_level(logging.DEBUG, logger="alfa_notebook"):
-        sync(service, api_key="sk-secret").request(ops.progress("thread-secret"))
+        sync(service, api_key="sk-secret", clock=lambda: next(ticks)).request(ops.progress("thread-secret"))
     lines = [r.getMessage() for r in caplog.records if r.name == "alfa_notebook"]
     ids = [request.headers["x-request-id"] for request in service.requests]
     assert len(lines) == 3
