@@ -346,4 +346,13 @@ class _AsyncFollowing:
             return
         self._keep(how, None, error)  # kept before the stop, which a second cancellation may cut short
         stopping = asyncio.ensure_future(runner.stop(how.stop_within))
+        stopping.add_done_callback(_unawaited)
         self._keep(how, await asyncio.shield(stopping), error)
+
+
+def _unawaited(stopping: asyncio.Future[Any]) -> None:
+    """A stop that a second cancellation left running ends with nobody awaiting it (the caller may
+    have closed its client meanwhile): its failure is read here, and logged at debug level, not
+    printed by asyncio as a task exception never retrieved. (Awaited, it is raised as ever.)"""
+    if not stopping.cancelled() and stopping.exception() is not None:
+        logger.debug("stopping the task failed: %r", stopping.exception())

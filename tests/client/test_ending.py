@@ -371,3 +371,46 @@ def test_ask_events_never_followed_ask_nothing():
         return events
 
     assert asyncio.run(main()).answer is None and service.calls == []
+
+
+def test_a_stop_left_running_by_a_second_cancellation_fails_unseen():
+    """A second cancellation (a second Ctrl-C) stops waiting for the server's cancel, which goes on;
+    if it then fails (the caller has closed its client meanwhile), nobody waits for it any more:
+    asyncio must not print it as a task exception that was never retrieved."""
+    import gc
+
+    class ClosedMeanwhile(AsyncService):
+        async def request(self, op, *, deadline=None):
+            if op.method == "DELETE":
+                self.calls.append(f"{op.method} {op.route}")
+                await self.closed_meanwhile.wait()
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            return self._answer(op)
+
+    service, kept, reported = ClosedMeanwhile(), [], []
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: reported.append(context["message"]))
+        service.closed_meanwhile = asyncio.Event()
+        procedure = AskProcedure("q", "t1", clock=lambda: 0.0)
+
+        async def ask():
+            async with AsyncRunner(service, procedure).following(lambda *k: kept.append(k)) as events:
+                async for event in events:
+                    if isinstance(event, MessageChunk):
+                        raise Broke("on_event failed")  # the first: the runner stops the task
+
+        asking = asyncio.ensure_future(ask())
+        while not service.cancelled:
+            await asyncio.sleep(0)
+        asking.cancel()  # the second
+        with pytest.raises(asyncio.CancelledError):
+            await asking
+        service.closed_meanwhile.set()
+        while len(asyncio.all_tasks()) > 1:
+            await asyncio.sleep(0)
+        gc.collect()
+
+    asyncio.run(main())
+    assert [(how.stop_within is not None, result, type(error)) for how, result, error in kept] == [(True, None, Broke)]
+    assert reported == []
