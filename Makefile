@@ -21,9 +21,11 @@ $(VENV)/.emulator: $(PY) pyproject.toml
 
 # The house checks run first: a lint, type or layer error fails `make test` as a failing test does
 # (the layers: [tool.importlinter] in pyproject.toml, docs/design.md).
-# The suite on every core (pytest-xdist; at most 4 workers, each test file on one worker, so a
-# file's module-scoped emulators and kernels start once). PYTEST_ARGS="-n0" runs it in one process.
-PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadfile
+# The suite in 4 worker processes (pytest-xdist), whatever the cores: most tests wait on emulators,
+# kernels and a browser rather than compute, so on 2 cores 4 workers finish well before 2 do
+# (docs/testing.md). Each test file runs on one worker, so a file's module-scoped emulators and
+# kernels start once. PYTEST_ARGS="-n0" runs it in one process.
+PYTEST_ARGS ?= -n 4 --dist loadfile
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -26,4 +26,4 @@ def tests(session: nox.Session) -> None:
     # `python -m pytest` here it would register the package's pytest plugins a second time.
     shutil.rmtree("alfa_notebook.egg-info", ignore_errors=True)
     args = session.posargs or ["-m", "not browser"]
-    session.run("python", "-m", "pytest", "-q", "-n", "auto", "--maxprocesses=4", "--dist", "loadfile", *args)
+    session.run("python", "-m", "pytest", "-q", "-n", "4", "--dist", "loadfile", *args)

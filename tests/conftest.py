@@ -11,6 +11,12 @@ REPORT = "reliability"
 _reported: list[str] = []
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files marked ``long`` first: pytest-xdist hands out whole files in this order, and a
+    long file begun near the end keeps the run waiting on one worker while the others are idle."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "teardown":
         _reported.extend(str(line) for key, line in report.user_properties if key == REPORT)

@@ -27,7 +27,7 @@ from alfa_notebook.render.html import NO_PLOT
 from .conftest import Lab
 from .notebook import DARK, LIGHT, SHOWN, Notebook
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.browser, pytest.mark.long, pytest.mark.timeout(300)]
 
 QUESTION_CELL = "%%alfa -o ans --df prices"
 STOP_CELL = "%%alfa --background\nScreen all columns and chart the trend of revenue, with a memo"

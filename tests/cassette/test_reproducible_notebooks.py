@@ -22,6 +22,8 @@ import alfa_notebook as alfa
 from alfa_notebook.emulator import Emulator
 from alfa_notebook.results.batch import Batch
 
+pytestmark = pytest.mark.long
+
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 NAMES = ["quickstart", "dataframes", "threads-and-files", "universe"]
 

@@ -11,6 +11,8 @@ import alfa_notebook as alfa
 from alfa_notebook.wire import operations as ops
 from alfa_notebook.wire.events import MessageChunk, MessageComplete, StatusChanged, WorkInProgress
 
+pytestmark = pytest.mark.long
+
 QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
 SHORT_QUESTION = "INTC"
 

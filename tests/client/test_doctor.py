@@ -18,6 +18,8 @@ import alfa_notebook as alfa
 from alfa_notebook import cli
 from alfa_notebook.doctor import THREAD_NAME, diagnose, main
 
+pytestmark = pytest.mark.long
+
 _ENV = ("ALFA_API_KEY", "ALFA_ACCESS_TOKEN", "ALFA_BASE_URL", "ALFA_API_VERSION", "INVESTING_ASSISTANT_API_KEY",
         "INVESTING_ASSISTANT_BASE_URL", "ALFA_API_BASE_URL", "ALFA_CASSETTE", "ALFA_RATE_LIMIT", "ALFA_RATE_LIMIT_WAIT", "ALFA_MAX_ATTACHMENT_BYTES")  # fmt: skip
 

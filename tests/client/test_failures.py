@@ -17,6 +17,8 @@ import alfa_notebook as alfa
 from alfa_notebook.wire import operations as ops
 from alfa_notebook.wire.events import MessageChunk
 
+pytestmark = pytest.mark.long
+
 _questions = itertools.count(1)
 
 

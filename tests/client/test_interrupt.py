@@ -10,6 +10,8 @@ import pytest
 import alfa_notebook as alfa
 from alfa_notebook.wire.events import MessageChunk
 
+pytestmark = pytest.mark.long
+
 QUESTION = "Compare NVDA and AMD revenue growth over the last 4 quarters"
 SLOW = "chunk_delay=0.01"
 # An answer written slowly (its words 0.2 s apart, half a minute in all), so that an ask's timeout of

@@ -6,11 +6,14 @@ import asyncio
 import json
 
 import httpx
+import pytest
 from httpx_sse import aconnect_sse
 
 from alfa_notebook.emulator import Emulator
 
 from .wire import FOOTER, is_turn_end
+
+pytestmark = pytest.mark.long
 
 CONCURRENCY = 200
 

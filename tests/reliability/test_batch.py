@@ -17,6 +17,8 @@ from alfa_notebook.emulator import CONTROL_HEADER
 
 from .test_load import Resources
 
+pytestmark = pytest.mark.long
+
 QUESTION = "INTC"
 _runs = itertools.count()
 

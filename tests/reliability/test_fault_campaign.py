@@ -33,6 +33,8 @@ from alfa_notebook.emulator import CONTROL_HEADER
 from alfa_notebook.results.answer import Answer
 from alfa_notebook.turn.runners import STOP_AFTER_TIMEOUT
 
+pytestmark = pytest.mark.long
+
 SEEDS = 200
 QUESTION = "INTC"  # a short answer (~115 events), so 200 runs stay cheap
 READ_TIMEOUT = 0.5  # stream_read_timeout: every stall below outlasts it

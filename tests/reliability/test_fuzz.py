@@ -39,6 +39,8 @@ from alfa_notebook.turn.machine import Turn
 from alfa_notebook.wire import events, markers, models
 from alfa_notebook.wire.errors import AlfaError
 
+pytestmark = pytest.mark.long
+
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

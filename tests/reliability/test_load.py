@@ -21,6 +21,8 @@ import pytest
 
 import alfa_notebook as alfa
 
+pytestmark = pytest.mark.long
+
 QUESTION = "INTC"
 CONCURRENT = 20
 SEQUENTIAL = 200

@@ -33,6 +33,8 @@ from alfa_notebook.render import answer_bundle
 
 from .notebooks import execute, export_html, outputs
 
+pytestmark = pytest.mark.long
+
 KEY = "sk-alfa-SECRET-canary-7f3a9c"
 WRONG_KEY = "sk-alfa-WRONG-canary-0b1d2e"
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
