@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import alfa_notebook as alfa
+from alfa_notebook.wire.models import Artifact
+
 ALL_COL_TYPES = (
     "integer", "integer_with_unit", "float", "float_with_unit", "currency", "delta", "percent",
     "pct_delta", "score", "boolean", "string", "stock", "date", "datetime", "quarter", "month",
@@ -117,3 +120,15 @@ WRONG_CELLS: dict[str, Any] = {
     "month": "2024Q2",
     "year": 2024,
 }
+
+
+def answer_with(key: str, artifact: dict) -> alfa.Answer:
+    """A complete answer to ``key?`` that shows ``artifact`` (a table), as a batch item's."""
+    return alfa.Answer(
+        question=f"{key}?",
+        raw_text='```{"type": "output_artifact", "artifact_id": "t"}```',
+        status="complete",
+        thread_id=f"thread-{key}",
+        message_id=f"message-{key}",
+        artifacts=[Artifact.from_raw("t", artifact)],
+    )

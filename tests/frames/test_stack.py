@@ -7,21 +7,9 @@ import warnings
 
 import pandas as pd
 import pytest
-from table_builders import column, stock, table
+from table_builders import answer_with, column, stock, table
 
 import alfa_notebook as alfa
-from alfa_notebook.wire.models import Artifact
-
-
-def _answer(key: str, artifact: dict) -> alfa.Answer:
-    return alfa.Answer(
-        question=f"{key}?",
-        raw_text='```{"type": "output_artifact", "artifact_id": "t"}```',
-        status="complete",
-        thread_id=f"thread-{key}",
-        message_id=f"message-{key}",
-        artifacts=[Artifact.from_raw("t", artifact)],
-    )
 
 
 def _prices(symbol: str, rows: int, *, unit: str = "USD", extra: bool = False) -> dict:
@@ -38,7 +26,7 @@ def _prices(symbol: str, rows: int, *, unit: str = "USD", extra: bool = False) -
 
 
 def test_the_stacked_frame_keeps_units_and_each_cells_sources():
-    batch = alfa.Batch(["n", "a"], [_answer("n", _prices("NVDA", 2)), _answer("a", _prices("AMD", 3))])
+    batch = alfa.Batch(["n", "a"], [answer_with("n", _prices("NVDA", 2)), answer_with("a", _prices("AMD", 3))])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         stacked = batch.concat_tables()
@@ -53,7 +41,9 @@ def test_the_stacked_frame_keeps_units_and_each_cells_sources():
 
 
 def test_tables_whose_columns_differ_are_all_kept_under_the_union_of_columns():
-    batch = alfa.Batch(["n", "a"], [_answer("n", _prices("NVDA", 1)), _answer("a", _prices("AMD", 1, extra=True))])
+    batch = alfa.Batch(
+        ["n", "a"], [answer_with("n", _prices("NVDA", 1)), answer_with("a", _prices("AMD", 1, extra=True))]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         stacked = batch.concat_tables()
@@ -64,7 +54,9 @@ def test_tables_whose_columns_differ_are_all_kept_under_the_union_of_columns():
 
 
 def test_a_column_in_different_units_keeps_none_and_says_so():
-    batch = alfa.Batch(["n", "a"], [_answer("n", _prices("NVDA", 1)), _answer("a", _prices("AMD", 1, unit="EUR"))])
+    batch = alfa.Batch(
+        ["n", "a"], [answer_with("n", _prices("NVDA", 1)), answer_with("a", _prices("AMD", 1, unit="EUR"))]
+    )
     with pytest.warns(UserWarning, match="'Price' different units"):
         stacked = batch.concat_tables()
     assert stacked.alfa.unit("Price") is None

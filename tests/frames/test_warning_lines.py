@@ -7,23 +7,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from table_builders import column, stock, table
+from table_builders import answer_with, column, stock, table
 
 import alfa_notebook as alfa
 from alfa_notebook.cassette import tape
 from alfa_notebook.results.frames import TableConversionWarning, citations_to_dataframe, table_to_dataframe
-from alfa_notebook.wire.models import Artifact
-
-
-def _answer(key: str, artifact: dict) -> alfa.Answer:
-    return alfa.Answer(
-        question=f"{key}?",
-        raw_text='```{"type": "output_artifact", "artifact_id": "t"}```',
-        status="complete",
-        thread_id=f"thread-{key}",
-        message_id=f"message-{key}",
-        artifacts=[Artifact.from_raw("t", artifact)],
-    )
 
 
 def _prices(symbol: str, unit: str) -> dict:
@@ -31,18 +19,18 @@ def _prices(symbol: str, unit: str) -> dict:
 
 
 def test_stacked_tables_in_different_units() -> None:
-    batch = alfa.Batch(["n", "a"], [_answer("n", _prices("NVDA", "USD")), _answer("a", _prices("AMD", "EUR"))])
+    batch = alfa.Batch(["n", "a"], [answer_with("n", _prices("NVDA", "USD")), answer_with("a", _prices("AMD", "EUR"))])
     with pytest.warns(UserWarning, match="different units") as caught:
         batch.concat_tables()
     assert [w.filename for w in caught] == [__file__]
 
 
-def test_an_unknown_col_type_from_a_frame_function_and_from_an_answer() -> None:
+def test_an_unknown_col_type_from_a_frame_function_and_from_ananswer_with() -> None:
     blob = table([column("Blob", "vector")], [["x"]])
     with pytest.warns(TableConversionWarning, match="unknown col_type") as caught:
         table_to_dataframe(blob)
     with pytest.warns(TableConversionWarning, match="unknown col_type") as through_answer:
-        _answer("b", blob).to_dataframe()
+        answer_with("b", blob).to_dataframe()
     assert [w.filename for w in [*caught, *through_answer]] == [__file__, __file__]
 
 
