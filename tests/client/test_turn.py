@@ -30,6 +30,11 @@ def status(value, kind="task_status"):
     return StatusChanged(kind, value.lower(), None, {})
 
 
+def thread_history(*messages):
+    """A thread's history as the service reads it back."""
+    return History(list(messages), len(messages), 0)
+
+
 def test_chunks_assemble_then_message_is_authoritative():
     turn = Turn("q")
     for e in (WorkInProgress("Reading", {}), chunk("Hello "), chunk("wor"), chunk("ld", final=True)):
@@ -73,15 +78,11 @@ def test_repeated_log_line_shown_once():
 
 
 def test_reconcile_takes_the_reply_to_this_question():
-    history = History(
-        [
-            Message("u0", "old question", True),
-            Message("a0", "old answer", False),
-            Message("u1", "q", True),
-            Message("a1", "The full answer.", False),
-        ],
-        4,
-        0,
+    history = thread_history(
+        Message("u0", "old question", True),
+        Message("a0", "old answer", False),
+        Message("u1", "q", True),
+        Message("a1", "The full answer.", False),
     )
     turn = Turn("q")
     turn.feed(chunk("The fu", mid="a1"))
@@ -165,7 +166,7 @@ def test_stream_is_opened_before_the_message_is_posted():
 
 
 def test_drop_then_reconnect_then_finished_meanwhile_reconciles_from_history():
-    history = History([Message("u", "q", True), Message("m1", "Hello world.", False)], 2, 0)
+    history = thread_history(Message("u", "q", True), Message("m1", "Hello world.", False))
     script = Script(
         [chunk("Hello "), steps.Lost(APIConnectionError("cut"))],
         progress=[Progress("complete")],
@@ -226,14 +227,9 @@ def test_thread_name_is_the_question_on_one_line():
     assert len(long) <= 61 and long.endswith("…")
 
 
-def thread_history(*messages):
-    """A thread's history as the service reads it back."""
-    return History(list(messages), len(messages), 0)
-
-
 def test_a_stream_cut_again_and_again_backs_off_then_polls():
     """A stream that opens and closes at once, forever, must not spin against the server."""
-    history = History([Message("u", "q", True), Message("m1", "Done.", False)], 2, 0)
+    history = thread_history(Message("u", "q", True), Message("m1", "Done.", False))
     script = Script(
         [chunk("a ")] + [steps.Lost(None)] * 10,
         progress=[Progress("running")] * 20 + [Progress("complete")],
@@ -271,7 +267,7 @@ def test_a_received_event_resets_the_failure_count_so_each_drop_reconnects_at_on
 
 
 def test_reconciling_without_the_question_in_the_history_takes_no_older_answer():
-    history = History([Message("u0", "an older question", True), Message("a0", "An older answer.", False)], 2, 0)
+    history = thread_history(Message("u0", "an older question", True), Message("a0", "An older answer.", False))
     turn = Turn("this question")
     turn.feed(chunk("What arrived ", mid=None))
     turn.reconcile(history, "complete")
@@ -279,15 +275,11 @@ def test_reconciling_without_the_question_in_the_history_takes_no_older_answer()
 
 
 def test_reconciling_stops_at_the_next_question():
-    history = History(
-        [
-            Message("u1", "q", True),
-            Message("a1", "This turn's answer.", False),
-            Message("u2", "a later question", True),
-            Message("a2", "A later answer.", False),
-        ],
-        4,
-        0,
+    history = thread_history(
+        Message("u1", "q", True),
+        Message("a1", "This turn's answer.", False),
+        Message("u2", "a later question", True),
+        Message("a2", "A later answer.", False),
     )
     by_id, by_question = Turn("q"), Turn("q")
     by_id.feed(chunk("This", mid="a1"))
@@ -313,7 +305,7 @@ def test_an_unrecovered_stream_says_where_to_look_and_claims_no_recovery():
 def test_a_recovered_stream_says_so_once():
     from alfa_notebook.results.answer import Answer
 
-    history = History([Message("u", "q", True), Message("m1", "Hello world.", False)], 2, 0)
+    history = thread_history(Message("u", "q", True), Message("m1", "Hello world.", False))
     script = Script([chunk("Hello "), steps.Lost(None)], progress=[Progress("complete")], history=history)
     answer = Answer.from_result(script.run(procedure()))
     assert answer.warnings == [
@@ -405,7 +397,7 @@ def test_a_4xx_that_is_not_busy_is_raised_at_once():
 def test_a_reattached_thread_still_reading_running_after_its_task_ended_is_reconciled_not_read_for_ever():
     """The drop ate the last events; the service reads the task running a moment longer. Reading
     the reattached stream would wait for events that will never come (the script has none left)."""
-    history = History([Message("u", "q", True), Message("m1", "Hello world.", False)], 2, 0)
+    history = thread_history(Message("u", "q", True), Message("m1", "Hello world.", False))
     script = Script(
         [chunk("Hello "), steps.Lost(APIConnectionError("cut"))],
         progress=[Progress("running")] * 3 + [Progress("complete")],
@@ -418,8 +410,8 @@ def test_a_reattached_thread_still_reading_running_after_its_task_ended_is_recon
 
 def test_a_history_that_lags_is_read_again_until_it_holds_the_answer():
     asked = [Message("u", "q", True)]
-    lagging = History(asked, 1, 0)
-    whole = History([*asked, Message("m1", "Hello world, the whole answer.", False)], 2, 0)
+    lagging = thread_history(*asked)
+    whole = thread_history(*asked, Message("m1", "Hello world, the whole answer.", False))
     script = Script(
         [chunk("Hello "), steps.Lost(APIConnectionError("cut"))],
         progress=[Progress("complete")],
@@ -431,7 +423,7 @@ def test_a_history_that_lags_is_read_again_until_it_holds_the_answer():
 
 
 def test_a_history_that_never_shows_the_answer_is_given_up_on_at_the_deadline_keeping_what_arrived():
-    lagging = History([Message("u", "q", True)], 1, 0)
+    lagging = thread_history(Message("u", "q", True))
     script = Script(
         [chunk("Hello "), steps.Lost(APIConnectionError("cut"))], progress=[Progress("complete")], history=lagging
     )
@@ -482,17 +474,17 @@ def stop(proc, threads=(), history=None, ended=CANCELLED):
 
 def test_stopped_while_its_thread_was_made_it_deletes_the_thread_the_service_made():
     made = Thread("t9", "How did NVDA do?")
-    calls = stop(stopped_at(("POST", "/threads")), threads=[made], history=History([], 0, 0))
+    calls = stop(stopped_at(("POST", "/threads")), threads=[made], history=thread_history())
     assert calls == [("GET", "/threads"), ("GET", "/threads/t9/messages"), ("DELETE", "/threads/t9")]
     assert stop(stopped_at(("POST", "/threads")), threads=[]) == [("GET", "/threads")]  # none was made
 
 
 def test_stopped_while_its_question_was_posted_it_reads_the_record_before_cancelling():
     proc = stopped_at(("POST", "/threads/{id}/messages"))
-    assert stop(proc, history=History([], 0, 0)) == [("GET", "/threads/t1/messages"), ("DELETE", "/threads/t1")]
+    assert stop(proc, history=thread_history()) == [("GET", "/threads/t1/messages"), ("DELETE", "/threads/t1")]
 
     proc = stopped_at(("POST", "/threads/{id}/messages"))
-    asked = History([Message("u", "How did NVDA do?", True)], 1, 0)
+    asked = thread_history(Message("u", "How did NVDA do?", True))
     calls = stop(proc, history=asked)
     assert calls[:2] == [("GET", "/threads/t1/messages"), ("DELETE", "/threads/t1/task")]
 
@@ -502,7 +494,7 @@ def test_a_turn_the_service_finished_before_the_cancel_came_is_complete():
     proc.posted = True
     proc.turn.feed(chunk("NVDA rose "))
     proc.turn.interrupt()
-    record = History([Message("u", "How did NVDA do?", True), Message("m1", "NVDA rose 4%.", False)], 2, 0)
+    record = thread_history(Message("u", "How did NVDA do?", True), Message("m1", "NVDA rose 4%.", False))
     stop(proc, history=record, ended=Progress("complete"))
     assert proc.turn.status == "complete" and proc.turn.raw_text == "NVDA rose 4%." and not proc.turn.interrupted
 
