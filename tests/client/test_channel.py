@@ -395,18 +395,24 @@ def run_both(make_service, scenario, make_limiter=None, **kw):
     return results
 
 
-def test_a_429_without_retry_after_is_retried_after_the_pause_it_puts_on_every_request(slept):
-    """The retry goes in the limiter's first slot after the pause (1 s when the service says no
-    more), not after its own shorter backoff, which would send it into the pause."""
+def waits_of_one_listing(slept):
+    """A ``run_both`` scenario: the pauses one listing of the threads waited, on either channel."""
 
     def scenario(call, service):
         slept.clear()
         assert call("request", ops.list_threads()) == []
         return list(slept)
 
+    return scenario
+
+
+def test_a_429_without_retry_after_is_retried_after_the_pause_it_puts_on_every_request(slept):
+    """The retry goes in the limiter's first slot after the pause (1 s when the service says no
+    more), not after its own shorter backoff, which would send it into the pause."""
+
     for waits in run_both(
         lambda: Recorder(httpx.Response(429), httpx.Response(200, json=THREADS)),
-        scenario,
+        waits_of_one_listing(slept),
         make_limiter=lambda: Limiter({}, max_pause=60, clock=Clock()),
     ):
         assert waits == [pytest.approx(1.0)]
@@ -489,14 +495,9 @@ def test_async_requests_keep_to_the_deadline_as_blocking_ones_do(slept):
 
 
 def test_a_retry_keeps_the_slot_its_first_attempt_waited_for(slept):
-    def scenario(call, service):
-        slept.clear()
-        assert call("request", ops.list_threads()) == []
-        return list(slept)
-
     for waits in run_both(
         lambda: Recorder(httpx.Response(502), httpx.Response(200, json=THREADS)),
-        scenario,
+        waits_of_one_listing(slept),
         make_limiter=lambda: Limiter({"threads": Rate(1, 60)}, max_pause=60, clock=Clock()),
     ):
         assert len(waits) == 1 and waits[0] < 1  # its backoff only: not the next slot, a minute on
