@@ -62,8 +62,9 @@ async def _reset(transport: asyncio.Transport) -> None:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn with two hooks: ``ready`` is set once it listens (or failed to), and open streams
-    and turns are ended before it drains connections, which SSE streams would otherwise hold."""
+    """uvicorn with three additions: ``ready`` is set once it listens (or failed to), open streams
+    and turns are ended before it drains connections (SSE streams would otherwise hold them), and
+    ``exit_soon()`` stops it from another thread at once."""
 
     def __init__(self, config: uvicorn.Config, before_shutdown: Callable[[], Awaitable[None]]) -> None:
         super().__init__(config)
@@ -78,19 +79,18 @@ class _Server(uvicorn.Server):
         finally:
             self.ready.set()
 
+    def exit_soon(self) -> None:
+        """Tell the server to stop, and wake its event loop to see it: uvicorn reads
+        ``should_exit`` on a timer, and a loop asleep until a timer computed on a clock that jumped
+        (a fake clock another thread installed for a moment) would not see it for hours."""
+        self.should_exit = True
+        if self.loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the server has stopped
+                self.loop.call_soon_threadsafe(lambda: None)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self._before_shutdown()
         await super().shutdown(sockets=sockets)
-
-
-def _exit(server: _Server) -> None:
-    """Tell the server to stop, and wake its event loop to see it: uvicorn reads ``should_exit`` on
-    a timer, and a loop asleep until a timer computed on a clock that jumped (a fake clock another
-    thread installed for a moment) would not see it for hours."""
-    server.should_exit = True
-    if server.loop is not None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: the server has stopped
-            server.loop.call_soon_threadsafe(lambda: None)
 
 
 class Emulator:
@@ -188,7 +188,7 @@ class Emulator:
         thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="alfa-emulator", daemon=True)
         thread.start()
         if not server.ready.wait(_START_TIMEOUT) or not server.started:
-            server.should_exit = True
+            server.exit_soon()
             thread.join(_START_TIMEOUT)
             listener.close()
             raise RuntimeError(f"the Alfa emulator failed to start on {self.host}:{self._port}")
@@ -201,7 +201,7 @@ class Emulator:
         once: safe in a signal handler, which must not raise into a ``join`` (on CPython before
         3.13, an exception raised inside ``Thread.join`` marks the thread stopped while it runs)."""
         if self._server is not None:
-            _exit(self._server)
+            self._server.exit_soon()
 
     def stop(self, timeout: float | None = None) -> bool:
         """End open streams and running turns, then stop the server and its thread; returns whether
@@ -209,7 +209,7 @@ class Emulator:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return True
-        _exit(server)
+        server.exit_soon()
         thread.join(timeout)
         if thread.is_alive():
             return False
