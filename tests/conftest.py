@@ -11,6 +11,13 @@ REPORT = "reliability"
 _reported: list[str] = []
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist's loadfile hands out the files with the most tests first unless told not to,
+    which would undo the order below (the long files are mostly files of one or two tests)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files marked ``long`` first: pytest-xdist hands out whole files in this order, and a
     long file begun near the end keeps the run waiting on one worker while the others are idle."""
