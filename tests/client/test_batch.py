@@ -294,6 +294,13 @@ def test_an_async_batch_with_progress_leaves_no_task_pending(alfa_emulator):
     async def main():
         async with alfa.AsyncAlfaClient(api_key=alfa_emulator.api_key, base_url=alfa_emulator.base_url) as client:
             await client.ask_many(["INTC", "AMD"], progress=True)
-            return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            return [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not finalising(t)]
 
     assert asyncio.run(main()) == []  # the progress ticker has ended, not only been asked to
+
+
+def finalising(task: asyncio.Task) -> bool:
+    """A task asyncio made to close an async generator its owner dropped (httpx reads a body through
+    a chain of them, and a stream closed before its end leaves the inner ones to asyncio): the
+    loop's, not the batch's, and still pending a moment after the stream closed on a slow machine."""
+    return type(task.get_coro()).__name__ == "async_generator_athrow"
